@@ -1,0 +1,68 @@
+// swift-tools-version:5.10
+// Jikji: WordPiece vocabularies, ICU text cleaning, batching and recurrent networks for Korean text.
+//
+// Module layering (a lower module never imports a higher one):
+//   CICU, CSQLite, CBLAS            thin C shims / system libraries
+//   JikjiText                       normalization and cleansing (ICU)
+//   JikjiSQLite                     thin Swift layer over libsqlite3
+//   JikjiWordPiece                  trainer, encoder, decoder, HF-compatible files
+//   JikjiVocabStore                 vocabularies in SQLite
+//   JikjiData                       corpus readers, encoded datasets, batching
+//   JikjiRecurrent                  tensors on BLAS, layers, losses, optimizers
+//   jikji                           the CLI: parses arguments and calls the library
+import PackageDescription
+
+let package = Package(
+    name: "Jikji",
+    products: [
+        .executable(name: "jikji", targets: ["jikji"]),
+        .library(name: "JikjiText", targets: ["JikjiText"]),
+        .library(name: "JikjiWordPiece", targets: ["JikjiWordPiece"]),
+        .library(name: "JikjiVocabStore", targets: ["JikjiVocabStore"]),
+        .library(name: "JikjiData", targets: ["JikjiData"]),
+        .library(name: "JikjiRecurrent", targets: ["JikjiRecurrent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // ICU behind plain C types: Foundation on Linux carries its own ICU, and exposing
+        // Debian's ICU headers to Swift clashes with it ("'UErrorCode' has different definitions").
+        .target(
+            name: "CICU",
+            path: "Sources/CICU",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]
+        ),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+
+        .target(name: "JikjiText", dependencies: ["CICU", .product(name: "Yams", package: "Yams")]),
+        .target(name: "JikjiSQLite", dependencies: ["CSQLite"]),
+        .target(
+            name: "JikjiWordPiece",
+            dependencies: ["JikjiText", .product(name: "Collections", package: "swift-collections")]
+        ),
+        .target(name: "JikjiVocabStore", dependencies: ["JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
+        .target(name: "JikjiData", dependencies: ["JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
+        .target(name: "JikjiRecurrent", dependencies: ["CBLAS"]),
+
+        .executableTarget(
+            name: "jikji",
+            dependencies: [
+                "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Shared by the test targets: where the reference outputs and corpora are.
+        .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
+        .testTarget(name: "JikjiTextTests", dependencies: ["JikjiText", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiWordPiece", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
+    ]
+)

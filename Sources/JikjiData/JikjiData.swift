@@ -1,0 +1,1 @@
+// JikjiData: see Package.swift for this module's place in the layering.

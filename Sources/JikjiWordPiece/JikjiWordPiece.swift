@@ -1,0 +1,1 @@
+// JikjiWordPiece: see Package.swift for this module's place in the layering.
