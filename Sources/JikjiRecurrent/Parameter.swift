@@ -1,0 +1,46 @@
+/// A trainable tensor and the gradient accumulated for it.
+///
+/// A class, unlike the rest of the numerical core: the layer that owns a parameter and the
+/// optimizer that updates it must see the same storage. Layers accumulate into ``gradient``
+/// in their backward pass; optimizers read it, update ``value`` and the caller zeroes it.
+public final class Parameter {
+    /// The current weights.
+    public var value: Tensor
+    /// The gradient of the loss with respect to ``value``; same shape.
+    public var gradient: Tensor
+    /// False for frozen weights (for example a frozen pretrained embedding): optimizers skip it.
+    public var requiresGradient: Bool
+
+    /// A parameter holding `value`, with a zero gradient of the same shape.
+    public init(_ value: Tensor, requiresGradient: Bool = true) {
+        self.value = value
+        self.gradient = Tensor(shape: value.shape)
+        self.requiresGradient = requiresGradient
+    }
+
+    /// Sets the gradient to zero, keeping its storage.
+    public func zeroGradient() {
+        gradient.storage.withUnsafeMutableBufferPointer { buffer in
+            buffer.update(repeating: 0)
+        }
+    }
+}
+
+/// A layer or model whose parameters carry PyTorch `state_dict` names
+/// (`weight_ih_l0`, `weight_hh_l0_reverse`, `embedding.weight`, …), in a stable order.
+public protocol ParameterContainer {
+    /// Every parameter with its PyTorch state_dict name, in a stable order.
+    var namedParameters: [(name: String, parameter: Parameter)] { get }
+}
+
+extension ParameterContainer {
+    /// The parameters of a sub-module, named `prefix.name` as PyTorch nests them.
+    public func namedParameters(prefix: String) -> [(name: String, parameter: Parameter)] {
+        namedParameters.map { (prefix.isEmpty ? $0.name : prefix + "." + $0.name, $0.parameter) }
+    }
+
+    /// Zeroes every gradient.
+    public func zeroGradients() {
+        for (_, parameter) in namedParameters { parameter.zeroGradient() }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Runs the built `jikji` executable, for end-to-end tests of the CLI.
+public enum JikjiCommand {
+    /// The `jikji` binary built next to the test bundle (`.build/<config>/jikji`).
+    public static var executable: URL {
+        // Test bundles live in the products folder (`.build/release/JikjiPackageTests.xctest`).
+        let products = Bundle.allBundles
+            .map(\.bundleURL)
+            .first { $0.pathExtension == "xctest" }?
+            .deletingLastPathComponent()
+        let candidates = [products, ProjectPaths.root.appendingPathComponent(".build/release"),
+                          ProjectPaths.root.appendingPathComponent(".build/debug")]
+        for folder in candidates.compactMap({ $0 }) {
+            let url = folder.appendingPathComponent("jikji")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return ProjectPaths.root.appendingPathComponent(".build/release/jikji")
+    }
+
+    /// What one run of the command produced.
+    public struct Result {
+        public let status: Int32
+        public let stdout: Data
+        public let stderr: String
+        /// Standard output as UTF-8 text.
+        public var output: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    /// Runs `jikji arguments…` in `directory` (default: the package root), feeding `input` on stdin.
+    public static func run(_ arguments: [String], input: Data? = nil, in directory: URL? = nil,
+                           environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory ?? ProjectPaths.root
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = inPipe
+        try process.run()
+        // Read both pipes concurrently so a chatty command cannot block on a full pipe.
+        var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        if let input { inPipe.fileHandleForWriting.write(input) }
+        try? inPipe.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: outData,
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
