@@ -9,6 +9,7 @@
 //   JikjiVocabStore                 vocabularies in SQLite
 //   JikjiData                       corpus readers, encoded datasets, batching
 //   JikjiRecurrent                  tensors on BLAS, layers, losses, optimizers
+//   JikjiJobs                       job files: config, runner, run registry
 //   jikji                           the CLI: parses arguments and calls the library
 import PackageDescription
 
@@ -47,6 +48,7 @@ let package = Package(
         .target(name: "JikjiVocabStore", dependencies: ["JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
         .target(name: "JikjiData", dependencies: ["JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
         .target(name: "JikjiRecurrent", dependencies: ["CBLAS"]),
+        .target(name: "JikjiJobs", dependencies: [.product(name: "Yams", package: "Yams")]),
 
         .executableTarget(
             name: "jikji",
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
     ]
 )
