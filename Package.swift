@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "JikjiVocabStore", dependencies: ["JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
         .target(name: "JikjiData", dependencies: ["JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
         .target(name: "JikjiRecurrent", dependencies: ["CBLAS"]),
-        .target(name: "JikjiJobs", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "JikjiJobs", dependencies: ["JikjiSQLite", .product(name: "Yams", package: "Yams")]),
 
         .executableTarget(
             name: "jikji",
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs"]),
+        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiSQLite"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
     ]
 )
