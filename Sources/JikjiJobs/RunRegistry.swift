@@ -26,6 +26,14 @@ public struct RunRegistry {
         public let resolvedConfig: String
         /// Where the run keeps its checkpoints and report.
         public let directory: String
+
+        /// A run as stored in the registry.
+        public init(id: Int, jobName: String, jobFile: String, status: Status, startedAt: Date, endedAt: Date?,
+                    machine: String, seed: UInt64, resolvedConfig: String, directory: String) {
+            self.id = id; self.jobName = jobName; self.jobFile = jobFile; self.status = status
+            self.startedAt = startedAt; self.endedAt = endedAt; self.machine = machine; self.seed = seed
+            self.resolvedConfig = resolvedConfig; self.directory = directory
+        }
     }
 
     /// One metric value recorded at an evaluation.
