@@ -3,6 +3,7 @@
 //
 // Module layering (a lower module never imports a higher one):
 //   CICU, CSQLite, CBLAS            thin C shims / system libraries
+//   JikjiTerminal                   progress bars and terminal output shared by long commands
 //   JikjiText                       normalization and cleansing (ICU)
 //   JikjiSQLite                     thin Swift layer over libsqlite3
 //   JikjiWordPiece                  trainer, encoder, decoder, HF-compatible files
@@ -39,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
+        .target(name: "JikjiTerminal"),
         .target(name: "JikjiText", dependencies: ["CICU", .product(name: "Yams", package: "Yams")]),
         .target(name: "JikjiSQLite", dependencies: ["CSQLite"]),
         .target(
@@ -48,7 +50,7 @@ let package = Package(
         .target(name: "JikjiVocabStore", dependencies: ["JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
         .target(name: "JikjiData", dependencies: ["JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
         .target(name: "JikjiRecurrent", dependencies: ["CBLAS"]),
-        .target(name: "JikjiJobs", dependencies: ["JikjiSQLite", .product(name: "Yams", package: "Yams")]),
+        .target(name: "JikjiJobs", dependencies: ["JikjiSQLite", "JikjiTerminal", .product(name: "Yams", package: "Yams")]),
 
         .executableTarget(
             name: "jikji",
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
         .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiSQLite"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
     ]
