@@ -33,11 +33,11 @@ static int32_t segment_end(const uint16_t *text, int32_t from, int32_t length) {
 
 int32_t jikji_regex_replace_segments(void *regex, const uint16_t *replacement, int32_t replacementLength,
                                      const uint16_t *source, int32_t length, uint16_t *dest,
-                                     int32_t capacity, int32_t *status) {
+                                     int32_t capacity, int32_t segmented, int32_t *status) {
     URegularExpression *re = (URegularExpression *)regex;
     int32_t out = 0, start = 0;
     while (start <= length) {
-        int32_t end = segment_end(source, start, length);
+        int32_t end = segmented ? segment_end(source, start, length) : length;
         int32_t n = end - start;
         UErrorCode err = U_ZERO_ERROR;
         uregex_setText(re, (const UChar *)source + start, n, &err);

@@ -67,11 +67,13 @@ void *jikji_regex_open(const uint16_t *pattern, int32_t length, uint32_t flags, 
 /// Frees a compiled expression.
 void jikji_regex_close(void *regex);
 
-/// Replaces every match in each NUL-separated segment of `source` (matches never span a NUL),
-/// expanding `$1`-style references in `replacement`. NULs are copied through.
+/// Replaces every match, expanding `$1`-style references in `replacement`. With `segmented`,
+/// each NUL-separated segment of `source` is matched on its own (matches never span a NUL and
+/// `^`/`$` anchor at segment ends; NULs are copied through); without it, the whole buffer is
+/// matched at once (for patterns that cannot match a NUL: much less per-call work).
 int32_t jikji_regex_replace_segments(void *regex, const uint16_t *replacement, int32_t replacementLength,
                                      const uint16_t *source, int32_t length, uint16_t *dest,
-                                     int32_t capacity, int32_t *status);
+                                     int32_t capacity, int32_t segmented, int32_t *status);
 
 // MARK: Transliteration
 
