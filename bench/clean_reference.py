@@ -13,8 +13,8 @@ import unicodedata
 
 # html-tags: comments and tags whose name starts with a Latin letter (so "<영화>" stays).
 TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.S)
-# repeat-limit 2: a unit of 1-3 characters repeated 3+ times -> 2 repetitions.
-REPEAT = re.compile(r"(.{1,3}?)\1{2,}", re.S)
+# repeat-limit 2: a unit of 1-3 characters (not digits: 5000 stays) repeated 3+ times -> 2 times.
+REPEAT = re.compile(r"([^\d]{1,3}?)\1{2,}")
 
 
 def clean(text: str) -> str:

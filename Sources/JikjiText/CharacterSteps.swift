@@ -62,10 +62,19 @@ enum CharacterSteps {
 
     /// Limits every run of a repeated unit (1…`unit` code points) to `limit` repetitions:
     /// ㅋㅋㅋㅋ → ㅋㅋ, 하하하하 → 하하, ^^^^ → ^^. Exactly what the regex
-    /// `(.{1,unit}?)\1{limit,}` → `\1` × `limit` does: at each position the shortest repeating
-    /// unit wins, and text before a run (안 in 안ㅋㅋㅋ) is never part of it.
+    /// `(.{1,unit}?)\1{limit,}` → `\1` × `limit` does (with `[^\d]` for `.` unless `digits`, so
+    /// that 5000 stays 5000): at each position the shortest repeating unit wins, and text before
+    /// a run (안 in 안ㅋㅋㅋ) is never part of it.
     static func repeatLimit(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
-                            limit: Int, unit maxUnit: Int) -> Int {
+                            limit: Int, unit maxUnit: Int, digits: Bool) -> Int {
+        UnicodeCategory.bmpTable.withUnsafeBufferPointer { table in
+            repeatLimit(source, into: dest, limit: limit, unit: maxUnit, digits: digits, table: table)
+        }
+    }
+
+    private static func repeatLimit(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
+                                    limit: Int, unit maxUnit: Int, digits: Bool,
+                                    table: UnsafeBufferPointer<UInt8>) -> Int {
         let n = source.count
         guard let base = source.baseAddress else { return 0 }
         var out = 0, i = 0
@@ -83,7 +92,10 @@ enum CharacterSteps {
                 // Extend the candidate unit by one code point.
                 guard i + length < segmentEnd else { break }
                 let lead = base[i + length]
-                length += (lead & 0xFC00) == 0xD800 && i + length + 1 < segmentEnd ? 2 : 1
+                let pair = (lead & 0xFC00) == 0xD800 && i + length + 1 < segmentEnd
+                // A unit with a digit is never limited (no longer unit can be either).
+                if !digits && isDigit(lead, pair ? base[i + length + 1] : 0, pair: pair, table: table) { break }
+                length += pair ? 2 : 1
                 // Count how many times the unit repeats back to back.
                 var count = 1, j = i + length
                 while j + length <= segmentEnd && memcmp16(base + i, base + j, length) { count += 1; j += length }
@@ -107,6 +119,13 @@ enum CharacterSteps {
             }
         }
         return out
+    }
+
+    @inline(__always)
+    private static func isDigit(_ lead: UInt16, _ trail: UInt16, pair: Bool, table: UnsafeBufferPointer<UInt8>) -> Bool {
+        if !pair { return table[Int(lead)] == UnicodeCategory.decimalNumber }
+        let scalar = 0x10000 + ((UInt32(lead) - 0xD800) << 10) + (UInt32(trail) - 0xDC00)
+        return UnicodeCategory.of(scalar) == UnicodeCategory.decimalNumber
     }
 
     @inline(__always)

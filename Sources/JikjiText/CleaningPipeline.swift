@@ -32,7 +32,7 @@ public struct CleaningPipeline: Hashable, Sendable {
         "nfkc": CleaningPipeline(steps: [.normalize(.nfkc)]),
         "korean-web": CleaningPipeline(steps: [
             .normalize(.nfkc), .conjoiningJamoToCompatibility, .stripControl, .htmlTags(replace: " "), .urls(replace: " "),
-            .emails(replace: " "), .repeatLimit(max: 2, unit: 3), .collapseWhitespace,
+            .emails(replace: " "), .repeatLimit(max: 2, unit: 3, digits: false), .collapseWhitespace,
         ]),
         "seed-imdb": CleaningPipeline(steps: [
             .lowercase, .htmlTags(replace: " "), .punctuationToSpace(except: "'", symbols: true),

@@ -37,8 +37,9 @@ public enum CleaningStep: Hashable, Sendable {
     /// `keep`; the rest becomes spaces (`hangul-only`).
     case hangulOnly(latin: Bool, digits: Bool, keep: String)
     /// Runs of a repeated unit of 1…`unit` characters longer than `max` are cut to `max`
-    /// repetitions (`repeat-limit`): ㅋㅋㅋㅋㅋ → ㅋㅋ, 안ㅋㅋㅋ → 안ㅋㅋ.
-    case repeatLimit(max: Int, unit: Int)
+    /// repetitions (`repeat-limit`): ㅋㅋㅋㅋㅋ → ㅋㅋ, 안ㅋㅋㅋ → 안ㅋㅋ. Units with a decimal digit
+    /// are left alone (5000원 stays) unless `digits` is true.
+    case repeatLimit(max: Int, unit: Int, digits: Bool)
     /// An ICU regular expression; `replace` may use `$1` (`regex`). Applied to each line (or
     /// field) separately.
     case regex(pattern: String, replace: String, ignoreCase: Bool)
@@ -146,7 +147,8 @@ extension CleaningStep {
                                keep: try reader.string("keep", default: ""))
         case "repeat-limit":
             step = .repeatLimit(max: try reader.int("max", default: 2, range: 1...1000, shorthand: true),
-                                unit: try reader.int("unit", default: 3, range: 1...16))
+                                unit: try reader.int("unit", default: 3, range: 1...16),
+                                digits: try reader.bool("digits", default: false))
         case "regex":
             let pattern = try reader.string("pattern", default: nil)
             if pattern.isEmpty { throw reader.error("key 'pattern' must not be empty") }
@@ -278,8 +280,12 @@ extension CleaningStep {
             if !digits { pairs.append(("digits", .bool(false))) }
             if !keep.isEmpty { pairs.append(("keep", .string(keep))) }
             return pairs.isEmpty ? .none : .map(pairs)
-        case .repeatLimit(let max, let unit):
-            return unit == 3 ? .scalar(.int(max)) : .map([("max", .int(max)), ("unit", .int(unit))])
+        case .repeatLimit(let max, let unit, let digits):
+            if unit == 3 && !digits { return .scalar(.int(max)) }
+            var pairs: [(String, WrittenScalar)] = [("max", .int(max))]
+            if unit != 3 { pairs.append(("unit", .int(unit))) }
+            if digits { pairs.append(("digits", .bool(true))) }
+            return .map(pairs)
         case .regex(let pattern, let replace, let ignoreCase):
             var pairs: [(String, WrittenScalar)] = [("pattern", .string(pattern)), ("replace", .string(replace))]
             if ignoreCase { pairs.append(("ignore-case", .bool(true))) }

@@ -75,8 +75,10 @@ public final class TextCleaner {
             return .native(growth: 1, CharacterSteps.collapseWhitespace)
         case .stripControl:
             return .native(growth: 1, CharacterSteps.stripControl)
-        case .repeatLimit(let limit, let unit):
-            return .native(growth: 1) { CharacterSteps.repeatLimit($0, into: $1, limit: limit, unit: unit) }
+        case .repeatLimit(let limit, let unit, let digits):
+            return .native(growth: 1) {
+                CharacterSteps.repeatLimit($0, into: $1, limit: limit, unit: unit, digits: digits)
+            }
         case .punctuationToSpace(let except, let symbols):
             let keep = Set(except.unicodeScalars.map(\.value))
             return .native(growth: 1) { CharacterSteps.punctuationToSpace($0, into: $1, keep: keep, symbols: symbols) }

@@ -114,10 +114,14 @@ final class CleaningStepTests: XCTestCase {
             ("ㅋ😀ㅋ😀ㅋ😀", "ㅋ😀ㅋ😀"), ("아아아아아아아아아아아아!!!!!!!", "아아!!"),
         ]
         for (input, expected) in cases {
-            assertScalars(run([.repeatLimit(max: 2, unit: 3)], input), expected, input)
+            assertScalars(run([.repeatLimit(max: 2, unit: 3, digits: false)], input), expected, input)
         }
-        assertScalars(run([.repeatLimit(max: 3, unit: 1)], "ㅋㅋㅋㅋㅋ abab"), "ㅋㅋㅋ abab")
-        assertScalars(run([.repeatLimit(max: 1, unit: 2)], "ㅋㅋ"), "ㅋ")
+        assertScalars(run([.repeatLimit(max: 3, unit: 1, digits: false)], "ㅋㅋㅋㅋㅋ abab"), "ㅋㅋㅋ abab")
+        assertScalars(run([.repeatLimit(max: 1, unit: 2, digits: false)], "ㅋㅋ"), "ㅋ")
+        // Numbers are not repeats: 5000원 and 1,000,000 stay unless digits are asked for.
+        assertScalars(run([.repeatLimit(max: 2, unit: 3, digits: false)], "5000원 1,000,000 ㅋㅋㅋ777"),
+                      "5000원 1,000,000 ㅋㅋ777")
+        assertScalars(run([.repeatLimit(max: 2, unit: 3, digits: true)], "5000원 ７７７７"), "500원 ７７")
     }
 
     func testRegexWithBackreferences() {
@@ -142,7 +146,7 @@ final class CleaningStepTests: XCTestCase {
     }
 
     func testSegmentsAreCleanedSeparately() throws {
-        let cleaner = try TextCleaner(pipeline: CleaningPipeline(steps: [.collapseWhitespace, .repeatLimit(max: 2, unit: 3)]))
+        let cleaner = try TextCleaner(pipeline: CleaningPipeline(steps: [.collapseWhitespace, .repeatLimit(max: 2, unit: 3, digits: false)]))
         let input = Array(" a \u{0}ㅋㅋ\u{0}ㅋㅋ \u{0}\u{0}".utf8)
         var output = [UInt8]()
         try input.withUnsafeBufferPointer { _ = try cleaner.cleanSegments($0, into: &output) }

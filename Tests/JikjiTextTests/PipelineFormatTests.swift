@@ -11,13 +11,13 @@ final class PipelineFormatTests: XCTestCase {
         .conjoiningJamoToCompatibility, .htmlTags(replace: " "), .urls(replace: "<url>"),
         .emails(replace: "\"$mail\\\""), .collapseWhitespace, .stripControl,
         .punctuationToSpace(except: "'\u{B7}", symbols: false), .hangulOnly(latin: false, digits: true, keep: "?!"),
-        .repeatLimit(max: 2, unit: 3), .repeatLimit(max: 4, unit: 1),
+        .repeatLimit(max: 2, unit: 3, digits: false), .repeatLimit(max: 4, unit: 1, digits: false), .repeatLimit(max: 2, unit: 3, digits: true),
         .regex(pattern: #"(\d+)\s*원"#, replace: "$1원", ignoreCase: true), .transliterate(id: "Hangul-Latin"),
     ])
 
     func testReadsTheIssueExample() throws {
         let pipeline = try CleaningPipeline(yaml: "steps: [nfkc, html-tags, {repeat-limit: 2}, collapse-whitespace]")
-        XCTAssertEqual(pipeline.steps, [.normalize(.nfkc), .htmlTags(replace: " "), .repeatLimit(max: 2, unit: 3),
+        XCTAssertEqual(pipeline.steps, [.normalize(.nfkc), .htmlTags(replace: " "), .repeatLimit(max: 2, unit: 3, digits: false),
                                         .collapseWhitespace])
         XCTAssertEqual(pipeline.yamlString, """
             steps:
@@ -45,7 +45,7 @@ final class PipelineFormatTests: XCTestCase {
             """
         let pipeline = try CleaningPipeline(yaml: yaml)
         XCTAssertEqual(pipeline.steps, [
-            .lowercase, .punctuationToSpace(except: "'", symbols: true), .repeatLimit(max: 3, unit: 2),
+            .lowercase, .punctuationToSpace(except: "'", symbols: true), .repeatLimit(max: 3, unit: 2, digits: false),
             .regex(pattern: #"(\d+)원"#, replace: "$1 won", ignoreCase: false), .transliterate(id: "Hangul-Latin"),
             .normalize(.nfc),
         ])
