@@ -199,6 +199,30 @@ final class CleanCLITests: XCTestCase {
         XCTAssertEqual(try leftovers(besides: [input]), [])
     }
 
+    func testInterruptedRunLeavesNoFile() throws {
+        let output = folder.appendingPathComponent("out.txt").path
+        let process = Process()
+        process.executableURL = JikjiCommand.executable
+        process.arguments = ["clean", "--pipeline", "korean-web", "--output", output]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // More than one batch, then the input stays open: the run is surely still going.
+        var chunk = [UInt8]()
+        for i in 0..<40_000 { chunk += Array("줄 \(i) ㅋㅋㅋㅋ 정말 재밌어요\n".utf8) }
+        input.fileHandleForWriting.write(Data(chunk))
+        let deadline = Date().addingTimeInterval(20)
+        while try leftovers(besides: []).isEmpty && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(try leftovers(besides: []).isEmpty, "the run writes to a temporary file first")
+        process.interrupt()
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertFalse(exists(output))
+        XCTAssertEqual(try leftovers(besides: []), [], "the temporary file is removed on interrupt")
+    }
+
     func testBadPipelineErrorsNameStepAndKey() throws {
         let yaml = try file("bad.yaml", text: "steps:\n  - nfkc\n  - repeat-limit: {max: many}\n")
         let result = try JikjiCommand.run(["clean", "--pipeline", yaml], input: Data())
