@@ -1,5 +1,14 @@
+import Foundation
 import XCTest
 import JikjiText
+
+/// A counter safe to bump from several threads.
+final class ManagedAtomicCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
 
 /// Each step on Korean edge cases. Expected values are written by hand; comparisons use
 /// `unicodeScalars` because `String ==` compares canonically and would hide NFC/NFD differences.
@@ -143,6 +152,20 @@ final class CleaningStepTests: XCTestCase {
         assertScalars(pipeline.clean("ㅁㅡ 영화ㅠㅠㅠㅠㅠ\tＯＫ!!!!!"), "므 영화ㅠㅠ OK!!")
         let seed = try CleaningPipeline(preset: "seed-imdb")
         assertScalars(seed.clean("This movie<br /><br />isn't GOOD... 10/10!"), "this movie isn't good 10 10")
+    }
+
+    func testCleanFollowsChangedStepsAndIsThreadSafe() {
+        var pipeline = CleaningPipeline(steps: [.lowercase])
+        XCTAssertEqual(pipeline.clean("AB"), "ab")
+        let copy = pipeline
+        pipeline.steps = [.collapseWhitespace]
+        XCTAssertEqual(pipeline.clean(" A  B "), "A B")
+        XCTAssertEqual(copy.clean("AB"), "ab", "a copy keeps its own steps")
+        let failures = ManagedAtomicCounter()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<500 where copy.clean("ㅋㅋA") != "ㅋㅋa" { failures.increment() }
+        }
+        XCTAssertEqual(failures.value, 0)
     }
 
     func testSegmentsAreCleanedSeparately() throws {
