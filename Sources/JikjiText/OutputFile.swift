@@ -28,6 +28,10 @@ public final class OutputFile {
             descriptor = 1
             return
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw TextInputError(.cannotWrite, file: path, "is a directory: give a file name for the output")
+        }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let template = folder + "/." + url.lastPathComponent + ".jikji-XXXXXX"

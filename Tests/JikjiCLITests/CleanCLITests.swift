@@ -155,6 +155,17 @@ final class CleanCLITests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("\(path): cannot open for reading: No such file or directory"), result.stderr)
     }
 
+    func testUnwritableOutputIsAnErrorBeforeAnyWork() throws {
+        let input = try file("in.txt", text: "가\n")
+        let intoFolder = try JikjiCommand.run(["clean", "--pipeline", "nfc", "--input", input, "--output", folder.path])
+        XCTAssertNotEqual(intoFolder.status, 0)
+        XCTAssertTrue(intoFolder.stderr.contains("\(folder.path): is a directory"), intoFolder.stderr)
+        let missing = folder.appendingPathComponent("no/such/dir/out.txt").path
+        let noFolder = try JikjiCommand.run(["clean", "--pipeline", "nfc", "--input", input, "--output", missing])
+        XCTAssertNotEqual(noFolder.status, 0)
+        XCTAssertTrue(noFolder.stderr.contains("\(missing): cannot create a file in"), noFolder.stderr)
+    }
+
     func testHeaderWithoutTheColumn() throws {
         let input = try file("r.tsv", text: "id\tdoc\tlabel\n1\t좋다\t1\n")
         let output = folder.appendingPathComponent("out.tsv").path

@@ -63,12 +63,17 @@ final class CorpusTests: XCTestCase {
             func check() throws {
                 var jamo = [UInt8](), back = [UInt8]()
                 try batch.withUnsafeBufferPointer { _ = try toJamo.cleanSegments($0, into: &jamo) }
-                // Precomposed syllables U+AC00…U+D7A3 are EA B0–BF, EB, EC, ED 80–9E in UTF-8.
+                // Precomposed syllables U+AC00…U+D7A3 are 3-byte sequences led by EA…ED.
                 var syllables = 0
-                for i in 0..<(jamo.count - 1) {
-                    let b = jamo[i], next = jamo[i + 1]
-                    if b == 0xEB || b == 0xEC || (b == 0xEA && next >= 0xB0) || (b == 0xED && next <= 0x9E) {
-                        syllables += 1
+                var i = 0
+                while i + 2 < jamo.count {
+                    let b = jamo[i]
+                    if b >= 0xEA && b <= 0xED {
+                        let scalar = (UInt32(b & 0x0F) << 12) | (UInt32(jamo[i + 1] & 0x3F) << 6) | UInt32(jamo[i + 2] & 0x3F)
+                        if (0xAC00...0xD7A3).contains(scalar) { syllables += 1 }
+                        i += 3
+                    } else {
+                        i += 1
                     }
                 }
                 XCTAssertEqual(syllables, 0, name)
