@@ -192,3 +192,44 @@ final class CleaningStepTests: XCTestCase {
         XCTAssertEqual(String(decoding: output, as: UTF8.self), "가\u{FFFD}A")
     }
 }
+
+/// repeat-limit's hand-written loop against ICU's regex engine running the regex it is defined
+/// by, on random text built from characters that repeat: both must agree everywhere.
+final class RepeatLimitRegexParityTests: XCTestCase {
+    func testNativeLoopMatchesTheDefiningRegex() throws {
+        let alphabet = ["ㅋ", "ㅠ", "안", "!", "5", "0", "😀", "👍🏻", " ", "a", "b", "하"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var texts = [String]()
+        for _ in 0..<3000 {
+            var text = ""
+            for _ in 0..<next(24) {
+                // Runs make repeats likely: a piece of 1–3 characters, repeated 1–5 times.
+                let piece = (0...next(3)).map { _ in alphabet[next(alphabet.count)] }.joined()
+                text += String(repeating: piece, count: 1 + next(5))
+            }
+            texts.append(text)
+        }
+        for (limit, unit, digits) in [(2, 3, false), (2, 3, true), (1, 2, false), (3, 1, true)] {
+            let native = try TextCleaner(pipeline: CleaningPipeline(steps: [
+                .repeatLimit(max: limit, unit: unit, digits: digits),
+            ]))
+            let character = digits ? "[^\\x00]" : "[^\\d\\x00]"
+            let regex = try TextCleaner(pipeline: CleaningPipeline(steps: [
+                .regex(pattern: "(\(character){1,\(unit)}?)\\1{\(limit),}",
+                       replace: String(repeating: "$1", count: limit), ignoreCase: false),
+            ]))
+            for text in texts {
+                let a = native.clean(text), b = regex.clean(text)
+                if Array(a.unicodeScalars) != Array(b.unicodeScalars) {
+                    XCTFail("limit \(limit) unit \(unit) digits \(digits): \(text.debugDescription) → "
+                            + "native \(a.debugDescription), regex \(b.debugDescription)")
+                    break
+                }
+            }
+        }
+    }
+}
