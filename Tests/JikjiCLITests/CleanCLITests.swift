@@ -234,6 +234,30 @@ final class CleanCLITests: XCTestCase {
         XCTAssertEqual(try leftovers(besides: []), [], "the temporary file is removed on interrupt")
     }
 
+    func testProgressOnlyOnATerminal() throws {
+        let corpus = try ProjectPaths.corpus("nsmc/ratings_test.txt").path
+        let output = folder.appendingPathComponent("out.tsv").path
+        // `script` (util-linux) runs the command on a pseudo-terminal.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "\(JikjiCommand.executable.path) clean --pipeline korean-web --column document "
+                             + "--input \(corpus) --output \(output)", "/dev/null"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let seen = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, seen)
+        XCTAssertTrue(seen.contains("clean [##############################] 100%"), seen)
+        XCTAssertTrue(seen.contains("MB/s"), seen)
+
+        let plain = try JikjiCommand.run(["clean", "--pipeline", "korean-web", "--column", "document",
+                                          "--input", corpus, "--output", output])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(plain.stderr.contains("[#"), "no progress bar when standard error is not a terminal")
+    }
+
     func testBadPipelineErrorsNameStepAndKey() throws {
         let yaml = try file("bad.yaml", text: "steps:\n  - nfkc\n  - repeat-limit: {max: many}\n")
         let result = try JikjiCommand.run(["clean", "--pipeline", yaml], input: Data())
