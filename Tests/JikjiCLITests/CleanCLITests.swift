@@ -93,6 +93,16 @@ final class CleanCLITests: XCTestCase {
             let rows = original.count - (original.last == "" ? 2 : 1)
             XCTAssertTrue(result.output.contains("cleaned \(rows) rows"), "\(preset): \(result.output)")
         }
+        // The chatbot CSV (RFC 4180 quoting) with every preset.
+        let chatbot = try ProjectPaths.corpus("chatbot/ChatbotData.csv").path
+        for preset in ["nfc", "nfkc", "korean-web", "seed-imdb"] {
+            let output = folder.appendingPathComponent("\(preset).csv").path
+            let result = try JikjiCommand.run(["clean", "--pipeline", preset, "--column", "A",
+                                               "--input", chatbot, "--output", output])
+            XCTAssertEqual(result.status, 0, "\(preset): \(result.stderr)")
+            XCTAssertTrue(result.output.contains("cleaned 11823 rows (column 'A')"), "\(preset): \(result.output)")
+            XCTAssertTrue(try read(output).hasPrefix("Q,A,label\n12시 땡!,"), preset)
+        }
     }
 
     // MARK: Bad input
