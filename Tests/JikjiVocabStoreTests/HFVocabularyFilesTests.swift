@@ -27,7 +27,9 @@ final class HFVocabularyFilesTests: XCTestCase {
         let source = try ProjectPaths.reference("hf/wp150k/vocab.txt")
         let store = try VocabularyStore(path: folder.appendingPathComponent("db.sqlite").path)
         let imported = try StoredVocabulary.importing(source, name: "wp150k", toolVersion: "test")
+        let saveStart = Date()
         XCTAssertEqual(try store.save(imported), 1)
+        print("saving 30000 tokens took \(Int(Date().timeIntervalSince(saveStart) * 1000)) ms")
 
         let start = Date()
         let loaded = try store.load("wp150k")
