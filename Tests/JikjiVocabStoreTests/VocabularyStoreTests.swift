@@ -237,6 +237,22 @@ final class VocabularyStoreTests: XCTestCase {
         XCTAssertEqual(figures?["stop_reason"] as? String, "vocab size reached")
     }
 
+    /// Opening and reading never wait for a writer: another connection holding the write lock
+    /// (a long training run saving its result) does not block `load`.
+    func testReadersDoNotWaitForAWriter() throws {
+        let path = dbPath()
+        try VocabularyStore(path: path).save(sample())
+        let writer = try Database(path: path)
+        try writer.execute("BEGIN IMMEDIATE")
+        try writer.execute("INSERT INTO vocabulary_names (name, last_version) VALUES ('pending', 1)")
+        let start = Date()
+        let reader = try VocabularyStore(path: path, create: false)
+        XCTAssertEqual(try reader.load("tiny").tokens.count, 11)
+        XCTAssertEqual(try reader.names(), ["tiny"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2, "the reader waited for the writer's lock")
+        try writer.execute("COMMIT")
+    }
+
     func testDiffReportsAddedRemovedAndMoved() {
         let diff = VocabularyDiff(from: ["[UNK]", "a", "b", "c"], to: ["[UNK]", "c", "a", "d"])
         XCTAssertEqual(diff.added, [.init(token: "d", id: 3)])
