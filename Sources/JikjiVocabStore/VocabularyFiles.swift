@@ -96,7 +96,8 @@ extension StoredVocabulary {
         }
     }
 
-    /// Writes the vocabulary to `url` atomically (temporary file, then rename) in `format`.
+    /// Writes the vocabulary to `url` atomically (temporary file, then rename) in `format`,
+    /// creating the folder when missing.
     ///
     /// `postProcessor` (tokenizer-json only) adds `BertProcessing`, so HF's `encode` wraps text in
     /// `[CLS] … [SEP]` as `jikji encode` does; without it the file matches what HF saves right
@@ -116,6 +117,7 @@ extension StoredVocabulary {
             data = try hfTokenizerJSON(postProcessor: postProcessor).serialized()
         }
         do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url, options: .atomic)
         } catch {
             throw VocabularyFileError.unwritable(path: url.path, reason: error.localizedDescription)

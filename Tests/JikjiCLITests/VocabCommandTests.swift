@@ -49,8 +49,7 @@ final class VocabCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.output.contains("added 0, removed 0, id changed 0, unchanged 30000"), r.output)
 
-        let bertOut = folder.appendingPathComponent("out/tokenizer_bert.json")
-        try FileManager.default.createDirectory(at: bertOut.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let bertOut = folder.appendingPathComponent("out/tokenizer_bert.json")  // out/ does not exist yet
         r = try jikji("vocab", "export", "wp150k@1", "--format", "tokenizer-json", "--output", bertOut.path)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try Data(contentsOf: bertOut), try Data(contentsOf: URL(fileURLWithPath: bertJSON)))
