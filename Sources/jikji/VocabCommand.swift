@@ -92,6 +92,7 @@ struct VocabDiff: ParsableCommand {
         let a = try store.load(old), b = try store.load(new)
         let diff = VocabularyDiff(from: a, to: b)
         print("\(a.reference) (\(a.tokens.count) tokens) -> \(b.reference) (\(b.tokens.count) tokens)")
+        for line in VocabFormatting.settingChanges(from: a, to: b) { print(line) }
         print("added \(diff.added.count), removed \(diff.removed.count), id changed \(diff.moved.count), "
               + "unchanged \(diff.unchanged)")
         func section<T>(_ title: String, _ items: [T], _ line: (T) -> String) {
@@ -197,6 +198,25 @@ enum VocabFormatting {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
+    }
+
+    /// One line per setting that differs between `a` and `b` (settings that change the ids text gets).
+    static func settingChanges(from a: StoredVocabulary, to b: StoredVocabulary) -> [String] {
+        var lines: [String] = []
+        func compare(_ label: String, _ x: String, _ y: String) {
+            if x != y { lines.append("setting \(label): \(x) -> \(y)") }
+        }
+        let na = a.normalizer, nb = b.normalizer
+        compare("clean_text", "\(na.cleanText)", "\(nb.cleanText)")
+        compare("handle_chinese_chars", "\(na.handleChineseChars)", "\(nb.handleChineseChars)")
+        compare("strip_accents", na.stripAccents.map { "\($0)" } ?? "null", nb.stripAccents.map { "\($0)" } ?? "null")
+        compare("lowercase", "\(na.lowercase)", "\(nb.lowercase)")
+        compare("unk_token", a.unknownToken, b.unknownToken)
+        compare("prefix", a.continuingSubwordPrefix, b.continuingSubwordPrefix)
+        compare("max_input_chars_per_word", "\(a.maxInputCharactersPerWord)", "\(b.maxInputCharactersPerWord)")
+        compare("cleaning pipeline", a.pipeline ?? "none", b.pipeline ?? "none")
+        compare("special tokens", a.specialTokens.joined(separator: " "), b.specialTokens.joined(separator: " "))
+        return lines
     }
 
     /// The lines `vocab show` prints.
