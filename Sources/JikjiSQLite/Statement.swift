@@ -125,10 +125,14 @@ public final class Statement {
     private func bindText(_ value: String, at i: Int32) -> Int32 {
         var value = value
         return value.withUTF8 { buffer in
-            // A non-nil pointer even for "" so the value is an empty string, not NULL.
-            let base = buffer.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(bitPattern: 1)!
-            return sqlite3_bind_text(handle, i, base.assumingMemoryBound(to: CChar.self),
-                                     Int32(buffer.count), transientDestructor)
+            guard let base = buffer.baseAddress, buffer.count > 0 else {
+                // A NULL pointer would bind SQL NULL; "" must stay an empty string.
+                return sqlite3_bind_text(handle, i, "", 0, transientDestructor)
+            }
+            // Explicit byte count: text may contain NUL, which C-string binding would cut at.
+            return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                sqlite3_bind_text(handle, i, $0, Int32(buffer.count), transientDestructor)
+            }
         }
     }
 
