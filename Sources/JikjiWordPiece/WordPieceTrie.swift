@@ -50,41 +50,73 @@ final class WordPieceTrie: @unchecked Sendable {
         }
 
         // 2. Place the nodes breadth first: each node's children get the lowest base at which
-        //    all their slots are free.
+        //    all their slots are free. Free slots form a linked list, so the search skips the
+        //    occupied ones instead of testing every offset.
         var size = max(1024, children.count * 2 + 512)
         var baseArray = [Int32](repeating: 0, count: size)
         var checkArray = [Int32](repeating: -1, count: size)
         var valueArray = [Int32](repeating: -1, count: size)
+        // nextFree[i] / previousFree[i]: neighbours of free slot i; slot `size` ends the list.
+        var nextFree = [Int32](unsafeUninitializedCapacity: size + 1) { b, n in
+            for i in 0...size { b[i] = Int32(i + 1) }
+            n = size + 1
+        }
+        var previousFree = [Int32](unsafeUninitializedCapacity: size + 1) { b, n in
+            for i in 0...size { b[i] = Int32(i - 1) }
+            n = size + 1
+        }
+        var freeHead: Int32 = 1  // slot 0 is the root's
+        previousFree[1] = -1
+        func occupy(_ t: Int) {
+            let before = Int(previousFree[t]), after = Int(nextFree[t])
+            if before >= 0 { nextFree[before] = Int32(after) } else { freeHead = Int32(after) }
+            previousFree[after] = Int32(before)
+        }
+        func grow(to needed: Int) {
+            let grown = max(size * 2, needed + 1)
+            baseArray += [Int32](repeating: 0, count: grown - size)
+            checkArray += [Int32](repeating: -1, count: grown - size)
+            valueArray += [Int32](repeating: -1, count: grown - size)
+            // The end marker `size` becomes an ordinary free slot chained to the new ones.
+            let lastFree = previousFree[size]
+            nextFree += [Int32](repeating: 0, count: grown - size)
+            previousFree += [Int32](repeating: 0, count: grown - size)
+            for i in size...grown {
+                nextFree[i] = Int32(i + 1)
+                previousFree[i] = Int32(i - 1)
+            }
+            previousFree[size] = lastFree
+            if lastFree < 0 { freeHead = Int32(size) }
+            size = grown
+        }
         var slotOfNode = [Int32](repeating: -1, count: children.count)
         slotOfNode[0] = 0
         checkArray[0] = Int32.max  // the root's slot is taken (and has no parent)
         valueArray[0] = values[0]
         var queue: [Int] = [0]
         var head = 0
-        var firstFree = 1
         while head < queue.count {
             let node = queue[head]
             head += 1
             let list = children[node]
             guard !list.isEmpty else { continue }
             let slot = Int(slotOfNode[node])
-            while firstFree < size, checkArray[firstFree] != -1 { firstFree += 1 }
             let firstCode = Int(list[0].byte) + 1
-            var b = max(0, firstFree - firstCode)
+            let lastCode = Int(list[list.count - 1].byte) + 1
+            var candidate = Int(freeHead)
+            var b: Int
             search: while true {
-                let needed = b + 257
-                if needed >= size {
-                    let grown = max(size * 2, needed + 1)
-                    baseArray += [Int32](repeating: 0, count: grown - size)
-                    checkArray += [Int32](repeating: -1, count: grown - size)
-                    valueArray += [Int32](repeating: -1, count: grown - size)
-                    size = grown
+                if candidate + 257 >= size { grow(to: candidate + 258) }
+                b = candidate - firstCode
+                if b >= 0, b + lastCode < size {
+                    var fits = true
+                    for child in list.dropFirst() where checkArray[b + Int(child.byte) + 1] != -1 {
+                        fits = false
+                        break
+                    }
+                    if fits { break search }
                 }
-                for child in list where checkArray[b + Int(child.byte) + 1] != -1 {
-                    b += 1
-                    continue search
-                }
-                break
+                candidate = Int(nextFree[candidate])
             }
             baseArray[slot] = Int32(b)
             for child in list {
@@ -92,6 +124,7 @@ final class WordPieceTrie: @unchecked Sendable {
                 checkArray[t] = Int32(slot)
                 valueArray[t] = values[Int(child.node)]
                 slotOfNode[Int(child.node)] = Int32(t)
+                occupy(t)
                 queue.append(Int(child.node))
             }
         }
