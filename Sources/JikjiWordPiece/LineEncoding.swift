@@ -92,16 +92,34 @@ extension WordPieceTokenizer {
                             span = field
                         }
                         let text = UnsafeBufferPointer(rebasing: bytes[span])
-                        var encoding: Encoding
                         do {
-                            encoding = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
-                                                  truncation: truncation, scratch: &scratch)
+                            if truncation == nil {
+                                // No truncation: build [CLS] text [SEP] in place in a reused
+                                // encoding, so a line allocates nothing.
+                                var e = scratch.encoding
+                                scratch.encoding = Encoding()
+                                e.removeAll()
+                                let processor = options.addSpecialTokens ? postProcessor : nil
+                                if let processor {
+                                    e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                }
+                                try encodeSequence(text, into: &e, scratch: &scratch)
+                                if let processor {
+                                    e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                }
+                                Self.format(e, options.format, texts, into: &out)
+                                stats.tokens += e.count
+                                scratch.encoding = e
+                            } else {
+                                var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
+                                                   truncation: truncation, scratch: &scratch)
+                                if let padding { e.pad(to: options.maxLength ?? 0, padding) }
+                                Self.format(e, options.format, texts, into: &out)
+                                stats.tokens += e.count
+                            }
                         } catch WordPieceError.invalidUTF8(let offset) {
                             throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber, byteOffset: offset)
                         }
-                        if let padding { encoding.pad(to: options.maxLength ?? 0, padding) }
-                        Self.format(encoding, options.format, texts, into: &out)
-                        stats.tokens += encoding.count
                         stats.textBytes += text.count
                     }
                 }
