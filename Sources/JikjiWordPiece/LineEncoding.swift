@@ -23,10 +23,14 @@ public struct LineEncodingOptions: Sendable {
     public var maxLength: Int?
     /// Pad every line to ``maxLength`` (which must then be set).
     public var padToMaxLength: Bool
+    /// Rewrites each text before encoding (e.g. the cleaning pipeline a vocabulary was trained
+    /// with); nil keeps the bytes as read, which is the fast path.
+    public var textTransform: (@Sendable (String) throws -> String)?
 
     /// Options with the CLI's defaults.
     public init(format: Format = .ids, column: String? = nil, addSpecialTokens: Bool = true, maxLength: Int? = nil,
-                padToMaxLength: Bool = false) {
+                padToMaxLength: Bool = false, textTransform: (@Sendable (String) throws -> String)? = nil) {
+        self.textTransform = textTransform
         self.format = format
         self.column = column
         self.addSpecialTokens = addSpecialTokens
@@ -91,36 +95,49 @@ extension WordPieceTokenizer {
                             }
                             span = field
                         }
-                        let text = UnsafeBufferPointer(rebasing: bytes[span])
-                        do {
-                            if truncation == nil {
-                                // No truncation: build [CLS] text [SEP] in place in a reused
-                                // encoding, so a line allocates nothing.
-                                var e = scratch.encoding
-                                scratch.encoding = Encoding()
-                                e.removeAll()
-                                let processor = options.addSpecialTokens ? postProcessor : nil
-                                if let processor {
-                                    e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                        let raw = UnsafeBufferPointer(rebasing: bytes[span])
+                        // Encodes one text and appends its output line.
+                        func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
+                            do {
+                                if truncation == nil {
+                                    // No truncation: build [CLS] text [SEP] in place in a reused
+                                    // encoding, so a line allocates nothing.
+                                    var e = scratch.encoding
+                                    scratch.encoding = Encoding()
+                                    e.removeAll()
+                                    let processor = options.addSpecialTokens ? postProcessor : nil
+                                    if let processor {
+                                        e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                    }
+                                    try encodeSequence(text, into: &e, scratch: &scratch)
+                                    if let processor {
+                                        e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                    }
+                                    Self.format(e, options.format, texts, into: &out)
+                                    stats.tokens += e.count
+                                    scratch.encoding = e
+                                } else {
+                                    var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
+                                                       truncation: truncation, scratch: &scratch)
+                                    if let padding { e.pad(to: options.maxLength ?? 0, padding) }
+                                    Self.format(e, options.format, texts, into: &out)
+                                    stats.tokens += e.count
                                 }
-                                try encodeSequence(text, into: &e, scratch: &scratch)
-                                if let processor {
-                                    e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
-                                }
-                                Self.format(e, options.format, texts, into: &out)
-                                stats.tokens += e.count
-                                scratch.encoding = e
-                            } else {
-                                var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
-                                                   truncation: truncation, scratch: &scratch)
-                                if let padding { e.pad(to: options.maxLength ?? 0, padding) }
-                                Self.format(e, options.format, texts, into: &out)
-                                stats.tokens += e.count
+                            } catch WordPieceError.invalidUTF8(let offset) {
+                                throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber, byteOffset: offset)
                             }
-                        } catch WordPieceError.invalidUTF8(let offset) {
-                            throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber, byteOffset: offset)
+                            stats.textBytes += text.count
                         }
-                        stats.textBytes += text.count
+                        if let transform = options.textTransform {
+                            guard let line = String(validating: raw, as: UTF8.self) else {
+                                throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber,
+                                                                      byteOffset: NormalizedText.firstInvalidByte(raw))
+                            }
+                            var transformed = try transform(line)
+                            try transformed.withUTF8 { try encodeLine($0) }
+                        } else {
+                            try encodeLine(raw)
+                        }
                     }
                 }
             }

@@ -250,6 +250,44 @@ public struct WordPieceTokenizer: Sendable {
         return results
     }
 
+    /// Ids of many texts, back to back, on all cores: `ids[ends[i-1]..<ends[i]]` are text `i`'s
+    /// ids (`[CLS]`/`[SEP]` included when `addSpecialTokens`). Makes no per-text encoding, which
+    /// is what datasets of hundreds of thousands of documents want.
+    public func encodeIds(_ texts: [String], addSpecialTokens: Bool = true) throws -> (ids: [Int32], ends: [Int]) {
+        var collected: [Int: (ids: [Int32], lengths: [Int])] = [:]
+        let processor = addSpecialTokens ? postProcessor : nil
+        try parallelChunks(count: texts.count) { range, scratch in
+            var ids: [Int32] = []
+            var lengths: [Int] = []
+            lengths.reserveCapacity(range.count)
+            var e = scratch.encoding
+            scratch.encoding = Encoding()
+            for i in range {
+                e.removeAll()
+                var text = texts[i]
+                try text.withUTF8 { try encodeSequence($0, into: &e, scratch: &scratch) }
+                if let processor { ids.append(processor.clsId) }
+                ids += e.ids
+                if let processor { ids.append(processor.sepId) }
+                lengths.append(e.count + (processor == nil ? 0 : 2))
+            }
+            scratch.encoding = e
+            return [(ids, lengths)]
+        } store: { range, chunk in
+            collected[range.lowerBound] = chunk[0]
+        }
+        let parts = collected.keys.sorted().compactMap { collected[$0] }
+        var ids: [Int32] = []
+        ids.reserveCapacity(parts.reduce(0) { $0 + $1.ids.count })
+        var ends: [Int] = []
+        ends.reserveCapacity(texts.count)
+        for part in parts {
+            ids += part.ids
+            for length in part.lengths { ends.append((ends.last ?? 0) + length) }
+        }
+        return (ids, ends)
+    }
+
     /// Encodes pairs on all cores (`[CLS] A [SEP] B [SEP]`), then pads as `padding` says.
     public func encodeBatch(pairs: [(String, String)], addSpecialTokens: Bool = true,
                             truncation: TruncationOptions? = nil, padding: PaddingOptions? = nil) throws -> [Encoding] {

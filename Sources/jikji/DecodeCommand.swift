@@ -23,7 +23,7 @@ struct Decode: ParsableCommand {
     var skipSpecialTokens = false
 
     func run() throws {
-        let tokenizer = try VocabularySourceOptions.resolve(source)
+        let tokenizer = try VocabularySourceOptions.resolve(source).tokenizer
         let handle = try openInput(input)
         _ = try tokenizer.decodeLines(from: handle, path: input, to: FileHandle.standardOutput,
                                       skipSpecialTokens: skipSpecialTokens)

@@ -45,11 +45,12 @@ struct Encode: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer = try VocabularySourceOptions.resolve(source)
+        let resolved = try VocabularySourceOptions.resolve(source)
         let options = LineEncodingOptions(format: format, column: column, addSpecialTokens: !noSpecialTokens,
-                                          maxLength: maxLength, padToMaxLength: pad)
+                                          maxLength: maxLength, padToMaxLength: pad,
+                                          textTransform: resolved.textTransform)
         let handle = try openInput(input)
-        _ = try tokenizer.encodeLines(from: handle, path: input, to: FileHandle.standardOutput, options: options)
+        _ = try resolved.tokenizer.encodeLines(from: handle, path: input, to: FileHandle.standardOutput, options: options)
     }
 }
 
@@ -69,13 +70,20 @@ struct VocabularySourceOptions: ParsableArguments {
     @Flag(help: "vocab.txt only: strip accents; decomposes Hangul into jamo (HF's strip_accents=True).")
     var stripAccents = false
 
+    /// A tokenizer and what to run on each text before it (a stored vocabulary's cleaning
+    /// pipeline, when one is wired in).
+    struct Resolved {
+        var tokenizer: WordPieceTokenizer
+        var textTransform: (@Sendable (String) throws -> String)?
+    }
+
     /// Turns `--vocab` into a tokenizer. A `static var` so the way names are resolved (e.g. with
     /// a cleaning pipeline) can be swapped without touching the commands.
-    nonisolated(unsafe) static var resolve: (VocabularySourceOptions) throws -> WordPieceTokenizer = defaultResolve
+    nonisolated(unsafe) static var resolve: (VocabularySourceOptions) throws -> Resolved = defaultResolve
 
     /// A file path (`vocab.txt`, `tokenizer.json`) when such a file exists, else a stored
     /// vocabulary `NAME[@VERSION]` in `--db`.
-    static func defaultResolve(_ o: VocabularySourceOptions) throws -> WordPieceTokenizer {
+    static func defaultResolve(_ o: VocabularySourceOptions) throws -> Resolved {
         var isDirectory: ObjCBool = false
         let normalizerFlags = o.lowercase || o.stripAccents
         if FileManager.default.fileExists(atPath: o.vocab, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -88,12 +96,12 @@ struct VocabularySourceOptions: ParsableArguments {
                 let processor = file.postProcessor.map {
                     BertPostProcessor(cls: $0.cls, clsId: Int32($0.clsId), sep: $0.sep, sepId: Int32($0.sepId))
                 }
-                return WordPieceTokenizer(vocabulary: try file.wordPieceVocabulary(), normalizer: file.normalizer,
-                                          postProcessor: processor)
+                return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try file.wordPieceVocabulary(),
+                                                              normalizer: file.normalizer, postProcessor: processor))
             }
             let vocabulary = try WordPieceVocabulary(vocabTxt: url)
             let normalizer = BertNormalizerOptions(stripAccents: o.stripAccents, lowercase: o.lowercase)
-            return WordPieceTokenizer(vocabulary: vocabulary, normalizer: normalizer)
+            return Resolved(tokenizer: WordPieceTokenizer(vocabulary: vocabulary, normalizer: normalizer))
         }
         if o.vocab.contains("/") || o.vocab.hasSuffix(".txt") || o.vocab.hasSuffix(".json") {
             throw VocabularySourceError("vocabulary file \(o.vocab) does not exist")
@@ -105,11 +113,12 @@ struct VocabularySourceOptions: ParsableArguments {
             throw VocabularySourceError("\(o.vocab) is neither a file nor a stored vocabulary: database \(o.db) does not exist")
         }
         let stored = try VocabularyStore(path: o.db, create: false).load(o.vocab)
-        if let pipeline = stored.pipeline, !pipeline.isEmpty {
+        if let pipeline = stored.pipeline, !pipeline.isEmpty, pipeline != "null" {
+            // The cleaning module plugs its pipeline in through `resolve`; until then, say so.
             FileHandle.standardError.write(Data(
-                "warning: \(stored.reference) was trained after the cleaning pipeline \(pipeline); encode does not run it yet\n".utf8))
+                "warning: \(stored.reference) was trained after a cleaning pipeline (\(pipeline)); this build does not run it before encoding\n".utf8))
         }
-        return WordPieceTokenizer(vocabulary: try stored.wordPieceVocabulary(), normalizer: stored.normalizer)
+        return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try stored.wordPieceVocabulary(), normalizer: stored.normalizer))
     }
 
     /// Whether a file starts (after whitespace) with `{`.

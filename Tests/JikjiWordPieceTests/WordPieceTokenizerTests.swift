@@ -126,3 +126,45 @@ final class WordPieceTokenizerTests: XCTestCase {
         return url
     }
 }
+
+/// The streaming and flat APIs agree with single encodes.
+final class WordPieceStreamingTests: XCTestCase {
+    private func tokenizer() throws -> WordPieceTokenizer {
+        WordPieceTokenizer(vocabulary: try WordPieceVocabulary(tokens: WordPieceTokenizerTests.tokens))
+    }
+
+    func testEncodeIdsIsTheConcatenationOfEncodings() throws {
+        let t = try tokenizer()
+        let texts = (0..<3000).map { ["hello x", "", "a b unaffable!", "zzz"][$0 % 4] }
+        let flat = try t.encodeIds(texts)
+        XCTAssertEqual(flat.ends.count, texts.count)
+        var start = 0
+        for (i, text) in texts.enumerated() {
+            XCTAssertEqual(Array(flat.ids[start..<flat.ends[i]]), try t.encode(text).ids)
+            start = flat.ends[i]
+        }
+        XCTAssertEqual(try t.encodeIds(["hello"], addSpecialTokens: false).ids, [10])
+    }
+
+    func testEncodeLinesRunsTheTextTransformAndKeepsLineOrder() throws {
+        let t = try tokenizer()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-lines-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("in.txt"), output = folder.appendingPathComponent("out.txt")
+        let lines = (0..<2000).map { $0 % 2 == 0 ? "HELLO x" : "a\tb" }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: output)
+        let options = LineEncodingOptions(format: .ids, textTransform: { $0.replacingOccurrences(of: "x", with: "a") })
+        let summary = try t.encodeLines(from: try FileHandle(forReadingFrom: input), path: input.path, to: outHandle,
+                                        options: options)
+        try outHandle.close()
+        XCTAssertEqual(summary.lines, 2000)
+        let written = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(written.count, 2000)
+        XCTAssertEqual(written[0], "2 10 15 3")
+        XCTAssertEqual(written[1], "2 15 16 3")
+        XCTAssertEqual(written[1998], "2 10 15 3")
+    }
+}
