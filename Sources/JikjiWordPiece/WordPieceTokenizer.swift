@@ -157,17 +157,18 @@ public struct WordPieceTokenizer: Sendable {
         let punctuation = BertCharacterFlags.punctuation.rawValue
         var missingUnknown = false
         var wordIndex = word
+        let monotonic = !scratch.preTokenizer.text.reordered
         scratch.preTokenizer.text.scalars.withUnsafeBufferPointer { scalars in
             scratch.preTokenizer.text.origins.withUnsafeBufferPointer { origins in
                 scratch.preTokenizer.text.utf8.withUnsafeBufferPointer { utf8 in
                     scratch.preTokenizer.text.utf8Starts.withUnsafeBufferPointer { starts in
                         @inline(__always) func emit(_ from: Int, _ to: Int) {
                             if to - from <= maxCharacters,
-                               Self.wordPiece(utf8: utf8, starts: starts, origins: origins, from: from, to: to,
+                               Self.wordPiece(utf8: utf8, starts: starts, origins: origins, monotonic: monotonic, from: from, to: to,
                                               trie: trie, word: wordIndex, into: &out) {
                                 // the pieces are in `out`
                             } else if unknown >= 0 {
-                                out.append(id: unknown, typeId: 0, offsets: TokenOffsets(origins[from], origins[to - 1] + 1),
+                                out.append(id: unknown, typeId: 0, offsets: originalSpan(origins, from, to, monotonic: monotonic),
                                            special: false, word: wordIndex)
                             } else {
                                 missingUnknown = true
@@ -201,8 +202,8 @@ public struct WordPieceTokenizer: Sendable {
     /// the whole word is then unknown, as in HF.
     @inline(__always)
     static func wordPiece(utf8: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int32>,
-                          origins: UnsafeBufferPointer<Int32>, from: Int, to: Int, trie: WordPieceTrie,
-                          word: Int32, into out: inout Encoding) -> Bool {
+                          origins: UnsafeBufferPointer<Int32>, monotonic: Bool, from: Int, to: Int,
+                          trie: WordPieceTrie, word: Int32, into out: inout Encoding) -> Bool {
         let mark = out.count
         let byteBase = Int(starts[from])
         let wordBytes = UnsafeBufferPointer(rebasing: utf8[byteBase..<Int(starts[to])])
@@ -219,7 +220,7 @@ public struct WordPieceTokenizer: Sendable {
             let first = scalar
             while Int(starts[scalar + 1]) - byteBase < end { scalar += 1 }
             scalar += 1
-            out.append(id: id, typeId: 0, offsets: TokenOffsets(origins[first], origins[scalar - 1] + 1),
+            out.append(id: id, typeId: 0, offsets: originalSpan(origins, first, scalar, monotonic: monotonic),
                        special: false, word: word)
             position = end
         }
