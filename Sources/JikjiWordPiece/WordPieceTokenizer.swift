@@ -95,12 +95,11 @@ public struct WordPieceTokenizer: Sendable {
             }
         }
         guard addSpecialTokens, let postProcessor else {
-            if let b {
-                var pair = b
-                pair.setTypeIds(1)
-                a.append(contentsOf: pair)
-            }
-            return a
+            guard let b else { return a }
+            var pair = b
+            pair.setTypeIds(1)
+            pair.overflowing = b.overflowing.map { var o = $0; o.setTypeIds(1); return o }
+            return BertPostProcessor.merged(a, pair)
         }
         return postProcessor.process(a, b)
     }

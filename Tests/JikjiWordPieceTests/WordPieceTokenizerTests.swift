@@ -101,6 +101,22 @@ final class WordPieceTokenizerTests: XCTestCase {
         XCTAssertThrowsError(try t.encode("hello x a b", truncation: TruncationOptions(maxLength: 4, stride: 2)))
     }
 
+    func testPairOverflowCombinesPartsAsHF() throws {
+        let t = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(vocabTxt: try tinyFile()), normalizer: .korean)
+        let e = try t.encode("hello x a b x a", pair: "a b x b a b", truncation: TruncationOptions(maxLength: 7))
+        // HF 0.23.3: the overflow tree of this pair (each part [CLS] A [SEP] B [SEP]).
+        let a1: [Int32] = [2, 10, 17, 3], a2: [Int32] = [2, 15, 16, 3], a3: [Int32] = [2, 17, 15, 3]
+        let b1: [Int32] = [15, 16, 3], b2: [Int32] = [17, 16, 3], b3: [Int32] = [15, 16, 3]
+        XCTAssertEqual(e.ids, a1 + b1)
+        XCTAssertEqual(e.typeIds, [0, 0, 0, 0, 1, 1, 1])
+        XCTAssertEqual(e.overflowing.map(\.ids), [a2 + b1, a2 + b2, a2 + b3, a3 + b1, a3 + b2, a3 + b3, a1 + b2, a1 + b3])
+        XCTAssertEqual(e.overflowing[0].overflowing.map(\.ids), [a2 + b2, a2 + b3])
+        XCTAssertEqual(e.overflowing[6].overflowing.map(\.ids), [a2 + b2, a3 + b2])
+        XCTAssertTrue(e.overflowing.allSatisfy { $0.typeIds == [0, 0, 0, 0, 1, 1, 1] })
+        // Without special tokens the second text still has type id 1.
+        XCTAssertEqual(try t.encode("hello x", pair: "a b", addSpecialTokens: false).typeIds, [0, 0, 1, 1])
+    }
+
     func testDecodeCleanupAndSpecialTokens() throws {
         let t = try tokenizer()
         let ids = try t.encode("Unaffable, hello! don't he?").ids
