@@ -66,7 +66,9 @@ extension WordPieceTokenizer {
             throw WordPieceError.invalidOption(name: "max length", reason: "\(maxLength) must be at least 1")
         }
         let truncation = options.maxLength.map { TruncationOptions(maxLength: $0) }
-        let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0)) } : nil
+        // Padding uses the vocabulary's [PAD] (HF's default id 0 when it has none).
+        let padId = Int32(vocabulary.id(for: "[PAD]") ?? 0)
+        let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0), padId: padId) } : nil
         let texts = options.format == .ids ? nil : TokenTexts(vocabulary: vocabulary, json: options.format == .jsonl)
         var reader = LineBlockReader(handle: input)
         var column: TSVColumn?
