@@ -57,8 +57,9 @@ extension WordPieceTokenizer {
     /// - Throws: ``WordPieceError/invalidUTF8InFile(path:line:byteOffset:)`` for a line that is
     ///   not UTF-8, ``WordPieceError/invalidOption(name:reason:)`` for a missing column or
     ///   inconsistent options, and write errors.
+    /// - Parameter progress: called after each block with the input bytes consumed so far.
     public func encodeLines(from input: FileHandle, path: String, to output: FileHandle,
-                            options: LineEncodingOptions) throws -> LineCodingSummary {
+                            options: LineEncodingOptions, progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
         if options.padToMaxLength, options.maxLength == nil {
             throw WordPieceError.invalidOption(name: "padding", reason: "padding to a fixed length needs a max length")
         }
@@ -149,6 +150,7 @@ extension WordPieceTokenizer {
                 summary.textBytes += stats.textBytes
             }
             summary.lines += lines.count
+            progress?(reader.bytesRead)
         }
         if needHeader, let name = options.column {
             throw WordPieceError.invalidOption(name: "column", reason: "\(path) is empty: no header with column '\(name)'")
@@ -162,7 +164,7 @@ extension WordPieceTokenizer {
     /// - Throws: ``WordPieceError/invalidOption(name:reason:)`` naming the line of anything that
     ///   is not an id.
     public func decodeLines(from input: FileHandle, path: String, to output: FileHandle,
-                            skipSpecialTokens: Bool) throws -> LineCodingSummary {
+                            skipSpecialTokens: Bool, progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
         var reader = LineBlockReader(handle: input)
         var summary = LineCodingSummary()
         while let block = try reader.nextBlock() {
@@ -188,6 +190,7 @@ extension WordPieceTokenizer {
                 summary.textBytes += stats.textBytes
             }
             summary.lines += block.lines.count
+            progress?(reader.bytesRead)
         }
         return summary
     }
