@@ -21,10 +21,12 @@ public struct WordPieceTokenizer: Sendable {
 
     /// A tokenizer over `vocabulary`.
     ///
-    /// - Parameter postProcessor: `.automatic` uses `[CLS]`/`[SEP]` when the vocabulary has them
-    ///   (as HF's `BertWordPieceTokenizer(vocab)` does); pass nil for none.
+    /// - Parameters:
+    ///   - postProcessor: `.automatic` uses `[CLS]`/`[SEP]` when the vocabulary has them (as HF's
+    ///     `BertWordPieceTokenizer(vocab)` does); pass nil for none.
+    ///   - decoderCleanup: HF's WordPiece decoder `cleanup` flag (removes spaces before `. ? ! ,`).
     public init(vocabulary: WordPieceVocabulary, normalizer: BertNormalizerOptions = BertNormalizerOptions(),
-                postProcessor: BertPostProcessor? = .automatic) {
+                postProcessor: BertPostProcessor? = .automatic, decoderCleanup: Bool = true) {
         self.vocabulary = vocabulary
         self.normalizerOptions = normalizer
         if let p = postProcessor, p == .automatic {
@@ -40,7 +42,7 @@ public struct WordPieceTokenizer: Sendable {
             vocabulary.token(for: $0) != nil
         }
         specialMatcher = SpecialTokenMatcher(vocabulary: vocabulary)
-        decoderTable = WordPieceDecoderTable(vocabulary: vocabulary)
+        decoderTable = WordPieceDecoderTable(vocabulary: vocabulary, cleanup: decoderCleanup)
     }
 
     // MARK: Encoding one text

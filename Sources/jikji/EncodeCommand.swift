@@ -100,7 +100,8 @@ struct VocabularySourceOptions: ParsableArguments {
                     BertPostProcessor(cls: $0.cls, clsId: Int32($0.clsId), sep: $0.sep, sepId: Int32($0.sepId))
                 }
                 return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try file.wordPieceVocabulary(),
-                                                              normalizer: file.normalizer, postProcessor: processor))
+                                                              normalizer: file.normalizer, postProcessor: processor,
+                                                              decoderCleanup: file.decoderCleanup))
             }
             let vocabulary = try WordPieceVocabulary(vocabTxt: url)
             let normalizer = BertNormalizerOptions(stripAccents: o.stripAccents, lowercase: o.lowercase)

@@ -126,6 +126,9 @@ final class WordPieceTokenizerTests: XCTestCase {
         XCTAssertEqual(t.decode([7, 5, 99, 1000, 9, 3, 13, 0, 1]), "##ff unable,")
         XCTAssertEqual(t.decode([7, 5, 9, 3, 13, 0], skipSpecialTokens: false), "##ff unable [SEP], [PAD]")
         XCTAssertEqual(t.decodeBatch([[10, 11], [6, 7, 9]]), ["hello!", "unaffable"])
+        // HF with cleanup=False: "[CLS] unaffable , hello ! don ' t he ? [SEP]".
+        let raw = WordPieceTokenizer(vocabulary: t.vocabulary, decoderCleanup: false)
+        XCTAssertEqual(raw.decode(ids, skipSpecialTokens: false), "[CLS] unaffable , hello ! don ' t he ? [SEP]")
     }
 
     func testBatchEncodingUsesAllCoresAndKeepsOrder() throws {
