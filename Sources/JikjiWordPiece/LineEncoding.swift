@@ -26,6 +26,8 @@ public struct LineEncodingOptions: Sendable {
     /// Rewrites each text before encoding (e.g. the cleaning pipeline a vocabulary was trained
     /// with); nil keeps the bytes as read, which is the fast path.
     public var textTransform: (@Sendable (String) throws -> String)?
+    /// Bytes read per block; each block's lines are encoded in parallel, then written in order.
+    public var blockSize: Int = 8 << 20
 
     /// Options with the CLI's defaults.
     public init(format: Format = .ids, column: String? = nil, addSpecialTokens: Bool = true, maxLength: Int? = nil,
@@ -71,7 +73,7 @@ extension WordPieceTokenizer {
         let padId = Int32(vocabulary.id(for: "[PAD]") ?? 0)
         let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0), padId: padId) } : nil
         let texts = options.format == .ids ? nil : TokenTexts(vocabulary: vocabulary, json: options.format == .jsonl)
-        var reader = LineBlockReader(handle: input)
+        var reader = LineBlockReader(handle: input, blockSize: max(1, options.blockSize))
         var column: TSVColumn?
         var summary = LineCodingSummary()
         var needHeader = options.column != nil
@@ -163,9 +165,11 @@ extension WordPieceTokenizer {
     ///
     /// - Throws: ``WordPieceError/invalidOption(name:reason:)`` naming the line of anything that
     ///   is not an id.
+    /// - Parameter blockSize: bytes read per block.
     public func decodeLines(from input: FileHandle, path: String, to output: FileHandle,
-                            skipSpecialTokens: Bool, progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
-        var reader = LineBlockReader(handle: input)
+                            skipSpecialTokens: Bool, blockSize: Int = 8 << 20,
+                            progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
+        var reader = LineBlockReader(handle: input, blockSize: max(1, blockSize))
         var summary = LineCodingSummary()
         while let block = try reader.nextBlock() {
             let outputs = try processBlock(lineCount: block.lines.count) { range, _, out, stats in

@@ -186,4 +186,28 @@ final class WordPieceStreamingTests: XCTestCase {
         XCTAssertEqual(written[1], "2 15 16 3")
         XCTAssertEqual(written[1998], "2 10 15 3")
     }
+
+    func testSmallBlocksSplitLinesAnywhereAndKeepOrder() throws {
+        let t = try tokenizer()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-blocks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let texts = (0..<3000).map { ["hello x a", "", "unaffable! b", "a b x hello hello"][$0 % 4] + String(repeating: " x", count: $0 % 7) }
+        let input = folder.appendingPathComponent("in.txt")
+        try Data(("id\tdocument\n" + texts.enumerated().map { "\($0.offset)\t\($0.element)" }.joined(separator: "\r\n")).utf8)
+            .write(to: input)  // CRLF line ends and no final newline
+        let expected = try texts.map { try t.encode($0).ids.map(String.init).joined(separator: " ") }
+        for blockSize in [1, 7, 100, 4096] {
+            let output = folder.appendingPathComponent("out-\(blockSize).txt")
+            FileManager.default.createFile(atPath: output.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: output)
+            var options = LineEncodingOptions(column: "document")
+            options.blockSize = blockSize
+            let summary = try t.encodeLines(from: try FileHandle(forReadingFrom: input), path: input.path, to: handle, options: options)
+            try handle.close()
+            XCTAssertEqual(summary.lines, texts.count)
+            let lines = try String(contentsOf: output, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            XCTAssertEqual(lines.map(String.init), expected, "block size \(blockSize)")
+        }
+    }
 }
