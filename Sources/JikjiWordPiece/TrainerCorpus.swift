@@ -6,6 +6,7 @@ import Darwin
 #endif
 import Dispatch
 import Foundation
+import JikjiText
 
 /// The identity of one input file, computed during the single read of training.
 public struct CorpusFileFingerprint: Sendable, Equatable, Codable {
@@ -35,9 +36,9 @@ public struct CorpusReadingOptions: Sendable {
     /// field: tab-separated, or comma-separated (RFC 4180 quotes, one record per line) for
     /// files ending in `.csv`. When `nil`, every line is a document, as in HF's file training.
     public var column: String?
-    /// An optional text transform (a Jikji cleaning pipeline) run on each document before the
-    /// normalizer.
-    public var clean: (@Sendable (String) throws -> String)?
+    /// An optional Jikji cleaning pipeline run on each document before the normalizer (each
+    /// thread compiles its own ``TextCleaner`` and cleans a whole chunk of documents per call).
+    public var pipeline: CleaningPipeline?
     /// Bytes per chunk handed to one worker.
     public var chunkSize: Int
     /// Worker threads (default: all active cores).
@@ -45,11 +46,11 @@ public struct CorpusReadingOptions: Sendable {
 
     /// Reading options; see each property.
     public init(normalizer: BertNormalizerOptions = BertNormalizerOptions(), column: String? = nil,
-                clean: (@Sendable (String) throws -> String)? = nil, chunkSize: Int = 1 << 22,
+                pipeline: CleaningPipeline? = nil, chunkSize: Int = 1 << 22,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.normalizer = normalizer
         self.column = column
-        self.clean = clean
+        self.pipeline = pipeline
         self.chunkSize = max(1 << 12, chunkSize)
         self.threads = max(1, threads)
     }
@@ -85,7 +86,7 @@ public enum CorpusWordCounter {
             sizes.append(size.int64Value)
         }
         let total = sizes.reduce(0, +)
-        let workers = WorkerStates(count: options.threads, normalizer: options.normalizer)
+        let workers = try WorkerStates(count: options.threads, normalizer: options.normalizer, pipeline: options.pipeline)
         var fingerprints: [CorpusFileFingerprint] = []
         var documents = 0
         var doneBefore: Int64 = 0
@@ -216,7 +217,7 @@ public enum CorpusWordCounter {
                     return
                 }
                 workers.process(index: task, bytes: UnsafeBufferPointer(rebasing: all[pieces[task]]),
-                                column: column, separator: separator, clean: options.clean)
+                                column: column, separator: separator)
             }
             sha = hashBox.sha
             // Report the earliest failure with its absolute line number.
@@ -290,9 +291,9 @@ private final class HashBox: @unchecked Sendable {
     init(_ sha: TrainerSHA256) { self.sha = sha }
 }
 
-/// Per-thread state: a pre-tokenizer with its buffers, the thread's word counts, and the first
-/// failure of the current batch. Each task touches only its own index, through stable pointers
-/// (no shared array is mutated concurrently).
+/// Per-thread state: a pre-tokenizer with its buffers, an optional cleaner, the thread's word
+/// counts, and the first failure of the current batch. Each task touches only its own index,
+/// through stable pointers (no shared array is mutated concurrently).
 private final class WorkerStates: @unchecked Sendable {
     struct Failure {
         enum Kind { case invalidUTF8(Int), shortLine(Int), clean(String) }
@@ -305,9 +306,12 @@ private final class WorkerStates: @unchecked Sendable {
     let words: UnsafeMutablePointer<WordCounts>
     let lines: UnsafeMutablePointer<Int>
     let failures: UnsafeMutablePointer<Failure?>
+    /// One cleaner per thread (a `TextCleaner` is not thread-safe); empty without a pipeline.
+    let cleaners: [TextCleaner]
 
-    init(count: Int, normalizer: BertNormalizerOptions) {
+    init(count: Int, normalizer: BertNormalizerOptions, pipeline: CleaningPipeline?) throws {
         self.count = count
+        cleaners = try pipeline.map { pipeline in try (0..<count).map { _ in try TextCleaner(pipeline: pipeline) } } ?? []
         tokenizers = .allocate(capacity: count)
         tokenizers.initialize(repeating: BertPreTokenizer(normalizer: normalizer), count: count)
         words = .allocate(capacity: count)
@@ -326,8 +330,10 @@ private final class WorkerStates: @unchecked Sendable {
     }
 
     /// Counts the words of the whole lines in `bytes` into slot `index`; stops at the first failure.
-    func process(index: Int, bytes: UnsafeBufferPointer<UInt8>, column: Int?, separator: UInt8,
-                 clean: (@Sendable (String) throws -> String)?) {
+    func process(index: Int, bytes: UnsafeBufferPointer<UInt8>, column: Int?, separator: UInt8) {
+        // With a pipeline, documents are gathered NUL-separated and cleaned in one call.
+        var segments: [UInt8] = []
+        let cleaning = !cleaners.isEmpty
         var lineStart = 0
         var line = 0
         let n = bytes.count
@@ -355,10 +361,15 @@ private final class WorkerStates: @unchecked Sendable {
                 }
             }
             do {
-                if let csvCopy {
-                    try csvCopy.withUnsafeBufferPointer { try countWords(in: $0, index: index, clean: clean) }
-                } else {
-                    try countWords(in: field, index: index, clean: clean)
+                try (csvCopy ?? []).withUnsafeBufferPointer { copy in
+                    let text = csvCopy == nil ? field : copy
+                    if cleaning {
+                        if let bad = UTF8Validation.firstInvalidOffset(in: text) { throw WordPieceError.invalidUTF8(byteOffset: bad) }
+                        segments.append(contentsOf: text)
+                        segments.append(0)
+                    } else {
+                        try countWords(in: text, index: index)
+                    }
                 }
             } catch let error as WordPieceError {
                 if case .invalidUTF8(let offset) = error {
@@ -373,24 +384,32 @@ private final class WorkerStates: @unchecked Sendable {
             }
             lineStart = next
         }
+        if cleaning && !segments.isEmpty {
+            do {
+                var cleaned: [UInt8] = []
+                cleaned.reserveCapacity(segments.count + segments.count / 4)
+                try segments.withUnsafeBufferPointer { _ = try cleaners[index].cleanSegments($0, into: &cleaned) }
+                try cleaned.withUnsafeBufferPointer { all in
+                    var start = 0
+                    while start < all.count {
+                        let end = all[start...].firstIndex(of: 0) ?? all.count
+                        try countWords(in: UnsafeBufferPointer(rebasing: all[start..<end]), index: index)
+                        start = end + 1
+                    }
+                }
+            } catch {
+                // The lines were valid UTF-8, so this is a failure of the pipeline itself.
+                failures[index] = Failure(line: 1, kind: .clean("\(error)"))
+                return
+            }
+        }
         lines[index] += line
     }
 
-    private func countWords(in text: UnsafeBufferPointer<UInt8>, index: Int,
-                            clean: (@Sendable (String) throws -> String)?) throws {
+    private func countWords(in text: UnsafeBufferPointer<UInt8>, index: Int) throws {
         let words = self.words + index
-        if let clean {
-            guard let string = String(validating: text, as: UTF8.self) else {
-                // Let the pre-tokenizer report the offending byte.
-                try tokenizers[index].forEachWord(inUTF8: text) { _ in }
-                return
-            }
-            let cleaned = try clean(string)
-            tokenizers[index].forEachWord(in: cleaned) { word in words.pointee.add(UnsafeRawBufferPointer(word.utf8)) }
-        } else {
-            try tokenizers[index].forEachWord(inUTF8: text) { word in
-                words.pointee.add(UnsafeRawBufferPointer(word.utf8))
-            }
+        try tokenizers[index].forEachWord(inUTF8: text) { word in
+            words.pointee.add(UnsafeRawBufferPointer(word.utf8))
         }
     }
 

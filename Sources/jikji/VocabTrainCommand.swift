@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JikjiText
 import JikjiVocabStore
 import JikjiWordPiece
 #if canImport(Glibc)
@@ -61,6 +62,9 @@ struct VocabTrain: ParsableCommand {
     @Flag(help: "Do not put spaces around CJK ideographs (handle_chinese_chars=false).")
     var noChineseChars = false
 
+    @Option(help: "A cleaning pipeline (preset name or .yaml/.json file) run on each document before the normalizer; stored with the vocabulary.")
+    var pipeline: String?
+
     @Option(help: "Take the order of single-character '##x' tokens from this HF vocab.txt (HF parity).")
     var continuationOrderFrom: String?
 
@@ -103,7 +107,8 @@ struct VocabTrain: ParsableCommand {
         }
         let normalizer = BertNormalizerOptions(cleanText: !noCleanText, handleChineseChars: !noChineseChars,
                                                stripAccents: stripAccents, lowercase: lowercase)
-        let reading = CorpusReadingOptions(normalizer: normalizer, column: column, threads: threads)
+        let cleaning = try pipeline.map(loadPipeline)
+        let reading = CorpusReadingOptions(normalizer: normalizer, column: column, pipeline: cleaning, threads: threads)
 
         let bar = TrainProgressBar()
         let run = try WordPieceTrainer(options: options).train(
@@ -119,7 +124,7 @@ struct VocabTrain: ParsableCommand {
                             count: $0.kind == .special ? nil : $0.count, mergeRank: $0.mergeRank)
             },
             normalizer: normalizer, unknownToken: options.specialTokens.contains("[UNK]") ? "[UNK]" : (options.specialTokens.first ?? "[UNK]"),
-            continuingSubwordPrefix: prefix, trainerSettings: options.settingsJSON,
+            continuingSubwordPrefix: prefix, trainerSettings: options.settingsJSON, pipeline: cleaning?.jsonString,
             corpus: CorpusFingerprint(
                 files: run.files.map { CorpusFile(path: $0.path, size: $0.bytes, lines: Int64($0.lines), sha256: $0.sha256) },
                 column: column),
@@ -131,10 +136,26 @@ struct VocabTrain: ParsableCommand {
         printSummary(run, reference: "\(name)@\(version)")
     }
 
+    /// The preset called `name`, or the pipeline file at that path (as `jikji clean` reads it).
+    private func loadPipeline(_ name: String) throws -> CleaningPipeline {
+        do {
+            if CleaningPipeline.presets[name] != nil { return try CleaningPipeline(preset: name) }
+            let lower = name.lowercased()
+            if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json")
+                || FileManager.default.fileExists(atPath: name) {
+                return try CleaningPipeline(contentsOf: URL(fileURLWithPath: name))
+            }
+            return try CleaningPipeline(preset: name)
+        } catch let error as TextInputError {
+            throw ValidationError("--pipeline: \(error.description)")
+        }
+    }
+
     private func printSummary(_ run: WordPieceTrainingRun, reference: String) {
         let v = run.vocabulary
         let s = v.statistics
         let kinds = v.kindCounts
+        if let pipeline { print("cleaning pipeline: \(pipeline)") }
         print("trained \(reference): \(v.tokens.count) tokens into \(database.path)"
               + (output.map { " and \($0)" } ?? ""))
         print("kinds: " + TrainedTokenKind.allCases.map { "\($0.rawValue) \(kinds[$0] ?? 0)" }.joined(separator: ", "))

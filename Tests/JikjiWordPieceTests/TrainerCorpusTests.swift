@@ -1,5 +1,6 @@
 import Foundation
 import JikjiTestSupport
+import JikjiText
 import JikjiWordPiece
 import XCTest
 
@@ -70,6 +71,25 @@ final class TrainerCorpusTests: XCTestCase {
         XCTAssertEqual(vocabularies[0], vocabularies[2])
         XCTAssertEqual(fingerprints[0], fingerprints[1])
         XCTAssertEqual(fingerprints[0], fingerprints[2])
+    }
+
+    func testCleaningPipelineRunsBeforeTheNormalizer() throws {
+        let documents = ["ㅋㅋㅋㅋㅋ 진짜 재밌어요!!!!", "<b>최고</b> http://example.com 강추", "ＡＢＣ 영화", ""]
+        let pipeline = try CleaningPipeline(preset: "korean-web")
+        let raw = try TrainerFixtures.temporaryFile(Data(documents.map { $0 + "\n" }.joined().utf8))
+        let cleaned = try TrainerFixtures.temporaryFile(Data(documents.map { pipeline.clean($0) + "\n" }.joined().utf8))
+        let withPipeline = try CorpusWordCounter.count(
+            files: [raw.path], options: CorpusReadingOptions(normalizer: .korean, pipeline: pipeline, threads: 2)).words
+        let precleaned = try CorpusWordCounter.count(
+            files: [cleaned.path], options: CorpusReadingOptions(normalizer: .korean, threads: 2)).words
+        XCTAssertEqual(withPipeline.distinctCount, precleaned.distinctCount)
+        XCTAssertEqual(withPipeline.totalCount, precleaned.totalCount)
+        for index in 0..<precleaned.distinctCount {
+            XCTAssertEqual(withPipeline[precleaned.word(at: index)], precleaned.count(at: index), precleaned.word(at: index))
+        }
+        XCTAssertEqual(withPipeline["ㅋㅋ"], 1)  // repeat-limit 2
+        XCTAssertEqual(withPipeline["ABC"], 1)  // NFKC folds the fullwidth letters
+        XCTAssertEqual(withPipeline["<"], 0)  // tags removed
     }
 
     func testEmptyCorpusIsAnError() throws {
