@@ -65,4 +65,34 @@ final class TrainerCLITests: XCTestCase {
         XCTAssertNotEqual(second.status, 0)
         XCTAssertTrue(second.stderr.contains("vocab size 5 is below the base vocabulary of 12"), second.stderr)
     }
+
+    func testTwoConcurrentTrainingsIntoOneDatabaseBothSucceed() throws {
+        let corpus = try write("c.txt", Array(String(repeating: "한국어 사람 사람들 영화 영화관\n", count: 200).utf8))
+        let db = folder.appendingPathComponent("shared.sqlite").path
+        let lock = NSLock()
+        var statuses: [Int32] = []
+        var errors: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            let result = try? JikjiCommand.run(["vocab", "train", "--input", corpus, "--name", "same",
+                                                "--vocab-size", "40", "--db", db])
+            lock.lock()
+            statuses.append(result?.status ?? -1)
+            errors.append(result?.stderr ?? "did not run")
+            lock.unlock()
+        }
+        XCTAssertEqual(statuses, [0, 0], errors.joined(separator: "\n"))
+        let listed = try JikjiCommand.run(["vocab", "list", "--db", db])
+        XCTAssertTrue(listed.output.contains("same@1") && listed.output.contains("same@2"), listed.output)
+        // Both versions hold the same (deterministic) tokens.
+        let diff = try JikjiCommand.run(["vocab", "diff", "same@1", "same@2", "--db", db])
+        XCTAssertEqual(diff.status, 0, diff.stderr)
+        let first = try JikjiCommand.run(["vocab", "export", "same@1", "--format", "vocab-txt",
+                                          "--output", folder.appendingPathComponent("1.txt").path, "--db", db])
+        let second = try JikjiCommand.run(["vocab", "export", "same@2", "--format", "vocab-txt",
+                                           "--output", folder.appendingPathComponent("2.txt").path, "--db", db])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("1.txt")),
+                       try Data(contentsOf: folder.appendingPathComponent("2.txt")))
+    }
 }
