@@ -117,18 +117,14 @@ struct VocabTrain: ParsableCommand {
             mergeProgress: { done, total in bar.show("merging", Int64(done), Int64(total), bytes: false) })
         bar.finish()
 
-        let stored = StoredVocabulary(
-            name: name,
-            tokens: run.vocabulary.tokens.map {
-                StoredToken(text: $0.text, kind: TokenKind(rawValue: $0.kind.rawValue) ?? .merged,
-                            count: $0.kind == .special ? nil : $0.count, mergeRank: $0.mergeRank)
-            },
-            normalizer: normalizer, unknownToken: options.specialTokens.contains("[UNK]") ? "[UNK]" : (options.specialTokens.first ?? "[UNK]"),
-            continuingSubwordPrefix: prefix, trainerSettings: options.settingsJSON, pipeline: cleaning?.jsonString,
+        var stored = StoredVocabulary(
+            trained: run.vocabulary, name: name, normalizer: normalizer, pipeline: cleaning?.jsonString,
             corpus: CorpusFingerprint(
                 files: run.files.map { CorpusFile(path: $0.path, size: $0.bytes, lines: Int64($0.lines), sha256: $0.sha256) },
                 column: column),
-            statistics: run.statisticsJSON, origin: "trained", toolVersion: JikjiVersion.string)
+            toolVersion: JikjiVersion.string)
+        // The run's statistics also cover reading (documents, word-count memory, timings).
+        stored.statistics = run.statisticsJSON
         let version = try database.open(create: true).save(stored)
         if let output {
             try writeAtomically(run.vocabulary.vocabularyText, to: output)

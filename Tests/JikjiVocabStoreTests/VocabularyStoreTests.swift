@@ -104,9 +104,9 @@ final class VocabularyStoreTests: XCTestCase {
         var empty = sample()
         empty.tokens = []
         XCTAssertThrowsError(try store.save(empty))
-        var noUnk = sample()
-        noUnk.tokens.remove(at: 1)
-        XCTAssertThrowsError(try store.save(noUnk)) { XCTAssertTrue("\($0)".contains("[UNK]"), "\($0)") }
+        var zeroLength = sample()
+        zeroLength.maxInputCharactersPerWord = 0
+        XCTAssertThrowsError(try store.save(zeroLength))
         var badJSON = sample()
         badJSON.trainerSettings = "vocab_size=3"
         XCTAssertThrowsError(try store.save(badJSON))
@@ -198,6 +198,43 @@ final class VocabularyStoreTests: XCTestCase {
         }
         XCTAssertEqual(versions.sortedVersions, [1, 2], versions.errors)
         XCTAssertEqual(try VocabularyStore(path: path).load("tiny@2").tokens.count, big.tokens.count)
+    }
+
+    func testTrainedVocabularyIsStoredWithSettingsAndStatistics() throws {
+        let tokens = [TrainedToken(text: "[PAD]", kind: .special, count: 0),
+                      TrainedToken(text: "[UNK]", kind: .special, count: 0),
+                      TrainedToken(text: "a", kind: .alphabet, count: 10),
+                      TrainedToken(text: "b", kind: .alphabet, count: 6),
+                      TrainedToken(text: "##b", kind: .continuation, count: 6),
+                      TrainedToken(text: "ab", kind: .merged, count: 6, mergeRank: 0)]
+        var options = WordPieceTrainerOptions(vocabSize: 6, minFrequency: 2, limitAlphabet: 1000,
+                                              specialTokens: ["[PAD]", "[UNK]"])
+        options.continuationOrder = .explicit(["b"])
+        var statistics = TrainingStatistics()
+        statistics.distinctWords = 2
+        statistics.merges = 1
+        statistics.stopReason = .vocabSizeReached
+        let trained = TrainedVocabulary(tokens: tokens, options: options, statistics: statistics)
+        let corpus = CorpusFingerprint(files: [CorpusFile(path: "c.txt", size: 5, lines: 2, sha256: String(repeating: "0", count: 64))])
+        let stored = StoredVocabulary(trained: trained, name: "ab", normalizer: .korean, pipeline: #"{"steps":[]}"#,
+                                      corpus: corpus, toolVersion: "0.1.0")
+        let store = try VocabularyStore(path: dbPath())
+        try store.save(stored)
+        let loaded = try store.load("ab")
+        XCTAssertEqual(loaded.tokens.map(\.kind), [.special, .special, .alphabet, .alphabet, .continuation, .merged])
+        XCTAssertEqual(loaded.tokens.map(\.count), [0, 0, 10, 6, 6, 6])
+        XCTAssertEqual(loaded.tokens[5].mergeRank, 0)
+        XCTAssertEqual(loaded.corpus, corpus)
+        XCTAssertEqual(loaded.pipeline, #"{"steps":[]}"#)
+        XCTAssertEqual(loaded.origin, "trained")
+        let settings = try JSONSerialization.jsonObject(with: Data(loaded.trainerSettings!.utf8)) as? [String: Any]
+        XCTAssertEqual(settings?["vocab_size"] as? Int, 6)
+        XCTAssertEqual(settings?["limit_alphabet"] as? Int, 1000)
+        XCTAssertEqual(settings?["special_tokens"] as? [String], ["[PAD]", "[UNK]"])
+        XCTAssertEqual((settings?["continuation_order"] as? [String: Any])?["explicit"] as? [String], ["b"])
+        let figures = try JSONSerialization.jsonObject(with: Data(loaded.statistics!.utf8)) as? [String: Any]
+        XCTAssertEqual(figures?["merges"] as? Int, 1)
+        XCTAssertEqual(figures?["stop_reason"] as? String, "vocab size reached")
     }
 
     func testDiffReportsAddedRemovedAndMoved() {
