@@ -81,7 +81,10 @@ public struct Migrator {
     /// write lock, so a second process sees the first one's work and applies nothing.
     @discardableResult
     public func migrate(_ db: Database) throws -> [Int] {
-        try db.write { db in
+        // Fast path without the write lock: an up-to-date database (the usual case for every
+        // command after the first) is only read, so readers never queue behind a writer here.
+        if try db.read({ db in try isUpToDate(db) }) { return [] }
+        return try db.write { db in
             try Self.checkOwnership(db)
             try db.execute("""
                 CREATE TABLE IF NOT EXISTS jikji_migrations (
@@ -112,6 +115,18 @@ public struct Migrator {
             }
             return ran
         }
+    }
+
+    /// True when `db` is a Jikji database holding exactly this migrator's migrations; throws when
+    /// it is foreign or newer.
+    private func isUpToDate(_ db: Database) throws -> Bool {
+        try Self.checkOwnership(db)
+        let applied = try appliedVersions(in: db)
+        if let newest = applied.last, newest > latestVersion {
+            throw SchemaError.newerSchema(path: db.path, domain: domain,
+                                          knownVersion: latestVersion, databaseVersion: newest)
+        }
+        return try db.applicationID() == Self.applicationID && applied == migrations.map(\.version)
     }
 
     /// Throws ``SchemaError/notJikjiDatabase(path:reason:)`` unless `db` is empty or marked as Jikji's.

@@ -43,6 +43,9 @@ public struct SQLiteError: Error, CustomStringConvertible, Equatable, Sendable {
         text += ": \(message)"
         if let path { text += " in database \(path)" }
         if let sql { text += " while executing `\(sql)`" }
+        if isBusy {
+            text += " (another connection held the database longer than the busy timeout; retry when it is done)"
+        }
         return text
     }
 }

@@ -82,6 +82,36 @@ public final class Statement {
         guard rc == SQLITE_OK else { throw database.error(code: rc, sql: sql) }
     }
 
+    /// Binds a 64-bit integer to the 1-based parameter `index`.
+    public func bind(_ value: Int64, at index: Int) throws {
+        let rc = sqlite3_bind_int64(handle, Int32(index), value)
+        guard rc == SQLITE_OK else { throw database.error(code: rc, sql: sql) }
+    }
+
+    /// Binds a double to the 1-based parameter `index`.
+    public func bind(_ value: Double, at index: Int) throws {
+        let rc = sqlite3_bind_double(handle, Int32(index), value)
+        guard rc == SQLITE_OK else { throw database.error(code: rc, sql: sql) }
+    }
+
+    /// Binds NULL to the 1-based parameter `index`.
+    public func bindNull(at index: Int) throws {
+        let rc = sqlite3_bind_null(handle, Int32(index))
+        guard rc == SQLITE_OK else { throw database.error(code: rc, sql: sql) }
+    }
+
+    /// Binds bytes to the 1-based parameter `index` without building an array first
+    /// (SQLite copies them before returning), e.g. a slice of a large id buffer.
+    public func bind(bytes: UnsafeRawBufferPointer, at index: Int) throws {
+        let rc: Int32
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            rc = sqlite3_bind_blob64(handle, Int32(index), base, sqlite3_uint64(bytes.count), transientDestructor)
+        } else {
+            rc = sqlite3_bind_zeroblob(handle, Int32(index), 0)
+        }
+        guard rc == SQLITE_OK else { throw database.error(code: rc, sql: sql) }
+    }
+
     /// Binds `values` to parameters 1…n; the count must match the statement's parameters.
     public func bind(_ values: [SQLiteValue]) throws {
         guard values.count == parameterCount else {
@@ -95,10 +125,14 @@ public final class Statement {
     private func bindText(_ value: String, at i: Int32) -> Int32 {
         var value = value
         return value.withUTF8 { buffer in
-            // A non-nil pointer even for "" so the value is an empty string, not NULL.
-            let base = buffer.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(bitPattern: 1)!
-            return sqlite3_bind_text(handle, i, base.assumingMemoryBound(to: CChar.self),
-                                     Int32(buffer.count), transientDestructor)
+            guard let base = buffer.baseAddress, buffer.count > 0 else {
+                // A NULL pointer would bind SQL NULL; "" must stay an empty string.
+                return sqlite3_bind_text(handle, i, "", 0, transientDestructor)
+            }
+            // Explicit byte count: text may contain NUL, which C-string binding would cut at.
+            return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                sqlite3_bind_text(handle, i, $0, Int32(buffer.count), transientDestructor)
+            }
         }
     }
 

@@ -47,7 +47,7 @@ struct VocabList: ParsableCommand {
         print(pad("VOCABULARY", width) + "  " + pad("TOKENS", 7, right: true) + "  CREATED               ORIGIN")
         for s in summaries {
             print(pad(s.reference, width) + "  " + pad(String(s.tokenCount), 7, right: true) + "  "
-                  + pad(VocabFormatting.date(s.createdAt), 20) + "  " + s.origin)
+                  + pad(StoredVocabulary.displayDate(s.createdAt), 20) + "  " + s.origin)
         }
     }
 }
@@ -67,7 +67,7 @@ struct VocabShow: ParsableCommand {
 
     func run() throws {
         let vocabulary = try database.open(create: false).load(reference)
-        for line in VocabFormatting.describe(vocabulary, top: max(0, top)) { print(line) }
+        for line in vocabulary.descriptionLines(top: max(0, top)) { print(line) }
     }
 }
 
@@ -92,6 +92,7 @@ struct VocabDiff: ParsableCommand {
         let a = try store.load(old), b = try store.load(new)
         let diff = VocabularyDiff(from: a, to: b)
         print("\(a.reference) (\(a.tokens.count) tokens) -> \(b.reference) (\(b.tokens.count) tokens)")
+        for line in VocabularyDiff.settingChanges(from: a, to: b) { print(line) }
         print("added \(diff.added.count), removed \(diff.removed.count), id changed \(diff.moved.count), "
               + "unchanged \(diff.unchanged)")
         func section<T>(_ title: String, _ items: [T], _ line: (T) -> String) {
@@ -190,55 +191,6 @@ struct VocabDelete: ParsableCommand {
 }
 
 extension VocabularyFileFormat: ExpressibleByArgument {}
-
-/// Text layout of `vocab list` and `vocab show`.
-enum VocabFormatting {
-    static func date(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
-
-    /// The lines `vocab show` prints.
-    static func describe(_ v: StoredVocabulary, top: Int) -> [String] {
-        var lines: [String] = []
-        lines.append("\(v.reference): \(v.tokens.count) tokens")
-        lines.append("created: \(date(v.createdAt)) by jikji \(v.toolVersion); origin: \(v.origin)")
-        let n = v.normalizer
-        lines.append("normalizer: clean_text=\(n.cleanText) handle_chinese_chars=\(n.handleChineseChars) "
-                     + "strip_accents=\(n.stripAccents.map { "\($0)" } ?? "null (follows lowercase)") lowercase=\(n.lowercase)")
-        lines.append("model: unk_token=\(v.unknownToken) prefix=\(v.continuingSubwordPrefix) "
-                     + "max_input_chars_per_word=\(v.maxInputCharactersPerWord)")
-        let kinds = v.kindCounts
-        lines.append("kinds: " + TokenKind.allCases.map { "\($0.rawValue) \(kinds[$0] ?? 0)" }.joined(separator: ", "))
-        lines.append("special tokens: " + (v.specialTokens.isEmpty ? "none" : v.specialTokens.joined(separator: " ")))
-        lines.append("trainer settings: " + (v.trainerSettings ?? "none (imported)"))
-        lines.append("cleaning pipeline: " + (v.pipeline ?? "none"))
-        if let corpus = v.corpus {
-            lines.append("corpus" + (corpus.column.map { " (column \($0))" } ?? "") + ":")
-            for file in corpus.files {
-                lines.append("  \(file.path): \(file.size) bytes, \(file.lines) lines, sha256 \(file.sha256)")
-            }
-        } else {
-            lines.append("corpus: unknown (imported)")
-        }
-        if let statistics = v.statistics { lines.append("training statistics: \(statistics)") }
-        guard top > 0 else { return lines }
-        let counted = v.tokens.enumerated().filter { $0.element.kind != .special && $0.element.count != nil }
-        if !counted.isEmpty {
-            let best = counted.sorted { ($0.element.count!, -$0.offset) > ($1.element.count!, -$1.offset) }.prefix(top)
-            lines.append("top \(best.count) tokens by count (id, token, kind, count):")
-            for (id, token) in best {
-                lines.append("  \(id)\t\(token.text)\t\(token.kind.rawValue)\t\(token.count!)")
-            }
-        } else {
-            let merged = v.tokens.enumerated().filter { $0.element.kind == .merged }.prefix(top)
-            lines.append("first \(merged.count) merged tokens (no counts stored; id, token):")
-            for (id, token) in merged { lines.append("  \(id)\t\(token.text)") }
-        }
-        return lines
-    }
-}
 
 /// `text` padded with spaces to `width` characters (on the left when `right`).
 private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {

@@ -48,9 +48,26 @@ final class VocabCommandTests: XCTestCase {
         r = try jikji("vocab", "diff", "wp150k@1", "wp150k")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.output.contains("added 0, removed 0, id changed 0, unchanged 30000"), r.output)
+        XCTAssertFalse(r.output.contains("setting "), r.output)
 
-        let bertOut = folder.appendingPathComponent("out/tokenizer_bert.json")
-        try FileManager.default.createDirectory(at: bertOut.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // Ids 5 and 6 swapped, id 100 removed (101… move down by one), one token appended, read as
+        // lowercasing: 2 + 29899 ids change, ids 0-4 and 7-99 stay.
+        var lines = try String(contentsOfFile: vocabTxt, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines.swapAt(5, 6)
+        let removed = lines.remove(at: 100)
+        lines.append("새토큰")
+        let edited = folder.appendingPathComponent("edited.txt")
+        try (lines.joined(separator: "\n") + "\n").write(to: edited, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try jikji("vocab", "import", edited.path, "--name", "edited", "--lowercase").status, 0)
+        r = try jikji("vocab", "diff", "wp150k@1", "edited", "--limit", "0")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.output.contains("setting lowercase: false -> true"), r.output)
+        XCTAssertTrue(r.output.contains("added 1, removed 1, id changed 29901, unchanged 98"), r.output)
+        XCTAssertTrue(r.output.contains("+ 29999\t새토큰"), r.output)
+        XCTAssertTrue(r.output.contains("- 100\t\(removed)"), r.output)
+        XCTAssertTrue(r.output.contains("~ 5 -> 6\t!"), r.output)
+
+        let bertOut = folder.appendingPathComponent("out/tokenizer_bert.json")  // out/ does not exist yet
         r = try jikji("vocab", "export", "wp150k@1", "--format", "tokenizer-json", "--output", bertOut.path)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try Data(contentsOf: bertOut), try Data(contentsOf: URL(fileURLWithPath: bertJSON)))

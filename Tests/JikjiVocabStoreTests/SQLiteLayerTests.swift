@@ -54,6 +54,26 @@ final class SQLiteLayerTests: XCTestCase {
         XCTAssertEqual(rows[1], [.integer(0), .real(0), .text(""), .blob([]), .null])
     }
 
+    func testTypedBindersAndZeroCopyBlobs() throws {
+        let db = try Database(path: ":memory:")
+        try db.execute("CREATE TABLE t (i INTEGER, r REAL, b BLOB, n)")
+        let insert = try db.prepare("INSERT INTO t VALUES (?, ?, ?, ?)")
+        let ids: [UInt32] = [1, 2, 0xFFFF_FFFF]
+        try insert.bind(Int64.min, at: 1)
+        try insert.bind(0.25, at: 2)
+        try ids.withUnsafeBytes { try insert.bind(bytes: $0, at: 3) }
+        try insert.bindNull(at: 4)
+        XCTAssertFalse(try insert.step())
+        try db.forEachRow("SELECT i, r, b, n FROM t") { row in
+            XCTAssertEqual(row.int64(0), Int64.min)
+            XCTAssertEqual(row.double(1), 0.25)
+            let back = row.withBlob(2) { Array($0.bindMemory(to: UInt32.self)) }
+            XCTAssertEqual(back, ids)
+            XCTAssertTrue(row.isNull(3))
+            XCTAssertNil(row.optionalInt(3))
+        }
+    }
+
     func testErrorsCarryCodeMessageAndStatement() throws {
         let db = try Database(path: ":memory:")
         XCTAssertThrowsError(try db.prepare("SELEC 1")) { error in

@@ -237,6 +237,47 @@ final class VocabularyStoreTests: XCTestCase {
         XCTAssertEqual(figures?["stop_reason"] as? String, "vocab size reached")
     }
 
+    /// Opening and reading never wait for a writer: another connection holding the write lock
+    /// (a long training run saving its result) does not block `load`.
+    func testReadersDoNotWaitForAWriter() throws {
+        let path = dbPath()
+        try VocabularyStore(path: path).save(sample())
+        let writer = try Database(path: path)
+        try writer.execute("BEGIN IMMEDIATE")
+        try writer.execute("INSERT INTO vocabulary_names (name, last_version) VALUES ('pending', 1)")
+        let start = Date()
+        let reader = try VocabularyStore(path: path, create: false)
+        XCTAssertEqual(try reader.load("tiny").tokens.count, 11)
+        XCTAssertEqual(try reader.names(), ["tiny"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2, "the reader waited for the writer's lock")
+        try writer.execute("COMMIT")
+    }
+
+    func testShowLinesListSettingsKindsAndTopTokensByCount() throws {
+        var vocabulary = sample()
+        vocabulary.version = 3
+        let lines = vocabulary.descriptionLines(top: 3)
+        XCTAssertEqual(lines.first, "tiny@3: 11 tokens")
+        XCTAssertTrue(lines.contains("kinds: special 5, alphabet 3, continuation 1, merged 2"), "\(lines)")
+        XCTAssertTrue(lines.contains("normalizer: clean_text=true handle_chinese_chars=true strip_accents=false lowercase=false"))
+        XCTAssertTrue(lines.contains("  corpora/a.txt: 123 bytes, 4 lines, sha256 \(String(repeating: "ab", count: 32))"))
+        XCTAssertTrue(lines.contains("corpus (column document):"))
+        // Highest counts, specials excluded: ##\0x (3e12), 영 (900), 화 (800).
+        XCTAssertEqual(Array(lines.suffix(4)), ["top 3 tokens by count (id, token, kind, count):",
+                                                "  10\t##\u{0}x\tmerged\t3000000000000",
+                                                "  5\t영\talphabet\t900", "  6\t화\talphabet\t800"])
+        vocabulary.tokens = vocabulary.tokens.map { StoredToken(text: $0.text, kind: $0.kind, mergeRank: $0.mergeRank) }
+        XCTAssertEqual(Array(vocabulary.descriptionLines(top: 1).suffix(2)),
+                       ["first 1 merged tokens (no counts stored; id, token):", "  9\t영화"])
+
+        var other = sample()
+        other.normalizer = BertNormalizerOptions(stripAccents: nil, lowercase: true)
+        other.pipeline = nil
+        XCTAssertEqual(VocabularyDiff.settingChanges(from: sample(), to: other),
+                       ["setting strip_accents: false -> null", "setting lowercase: false -> true",
+                        #"setting cleaning pipeline: {"steps":["nfc"]} -> none"#])
+    }
+
     func testDiffReportsAddedRemovedAndMoved() {
         let diff = VocabularyDiff(from: ["[UNK]", "a", "b", "c"], to: ["[UNK]", "c", "a", "d"])
         XCTAssertEqual(diff.added, [.init(token: "d", id: 3)])

@@ -1,0 +1,149 @@
+import Foundation
+
+/// An HTML page for one run: its job, its status and an SVG line chart per metric over steps,
+/// one line per split (train / valid / test). Self-contained (no scripts, no external files),
+/// so it opens in any browser from disk.
+public struct RunReport {
+    public let run: RunRegistry.Run
+    public let metrics: [RunRegistry.Metric]
+    public let checkpoints: [RunRegistry.Checkpoint]
+
+    /// A report of `run` with what the registry holds for it.
+    public init(run: RunRegistry.Run, metrics: [RunRegistry.Metric], checkpoints: [RunRegistry.Checkpoint]) {
+        self.run = run
+        self.metrics = metrics
+        self.checkpoints = checkpoints
+    }
+
+    /// The page.
+    public func html() -> String {
+        var names: [String] = []
+        for m in metrics where !names.contains(m.name) { names.append(m.name) }
+        let formatter = ISO8601DateFormatter()
+        var page = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <title>Jikji run \(run.id): \(Self.escape(run.jobName))</title>
+        <style>
+        body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
+        h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.6em; }
+        table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #eee; }
+        .charts { display: flex; flex-wrap: wrap; gap: 18px; }
+        figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: 4px; }
+        pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.85em; }
+        </style></head><body>
+        <h1>Run \(run.id) — \(Self.escape(run.jobName))</h1>
+        <table>
+        <tr><th>status</th><td>\(run.status.rawValue)</td></tr>
+        <tr><th>job file</th><td>\(Self.escape(run.jobFile))</td></tr>
+        <tr><th>started</th><td>\(formatter.string(from: run.startedAt))</td></tr>
+        <tr><th>ended</th><td>\(run.endedAt.map { formatter.string(from: $0) } ?? "—")</td></tr>
+        <tr><th>machine</th><td>\(Self.escape(run.machine))</td></tr>
+        <tr><th>seed</th><td>\(run.seed)</td></tr>
+        </table>
+
+        """
+        page += "<h2>Metrics</h2>\n"
+        if names.isEmpty {
+            page += "<p>No metrics recorded yet.</p>\n"
+        } else {
+            page += "<div class=\"charts\">\n"
+            for name in names {
+                page += "<figure><figcaption>\(Self.escape(name))</figcaption>\n"
+                page += chart(for: metrics.filter { $0.name == name })
+                page += "</figure>\n"
+            }
+            page += "</div>\n"
+            page += finalTable(names: names)
+        }
+        if !checkpoints.isEmpty {
+            page += "<h2>Checkpoints</h2>\n<table><tr><th>step</th><th>metric</th><th>best</th><th>file</th></tr>\n"
+            for c in checkpoints {
+                page += "<tr><td>\(c.step)</td><td>\(c.metric.map { Self.number($0) } ?? "—")</td>"
+                page += "<td>\(c.isBest ? "★" : "")</td><td>\(Self.escape(c.path))</td></tr>\n"
+            }
+            page += "</table>\n"
+        }
+        page += "<h2>Resolved job</h2>\n<pre>\(Self.escape(run.resolvedConfig))</pre>\n</body></html>\n"
+        return page
+    }
+
+    /// Writes the page atomically (temporary file + rename) to `url`.
+    public func write(to url: URL) throws {
+        try Data(html().utf8).write(to: url, options: .atomic)
+    }
+
+    private func finalTable(names: [String]) -> String {
+        var splits: [String] = []
+        for m in metrics where !splits.contains(m.split) { splits.append(m.split) }
+        var out = "<h2>Last values</h2>\n<table><tr><th>metric</th>" + splits.map { "<th>\(Self.escape($0))</th>" }.joined() + "</tr>\n"
+        for name in names {
+            out += "<tr><td>\(Self.escape(name))</td>"
+            for split in splits {
+                let last = metrics.last { $0.name == name && $0.split == split }
+                out += "<td>\(last.map { Self.number($0.value) } ?? "—")</td>"
+            }
+            out += "</tr>\n"
+        }
+        return out + "</table>\n"
+    }
+
+    static let palette = ["train": "#1f77b4", "valid": "#d62728", "test": "#2ca02c"]
+
+    /// An SVG line chart of one metric: x = step, y = value, a polyline per split.
+    func chart(for series: [RunRegistry.Metric]) -> String {
+        let width = 340.0, height = 210.0, left = 52.0, right = 10.0, top = 10.0, bottom = 30.0
+        let steps = series.map { Double($0.step) }, values = series.map(\.value)
+        var minX = steps.min() ?? 0, maxX = steps.max() ?? 1
+        var minY = values.min() ?? 0, maxY = values.max() ?? 1
+        if maxX == minX { minX -= 1; maxX += 1 }
+        if maxY == minY { minY -= abs(minY) * 0.05 + 1e-6; maxY += abs(maxY) * 0.05 + 1e-6 }
+        func x(_ v: Double) -> Double { left + (v - minX) / (maxX - minX) * (width - left - right) }
+        func y(_ v: Double) -> Double { top + (1 - (v - minY) / (maxY - minY)) * (height - top - bottom) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
+        svg += "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-size=\"10\">\n"
+        svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(width - left - right)\" height=\"\(height - top - bottom)\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n"
+        for i in 0...4 {
+            let v = minY + (maxY - minY) * Double(i) / 4
+            svg += "<text x=\"\(left - 4)\" y=\"\(Self.number(y(v) + 3))\" text-anchor=\"end\">\(Self.number(v))</text>\n"
+            let s = minX + (maxX - minX) * Double(i) / 4
+            svg += "<text x=\"\(Self.number(x(s)))\" y=\"\(height - bottom + 14)\" text-anchor=\"middle\">\(Int(s.rounded()))</text>\n"
+        }
+        svg += "<text x=\"\(Self.number((left + width) / 2))\" y=\"\(height - 2)\" text-anchor=\"middle\">step</text>\n"
+        var splits: [String] = []
+        for m in series where !splits.contains(m.split) { splits.append(m.split) }
+        for (n, split) in splits.enumerated() {
+            let points = series.filter { $0.split == split }
+            let color = Self.palette[split] ?? "#9467bd"
+            let coordinates = points.map { "\(Self.number(x(Double($0.step)))),\(Self.number(y($0.value)))" }.joined(separator: " ")
+            svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\" points=\"\(coordinates)\"/>\n"
+            for p in points {
+                svg += "<circle cx=\"\(Self.number(x(Double(p.step))))\" cy=\"\(Self.number(y(p.value)))\" r=\"2.2\" fill=\"\(color)\">"
+                svg += "<title>\(Self.escape(split)) step \(p.step): \(Self.number(p.value))</title></circle>\n"
+            }
+            svg += "<text x=\"\(Self.number(width - right - 4))\" y=\"\(Self.number(top + 12 + Double(n) * 12))\" "
+            svg += "text-anchor=\"end\" fill=\"\(color)\">\(Self.escape(split))</text>\n"
+        }
+        return svg + "</svg>\n"
+    }
+
+    static func number(_ v: Double) -> String {
+        if v != 0, abs(v) < 0.001 || abs(v) >= 100_000 { return String(format: "%.3g", v) }
+        return String(format: "%.4g", v)
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}

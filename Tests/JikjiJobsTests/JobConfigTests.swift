@@ -1,0 +1,133 @@
+import XCTest
+import JikjiJobs
+
+final class JobConfigTests: XCTestCase {
+    let classifier = """
+    seed: 7
+    data:
+      train: corpora/nsmc/ratings_train.txt
+      test: [corpora/nsmc/ratings_test.txt]
+    vocab:
+      name: nsmc-wp30k
+    model:
+      kind: classifier
+      embedding: 128
+      encoder: {cell: lstm, hidden: 128, bidirectional: true}
+    """
+
+    func testDefaultsAreFilledInAndResolvedJobReadsBackTheSame() throws {
+        let job = try JobConfig(yaml: classifier, source: "inline.yaml", defaultName: "nsmc")
+        XCTAssertEqual(job.seed, 7)
+        XCTAssertEqual(job.data.train, ["corpora/nsmc/ratings_train.txt"])
+        XCTAssertEqual(job.data.textColumn, "document")
+        XCTAssertEqual(job.batching.batchSize, 64)
+        XCTAssertEqual(job.optim.optimizer, "adam")
+        XCTAssertEqual(job.optim.learningRate, 1e-3)
+        XCTAssertEqual(job.model.encoder.cell, "lstm")
+        XCTAssertTrue(job.model.encoder.bidirectional)
+        XCTAssertEqual(job.train.metric, "accuracy")
+
+        let yaml = job.resolved.yaml()
+        XCTAssertTrue(yaml.contains("batch_size: 64"), yaml)
+        let again = try JobConfig(yaml: yaml, source: "resolved.yaml")
+        XCTAssertEqual(again.resolved, job.resolved, "resolved job must read back to itself:\n\(yaml)")
+        XCTAssertEqual(again.name, "nsmc")
+    }
+
+    func testOverridesByDottedKeyPath() throws {
+        let job = try JobConfig(yaml: classifier, source: "inline.yaml",
+                                overrides: ["model.encoder.cell=gru", "optim.lr=0.01", "train.epochs=1", "batching.bucket_pool=5"])
+        XCTAssertEqual(job.model.encoder.cell, "gru")
+        XCTAssertEqual(job.optim.learningRate, 0.01)
+        XCTAssertEqual(job.train.epochs, 1)
+        XCTAssertEqual(job.batching.bucketPool, 5)
+    }
+
+    func testUnknownKeyNamesThePathLineAndAllowedKeys() {
+        let yaml = classifier + "\n  hiden: 256\n"
+        XCTAssertThrowsError(try JobConfig(yaml: yaml, source: "x.yaml")) { error in
+            guard case let .unknownKey(path, line, allowed) = error as? JobConfigError else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertEqual(path, "model.hiden")
+            XCTAssertEqual(line, 11)
+            XCTAssertTrue(allowed.contains("embedding"))
+            XCTAssertTrue("\(error)".contains("model.hiden (line 11): unknown key; allowed here:"), "\(error)")
+        }
+        XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["optim.learning_rate=1"])) { error in
+            XCTAssertEqual((error as? JobConfigError).map { if case let .unknownKey(p, _, _) = $0 { return p } else { return "" } }, "optim.learning_rate")
+        }
+    }
+
+    func testWrongTypeAndValueOutsideTheAllowedSet() {
+        XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["batching.batch_size=lots"])) { error in
+            XCTAssertEqual("\(error)", "batching.batch_size: expected an integer in 1...65536, found 'lots'")
+        }
+        XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["model.encoder.cell=transformer"])) { error in
+            XCTAssertEqual("\(error)", "model.encoder.cell: 'transformer' is not allowed; allowed: rnn, rnn_relu, lstm, gru")
+        }
+        XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["model=3"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("model: expected a mapping of keys"), "\(error)")
+        }
+    }
+
+    func testImpossibleCombinationsAreRejectedWithTheKeyPath() {
+        let lm = """
+        data: {train: corpora/nsmc/reviews_train.tsv}
+        vocab: {name: reviews}
+        model: {kind: language_model, embedding: 128, tie_weights: true, encoder: {hidden: 256}}
+        """
+        XCTAssertThrowsError(try JobConfig(yaml: lm, source: "lm.yaml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("model.tie_weights: tied weights need embedding (128) == encoder.hidden (256)"), "\(error)")
+        }
+        XCTAssertThrowsError(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["model.encoder.hidden=128", "model.encoder.bidirectional=true"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("model.encoder.bidirectional:"), "\(error)")
+        }
+        XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["model.encoder.dropout=0.2"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("model.encoder.dropout: dropout between layers needs layers > 1"), "\(error)")
+        }
+        XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["batching.token_budget=10"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("batching.token_budget: a token budget of 10 cannot hold"), "\(error)")
+        }
+    }
+
+    func testMissingRequiredKeysSayWhatToWrite() {
+        XCTAssertThrowsError(try JobConfig(yaml: "vocab: {name: v}\n", source: "x.yaml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("data.train: missing; name one or more corpus files"), "\(error)")
+        }
+        XCTAssertThrowsError(try JobConfig(yaml: "data: {train: a.tsv}\n", source: "x.yaml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("vocab.name: missing;"), "\(error)")
+        }
+    }
+
+    func testSeq2SeqAttentionWidthIsChecked() {
+        let s2s = """
+        data: {train: corpora/chatbot/ChatbotData.csv}
+        vocab: {name: chatbot}
+        model:
+          kind: seq2seq
+          encoder: {hidden: 128, bidirectional: true}
+          decoder: {hidden: 128}
+          attention: dot
+        """
+        XCTAssertThrowsError(try JobConfig(yaml: s2s, source: "s.yaml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("model.attention: dot attention needs encoder outputs (256)"), "\(error)")
+        }
+        XCTAssertNoThrow(try JobConfig(yaml: s2s, source: "s.yaml", overrides: ["model.attention=general"]))
+    }
+
+    func testUnparseableYamlNamesTheFile() {
+        XCTAssertThrowsError(try JobConfig(yaml: "model: {kind: [", source: "broken.yaml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("broken.yaml: not a readable job file"), "\(error)")
+        }
+    }
+}
+
+final class ConfigTreeTests: XCTestCase {
+    func testYamlRendersNestedMappingsListsAndQuotedScalars() throws {
+        let tree = try ConfigTree.parse(yaml: "a: 1\nb: {c: [x, 'y z'], d: ''}\ne:\n  - {f: 2}\n", source: "t")
+        let text = tree.yaml()
+        XCTAssertEqual(text, "a: 1\nb:\n  c: [x, 'y z']\n  d: ''\ne:\n  - f: 2\n")
+        XCTAssertEqual(try ConfigTree.parse(yaml: text, source: "t"), tree)
+    }
+}
