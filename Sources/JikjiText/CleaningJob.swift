@@ -45,6 +45,7 @@ public struct CleaningJob {
         /// The column cleaned, if any.
         public var column: String? = nil
 
+        /// One line for people: counts, sizes, time, throughput and repairs.
         public var description: String {
             let unit = column == nil ? "lines" : "rows (column '\(column!)')"
             var text = "cleaned \(lines) \(unit): \(megabytes(bytesIn)) in, \(megabytes(bytesOut)) out, "

@@ -22,8 +22,10 @@ public struct CleaningPipeline: Hashable, Sendable {
         self.steps = steps
     }
 
+    /// Pipelines are equal when their steps are.
     public static func == (lhs: CleaningPipeline, rhs: CleaningPipeline) -> Bool { lhs.steps == rhs.steps }
 
+    /// Hashes the steps.
     public func hash(into hasher: inout Hasher) { hasher.combine(steps) }
 
     /// The built-in pipelines by name.

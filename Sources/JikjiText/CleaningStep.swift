@@ -317,8 +317,9 @@ extension CleaningStep {
     }
 }
 
-/// `text` as a JSON string literal (also a valid YAML double-quoted scalar): quotes, backslashes
-/// and control characters escaped, everything else as is.
+/// `text` as a JSON string literal (also a valid YAML double-quoted scalar): quotes, backslashes,
+/// control characters and what YAML does not allow raw (U+2028/9, U+FEFF, U+FFFE/F) escaped,
+/// everything else as is.
 func jsonQuoted(_ text: String) -> String {
     var result = "\""
     for scalar in text.unicodeScalars {
@@ -330,7 +331,8 @@ func jsonQuoted(_ text: String) -> String {
         case "\r": result += "\\r"
         default:
             if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
-                || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xFEFF {
+                || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xFEFF
+                || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
                 let hex = String(scalar.value, radix: 16, uppercase: true)
                 result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             } else {

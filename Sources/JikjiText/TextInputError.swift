@@ -27,6 +27,7 @@ public struct TextInputError: Error, Equatable, CustomStringConvertible, Sendabl
         self.message = message
     }
 
+    /// `file:line: message`, or `file: message` when there is no line.
     public var description: String {
         if let line { return "\(file):\(line): \(message)" }
         return "\(file): \(message)"

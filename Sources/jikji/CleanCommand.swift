@@ -109,7 +109,8 @@ final class ProgressLine {
 
     func update(done: Int, total: Int?) {
         let now = Date()
-        guard now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+        // Redraw at most ten times a second, and always at the end.
+        guard now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
         lastDraw = now
         let seconds = max(now.timeIntervalSince(started), 1e-6)
         let rate = Double(done) / 1e6 / seconds

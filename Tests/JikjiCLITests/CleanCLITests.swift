@@ -93,6 +93,16 @@ final class CleanCLITests: XCTestCase {
             let rows = original.count - (original.last == "" ? 2 : 1)
             XCTAssertTrue(result.output.contains("cleaned \(rows) rows"), "\(preset): \(result.output)")
         }
+        // The chatbot CSV (RFC 4180 quoting) with every preset.
+        let chatbot = try ProjectPaths.corpus("chatbot/ChatbotData.csv").path
+        for preset in ["nfc", "nfkc", "korean-web", "seed-imdb"] {
+            let output = folder.appendingPathComponent("\(preset).csv").path
+            let result = try JikjiCommand.run(["clean", "--pipeline", preset, "--column", "A",
+                                               "--input", chatbot, "--output", output])
+            XCTAssertEqual(result.status, 0, "\(preset): \(result.stderr)")
+            XCTAssertTrue(result.output.contains("cleaned 11823 rows (column 'A')"), "\(preset): \(result.output)")
+            XCTAssertTrue(try read(output).hasPrefix("Q,A,label\n12시 땡!,"), preset)
+        }
     }
 
     // MARK: Bad input
@@ -232,6 +242,30 @@ final class CleanCLITests: XCTestCase {
         XCTAssertNotEqual(process.terminationStatus, 0)
         XCTAssertFalse(exists(output))
         XCTAssertEqual(try leftovers(besides: []), [], "the temporary file is removed on interrupt")
+    }
+
+    func testProgressOnlyOnATerminal() throws {
+        let corpus = try ProjectPaths.corpus("nsmc/ratings_test.txt").path
+        let output = folder.appendingPathComponent("out.tsv").path
+        // `script` (util-linux) runs the command on a pseudo-terminal.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "\(JikjiCommand.executable.path) clean --pipeline korean-web --column document "
+                             + "--input \(corpus) --output \(output)", "/dev/null"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let seen = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, seen)
+        XCTAssertTrue(seen.contains("clean [##############################] 100%"), seen)
+        XCTAssertTrue(seen.contains("MB/s"), seen)
+
+        let plain = try JikjiCommand.run(["clean", "--pipeline", "korean-web", "--column", "document",
+                                          "--input", corpus, "--output", output])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(plain.stderr.contains("[#"), "no progress bar when standard error is not a terminal")
     }
 
     func testBadPipelineErrorsNameStepAndKey() throws {

@@ -81,6 +81,14 @@ final class LineReaderTests: XCTestCase {
         }
     }
 
+    func testDirectoryIsNotAnInput() throws {
+        let temp = try TempFolder()
+        XCTAssertThrowsError(try LineReader(path: temp.url.path)) { error in
+            XCTAssertEqual((error as? TextInputError)?.kind, .cannotOpen)
+            XCTAssertEqual("\(error)", "\(temp.url.path): is a directory, not a text file")
+        }
+    }
+
     func testInvalidUTF8NamesLineAndByte() throws {
         let temp = try TempFolder()
         let path = try temp.file("bad.txt", Array("좋다\n".utf8) + [0x61, 0x62, 0xFF, 0x63, 0x0A])

@@ -13,6 +13,8 @@ final class PipelineFormatTests: XCTestCase {
         .punctuationToSpace(except: "'\u{B7}", symbols: false), .hangulOnly(latin: false, digits: true, keep: "?!"),
         .repeatLimit(max: 2, unit: 3, digits: false), .repeatLimit(max: 4, unit: 1, digits: false), .repeatLimit(max: 2, unit: 3, digits: true),
         .regex(pattern: #"(\d+)\s*원"#, replace: "$1원", ignoreCase: true), .transliterate(id: "Hangul-Latin"),
+        .htmlTags(replace: "\u{1}\t\n\u{7F}\u{85}\u{A0}\u{2028}\u{FEFF}\u{FFFE}😀'\"\\ #: - [x] {y}"),
+        .hangulOnly(latin: true, digits: false, keep: "yes"), .punctuationToSpace(except: "true", symbols: true),
     ])
 
     func testReadsTheIssueExample() throws {
