@@ -1,0 +1,210 @@
+import Foundation
+import JikjiSQLite
+import XCTest
+
+/// The generic SQLite layer: statements, transactions, migrations, ownership checks, concurrency.
+final class SQLiteLayerTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("jikji-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    private func counterMigrator(calls: UnsafeMutablePointer<Int>? = nil) throws -> Migrator {
+        var migrator = Migrator(domain: "test")
+        try migrator.register(1, "create items") { db in
+            calls?.pointee += 1
+            try db.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB)")
+        }
+        try migrator.register(2, "add score") { db in
+            calls?.pointee += 1
+            try db.execute("ALTER TABLE items ADD COLUMN score REAL")
+        }
+        return migrator
+    }
+
+    func testOpenUsesWALAndBusyTimeout() throws {
+        let db = try Database(path: path("a.sqlite"))
+        XCTAssertEqual(try db.scalarText("PRAGMA journal_mode"), "wal")
+        XCTAssertEqual(try db.scalarInt("PRAGMA busy_timeout"), 10_000)
+        XCTAssertEqual(try db.scalarInt("PRAGMA foreign_keys"), 1)
+    }
+
+    func testBindAndReadEveryType() throws {
+        let db = try Database(path: ":memory:")
+        try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)")
+        let text = "한국어 [UNK] \u{0}x"  // an embedded NUL must survive
+        try db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)",
+                       [.integer(Int64.max), .real(-1.5), .text(text), .blob([0, 255, 7]), .null])
+        try db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [0, 0.0, "", .blob([]), nil])
+        var rows: [[SQLiteValue]] = []
+        try db.forEachRow("SELECT i, r, s, b, n FROM t ORDER BY rowid") { row in
+            rows.append((0..<row.columnCount).map { row.value($0) })
+        }
+        XCTAssertEqual(rows[0], [.integer(Int64.max), .real(-1.5), .text(text), .blob([0, 255, 7]), .null])
+        // Empty text stays text and an empty blob stays a blob: neither becomes NULL.
+        XCTAssertEqual(rows[1], [.integer(0), .real(0), .text(""), .blob([]), .null])
+    }
+
+    func testErrorsCarryCodeMessageAndStatement() throws {
+        let db = try Database(path: ":memory:")
+        XCTAssertThrowsError(try db.prepare("SELEC 1")) { error in
+            let e = error as? SQLiteError
+            XCTAssertEqual(e?.code, 1)  // SQLITE_ERROR
+            XCTAssertEqual(e?.sql, "SELEC 1")
+            XCTAssertTrue(e?.message.contains("syntax error") ?? false, "\(error)")
+            XCTAssertTrue("\(error)".contains("SELEC 1"))
+        }
+        try db.execute("CREATE TABLE u (x TEXT UNIQUE)")
+        try db.execute("INSERT INTO u VALUES ('a')")
+        XCTAssertThrowsError(try db.execute("INSERT INTO u VALUES (?)", ["a"])) { error in
+            let e = error as? SQLiteError
+            XCTAssertEqual(e?.code, 19)  // SQLITE_CONSTRAINT
+            XCTAssertEqual(e?.extendedCode, 2067)  // SQLITE_CONSTRAINT_UNIQUE
+            XCTAssertTrue(e?.isConstraintViolation ?? false)
+        }
+        XCTAssertThrowsError(try db.prepare("SELECT 1; SELECT 2"), "two statements must not silently run one")
+        XCTAssertThrowsError(try db.execute("SELECT ?", [1, 2]), "binding count mismatch")
+    }
+
+    func testWriteCommitsAndRollsBackOnError() throws {
+        let db = try Database(path: path("tx.sqlite"))
+        try db.execute("CREATE TABLE t (x INTEGER)")
+        try db.write { try $0.execute("INSERT INTO t VALUES (1)") }
+        struct Boom: Error {}
+        XCTAssertThrowsError(try db.write { db -> Void in
+            try db.execute("INSERT INTO t VALUES (2)")
+            try db.execute("INSERT INTO t VALUES (3)")
+            throw Boom()
+        }) { XCTAssertTrue($0 is Boom) }
+        XCTAssertFalse(db.isInTransaction)
+        XCTAssertEqual(try db.scalarInt("SELECT group_concat(x) FROM t") , 1)
+        // A nested write that fails undoes only its own part.
+        try db.write { db in
+            try db.execute("INSERT INTO t VALUES (4)")
+            _ = try? db.write { db -> Void in
+                try db.execute("INSERT INTO t VALUES (5)")
+                throw Boom()
+            }
+        }
+        XCTAssertEqual(try db.scalarText("SELECT group_concat(x) FROM t"), "1,4")
+        // Another connection sees only committed data.
+        let other = try Database(path: path("tx.sqlite"))
+        XCTAssertEqual(try other.scalarInt("SELECT count(*) FROM t"), 2)
+    }
+
+    func testMigrationsRunOnceAndAreRecorded() throws {
+        var calls = 0
+        let file = path("m.sqlite")
+        try withUnsafeMutablePointer(to: &calls) { counter in
+            let migrator = try counterMigrator(calls: counter)
+            XCTAssertEqual(try migrator.migrate(Database(path: file)), [1, 2])
+            XCTAssertEqual(try migrator.migrate(Database(path: file)), [])
+        }
+        XCTAssertEqual(calls, 2)
+        let db = try Database(path: file)
+        XCTAssertEqual(try counterMigrator().appliedVersions(in: db), [1, 2])
+        XCTAssertEqual(try db.applicationID(), Migrator.applicationID)
+        try db.execute("INSERT INTO items (name, score) VALUES ('a', 0.5)")
+        // Another domain in the same file has its own numbering.
+        var other = Migrator(domain: "other")
+        try other.register(1, "create things") { try $0.execute("CREATE TABLE things (x)") }
+        XCTAssertEqual(try other.migrate(db), [1])
+    }
+
+    func testFailingMigrationLeavesNoTrace() throws {
+        let file = path("fail.sqlite")
+        var migrator = try counterMigrator()
+        try migrator.register(3, "broken") { db in
+            try db.execute("CREATE TABLE half (x)")
+            try db.execute("THIS IS NOT SQL")
+        }
+        XCTAssertThrowsError(try migrator.migrate(Database(path: file)))
+        let db = try Database(path: file)
+        XCTAssertFalse(try db.tableExists("items"), "the whole migrate() call is one transaction")
+        XCTAssertFalse(try db.tableExists("half"))
+        XCTAssertEqual(try counterMigrator().migrate(db), [1, 2])
+    }
+
+    func testNewerSchemaIsRejected() throws {
+        let file = path("new.sqlite")
+        var newer = try counterMigrator()
+        try newer.register(3, "future") { try $0.execute("CREATE TABLE future (x)") }
+        try newer.migrate(Database(path: file))
+        XCTAssertThrowsError(try counterMigrator().migrate(Database(path: file))) { error in
+            XCTAssertEqual(error as? SchemaError,
+                           .newerSchema(path: file, domain: "test", knownVersion: 2, databaseVersion: 3))
+            XCTAssertTrue("\(error)".contains("newer Jikji"))
+        }
+    }
+
+    func testForeignDatabaseIsRejected() throws {
+        let file = path("foreign.sqlite")
+        let foreign = try Database(path: file)
+        try foreign.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+        XCTAssertThrowsError(try counterMigrator().migrate(foreign)) { error in
+            guard case .notJikjiDatabase(let p, _)? = error as? SchemaError else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertEqual(p, file)
+        }
+        XCTAssertFalse(try foreign.tableExists("jikji_migrations"), "nothing written to a foreign file")
+
+        let marked = try Database(path: path("marked.sqlite"))
+        try marked.setApplicationID(0x1234)
+        XCTAssertThrowsError(try counterMigrator().migrate(marked)) { error in
+            XCTAssertTrue("\(error)".contains("0x1234"), "\(error)")
+        }
+    }
+
+    func testNonSQLiteFileIsRejectedAtOpen() throws {
+        let file = path("notes.txt")
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: file))
+        XCTAssertThrowsError(try Database(path: file)) { error in
+            XCTAssertEqual((error as? SQLiteError)?.code, 26)  // SQLITE_NOTADB
+            XCTAssertTrue("\(error)".contains(file))
+        }
+    }
+
+    /// Two connections on two threads write at the same time: every write lands, none fails.
+    func testConcurrentWritersBothSucceed() throws {
+        let file = path("conc.sqlite")
+        let setup = try Database(path: file)
+        try counterMigrator().migrate(setup)
+        let perWriter = 200
+        let errors = ErrorBox()
+        DispatchQueue.concurrentPerform(iterations: 2) { writer in
+            do {
+                let db = try Database(path: file)
+                try counterMigrator().migrate(db)
+                for i in 0..<perWriter {
+                    try db.write { db in
+                        try db.execute("INSERT INTO items (name) VALUES (?)", [.text("w\(writer)-\(i)")])
+                        // Hold the lock a little so the writers really overlap.
+                        if i % 50 == 0 { usleep(2000) }
+                    }
+                }
+            } catch {
+                errors.append(error)
+            }
+        }
+        XCTAssertEqual(errors.all.map { "\($0)" }, [])
+        XCTAssertEqual(try setup.scalarInt("SELECT count(*) FROM items"), 2 * perWriter)
+    }
+}
+
+/// Collects errors from several threads.
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [Error] = []
+    func append(_ error: Error) { lock.lock(); errors.append(error); lock.unlock() }
+    var all: [Error] { lock.lock(); defer { lock.unlock() }; return errors }
+}
