@@ -168,6 +168,11 @@ public struct CorpusRow: Sendable, Equatable {
     /// The 1-based line where the row starts.
     public var line: Int
     public var values: [String]
+
+    public init(line: Int, values: [String]) {
+        self.line = line
+        self.values = values
+    }
 }
 
 /// Streams the rows of one corpus file, picking named columns, and reports malformed rows.

@@ -6,6 +6,11 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
     public struct SourceFile: Codable, Sendable, Equatable {
         public var role: String
         public var fingerprint: FileFingerprint
+
+        public init(role: String, fingerprint: FileFingerprint) {
+            self.role = role
+            self.fingerprint = fingerprint
+        }
     }
 
     public var name: String
@@ -31,6 +36,28 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
     public var created: String
     public var toolVersion: String
     public var buildSeconds: Double
+
+    public init(name: String, kind: DatasetKind, vocabulary: String, vocabularySize: Int, specialTokens: SpecialTokenIDs,
+                spec: DatasetSpec, files: [SourceFile], examples: [String: Int], sourceTokens: Int, targetTokens: Int,
+                rowsRead: Int, skipped: [String: Int], labelCounts: [String: Int], created: String, toolVersion: String,
+                buildSeconds: Double) {
+        self.name = name
+        self.kind = kind
+        self.vocabulary = vocabulary
+        self.vocabularySize = vocabularySize
+        self.specialTokens = specialTokens
+        self.spec = spec
+        self.files = files
+        self.examples = examples
+        self.sourceTokens = sourceTokens
+        self.targetTokens = targetTokens
+        self.rowsRead = rowsRead
+        self.skipped = skipped
+        self.labelCounts = labelCounts
+        self.created = created
+        self.toolVersion = toolVersion
+        self.buildSeconds = buildSeconds
+    }
 }
 
 /// An encoded dataset in memory: flat token ids, labels and split tags for every example.
