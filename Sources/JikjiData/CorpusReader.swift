@@ -191,6 +191,7 @@ public struct CorpusReader {
     private var source: ChunkedLineSource
     private var indices: [Int] = []
     private let separator: UInt8
+    private let absolutePath: String
 
     /// Opens `path` and, for TSV/CSV, reads the header and resolves `columns` against it.
     /// - Throws: ``CorpusError`` when the file cannot be read, has no header, or lacks a column.
@@ -199,6 +200,8 @@ public struct CorpusReader {
         self.format = format
         self.columns = columns
         source = try ChunkedLineSource(path: path)
+        // Provenance records where the file was, independent of the working directory.
+        absolutePath = URL(fileURLWithPath: path).standardizedFileURL.path
         separator = format == .csv ? UInt8(ascii: ",") : UInt8(ascii: "\t")
         switch format {
         case .lines:
@@ -258,7 +261,7 @@ public struct CorpusReader {
 
     /// Reads the rest of the file and returns its fingerprint (size, lines, SHA-256).
     public mutating func finish() throws -> FileFingerprint {
-        try source.finish(path: path)
+        try source.finish(path: absolutePath)
     }
 
     private func invalidUTF8(_ line: Int, _ raw: ArraySlice<UInt8>) -> BadRow {

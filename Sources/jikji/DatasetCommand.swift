@@ -132,8 +132,9 @@ struct DatasetBuild: ParsableCommand {
         }
         let info = entry.info
         print("dataset \(info.name) (\(info.kind.rawValue)) from vocabulary \(info.vocabulary)")
-        print("  examples: " + Split.allCases.map { "\($0) \(info.examples[$0.description] ?? 0)" }.joined(separator: ", ")
-              + "; tokens: \(info.sourceTokens)" + (info.kind == .pairs ? " source, \(info.targetTokens) target" : ""))
+        let examples = Split.allCases.map { "\($0) \(info.examples[$0.description] ?? 0)" }.joined(separator: ", ")
+        let tokens = info.kind == .pairs ? "\(info.sourceTokens) source, \(info.targetTokens) target" : "\(info.sourceTokens)"
+        print("  examples: \(examples); tokens: \(tokens)")
         print("  rows read: \(info.rowsRead); left out: \(info.skipped.values.reduce(0, +))")
         for (reason, count) in info.skipped.sorted(by: { $0.key < $1.key }) {
             let examples = result.skippedRows.filter { $0.reason.rawValue == reason }.prefix(3)
