@@ -26,10 +26,16 @@ public struct WordPieceDatasetEncoder: DatasetEncoder {
     public let vocabulary: WordPieceVocabulary
     public let normalizer: BertNormalizerOptions
     public let vocabularyReference: String
+    private let pieces: PieceTable
 
     /// An encoder for `stored`.
     public init(_ stored: StoredVocabulary) throws {
+        if let pipeline = stored.pipeline, !pipeline.isEmpty, pipeline != "null" {
+            // Encoding without the pipeline the vocabulary was trained behind would give wrong ids.
+            throw DatasetBuildError.unsupportedPipeline(stored.reference)
+        }
         vocabulary = try stored.wordPieceVocabulary()
+        pieces = PieceTable(tokens: vocabulary.tokens, prefix: vocabulary.continuingSubwordPrefix)
         normalizer = stored.normalizer
         vocabularyReference = stored.reference
     }
@@ -70,22 +76,21 @@ public struct WordPieceDatasetEncoder: DatasetEncoder {
         }
     }
 
-    /// Greedy longest-match-first WordPiece over one text's words.
+    /// Greedy longest-match-first WordPiece over one text's words (HF's `WordPiece` model).
     private func encodeOne(_ text: String, preTokenizer: inout BertPreTokenizer, into out: inout [UInt32]) {
         let unk = UInt32(vocabulary.unknownTokenId ?? 0)
-        let prefix = vocabulary.continuingSubwordPrefix
         preTokenizer.forEachWord(in: text) { word in
-            let scalars = word.codePoints
-            guard scalars.count <= vocabulary.maxInputCharactersPerWord else { out.append(unk); return }
+            let count = word.codePoints.count
+            guard count <= vocabulary.maxInputCharactersPerWord else { out.append(unk); return }
+            let base = Int(word.utf8Starts[0])
             let mark = out.count
             var start = 0
-            while start < scalars.count {
-                var end = scalars.count
-                var found: Int?
+            while start < count {
+                var end = count
+                var found: UInt32?
                 while end > start {
-                    var piece = start > 0 ? prefix : ""
-                    piece.unicodeScalars.append(contentsOf: scalars[start..<end].lazy.compactMap(Unicode.Scalar.init))
-                    if let id = vocabulary.id(for: piece) { found = id; break }
+                    let bytes = UnsafeBufferPointer(rebasing: word.utf8[(Int(word.utf8Starts[start]) - base)..<(Int(word.utf8Starts[end]) - base)])
+                    if let id = pieces.id(of: bytes, continuation: start > 0) { found = id; break }
                     end -= 1
                 }
                 guard let found else {
@@ -93,9 +98,65 @@ public struct WordPieceDatasetEncoder: DatasetEncoder {
                     out.append(unk)
                     return
                 }
-                out.append(UInt32(found))
+                out.append(found)
                 start = end
             }
         }
+    }
+}
+
+/// Token lookup by UTF-8 bytes without making a `String` per candidate piece: a map from the
+/// 64-bit FNV-1a hash of a piece's bytes (continuation pieces hashed with their prefix) to its id,
+/// confirmed by comparing bytes, so a hash collision can never return a wrong id.
+struct PieceTable: Sendable {
+    private var ids: [UInt64: UInt32] = [:]
+    private var bytes: [UInt8] = []
+    private var offsets: [Int] = [0]
+    private let prefix: [UInt8]
+    /// Ids whose hash collided with another token's; looked up by their string instead.
+    private var collided: [[UInt8]: UInt32] = [:]
+
+    init(tokens: [String], prefix: String) {
+        self.prefix = Array(prefix.utf8)
+        for (id, token) in tokens.enumerated() {
+            let utf8 = Array(token.utf8)
+            bytes.append(contentsOf: utf8)
+            offsets.append(bytes.count)
+            let hash = Self.hash(utf8[...], seed: Self.offsetBasis)
+            if let other = ids[hash], Array(token.utf8) != storedBytes(Int(other)) {
+                collided[utf8] = UInt32(id)
+            } else {
+                // A later duplicate of a token wins, as in HF's vocab.txt reading.
+                ids[hash] = UInt32(id)
+            }
+        }
+    }
+
+    static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    @inline(__always)
+    static func hash<C: Collection>(_ bytes: C, seed: UInt64) -> UInt64 where C.Element == UInt8 {
+        var h = seed
+        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    private func storedBytes(_ id: Int) -> [UInt8] { Array(bytes[offsets[id]..<offsets[id + 1]]) }
+
+    /// The id of the piece `bytes` (with the continuation prefix when `continuation`), or nil.
+    func id(of piece: UnsafeBufferPointer<UInt8>, continuation: Bool) -> UInt32? {
+        let seed = continuation ? Self.hash(prefix, seed: Self.offsetBasis) : Self.offsetBasis
+        let hash = Self.hash(piece, seed: seed)
+        if let id = ids[hash] {
+            let start = offsets[Int(id)], end = offsets[Int(id) + 1]
+            let prefixLength = continuation ? prefix.count : 0
+            if end - start == prefixLength + piece.count,
+               bytes[start..<(start + prefixLength)].elementsEqual(prefix[0..<prefixLength]),
+               bytes[(start + prefixLength)..<end].elementsEqual(piece) {
+                return id
+            }
+        }
+        guard !collided.isEmpty else { return nil }
+        return collided[(continuation ? prefix : []) + Array(piece)]
     }
 }

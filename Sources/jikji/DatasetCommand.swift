@@ -7,7 +7,7 @@ struct Dataset: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Build encoded datasets from corpus files, and list, show or inspect them.",
-        subcommands: [DatasetBuild.self, DatasetList.self, DatasetShow.self, DatasetInspect.self, DatasetDelete.self]
+        subcommands: [DatasetBuild.self, DatasetList.self, DatasetShow.self, DatasetInspect.self, DatasetBatches.self, DatasetDelete.self]
     )
 }
 
@@ -282,6 +282,128 @@ struct DatasetInspect: ParsableCommand {
     }
 }
 
+struct DatasetBatches: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batches",
+        abstract: "Iterate epochs of batches as training would, and report their shapes, padding and speed.",
+        discussion: "With --show N, prints the first N batches' ids, lengths and labels, to check a batching setup by eye.")
+
+    @Argument(help: "Dataset name.")
+    var name: String
+
+    @Option(name: .long, help: "Split: train, valid or test.")
+    var split: String = "train"
+
+    @Option(name: .long, help: "Sentences per batch.")
+    var batchSize: Int = 64
+
+    @Option(name: .long, help: "Token budget per batch (B x T), instead of --batch-size.")
+    var tokenBudget: Int?
+
+    @Option(name: .long, help: "Maximum row length including start/end tokens (longer rows are truncated).")
+    var maxLength: Int?
+
+    @Flag(name: .long, help: "Pad every batch to --max-length (torchtext fix_length).")
+    var fixedLength = false
+
+    @Option(name: .long, help: "Pad the width to a multiple of N.")
+    var padToMultipleOf: Int = 1
+
+    @Option(name: .long, help: "pre or post.")
+    var padSide: Side = .post
+
+    @Option(name: .long, help: "pre or post.")
+    var truncationSide: Side = .post
+
+    @Flag(name: .long, help: "Add [CLS] at the start and [SEP] at the end of every row.")
+    var clsSep = false
+
+    @Option(name: .long, help: "Bucketing pool in batches (0: off).")
+    var bucketPool: Int = 100
+
+    @Flag(name: .long, help: "Sort each batch by length, longest first.")
+    var sortWithinBatch = false
+
+    @Flag(name: .long, help: "Drop a last, smaller batch.")
+    var dropLast = false
+
+    @Flag(name: .long, help: "Keep the stored order (no shuffling).")
+    var noShuffle = false
+
+    @Option(name: .long, help: "Window length of language-model batches.")
+    var window: Int = 64
+
+    @Option(name: .long, help: "Seed of the data order.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "First epoch (epoch k is reproducible on its own).")
+    var epoch: Int = 0
+
+    @Option(name: .long, help: "Number of epochs to iterate.")
+    var epochs: Int = 1
+
+    @Option(name: .long, help: "Print the first N batches.")
+    var show: Int = 0
+
+    @OptionGroup var store: DatasetStoreOptions
+
+    func options(for dataset: EncodedDataset) -> BatchingOptions {
+        let specials = dataset.info.specialTokens
+        let layout = SequenceLayout(startToken: clsSep ? specials.cls : nil, endToken: clsSep ? specials.sep : nil,
+                                    maxLength: maxLength, fixedLength: fixedLength, padToMultipleOf: padToMultipleOf,
+                                    padSide: padSide, truncationSide: truncationSide)
+        var target = layout
+        target.startToken = nil
+        target.endToken = nil
+        return BatchingOptions(size: tokenBudget.map { .tokens($0) } ?? .sentences(batchSize), source: layout, target: target,
+                               decoderStart: specials.cls, decoderEnd: specials.sep, window: window,
+                               shuffle: !noShuffle, bucketPool: bucketPool, sortWithinBatch: sortWithinBatch,
+                               dropLast: dropLast, seed: seed)
+    }
+
+    func run() throws {
+        guard let split = Split(name: split) else { throw ValidationError("--split must be train, valid or test, not '\(self.split)'") }
+        guard epochs >= 1, epoch >= 0 else { throw ValidationError("--epochs must be at least 1 and --epoch at least 0") }
+        if fixedLength, maxLength == nil { throw ValidationError("--fixed-length needs --max-length") }
+        let loadStart = Date()
+        let dataset = try store.catalog().load(name)
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+        print(String(format: "loaded %@ (%d examples, %d tokens) in %.3f s", name, dataset.count,
+                     dataset.info.sourceTokens + dataset.info.targetTokens, loadSeconds))
+        let options = options(for: dataset)
+        for k in epoch..<(epoch + epochs) {
+            let start = Date()
+            let batches = try Batches(dataset: dataset, split: split, options: options, epoch: k)
+            var count = 0, rows = 0, real = 0, slots = 0, widest = 0
+            var checksum: UInt64 = 0
+            for batch in batches.prefetched() {
+                if count < show { printBatch(batch, number: count) }
+                count += 1
+                rows += batch.size
+                slots += batch.source.ids.count
+                widest = max(widest, batch.source.columns)
+                for length in batch.source.lengths { real += Int(length) }
+                // Touch the ids so the work cannot be skipped; the sum also fingerprints the epoch.
+                for id in batch.source.ids { checksum = checksum &* 31 &+ UInt64(UInt32(bitPattern: id)) }
+            }
+            let seconds = Date().timeIntervalSince(start)
+            let padding = slots == 0 ? 0 : Double(slots - real) / Double(slots) * 100
+            print(String(format: "epoch %d: %d batches, %d rows, widest %d, padding %.1f%%, %.3f s, checksum %016llx",
+                         k, count, rows, widest, padding, seconds, checksum))
+        }
+    }
+
+    private func printBatch(_ batch: Batch, number: Int) {
+        print("batch \(number): [\(batch.source.rows), \(batch.source.columns)]")
+        for r in 0..<batch.size {
+            var line = "  " + batch.source.row(r).map(String.init).joined(separator: " ")
+            line += "  | length \(batch.source.lengths[r])"
+            if let labels = batch.labels { line += " label \(labels[r])" }
+            print(line)
+        }
+    }
+}
+
 struct DatasetDelete: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Remove a dataset and its shard.")
 
@@ -299,6 +421,7 @@ struct DatasetDelete: ParsableCommand {
 extension CorpusFormat: ExpressibleByArgument {}
 extension DatasetKind: ExpressibleByArgument {}
 extension BadRowPolicy: ExpressibleByArgument {}
+extension Side: ExpressibleByArgument {}
 
 /// Prints rows under a header with columns padded to their widest cell.
 private func printTable(header: [String], rows: [[String]]) {
