@@ -1,7 +1,133 @@
 import ArgumentParser
+import Foundation
+import JikjiText
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `jikji clean`: normalizes and cleans text with a pipeline (implemented by the text module).
+/// `jikji clean`: normalizes and cleans text with a pipeline (a preset or a YAML/JSON file).
 struct Clean: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Clean and normalize text with a pipeline.")
-    func run() throws { throw ValidationError("jikji clean is not built yet") }
+    static let configuration = CommandConfiguration(
+        abstract: "Clean and normalize text with a pipeline.",
+        discussion: """
+            Streams lines (or one column of a TSV/CSV file with a header, copying the other \
+            columns) through the pipeline and writes the result atomically. Presets: \
+            \(CleaningPipeline.presetNames.joined(separator: ", ")); or a .yaml/.json file such as \
+            'steps: [nfkc, html-tags, {repeat-limit: 2}, collapse-whitespace]'. \
+            Steps: \(CleaningStep.names.joined(separator: ", ")).
+            """
+    )
+
+    @Option(name: .long, help: "A preset name or a pipeline file (.yaml, .yml or .json).")
+    var pipeline: String
+
+    @Option(name: .long, help: "The input file, or - for standard input.")
+    var input: String = "-"
+
+    @Option(name: .long, help: "The output file (written atomically), or - for standard output.")
+    var output: String = "-"
+
+    @Option(name: .long, help: "Clean only this column of a TSV/CSV file with a header line.")
+    var column: String?
+
+    @Option(name: .long, help: "The format for --column: tsv or csv (default: csv for .csv files, else tsv).")
+    var format: String?
+
+    @Flag(name: .customLong("repair-utf8"), help: "Replace ill-formed UTF-8 with U+FFFD instead of failing (counted).")
+    var repairUTF8 = false
+
+    @Flag(name: .customLong("remove-nul"), help: "Drop NUL bytes instead of failing (counted).")
+    var removeNUL = false
+
+    @Flag(name: .customLong("keep-bad-rows"), help: "Copy rows with a wrong field count unchanged instead of failing (counted).")
+    var keepBadRows = false
+
+    @Flag(name: .customLong("print-pipeline"), help: "Print the pipeline as YAML and exit.")
+    var printPipeline = false
+
+    func run() throws {
+        do {
+            let steps = try loadPipeline()
+            if printPipeline {
+                print(steps.yamlString, terminator: "")
+                return
+            }
+            var options = CleaningJob.Options()
+            options.input = input
+            options.output = output
+            options.column = column
+            if let format {
+                guard let parsed = DelimitedFormat(rawValue: format.lowercased()) else {
+                    throw ValidationError("--format must be tsv or csv, not '\(format)'")
+                }
+                options.format = parsed
+            }
+            options.repairInvalidUTF8 = repairUTF8
+            options.removeNULs = removeNUL
+            options.keepBadRows = keepBadRows
+            let bar = isatty(2) != 0 ? ProgressLine(label: "clean") : nil
+            let summary = try CleaningJob(pipeline: steps, options: options).run { read, total in
+                bar?.update(done: read, total: total)
+            }
+            bar?.finish()
+            // Standard output may be the data itself: then the summary goes to standard error.
+            if output == "-" {
+                FileHandle.standardError.write(Data((summary.description + "\n").utf8))
+            } else {
+                print(summary)
+            }
+        } catch let error as TextInputError {
+            throw CleanFailure(message: error.description)
+        }
+    }
+
+    /// The preset called `pipeline`, or the pipeline file at that path.
+    private func loadPipeline() throws -> CleaningPipeline {
+        if CleaningPipeline.presets[pipeline] != nil { return try CleaningPipeline(preset: pipeline) }
+        let lower = pipeline.lowercased()
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json")
+            || FileManager.default.fileExists(atPath: pipeline) {
+            return try CleaningPipeline(contentsOf: URL(fileURLWithPath: pipeline))
+        }
+        return try CleaningPipeline(preset: pipeline)
+    }
+}
+
+/// A failure reported as `error: <file>:<line>: <problem>` with exit status 1.
+struct CleanFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// A one-line progress display on standard error (only used when it is a terminal).
+final class ProgressLine {
+    private let label: String
+    private let started = Date()
+    private var lastDraw = Date.distantPast
+
+    init(label: String) { self.label = label }
+
+    func update(done: Int, total: Int?) {
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+        lastDraw = now
+        let seconds = max(now.timeIntervalSince(started), 1e-6)
+        let rate = Double(done) / 1e6 / seconds
+        var line = "\r\(label) "
+        if let total, total > 0 {
+            let fraction = min(1, Double(done) / Double(total))
+            let filled = Int(fraction * 30)
+            line += "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: 30 - filled) + "] "
+            line += String(format: "%3.0f%% %.1f/%.1f MB", fraction * 100, Double(done) / 1e6, Double(total) / 1e6)
+        } else {
+            line += String(format: "%.1f MB", Double(done) / 1e6)
+        }
+        line += String(format: " %.1f MB/s", rate)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        lastDraw = .distantPast
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
 }

@@ -1,0 +1,321 @@
+import Foundation
+
+/// Cleans a whole file (or standard input) with a pipeline, line by line or one column of a
+/// TSV/CSV file, streaming in large batches and writing atomically: what `jikji clean` runs.
+public struct CleaningJob {
+    /// What to clean and how to treat bad input.
+    public struct Options: Sendable {
+        /// The input path, or `-` for standard input.
+        public var input: String = "-"
+        /// The output path, or `-` for standard output.
+        public var output: String = "-"
+        /// Clean only this column of a delimited file with a header; other columns are copied.
+        public var column: String? = nil
+        /// The delimited format for ``column``; nil: CSV for `.csv` paths, else TSV.
+        public var format: DelimitedFormat? = nil
+        /// Replace ill-formed UTF-8 with U+FFFD (counted) instead of stopping with an error.
+        public var repairInvalidUTF8 = false
+        /// Remove NUL bytes (counted) instead of stopping with an error.
+        public var removeNULs = false
+        /// Copy rows with the wrong number of fields unchanged (counted) instead of stopping.
+        public var keepBadRows = false
+        /// Bytes of text cleaned per batch.
+        public var batchBytes = 1 << 20
+
+        /// Options with every default: standard input to standard output, line mode, strict.
+        public init() {}
+    }
+
+    /// What a run did.
+    public struct Summary: Sendable, CustomStringConvertible {
+        /// Lines (line mode) or records (column mode) read, header excluded.
+        public var lines = 0
+        /// Bytes read and written.
+        public var bytesIn = 0, bytesOut = 0
+        /// Lines (or fields) whose text the pipeline changed.
+        public var linesChanged = 0
+        /// Ill-formed UTF-8 sequences replaced with U+FFFD (with ``Options/repairInvalidUTF8``).
+        public var invalidUTF8Replaced = 0
+        /// NUL bytes removed (with ``Options/removeNULs``).
+        public var nulsRemoved = 0
+        /// Rows copied unchanged because their field count was wrong (``Options/keepBadRows``).
+        public var badRowsKept = 0
+        /// Wall-clock seconds.
+        public var seconds = 0.0
+        /// The column cleaned, if any.
+        public var column: String? = nil
+
+        public var description: String {
+            let unit = column == nil ? "lines" : "rows (column '\(column!)')"
+            var text = "cleaned \(lines) \(unit): \(megabytes(bytesIn)) in, \(megabytes(bytesOut)) out, "
+                + "\(linesChanged) changed, "
+                + String(format: "%.2f s (%.1f MB/s)", seconds, seconds > 0 ? Double(bytesIn) / 1e6 / seconds : 0)
+            var repairs = [String]()
+            if invalidUTF8Replaced > 0 { repairs.append("\(invalidUTF8Replaced) invalid UTF-8 sequences replaced") }
+            if nulsRemoved > 0 { repairs.append("\(nulsRemoved) NUL bytes removed") }
+            if badRowsKept > 0 { repairs.append("\(badRowsKept) rows with a wrong field count copied unchanged") }
+            if !repairs.isEmpty { text += "; repaired: " + repairs.joined(separator: ", ") }
+            return text
+        }
+
+        private func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
+    }
+
+    /// The pipeline being run.
+    public let pipeline: CleaningPipeline
+    /// The options.
+    public let options: Options
+
+    /// A job running `pipeline` with `options`.
+    public init(pipeline: CleaningPipeline, options: Options) {
+        self.pipeline = pipeline
+        self.options = options
+    }
+
+    /// Runs the job. `progress` is called after every batch with the bytes read so far and the
+    /// input's size when known. On any error the output file is not created (or left as it was).
+    public func run(progress: ((_ bytesRead: Int, _ total: Int?) -> Void)? = nil) throws -> Summary {
+        let started = Date()
+        let cleaner = try TextCleaner(pipeline: pipeline)
+        let lines = try LineReader(path: options.input)
+        let output = try OutputFile(path: options.output)
+        var state = BatchState(cleaner: cleaner, options: options, file: lines.name, output: output)
+        do {
+            if let column = options.column {
+                try state.runColumn(column, lines: lines, progress: progress)
+            } else {
+                try state.runLines(lines, progress: progress)
+            }
+            try output.commit()
+        } catch {
+            output.abort()
+            throw error
+        }
+        state.summary.bytesOut = output.bytesWritten
+        state.summary.seconds = Date().timeIntervalSince(started)
+        return state.summary
+    }
+}
+
+/// The batch being built and written by a ``CleaningJob``.
+private struct BatchState {
+    let cleaner: TextCleaner
+    let options: CleaningJob.Options
+    let file: String
+    let output: OutputFile
+    var summary = CleaningJob.Summary()
+
+    /// Texts to clean, each followed by a NUL.
+    var batch = [UInt8]()
+    /// The cleaned batch.
+    var cleaned = [UInt8]()
+    /// Line number of each text in the batch.
+    var lineNumbers = [Int]()
+    /// Column mode: the raw bytes around each cleaned field (prefix, suffix), for every record.
+    var frames = [UInt8]()
+    var records = [Record]()
+    var columnFormat: DelimitedFormat = .tsv
+
+    struct Record {
+        /// `frames[prefixStart..<prefixEnd]` goes before the field, `frames[prefixEnd..<suffixEnd]` after.
+        var prefixStart: Int, prefixEnd: Int, suffixEnd: Int
+        /// False for a row copied unchanged (its raw bytes are the prefix).
+        var hasField: Bool
+        /// Whether the field was quoted in the input (CSV): keep it quoted.
+        var wasQuoted: Bool
+    }
+
+    init(cleaner: TextCleaner, options: CleaningJob.Options, file: String, output: OutputFile) {
+        self.cleaner = cleaner
+        self.options = options
+        self.file = file
+        self.output = output
+        batch.reserveCapacity(options.batchBytes + (1 << 16))
+    }
+
+    // MARK: Line mode
+
+    mutating func runLines(_ source: LineReader, progress: ((Int, Int?) -> Void)?) throws {
+        var lines = source
+        while let line = try lines.next() {
+            try append(line.bytes, line: line.number)
+            summary.lines += 1
+            if batch.count >= options.batchBytes {
+                try flushLines()
+                summary.bytesIn = lines.bytesRead
+                progress?(lines.bytesRead, lines.inputSize)
+            }
+        }
+        try flushLines()
+        summary.bytesIn = lines.bytesRead
+        progress?(lines.bytesRead, lines.inputSize)
+    }
+
+    private mutating func flushLines() throws {
+        guard !lineNumbers.isEmpty else { return }
+        try cleanBatch()
+        // Every text came out as one NUL-terminated segment: NUL → newline gives the lines.
+        summary.linesChanged += countChanged()
+        cleaned.withUnsafeMutableBufferPointer { raw in
+            for i in 0..<raw.count where raw[i] == 0 { raw[i] = 0x0A }
+        }
+        try output.write(cleaned)
+        batch.removeAll(keepingCapacity: true)
+        lineNumbers.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Column mode
+
+    mutating func runColumn(_ name: String, lines: LineReader, progress: ((Int, Int?) -> Void)?) throws {
+        columnFormat = options.format ?? .inferred(fromPath: options.input)
+        var reader = try DelimitedReader(lines, format: columnFormat)
+        reader.allowsFieldCountMismatch = options.keepBadRows
+        let column = try reader.column(named: name)
+        summary.column = name
+        try output.write(reader.headerBytes)
+        try output.write(byte: 0x0A)
+        while let record = try reader.next() {
+            summary.lines += 1
+            let prefixStart = frames.count
+            if record.count != reader.header.count {
+                // Only reachable with keepBadRows: the reader throws otherwise.
+                frames.append(contentsOf: record.raw)
+                records.append(Record(prefixStart: prefixStart, prefixEnd: frames.count, suffixEnd: frames.count,
+                                      hasField: false, wasQuoted: false))
+                summary.badRowsKept += 1
+                continue
+            }
+            let range = record.fieldRanges[column]
+            frames.append(contentsOf: record.raw[record.raw.startIndex..<range.lowerBound])
+            let prefixEnd = frames.count
+            frames.append(contentsOf: record.raw[range.upperBound..<record.raw.endIndex])
+            let quoted = columnFormat == .csv && record.raw[range].first == 0x22
+            records.append(Record(prefixStart: prefixStart, prefixEnd: prefixEnd, suffixEnd: frames.count,
+                                  hasField: true, wasQuoted: quoted))
+            try append(record.field(column), line: record.line)
+            if batch.count >= options.batchBytes {
+                try flushRecords()
+                progress?(reader.lines.bytesRead, reader.lines.inputSize)
+            }
+        }
+        try flushRecords()
+        summary.bytesIn = reader.lines.bytesRead
+        progress?(reader.lines.bytesRead, reader.lines.inputSize)
+    }
+
+    private mutating func flushRecords() throws {
+        if !lineNumbers.isEmpty {
+            try cleanBatch()
+            summary.linesChanged += countChanged()
+        }
+        var segmentStart = 0, segment = 0
+        for record in records {
+            try output.write(frames[record.prefixStart..<record.prefixEnd])
+            if record.hasField {
+                var end = segmentStart
+                while cleaned[end] != 0 { end += 1 }
+                try writeField(cleaned[segmentStart..<end], quoted: record.wasQuoted, line: lineNumbers[segment])
+                segmentStart = end + 1
+                segment += 1
+                try output.write(frames[record.prefixEnd..<record.suffixEnd])
+            }
+            try output.write(byte: 0x0A)
+        }
+        batch.removeAll(keepingCapacity: true)
+        lineNumbers.removeAll(keepingCapacity: true)
+        frames.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
+        cleaned.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes a cleaned field: CSV fields are quoted when they need it (or were quoted); a TSV
+    /// field must not contain a tab or a line break, which would change the columns.
+    private func writeField(_ field: ArraySlice<UInt8>, quoted: Bool, line: Int) throws {
+        if columnFormat == .tsv {
+            if field.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+                throw TextInputError(.badPipeline, file: file, line: line,
+                                     "the pipeline put a tab or line break into column '\(options.column ?? "")', "
+                                     + "which would break the TSV row; add collapse-whitespace to the pipeline")
+            }
+            try output.write(field)
+            return
+        }
+        let needsQuotes = quoted || field.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        guard needsQuotes else { try output.write(field); return }
+        try output.write(byte: 0x22)
+        for byte in field {
+            if byte == 0x22 { try output.write(byte: 0x22) }
+            try output.write(byte: byte)
+        }
+        try output.write(byte: 0x22)
+    }
+
+    // MARK: Shared
+
+    /// Adds one text to the batch, handling NUL bytes as the options say.
+    private mutating func append(_ bytes: ArraySlice<UInt8>, line: Int) throws {
+        if let nul = bytes.firstIndex(of: 0) {
+            guard options.removeNULs else {
+                throw TextInputError(.nulByte, file: file, line: line,
+                                     "NUL byte at byte \(nul - bytes.startIndex + 1) of the "
+                                     + "\(options.column == nil ? "line" : "field") (use --remove-nul to drop NUL bytes)")
+            }
+            for byte in bytes {
+                if byte == 0 { summary.nulsRemoved += 1 } else { batch.append(byte) }
+            }
+        } else {
+            batch.append(contentsOf: bytes)
+        }
+        batch.append(0)
+        lineNumbers.append(line)
+    }
+
+    /// Cleans `batch` into `cleaned`; an invalid UTF-8 error is traced to its line.
+    private mutating func cleanBatch() throws {
+        cleaned.removeAll(keepingCapacity: true)
+        do {
+            summary.invalidUTF8Replaced += try batch.withUnsafeBufferPointer {
+                try cleaner.cleanSegments($0, substituteInvalidUTF8: options.repairInvalidUTF8, into: &cleaned)
+            }
+        } catch let error as TextInputError where error.kind == .invalidUTF8 {
+            var start = 0
+            for line in lineNumbers {
+                var end = start
+                while batch[end] != 0 { end += 1 }
+                if let offset = UTF8Validation.firstInvalidOffset(in: batch[start..<end]) {
+                    throw TextInputError(.invalidUTF8, file: file, line: line,
+                                         "invalid UTF-8 at byte \(offset + 1) of the "
+                                         + "\(options.column == nil ? "line" : "field") "
+                                         + "(use --repair-utf8 to replace ill-formed bytes with U+FFFD)")
+                }
+                start = end + 1
+            }
+            throw error
+        }
+    }
+
+    /// How many segments of `cleaned` differ from those of `batch`.
+    private func countChanged() -> Int {
+        if batch == cleaned { return 0 }
+        var changed = 0
+        batch.withUnsafeBufferPointer { a in
+            cleaned.withUnsafeBufferPointer { b in
+                var i = 0, j = 0
+                while i < a.count && j < b.count {
+                    let endA = i + strlenBounded(a, from: i), endB = j + strlenBounded(b, from: j)
+                    if endA - i != endB - j || memcmp(a.baseAddress! + i, b.baseAddress! + j, endA - i) != 0 {
+                        changed += 1
+                    }
+                    i = endA + 1
+                    j = endB + 1
+                }
+            }
+        }
+        return changed
+    }
+
+    private func strlenBounded(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let hit = memchr(buffer.baseAddress! + start, 0, buffer.count - start) else { return buffer.count - start }
+        return buffer.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self)) - start
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where cleaned text goes: standard output, or a file written atomically — to a temporary file
+/// beside it that is renamed over the destination only by ``commit()``, so that an aborted run
+/// never leaves a partial output file.
+public final class OutputFile {
+    /// The destination path, or `-` for standard output.
+    public let path: String
+    /// The temporary file being written, while there is one.
+    public private(set) var temporaryPath: String?
+    /// Bytes written so far.
+    public private(set) var bytesWritten = 0
+
+    private let descriptor: Int32
+    private var buffer = [UInt8]()
+    private let flushThreshold = 1 << 20
+
+    /// Opens `path` (`-`: standard output). Throws ``TextInputError/Kind/cannotWrite`` naming the
+    /// path when its folder does not exist or is not writable.
+    public init(path: String) throws {
+        self.path = path
+        if path == "-" {
+            descriptor = 1
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let template = folder + "/." + url.lastPathComponent + ".jikji-XXXXXX"
+        var bytes = Array(template.utf8CString)
+        let fd = bytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        if fd < 0 {
+            let reason = String(cString: strerror(errno))
+            throw TextInputError(.cannotWrite, file: path, "cannot create a file in \(folder): \(reason)")
+        }
+        descriptor = fd
+        temporaryPath = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        fchmod(fd, 0o644)
+        buffer.reserveCapacity(flushThreshold * 2)
+    }
+
+    deinit {
+        // Never committed: remove the temporary file.
+        abort()
+    }
+
+    /// Appends `bytes`.
+    public func write<C: Collection>(_ bytes: C) throws where C.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    /// Appends one byte.
+    public func write(byte: UInt8) throws {
+        buffer.append(byte)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    /// Writes out what is buffered.
+    public func flush() throws {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBufferPointer { raw in
+                Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                throw TextInputError(.cannotWrite, file: path, "write failed: \(reason)")
+            }
+            offset += n
+        }
+        bytesWritten += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, and for a file, syncs it and renames it over the destination.
+    public func commit() throws {
+        try flush()
+        guard let temporaryPath else { return }
+        fsync(descriptor)
+        close(descriptor)
+        if rename(temporaryPath, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            self.temporaryPath = nil
+            throw TextInputError(.cannotWrite, file: path, "cannot move the finished output into place: \(reason)")
+        }
+        self.temporaryPath = nil
+    }
+
+    /// Removes the temporary file (nothing is written to the destination).
+    public func abort() {
+        guard let temporaryPath else { return }
+        close(descriptor)
+        unlink(temporaryPath)
+        self.temporaryPath = nil
+    }
+}

@@ -1,0 +1,45 @@
+/// UTF-8 well-formedness checks on raw bytes (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).
+public enum UTF8Validation {
+    /// The offset of the first byte of the first ill-formed sequence in `bytes`, or nil when all
+    /// of it is well-formed UTF-8.
+    public static func firstInvalidOffset(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let count = bytes.count
+        var i = 0
+        while i < count {
+            let b0 = bytes[i]
+            if b0 < 0x80 { i += 1; continue }
+            let need: Int
+            var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+            switch b0 {
+            case 0xC2...0xDF: need = 1
+            case 0xE0: need = 2; lower = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: need = 2
+            case 0xED: need = 2; upper = 0x9F
+            case 0xF0: need = 3; lower = 0x90
+            case 0xF1...0xF3: need = 3
+            case 0xF4: need = 3; upper = 0x8F
+            default: return i
+            }
+            // A sequence cut short by the end of the buffer is ill-formed too.
+            if i + need >= count { return i }
+            let b1 = bytes[i + 1]
+            if b1 < lower || b1 > upper { return i }
+            var k = 2
+            while k <= need {
+                let b = bytes[i + k]
+                if b < 0x80 || b > 0xBF { return i }
+                k += 1
+            }
+            i += need + 1
+        }
+        return nil
+    }
+
+    /// The offset of the first ill-formed sequence in `bytes`, or nil when it is valid UTF-8.
+    public static func firstInvalidOffset<C: Collection>(in bytes: C) -> Int? where C.Element == UInt8 {
+        if let result = bytes.withContiguousStorageIfAvailable({ firstInvalidOffset(in: $0) }) {
+            return result
+        }
+        return Array(bytes).withUnsafeBufferPointer { firstInvalidOffset(in: $0) }
+    }
+}
