@@ -5,14 +5,11 @@ public enum DatasetBuildError: Error, Sendable, Equatable, CustomStringConvertib
     case missingSpecialToken(String, String)
     case noExamples(String)
     case invalidName(String)
-    case unsupportedPipeline(String)
 
     public var description: String {
         switch self {
         case let .missingSpecialToken(token, vocabulary): return "vocabulary \(vocabulary) has no \(token) token"
         case let .noExamples(detail): return "no examples left: \(detail)"
-        case let .unsupportedPipeline(vocabulary):
-            return "vocabulary \(vocabulary) was trained behind a cleaning pipeline this build cannot run yet"
         case let .invalidName(name):
             return "dataset name '\(name)' is not allowed: use letters, digits, '.', '_' or '-', not starting with '.'"
         }

@@ -1,4 +1,5 @@
 import Foundation
+import JikjiText
 import JikjiVocabStore
 import JikjiWordPiece
 
@@ -20,19 +21,25 @@ public struct VocabularyResolver {
     }
 }
 
-/// A ``DatasetEncoder`` over a stored WordPiece vocabulary: the vocabulary's normalizer, then
-/// WordPiece without special tokens, texts spread over all cores.
+/// A ``DatasetEncoder`` over a stored WordPiece vocabulary: the vocabulary's cleaning pipeline,
+/// its BERT normalizer, then WordPiece without special tokens, texts spread over all cores.
 public struct WordPieceDatasetEncoder: DatasetEncoder {
     public let vocabulary: WordPieceVocabulary
     public let normalizer: BertNormalizerOptions
     public let vocabularyReference: String
     private let pieces: PieceTable
+    /// The cleaning pipeline stored with the vocabulary (nil: none), run before the normalizer.
+    public let pipeline: CleaningPipeline?
 
     /// An encoder for `stored`.
     public init(_ stored: StoredVocabulary) throws {
-        if let pipeline = stored.pipeline, !pipeline.isEmpty, pipeline != "null" {
-            // Encoding without the pipeline the vocabulary was trained behind would give wrong ids.
-            throw DatasetBuildError.unsupportedPipeline(stored.reference)
+        if let json = stored.pipeline, !json.isEmpty, json != "null" {
+            // Text must be cleaned exactly as the vocabulary's training corpus was.
+            let pipeline = try CleaningPipeline(json: json, source: "cleaning pipeline of vocabulary \(stored.reference)")
+            _ = try TextCleaner(pipeline: pipeline)  // compile once here so a bad step is an error, not a trap
+            self.pipeline = pipeline.steps.isEmpty ? nil : pipeline
+        } else {
+            pipeline = nil
         }
         vocabulary = try stored.wordPieceVocabulary()
         pieces = PieceTable(tokens: vocabulary.tokens, prefix: vocabulary.continuingSubwordPrefix)
@@ -55,12 +62,16 @@ public struct WordPieceDatasetEncoder: DatasetEncoder {
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     let range = (w * per)..<min(texts.count, (w + 1) * per)
                     var preTokenizer = BertPreTokenizer(normalizer: normalizer)
+                    // One compiled cleaner per worker: a TextCleaner is not thread-safe. Compiling
+                    // was checked in init, so `try?` cannot drop a pipeline here.
+                    let cleaner = pipeline.flatMap { try? TextCleaner(pipeline: $0) }
                     var out: [UInt32] = []
                     var counts: [Int] = []
                     counts.reserveCapacity(range.count)
                     for i in range {
                         let before = out.count
-                        encodeOne(texts[i], preTokenizer: &preTokenizer, into: &out)
+                        let text = cleaner.map { $0.clean(texts[i]) } ?? texts[i]
+                        encodeOne(text, preTokenizer: &preTokenizer, into: &out)
                         counts.append(out.count - before)
                     }
                     partsOut[w] = out

@@ -120,7 +120,7 @@ struct DatasetBuild: ParsableCommand {
         let catalog = try store.catalog()
         if !replace, try catalog.exists(name) { throw DatasetCatalogError.exists(name) }
         let encoder = try VocabularyResolver(databasePath: store.db).encoder(for: vocab)
-        let progress = ProgressLine(label: "rows")
+        let progress = DatasetProgressLine(label: "rows")
         let builder = DatasetBuilder(name: name, spec: spec, encoder: encoder, toolVersion: JikjiVersion.string)
         let result = try builder.build { rows, kept in progress.update("\(rows) read, \(kept) kept") }
         progress.finish()
@@ -434,7 +434,7 @@ private func printTable(header: [String], rows: [[String]]) {
 }
 
 /// A one-line progress display on standard error, shown only when it is a terminal.
-final class ProgressLine {
+final class DatasetProgressLine {
     private let label: String
     private let enabled = isatty(STDERR_FILENO) != 0
     private var last = Date.distantPast
