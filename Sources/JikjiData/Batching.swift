@@ -353,13 +353,21 @@ public struct PrefetchedBatches: Sequence, Sendable {
     public let batches: Batches
     public let depth: Int
 
-    public func makeIterator() -> Iterator { Iterator(queue: PrefetchQueue(batches: batches, depth: depth)) }
+    public func makeIterator() -> Iterator { Iterator(owner: PrefetchOwner(PrefetchQueue(batches: batches, depth: depth))) }
 
-    /// Hands out batches in order; stops the producer when dropped early.
+    /// Hands out batches in order; dropping it early stops the producer thread.
     public struct Iterator: IteratorProtocol {
-        let queue: PrefetchQueue
-        public mutating func next() -> Batch? { queue.take() }
+        let owner: PrefetchOwner
+        public mutating func next() -> Batch? { owner.queue.take() }
     }
+}
+
+/// Owned by the consumer only, so its end (the iterator going away) can tell the producer to stop
+/// even while the producer is blocked on a full queue.
+final class PrefetchOwner: @unchecked Sendable {
+    let queue: PrefetchQueue
+    init(_ queue: PrefetchQueue) { self.queue = queue }
+    deinit { queue.cancel() }
 }
 
 /// A bounded single-producer, single-consumer queue filled by a background thread.
@@ -374,17 +382,16 @@ final class PrefetchQueue: @unchecked Sendable {
     init(batches: Batches, depth: Int) {
         total = batches.count
         self.depth = depth
-        let thread = Thread { [weak self] in
+        let thread = Thread { [self] in
             for b in 0..<batches.count {
                 let batch = batches.batch(b)
-                guard let self else { return }
-                self.condition.lock()
-                while self.buffer.count >= self.depth && !self.cancelled { self.condition.wait() }
-                if self.cancelled { self.condition.unlock(); return }
-                self.buffer.append(batch)
-                self.produced += 1
-                self.condition.broadcast()
-                self.condition.unlock()
+                condition.lock()
+                while buffer.count >= depth && !cancelled { condition.wait() }
+                if cancelled { condition.unlock(); return }
+                buffer.append(batch)
+                produced += 1
+                condition.broadcast()
+                condition.unlock()
             }
         }
         thread.name = "jikji.prefetch"
@@ -395,14 +402,15 @@ final class PrefetchQueue: @unchecked Sendable {
     func take() -> Batch? {
         condition.lock()
         defer { condition.unlock() }
-        while buffer.isEmpty && produced < total { condition.wait() }
+        while buffer.isEmpty && produced < total && !cancelled { condition.wait() }
         guard !buffer.isEmpty else { return nil }
         let batch = buffer.removeFirst()
         condition.broadcast()
         return batch
     }
 
-    deinit {
+    /// Stops the producer at its next step.
+    func cancel() {
         condition.lock()
         cancelled = true
         condition.broadcast()

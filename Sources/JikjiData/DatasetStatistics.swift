@@ -141,7 +141,10 @@ public struct DatasetStatistics: Sendable {
     public func paddingEstimates(split: Split = .train, batchSize: Int, maxLength: Int, pool: Int = 100,
                                  seed: UInt64 = 0) throws -> [PaddingEstimate] {
         func estimate(_ name: String, _ layout: SequenceLayout, bucket: Int) throws -> PaddingEstimate {
-            let options = BatchingOptions(size: .sentences(batchSize), source: layout, bucketPool: bucket, seed: seed)
+            // Pairs need decoder tokens to plan; only the source side's padding is counted.
+            let specials = dataset.info.specialTokens
+            let options = BatchingOptions(size: .sentences(batchSize), source: layout, decoderStart: specials.cls ?? specials.pad,
+                                          decoderEnd: specials.sep ?? specials.pad, bucketPool: bucket, seed: seed)
             let batches = try Batches(dataset: dataset, split: split, options: options)
             let counts = batches.paddingCounts()
             return PaddingEstimate(strategy: name, batches: batches.count, realTokens: counts.real, totalSlots: counts.total)
