@@ -318,6 +318,12 @@ struct DatasetBatches: ParsableCommand {
     @Flag(name: .long, help: "Add [CLS] at the start and [SEP] at the end of every row.")
     var clsSep = false
 
+    @Option(name: .long, help: "Start token instead of [CLS] (with --cls-sep, and for pair decoder inputs), e.g. <s>.")
+    var startToken: String?
+
+    @Option(name: .long, help: "End token instead of [SEP] (with --cls-sep, and for pair decoder outputs), e.g. </s>.")
+    var endToken: String?
+
     @Option(name: .long, help: "Bucketing pool in batches (0: off).")
     var bucketPool: Int = 100
 
@@ -347,16 +353,29 @@ struct DatasetBatches: ParsableCommand {
 
     @OptionGroup var store: DatasetStoreOptions
 
-    func options(for dataset: EncodedDataset) -> BatchingOptions {
+    func options(for dataset: EncodedDataset) throws -> BatchingOptions {
         let specials = dataset.info.specialTokens
-        let layout = SequenceLayout(startToken: clsSep ? specials.cls : nil, endToken: clsSep ? specials.sep : nil,
+        var start = specials.cls, end = specials.sep
+        if startToken != nil || endToken != nil {
+            // User tokens are looked up in the dataset's own vocabulary.
+            let encoder = try VocabularyResolver(databasePath: store.db).encoder(for: dataset.info.vocabulary)
+            func lookup(_ token: String) throws -> UInt32 {
+                guard let id = encoder.id(of: token) else {
+                    throw ValidationError("token '\(token)' is not in vocabulary \(dataset.info.vocabulary)")
+                }
+                return id
+            }
+            if let startToken { start = try lookup(startToken) }
+            if let endToken { end = try lookup(endToken) }
+        }
+        let layout = SequenceLayout(startToken: clsSep ? start : nil, endToken: clsSep ? end : nil,
                                     maxLength: maxLength, fixedLength: fixedLength, padToMultipleOf: padToMultipleOf,
                                     padSide: padSide, truncationSide: truncationSide)
         var target = layout
         target.startToken = nil
         target.endToken = nil
         return BatchingOptions(size: tokenBudget.map { .tokens($0) } ?? .sentences(batchSize), source: layout, target: target,
-                               decoderStart: specials.cls, decoderEnd: specials.sep, window: window,
+                               decoderStart: start, decoderEnd: end, window: window,
                                shuffle: !noShuffle, bucketPool: bucketPool, sortWithinBatch: sortWithinBatch,
                                dropLast: dropLast, seed: seed)
     }
@@ -370,7 +389,7 @@ struct DatasetBatches: ParsableCommand {
         let loadSeconds = Date().timeIntervalSince(loadStart)
         print(String(format: "loaded %@ (%d examples, %d tokens) in %.3f s", name, dataset.count,
                      dataset.info.sourceTokens + dataset.info.targetTokens, loadSeconds))
-        let options = options(for: dataset)
+        let options = try options(for: dataset)
         for k in epoch..<(epoch + epochs) {
             let start = Date()
             let batches = try Batches(dataset: dataset, split: split, options: options, epoch: k)
@@ -400,6 +419,15 @@ struct DatasetBatches: ParsableCommand {
             line += "  | length \(batch.source.lengths[r])"
             if let labels = batch.labels { line += " label \(labels[r])" }
             print(line)
+            if let input = batch.decoderInput, let output = batch.decoderOutput {
+                let width = input.columns
+                print("    decoder in:  " + input.row(r).map(String.init).joined(separator: " "))
+                print("    decoder out: " + output[(r * width)..<((r + 1) * width)].map(String.init).joined(separator: " "))
+            }
+            if let next = batch.nextTokens {
+                let width = batch.source.columns
+                print("    next tokens: " + next[(r * width)..<((r + 1) * width)].map(String.init).joined(separator: " "))
+            }
         }
     }
 }

@@ -118,6 +118,23 @@ final class DatasetCommandTests: XCTestCase {
         XCTAssertTrue(inspect.output.contains("labels: 0: "), inspect.output)
     }
 
+    func testLanguageModelDatasetGivesWindowsWithNextTokenTargets() throws {
+        let corpus = try ProjectPaths.corpus("nsmc/ratings_test.txt").path
+        _ = try jikji(["dataset", "build", "--kind", "lm", "--input", corpus, "--text-column", "document",
+                       "--vocab", "wp150k", "--name", "lm"])
+        let result = try jikji(["dataset", "batches", "lm", "--window", "8", "--batch-size", "2", "--show", "1", "--no-shuffle"])
+        let lines = result.output.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains("batch 0: [2, 8]"), result.output)
+        // Row 0 is the first 8 tokens of the stream; its targets are the same stream shifted by one.
+        let row = lines[2].split(separator: "|")[0].split(separator: " ").map(String.init)
+        let next = lines[3].replacingOccurrences(of: "next tokens:", with: "").split(separator: " ").map(String.init)
+        XCTAssertEqual(row.count, 8)
+        XCTAssertEqual(Array(row.dropFirst()), Array(next.dropLast()))
+        XCTAssertEqual(lines[4].split(separator: "|")[0].split(separator: " ").first.map(String.init), next.last)
+        let stream = try XCTUnwrap(lines.first { $0.hasPrefix("epoch 0:") })
+        XCTAssertTrue(stream.contains("padding 0.0%"), stream)
+    }
+
     func testReviewRatingsMappedToLabelsWithDroppedRowsCounted() throws {
         let corpus = try ProjectPaths.corpus("nsmc/reviews_test.tsv").path
         let build = try jikji(["dataset", "build", "--input", corpus, "--text-column", "document", "--label-column", "rating",
