@@ -15,6 +15,7 @@ public enum DatasetCatalogError: Error, Sendable, Equatable, CustomStringConvert
     case unknown(String, available: [String])
     case exists(String)
     case missingShard(String, String)
+    case noDatabase(String)
 
     public var description: String {
         switch self {
@@ -23,6 +24,7 @@ public enum DatasetCatalogError: Error, Sendable, Equatable, CustomStringConvert
                                                     : "; datasets: \(available.joined(separator: ", "))")
         case let .exists(name): return "a dataset named '\(name)' exists already; pass --replace to rebuild it"
         case let .missingShard(name, path): return "dataset '\(name)': its shard \(path) is missing; rebuild the dataset"
+        case let .noDatabase(path): return "no Jikji database at \(path); build a dataset first or pass --db PATH"
         }
     }
 }
@@ -60,10 +62,15 @@ public final class DatasetCatalog {
         return migrator
     }
 
-    /// Opens (creating when needed) the catalog in the database at `path`.
-    public init(path: String) throws {
+    /// Opens the catalog in the database at `path`.
+    /// - Parameter create: create the database (and its folder) when missing; reading commands pass
+    ///   false so a mistyped `--db` is an error rather than a new empty database.
+    public init(path: String, create: Bool = true) throws {
         let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) {
+            guard create else { throw DatasetCatalogError.noDatabase(path) }
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
         database = try Database(path: path)
         try Self.migrator.migrate(database)
         shardDirectory = url.deletingLastPathComponent().appendingPathComponent("datasets").path

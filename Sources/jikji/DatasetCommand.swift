@@ -16,7 +16,8 @@ struct DatasetStoreOptions: ParsableArguments {
     @Option(name: .long, help: "The Jikji database holding vocabularies and the dataset catalog.")
     var db: String = "vocab/jikji.sqlite"
 
-    func catalog() throws -> DatasetCatalog { try DatasetCatalog(path: db) }
+    /// The catalog; `create` only for commands that write.
+    func catalog(create: Bool = false) throws -> DatasetCatalog { try DatasetCatalog(path: db, create: create) }
 }
 
 struct DatasetBuild: ParsableCommand {
@@ -117,7 +118,7 @@ struct DatasetBuild: ParsableCommand {
 
     func run() throws {
         let spec = try makeSpec()
-        let catalog = try store.catalog()
+        let catalog = try store.catalog(create: true)
         if !replace, try catalog.exists(name) { throw DatasetCatalogError.exists(name) }
         let encoder = try VocabularyResolver(databasePath: store.db).encoder(for: vocab)
         let progress = DatasetProgressLine(label: "rows")

@@ -167,6 +167,10 @@ final class DatasetCommandTests: XCTestCase {
     }
 
     func testUnknownNamesAreClearErrors() throws {
+        let noDatabase = try JikjiCommand.run(["dataset", "list", "--db", folder.appendingPathComponent("none/x.sqlite").path])
+        XCTAssertNotEqual(noDatabase.status, 0)
+        XCTAssertTrue(noDatabase.stderr.contains("no Jikji database at"), noDatabase.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("none").path))
         let missing = try jikji(["dataset", "inspect", "nope"], status: 1)
         XCTAssertTrue(missing.stderr.contains("no dataset named 'nope'"), missing.stderr)
         let corpus = try ProjectPaths.corpus("nsmc/ratings_test.txt").path
