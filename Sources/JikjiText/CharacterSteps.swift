@@ -25,6 +25,8 @@ enum UnicodeCategory {
 /// collapsing matches `" ".join(s.split())`. U+0000 is never whitespace: it separates segments.
 @inline(__always)
 func isWhitespace(_ unit: UInt16) -> Bool {
+    // Fast path: Hangul, CJK and printable ASCII are never whitespace.
+    if unit > 0x3000 || (unit > 0x20 && unit < 0x85) { return false }
     switch unit {
     case 0x09...0x0D, 0x1C...0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
         return true
@@ -86,6 +88,25 @@ enum CharacterSteps {
                 while segmentEnd < n && base[segmentEnd] != 0 { segmentEnd += 1 }
                 if i == segmentEnd { dest[out] = 0; out += 1; i += 1; continue }
             }
+            // Fast path: a unit of u BMP code points repeats only if base[i + u] == base[i]; with
+            // no such match and no surrogate within reach, nothing can start here.
+            let first = base[i]
+            if (first & 0xF800) != 0xD800 {
+                let reach = min(maxUnit, segmentEnd - i - 1)
+                var candidate = false
+                var k = 1
+                while k <= reach {
+                    let unit = base[i + k]
+                    if unit == first || (unit & 0xF800) == 0xD800 { candidate = true; break }
+                    k += 1
+                }
+                if !candidate {
+                    dest[out] = first
+                    out += 1
+                    i += 1
+                    continue
+                }
+            }
             var matched = false
             var length = 0   // code units of a unit of `u` code points
             for _ in 0..<maxUnit {
@@ -93,13 +114,14 @@ enum CharacterSteps {
                 guard i + length < segmentEnd else { break }
                 let lead = base[i + length]
                 let pair = (lead & 0xFC00) == 0xD800 && i + length + 1 < segmentEnd
-                // A unit with a digit is never limited (no longer unit can be either).
-                if !digits && isDigit(lead, pair ? base[i + length + 1] : 0, pair: pair, table: table) { break }
                 length += pair ? 2 : 1
                 // Count how many times the unit repeats back to back.
                 var count = 1, j = i + length
                 while j + length <= segmentEnd && memcmp16(base + i, base + j, length) { count += 1; j += length }
                 if count > limit {
+                    // A unit with a digit is never limited, and no longer unit (which would
+                    // contain the same digit) either. Checked only here, off the common path.
+                    if !digits && containsDigit(base + i, length, table: table) { break }
                     for _ in 0..<limit {
                         for k in 0..<length { dest[out + k] = base[i + k] }
                         out += length
@@ -121,11 +143,22 @@ enum CharacterSteps {
         return out
     }
 
-    @inline(__always)
-    private static func isDigit(_ lead: UInt16, _ trail: UInt16, pair: Bool, table: UnsafeBufferPointer<UInt8>) -> Bool {
-        if !pair { return table[Int(lead)] == UnicodeCategory.decimalNumber }
-        let scalar = 0x10000 + ((UInt32(lead) - 0xD800) << 10) + (UInt32(trail) - 0xDC00)
-        return UnicodeCategory.of(scalar) == UnicodeCategory.decimalNumber
+    /// Whether `units[0..<count]` contains a decimal digit (Nd) code point.
+    private static func containsDigit(_ units: UnsafePointer<UInt16>, _ count: Int,
+                                      table: UnsafeBufferPointer<UInt8>) -> Bool {
+        var k = 0
+        while k < count {
+            let lead = units[k]
+            if (lead & 0xFC00) == 0xD800 && k + 1 < count {
+                let scalar = 0x10000 + ((UInt32(lead) - 0xD800) << 10) + (UInt32(units[k + 1]) - 0xDC00)
+                if UnicodeCategory.of(scalar) == UnicodeCategory.decimalNumber { return true }
+                k += 2
+            } else {
+                if table[Int(lead)] == UnicodeCategory.decimalNumber { return true }
+                k += 1
+            }
+        }
+        return false
     }
 
     @inline(__always)

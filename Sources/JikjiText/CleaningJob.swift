@@ -208,19 +208,32 @@ private struct BatchState {
             try cleanBatch()
             summary.linesChanged += countChanged()
         }
+        // Assemble the rows in one buffer (prefix, cleaned field, suffix, newline) and write once.
+        var assembled = [UInt8]()
+        assembled.reserveCapacity(frames.count + cleaned.count + records.count * 3)
         var segmentStart = 0, segment = 0
-        for record in records {
-            try output.write(frames[record.prefixStart..<record.prefixEnd])
-            if record.hasField {
-                var end = segmentStart
-                while cleaned[end] != 0 { end += 1 }
-                try writeField(cleaned[segmentStart..<end], quoted: record.wasQuoted, line: lineNumbers[segment])
-                segmentStart = end + 1
-                segment += 1
-                try output.write(frames[record.prefixEnd..<record.suffixEnd])
+        let format = columnFormat
+        try frames.withUnsafeBufferPointer { frame in
+            try cleaned.withUnsafeBufferPointer { text in
+                for record in records {
+                    assembled.append(contentsOf: UnsafeBufferPointer(rebasing: frame[record.prefixStart..<record.prefixEnd]))
+                    guard record.hasField else { assembled.append(0x0A); continue }
+                    var end = segmentStart
+                    while text[end] != 0 { end += 1 }
+                    let field = UnsafeBufferPointer(rebasing: text[segmentStart..<end])
+                    if let problem = Self.appendField(field, format: format, quoted: record.wasQuoted, to: &assembled) {
+                        throw TextInputError(.badPipeline, file: file, line: lineNumbers[segment],
+                                             "the pipeline put \(problem) into column '\(options.column ?? "")', "
+                                             + "which would break the TSV row; add collapse-whitespace to the pipeline")
+                    }
+                    segmentStart = end + 1
+                    segment += 1
+                    assembled.append(contentsOf: UnsafeBufferPointer(rebasing: frame[record.prefixEnd..<record.suffixEnd]))
+                    assembled.append(0x0A)
+                }
             }
-            try output.write(byte: 0x0A)
         }
+        try output.write(assembled)
         batch.removeAll(keepingCapacity: true)
         lineNumbers.removeAll(keepingCapacity: true)
         frames.removeAll(keepingCapacity: true)
@@ -228,26 +241,25 @@ private struct BatchState {
         cleaned.removeAll(keepingCapacity: true)
     }
 
-    /// Writes a cleaned field: CSV fields are quoted when they need it (or were quoted); a TSV
-    /// field must not contain a tab or a line break, which would change the columns.
-    private func writeField(_ field: ArraySlice<UInt8>, quoted: Bool, line: Int) throws {
-        if columnFormat == .tsv {
-            if field.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-                throw TextInputError(.badPipeline, file: file, line: line,
-                                     "the pipeline put a tab or line break into column '\(options.column ?? "")', "
-                                     + "which would break the TSV row; add collapse-whitespace to the pipeline")
-            }
-            try output.write(field)
-            return
+    /// Appends a cleaned field: CSV fields are quoted when they need it (or were quoted). A TSV
+    /// field must not contain a tab or a line break, which would change the columns: returns
+    /// what was found instead of appending.
+    private static func appendField(_ field: UnsafeBufferPointer<UInt8>, format: DelimitedFormat, quoted: Bool,
+                                    to out: inout [UInt8]) -> String? {
+        if format == .tsv {
+            if field.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return "a tab or line break" }
+            out.append(contentsOf: field)
+            return nil
         }
         let needsQuotes = quoted || field.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-        guard needsQuotes else { try output.write(field); return }
-        try output.write(byte: 0x22)
+        guard needsQuotes else { out.append(contentsOf: field); return nil }
+        out.append(0x22)
         for byte in field {
-            if byte == 0x22 { try output.write(byte: 0x22) }
-            try output.write(byte: byte)
+            if byte == 0x22 { out.append(0x22) }
+            out.append(byte)
         }
-        try output.write(byte: 0x22)
+        out.append(0x22)
+        return nil
     }
 
     // MARK: Shared

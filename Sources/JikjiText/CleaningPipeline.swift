@@ -14,10 +14,17 @@ public struct CleaningPipeline: Hashable, Sendable {
     /// The steps, applied in order.
     public var steps: [CleaningStep]
 
+    /// The compiled form used by ``clean(_:)``, shared by copies (never part of equality).
+    private let compiled = CompiledCleaner()
+
     /// A pipeline of `steps`.
     public init(steps: [CleaningStep]) {
         self.steps = steps
     }
+
+    public static func == (lhs: CleaningPipeline, rhs: CleaningPipeline) -> Bool { lhs.steps == rhs.steps }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(steps) }
 
     /// The built-in pipelines by name.
     ///
@@ -50,7 +57,7 @@ public struct CleaningPipeline: Hashable, Sendable {
                                  "unknown preset (presets: \(Self.presetNames.joined(separator: ", ")); "
                                  + "or give a .yaml/.json pipeline file)")
         }
-        self = found
+        self.init(steps: found.steps)
     }
 
     /// Reads a pipeline from YAML: `steps:` followed by a list of steps. `source` names the
@@ -174,7 +181,7 @@ public struct CleaningPipeline: Hashable, Sendable {
     /// pipelines read from YAML/JSON/presets have already been checked for; call
     /// ``TextCleaner/init(pipeline:)`` to get that as an error instead.
     public func clean(_ text: String) -> String {
-        CleanerCache.shared.withCleaner(for: self) { cleaner in cleaner.clean(text) }
+        compiled.withCleaner(for: steps) { cleaner in cleaner.clean(text) }
     }
 
     // MARK: Conversions

@@ -24,6 +24,8 @@ public struct DelimitedRecord {
     public let fieldRanges: [Range<Int>]
     /// The format the record was read in (TSV fields are never unquoted).
     public let format: DelimitedFormat
+    /// The file the record comes from, for error messages.
+    public let file: String
 
     /// The number of fields.
     public var count: Int { fieldRanges.count }
@@ -44,6 +46,17 @@ public struct DelimitedRecord {
             i += (bytes[i] == 0x22 && i + 1 < last && bytes[i + 1] == 0x22) ? 2 : 1
         }
         return value[...]
+    }
+
+    /// The value of field `index` as a String; throws ``TextInputError`` naming the file, line,
+    /// field and byte when it is not well-formed UTF-8.
+    public func string(_ index: Int) throws -> String {
+        let bytes = field(index)
+        if let offset = UTF8Validation.firstInvalidOffset(in: bytes) {
+            throw TextInputError(.invalidUTF8, file: file, line: line,
+                                 "invalid UTF-8 in field \(index + 1) at byte \(offset + 1)")
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
@@ -131,7 +144,7 @@ public struct DelimitedReader {
                 }
             }
             ranges.append(fieldStart..<line.bytes.endIndex)
-            return DelimitedRecord(line: line.number, raw: line.bytes, fieldRanges: ranges, format: .tsv)
+            return DelimitedRecord(line: line.number, raw: line.bytes, fieldRanges: ranges, format: .tsv, file: lines.name)
         }
         // CSV: parse; when a quote is still open at the end of the line, append the next line.
         var raw = line.bytes
@@ -139,7 +152,7 @@ public struct DelimitedReader {
         while true {
             switch try parseCSV(raw, separator: separator, file: lines.name, line: line.number) {
             case .complete(let ranges):
-                return DelimitedRecord(line: line.number, raw: raw, fieldRanges: ranges, format: .csv)
+                return DelimitedRecord(line: line.number, raw: raw, fieldRanges: ranges, format: .csv, file: lines.name)
             case .openQuote:
                 guard let more = try lines.next() else {
                     throw TextInputError(.unterminatedQuote, file: lines.name, line: line.number,

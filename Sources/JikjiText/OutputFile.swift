@@ -28,6 +28,10 @@ public final class OutputFile {
             descriptor = 1
             return
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw TextInputError(.cannotWrite, file: path, "is a directory: give a file name for the output")
+        }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let template = folder + "/." + url.lastPathComponent + ".jikji-XXXXXX"
@@ -40,6 +44,7 @@ public final class OutputFile {
         descriptor = fd
         temporaryPath = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         fchmod(fd, 0o644)
+        InterruptCleanup.register(temporaryPath!)
         buffer.reserveCapacity(flushThreshold * 2)
     }
 
@@ -84,6 +89,7 @@ public final class OutputFile {
         guard let temporaryPath else { return }
         fsync(descriptor)
         close(descriptor)
+        InterruptCleanup.unregister()
         if rename(temporaryPath, path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
@@ -96,8 +102,40 @@ public final class OutputFile {
     /// Removes the temporary file (nothing is written to the destination).
     public func abort() {
         guard let temporaryPath else { return }
+        InterruptCleanup.unregister()
         close(descriptor)
         unlink(temporaryPath)
         self.temporaryPath = nil
+    }
+}
+
+/// Removes the temporary output file when the process is interrupted (Ctrl-C, SIGTERM, SIGHUP),
+/// so that even an interrupted run leaves nothing behind. Holds one path: the CLI writes one
+/// output at a time.
+enum InterruptCleanup {
+    /// The registered path as a C string, read by the signal handler (which may only call
+    /// async-signal-safe functions such as unlink).
+    nonisolated(unsafe) private static var path: UnsafeMutablePointer<CChar>? = nil
+    nonisolated(unsafe) private static var installed = false
+
+    static func register(_ file: String) {
+        unregister()
+        path = strdup(file)
+        guard !installed else { return }
+        installed = true
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            signal(signalNumber) { received in
+                if let pending = InterruptCleanup.path { unlink(pending) }
+                // Die of the same signal, as the default action would.
+                signal(received, SIG_DFL)
+                raise(received)
+            }
+        }
+    }
+
+    static func unregister() {
+        let old = path
+        path = nil
+        free(old)
     }
 }

@@ -243,24 +243,25 @@ public final class TextCleaner {
     }
 }
 
-/// One compiled cleaner per pipeline for ``CleaningPipeline/clean(_:)``, behind a lock.
-final class CleanerCache: @unchecked Sendable {
-    static let shared = CleanerCache()
+/// The compiled cleaner behind ``CleaningPipeline/clean(_:)``: built on first use, rebuilt if
+/// the steps changed, used under a lock (so a pipeline can be shared between threads; heavy
+/// multi-threaded users should give each thread its own ``TextCleaner``).
+final class CompiledCleaner: @unchecked Sendable {
     private let lock = NSLock()
-    private var cleaners: [CleaningPipeline: TextCleaner] = [:]
+    private var cleaner: TextCleaner?
 
-    func withCleaner<T>(for pipeline: CleaningPipeline, _ body: (TextCleaner) -> T) -> T {
+    func withCleaner<T>(for steps: [CleaningStep], _ body: (TextCleaner) -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
-        if let cleaner = cleaners[pipeline] { return body(cleaner) }
-        let cleaner: TextCleaner
+        if let cleaner, cleaner.pipeline.steps == steps { return body(cleaner) }
         do {
-            cleaner = try TextCleaner(pipeline: pipeline)
+            let fresh = try TextCleaner(pipeline: CleaningPipeline(steps: steps))
+            cleaner = fresh
+            return body(fresh)
         } catch {
-            preconditionFailure("the pipeline does not compile: \(error)")
+            // Pipelines read from files or presets were compiled when read; only a pipeline
+            // built in code with an invalid regex or transliterator id can get here.
+            preconditionFailure("the cleaning pipeline does not compile: \(error)")
         }
-        if cleaners.count > 64 { cleaners.removeAll() }
-        cleaners[pipeline] = cleaner
-        return body(cleaner)
     }
 }

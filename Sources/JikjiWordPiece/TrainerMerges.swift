@@ -115,7 +115,9 @@ private struct MergeEngine {
     var lengths: [Int32] = []
     var wordCounts: [Int64] = []
 
-    var pairCounts: [PackedPair: Int64] = [:]
+    var pairCounts = PairCountTable()
+    /// Entries across all position lists (for the memory estimate).
+    var positionEntries = 0
     /// Word-index lists referenced by queue entries; released when their entry is consumed.
     var positionLists: [[Int32]] = []
     var freeLists: [Int32] = []
@@ -289,6 +291,7 @@ private struct MergeEngine {
     }
 
     mutating func newPositionList(_ list: [Int32]) -> Int32 {
+        positionEntries += list.count
         if let free = freeLists.popLast() {
             positionLists[Int(free)] = list
             return free
@@ -304,44 +307,48 @@ private struct MergeEngine {
 
     /// Counts every adjacent pair (weighted by word counts) and queues one entry per pair.
     mutating func countInitialPairs() {
-        var where_: [PackedPair: [Int32]] = [:]
+        var changes = MergeChanges()
         for w in 0..<starts.count {
             let start = starts[w], length = Int(lengths[w])
             guard length > 1 else { continue }
             let count = wordCounts[w]
             for i in start..<(start + length - 1) {
-                let pair = pack(symbols[i], symbols[i + 1])
-                pairCounts[pair, default: 0] += count
-                where_[pair, default: []].append(Int32(w))
+                changes.add(pack(symbols[i], symbols[i + 1]), count, word: Int32(w))
             }
         }
-        statistics.initialPairs = pairCounts.count
+        statistics.initialPairs = changes.pairs.count
+        apply(&changes)
         statistics.peakPairs = pairCounts.count
-        // Push in pair order so the queue's sequence numbers do not depend on hash order.
-        for pair in where_.keys.sorted() {
-            guard let count = pairCounts[pair], count > 0 else { continue }
-            var list = where_[pair]!
-            Self.dedupeSorted(&list)
-            push(count: count, pair: pair, positions: newPositionList(list))
-        }
         updatePeakMemory()
     }
 
-    /// Removes adjacent duplicates (a list built in word order holds each word's repeats together).
-    static func dedupeSorted(_ list: inout [Int32]) {
-        guard list.count > 1 else { return }
-        var write = 1
-        for read in 1..<list.count where list[read] != list[write - 1] {
-            list[write] = list[read]
-            write += 1
+    /// Adds the recorded changes to the pair counts and queues every pair that gained
+    /// occurrences (and still has a positive count) with the words where it gained them.
+    mutating func apply(_ changes: inout MergeChanges) {
+        for (index, pair) in changes.pairs.enumerated() where changes.deltas[index] != 0 {
+            pairCounts.add(pair, changes.deltas[index])
         }
-        list.removeLast(list.count - write)
+        if !changes.freshIndex.isEmpty {
+            // Group the new positions by pair (words stay in ascending order within a pair)
+            // and queue the pairs in pair order, so sequence numbers never depend on hashing.
+            var lists = [[Int32]](repeating: [], count: changes.pairs.count)
+            for (i, index) in changes.freshIndex.enumerated() { lists[Int(index)].append(changes.freshWord[i]) }
+            let order = (0..<changes.pairs.count).filter { !lists[$0].isEmpty }
+                .sorted { changes.pairs[$0] < changes.pairs[$1] }
+            for index in order {
+                let pair = changes.pairs[index]
+                let count = pairCounts[pair]
+                guard count > 0 else { continue }
+                push(count: count, pair: pair, positions: newPositionList(lists[index]))
+            }
+        }
+        changes.reset()
     }
 
     func estimatedMemory() -> Int {
-        let positions = positionLists.reduce(0) { $0 + $1.capacity * 4 + 32 }
+        let positions = positionEntries * 4 + positionLists.count * 48
         return symbols.capacity * 4 + starts.capacity * 8 + lengths.capacity * 4 + wordCounts.capacity * 8
-            + pairCounts.capacity * 24 + queue.entries.capacity * MemoryLayout<QueueEntry>.stride + positions
+            + pairCounts.memoryBytes + queue.entries.capacity * MemoryLayout<QueueEntry>.stride + positions
             + tokenBytes.reduce(0) { $0 + $1.count + 48 } * 2
     }
 
@@ -353,13 +360,12 @@ private struct MergeEngine {
 
     mutating func mergeLoop(progress: WordPieceTrainer.MergeProgress?) {
         let target = options.vocabSize - tokens.count
-        var deltas: [PackedPair: Int64] = [:]
-        var fresh: [PackedPair: [Int32]] = [:]
+        var changes = MergeChanges()
         var merges = 0
         while true {
             if tokens.count >= options.vocabSize { statistics.stopReason = .vocabSizeReached; break }
             guard var top = queue.pop() else { statistics.stopReason = .noPairsLeft; break }
-            let current = pairCounts[top.pair] ?? 0
+            let current = pairCounts[top.pair]
             if top.count != current {
                 // Stale: refresh the count and requeue with the same (old) positions.
                 top.count = current
@@ -378,18 +384,13 @@ private struct MergeEngine {
             merges += 1
 
             let positions = positionLists[Int(top.positions)]
+            positionEntries -= positions.count
             positionLists[Int(top.positions)] = []
             freeLists.append(top.positions)
             for w in positions {
-                mergeWord(Int(w), left: left, right: right, merged: merged, deltas: &deltas, fresh: &fresh)
+                mergeWord(Int(w), left: left, right: right, merged: merged, changes: &changes)
             }
-            for (pair, delta) in deltas where delta != 0 { pairCounts[pair, default: 0] += delta }
-            deltas.removeAll(keepingCapacity: true)
-            for pair in fresh.keys.sorted() {
-                guard let count = pairCounts[pair], count > 0 else { continue }
-                push(count: count, pair: pair, positions: newPositionList(fresh[pair]!))
-            }
-            fresh.removeAll(keepingCapacity: true)
+            apply(&changes)
             statistics.peakPairs = max(statistics.peakPairs, pairCounts.count)
             if merges & 1023 == 0 {
                 updatePeakMemory()
@@ -404,11 +405,11 @@ private struct MergeEngine {
     /// Replaces every non-overlapping occurrence of `(left, right)` in word `w`, left to right,
     /// recording the pair-count changes of its neighbours.
     @inline(__always)
-    mutating func mergeWord(_ w: Int, left: Int32, right: Int32, merged: Int32,
-                            deltas: inout [PackedPair: Int64], fresh: inout [PackedPair: [Int32]]) {
+    mutating func mergeWord(_ w: Int, left: Int32, right: Int32, merged: Int32, changes: inout MergeChanges) {
         let start = starts[w]
         let end = start + Int(lengths[w])
         let count = wordCounts[w]
+        let word = Int32(w)
         var read = start, write = start
         var changed = false
         while read < end {
@@ -417,17 +418,13 @@ private struct MergeEngine {
                 if write > start {
                     // The preceding symbol may itself be a product of this scan.
                     let previous = symbols[write - 1]
-                    deltas[pack(previous, left), default: 0] -= count
-                    let added = pack(previous, merged)
-                    deltas[added, default: 0] += count
-                    Self.appendPosition(w, to: added, &fresh)
+                    changes.remove(pack(previous, left), count)
+                    changes.add(pack(previous, merged), count, word: word)
                 }
                 if read + 2 < end {
                     let next = symbols[read + 2]
-                    deltas[pack(right, next), default: 0] -= count
-                    let added = pack(merged, next)
-                    deltas[added, default: 0] += count
-                    Self.appendPosition(w, to: added, &fresh)
+                    changes.remove(pack(right, next), count)
+                    changes.add(pack(merged, next), count, word: word)
                 }
                 symbols[write] = merged
                 write += 1
@@ -439,11 +436,5 @@ private struct MergeEngine {
             }
         }
         lengths[w] = Int32(write - start)
-    }
-
-    @inline(__always)
-    static func appendPosition(_ w: Int, to pair: PackedPair, _ fresh: inout [PackedPair: [Int32]]) {
-        let word = Int32(w)
-        if fresh[pair]?.last != word { fresh[pair, default: []].append(word) }
     }
 }

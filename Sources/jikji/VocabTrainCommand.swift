@@ -1,7 +1,209 @@
 import ArgumentParser
+import Foundation
+import JikjiText
+import JikjiVocabStore
+import JikjiWordPiece
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `jikji vocab train` (being built; registered by `jikji vocab`).
+/// `jikji vocab train`: trains a WordPiece vocabulary as HF's BertWordPieceTokenizer does and
+/// stores it (with settings and corpus fingerprint) in the vocabulary database.
 struct VocabTrain: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "(being built)")
-    func run() throws { throw ValidationError("jikji vocab train is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a WordPiece vocabulary (HF BertWordPieceTokenizer's algorithm) and store it.",
+        discussion: """
+            Reads every input once, in chunks, counting words on all cores. Without --column every line \
+            is a document; with --column the first line of each file is a header and documents are that \
+            column (tab-separated, or comma-separated for .csv files).
+            Deterministic: '##x' tokens are numbered by ascending code point. With \
+            --continuation-order-from VOCAB_TXT they follow that file's order instead, which reproduces \
+            an HF vocab.txt trained on the same corpus exactly.
+            """
+    )
+
+    @Option(name: .customLong("input"), parsing: .upToNextOption, help: "Corpus files (one or more).")
+    var inputs: [String]
+
+    @Option(help: "Read this column of delimited files (the first line is the header).")
+    var column: String?
+
+    @Option(help: "The name to store the vocabulary under (a new version when it exists).")
+    var name: String
+
+    @Option(help: "Target vocabulary size.")
+    var vocabSize: Int = 30000
+
+    @Option(help: "Merge only pairs seen at least this many times.")
+    var minFrequency: Int64 = 2
+
+    @Option(help: "Keep at most this many distinct characters (the most frequent).")
+    var limitAlphabet: Int?
+
+    @Option(help: "Characters always in the alphabet, e.g. \"가나다\".")
+    var initialAlphabet: String = ""
+
+    @Option(help: "Comma-separated special tokens, given ids 0… in this order.")
+    var specialTokens: String = "[PAD],[UNK],[CLS],[SEP],[MASK]"
+
+    @Option(help: "Prefix of word-continuing pieces.")
+    var prefix: String = "##"
+
+    @Flag(help: "Lowercase text before training (BERT normalizer).")
+    var lowercase = false
+
+    @Flag(help: "Strip accents (NFD, then delete nonspacing marks; this decomposes Hangul into jamo).")
+    var stripAccents = false
+
+    @Flag(help: "Do not delete control characters or map whitespace to spaces (clean_text=false).")
+    var noCleanText = false
+
+    @Flag(help: "Do not put spaces around CJK ideographs (handle_chinese_chars=false).")
+    var noChineseChars = false
+
+    @Option(help: "A cleaning pipeline (preset name or .yaml/.json file) run on each document before the normalizer; stored with the vocabulary.")
+    var pipeline: String?
+
+    @Option(help: "Take the order of single-character '##x' tokens from this HF vocab.txt (HF parity).")
+    var continuationOrderFrom: String?
+
+    @Option(help: "Also write the vocabulary as vocab.txt here (replaced atomically).")
+    var output: String?
+
+    @Option(help: "Worker threads for counting (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @OptionGroup var database: VocabDatabaseOptions
+
+    func validate() throws {
+        try VocabularyReference.validateName(name)
+        guard !inputs.isEmpty else { throw ValidationError("give at least one --input file") }
+        guard vocabSize > 0 else { throw ValidationError("--vocab-size must be positive, got \(vocabSize)") }
+        guard minFrequency >= 0 else { throw ValidationError("--min-frequency must be 0 or more, got \(minFrequency)") }
+        if let limitAlphabet, limitAlphabet < 0 {
+            throw ValidationError("--limit-alphabet must be 0 or more, got \(limitAlphabet)")
+        }
+        guard !prefix.isEmpty else { throw ValidationError("--prefix must not be empty") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    }
+
+    func run() throws {
+        var options = WordPieceTrainerOptions(
+            vocabSize: vocabSize, minFrequency: minFrequency, limitAlphabet: limitAlphabet,
+            initialAlphabet: Array(initialAlphabet.unicodeScalars),
+            specialTokens: specialTokens.split(separator: ",").map(String.init).filter { !$0.isEmpty },
+            prefix: prefix)
+        if let path = continuationOrderFrom {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw WordPieceTrainerError.unreadableFile(path: path, reason: "not a readable UTF-8 vocab.txt")
+            }
+            let order = WordPieceTrainerOptions.continuationOrder(fromVocabularyText: text, prefix: prefix)
+            guard !order.isEmpty else { throw WordPieceTrainerError.noContinuationTokens(file: path, prefix: prefix) }
+            options.continuationOrder = .explicit(order)
+        }
+        let normalizer = BertNormalizerOptions(cleanText: !noCleanText, handleChineseChars: !noChineseChars,
+                                               stripAccents: stripAccents, lowercase: lowercase)
+        let cleaning = try pipeline.map(loadPipeline)
+        let reading = CorpusReadingOptions(normalizer: normalizer, column: column, pipeline: cleaning, threads: threads)
+
+        let bar = TrainProgressBar()
+        let run = try WordPieceTrainer(options: options).train(
+            files: inputs, reading: reading,
+            readProgress: { done, total in bar.show("reading", done, total, bytes: true) },
+            mergeProgress: { done, total in bar.show("merging", Int64(done), Int64(total), bytes: false) })
+        bar.finish()
+
+        let stored = StoredVocabulary(
+            name: name,
+            tokens: run.vocabulary.tokens.map {
+                StoredToken(text: $0.text, kind: TokenKind(rawValue: $0.kind.rawValue) ?? .merged,
+                            count: $0.kind == .special ? nil : $0.count, mergeRank: $0.mergeRank)
+            },
+            normalizer: normalizer, unknownToken: options.specialTokens.contains("[UNK]") ? "[UNK]" : (options.specialTokens.first ?? "[UNK]"),
+            continuingSubwordPrefix: prefix, trainerSettings: options.settingsJSON, pipeline: cleaning?.jsonString,
+            corpus: CorpusFingerprint(
+                files: run.files.map { CorpusFile(path: $0.path, size: $0.bytes, lines: Int64($0.lines), sha256: $0.sha256) },
+                column: column),
+            statistics: run.statisticsJSON, origin: "trained", toolVersion: JikjiVersion.string)
+        let version = try database.open(create: true).save(stored)
+        if let output {
+            try writeAtomically(run.vocabulary.vocabularyText, to: output)
+        }
+        printSummary(run, reference: "\(name)@\(version)")
+    }
+
+    /// The preset called `name`, or the pipeline file at that path (as `jikji clean` reads it).
+    private func loadPipeline(_ name: String) throws -> CleaningPipeline {
+        do {
+            if CleaningPipeline.presets[name] != nil { return try CleaningPipeline(preset: name) }
+            let lower = name.lowercased()
+            if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json")
+                || FileManager.default.fileExists(atPath: name) {
+                return try CleaningPipeline(contentsOf: URL(fileURLWithPath: name))
+            }
+            return try CleaningPipeline(preset: name)
+        } catch let error as TextInputError {
+            throw ValidationError("--pipeline: \(error.description)")
+        }
+    }
+
+    private func printSummary(_ run: WordPieceTrainingRun, reference: String) {
+        let v = run.vocabulary
+        let s = v.statistics
+        let kinds = v.kindCounts
+        if let pipeline { print("cleaning pipeline: \(pipeline)") }
+        print("trained \(reference): \(v.tokens.count) tokens into \(database.path)"
+              + (output.map { " and \($0)" } ?? ""))
+        print("kinds: " + TrainedTokenKind.allCases.map { "\($0.rawValue) \(kinds[$0] ?? 0)" }.joined(separator: ", "))
+        for file in run.files {
+            print("input: \(file.path): \(file.bytes) bytes, \(file.lines) lines, sha256 \(file.sha256)")
+        }
+        print("corpus: \(run.documents) documents, \(s.totalWords) words, \(s.distinctWords) distinct, "
+              + "\(s.distinctCharacters) distinct characters")
+        print("merges: \(s.merges) (stopped: \(s.stopReason.rawValue)); pairs: \(s.initialPairs) initial, \(s.peakPairs) peak")
+        print(String(format: "memory: word counts %.1f MiB, merge tables peak %.1f MiB",
+                     Double(run.wordCountBytes) / 1_048_576, Double(s.peakMemoryBytes) / 1_048_576))
+        print(String(format: "time: counting %.2f s, merging %.2f s", run.countingSeconds, run.mergingSeconds))
+    }
+
+    private func writeAtomically(_ text: String, to path: String) throws {
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+private final class TrainProgressBar: @unchecked Sendable {
+    private let enabled = isatty(2) != 0
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    func show(_ phase: String, _ done: Int64, _ total: Int64, bytes: Bool) {
+        guard enabled else { return }
+        let now = Date()
+        guard done >= total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = now
+        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        let figures = bytes
+            ? String(format: "%.1f/%.1f MB", Double(done) / 1e6, Double(total) / 1e6)
+            : "\(done)/\(total)"
+        let percent = String(Int(fraction * 100))
+        let line = "\r\(phase) \(bar) \(String(repeating: " ", count: 3 - percent.count))\(percent)% \(figures)\u{1B}[K"
+        FileHandle.standardError.write(Data(line.utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
 }

@@ -155,6 +155,17 @@ final class CleanCLITests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("\(path): cannot open for reading: No such file or directory"), result.stderr)
     }
 
+    func testUnwritableOutputIsAnErrorBeforeAnyWork() throws {
+        let input = try file("in.txt", text: "가\n")
+        let intoFolder = try JikjiCommand.run(["clean", "--pipeline", "nfc", "--input", input, "--output", folder.path])
+        XCTAssertNotEqual(intoFolder.status, 0)
+        XCTAssertTrue(intoFolder.stderr.contains("\(folder.path): is a directory"), intoFolder.stderr)
+        let missing = folder.appendingPathComponent("no/such/dir/out.txt").path
+        let noFolder = try JikjiCommand.run(["clean", "--pipeline", "nfc", "--input", input, "--output", missing])
+        XCTAssertNotEqual(noFolder.status, 0)
+        XCTAssertTrue(noFolder.stderr.contains("\(missing): cannot create a file in"), noFolder.stderr)
+    }
+
     func testHeaderWithoutTheColumn() throws {
         let input = try file("r.tsv", text: "id\tdoc\tlabel\n1\t좋다\t1\n")
         let output = folder.appendingPathComponent("out.tsv").path
@@ -197,6 +208,30 @@ final class CleanCLITests: XCTestCase {
         XCTAssertTrue(result.stderr.contains(":60001: invalid UTF-8"), result.stderr)
         XCTAssertFalse(exists(output))
         XCTAssertEqual(try leftovers(besides: [input]), [])
+    }
+
+    func testInterruptedRunLeavesNoFile() throws {
+        let output = folder.appendingPathComponent("out.txt").path
+        let process = Process()
+        process.executableURL = JikjiCommand.executable
+        process.arguments = ["clean", "--pipeline", "korean-web", "--output", output]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // More than one batch, then the input stays open: the run is surely still going.
+        var chunk = [UInt8]()
+        for i in 0..<40_000 { chunk += Array("줄 \(i) ㅋㅋㅋㅋ 정말 재밌어요\n".utf8) }
+        input.fileHandleForWriting.write(Data(chunk))
+        let deadline = Date().addingTimeInterval(20)
+        while try leftovers(besides: []).isEmpty && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(try leftovers(besides: []).isEmpty, "the run writes to a temporary file first")
+        process.interrupt()
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertFalse(exists(output))
+        XCTAssertEqual(try leftovers(besides: []), [], "the temporary file is removed on interrupt")
     }
 
     func testBadPipelineErrorsNameStepAndKey() throws {

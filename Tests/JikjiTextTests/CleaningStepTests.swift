@@ -1,5 +1,14 @@
+import Foundation
 import XCTest
 import JikjiText
+
+/// A counter safe to bump from several threads.
+final class ManagedAtomicCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
 
 /// Each step on Korean edge cases. Expected values are written by hand; comparisons use
 /// `unicodeScalars` because `String ==` compares canonically and would hide NFC/NFD differences.
@@ -145,6 +154,20 @@ final class CleaningStepTests: XCTestCase {
         assertScalars(seed.clean("This movie<br /><br />isn't GOOD... 10/10!"), "this movie isn't good 10 10")
     }
 
+    func testCleanFollowsChangedStepsAndIsThreadSafe() {
+        var pipeline = CleaningPipeline(steps: [.lowercase])
+        XCTAssertEqual(pipeline.clean("AB"), "ab")
+        let copy = pipeline
+        pipeline.steps = [.collapseWhitespace]
+        XCTAssertEqual(pipeline.clean(" A  B "), "A B")
+        XCTAssertEqual(copy.clean("AB"), "ab", "a copy keeps its own steps")
+        let failures = ManagedAtomicCounter()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<500 where copy.clean("ㅋㅋA") != "ㅋㅋa" { failures.increment() }
+        }
+        XCTAssertEqual(failures.value, 0)
+    }
+
     func testSegmentsAreCleanedSeparately() throws {
         let cleaner = try TextCleaner(pipeline: CleaningPipeline(steps: [.collapseWhitespace, .repeatLimit(max: 2, unit: 3, digits: false)]))
         let input = Array(" a \u{0}ㅋㅋ\u{0}ㅋㅋ \u{0}\u{0}".utf8)
@@ -167,5 +190,46 @@ final class CleaningStepTests: XCTestCase {
         }
         XCTAssertEqual(replaced, 1)
         XCTAssertEqual(String(decoding: output, as: UTF8.self), "가\u{FFFD}A")
+    }
+}
+
+/// repeat-limit's hand-written loop against ICU's regex engine running the regex it is defined
+/// by, on random text built from characters that repeat: both must agree everywhere.
+final class RepeatLimitRegexParityTests: XCTestCase {
+    func testNativeLoopMatchesTheDefiningRegex() throws {
+        let alphabet = ["ㅋ", "ㅠ", "안", "!", "5", "0", "😀", "👍🏻", " ", "a", "b", "하"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var texts = [String]()
+        for _ in 0..<3000 {
+            var text = ""
+            for _ in 0..<next(24) {
+                // Runs make repeats likely: a piece of 1–3 characters, repeated 1–5 times.
+                let piece = (0...next(3)).map { _ in alphabet[next(alphabet.count)] }.joined()
+                text += String(repeating: piece, count: 1 + next(5))
+            }
+            texts.append(text)
+        }
+        for (limit, unit, digits) in [(2, 3, false), (2, 3, true), (1, 2, false), (3, 1, true)] {
+            let native = try TextCleaner(pipeline: CleaningPipeline(steps: [
+                .repeatLimit(max: limit, unit: unit, digits: digits),
+            ]))
+            let character = digits ? "[^\\x00]" : "[^\\d\\x00]"
+            let regex = try TextCleaner(pipeline: CleaningPipeline(steps: [
+                .regex(pattern: "(\(character){1,\(unit)}?)\\1{\(limit),}",
+                       replace: String(repeating: "$1", count: limit), ignoreCase: false),
+            ]))
+            for text in texts {
+                let a = native.clean(text), b = regex.clean(text)
+                if Array(a.unicodeScalars) != Array(b.unicodeScalars) {
+                    XCTFail("limit \(limit) unit \(unit) digits \(digits): \(text.debugDescription) → "
+                            + "native \(a.debugDescription), regex \(b.debugDescription)")
+                    break
+                }
+            }
+        }
     }
 }

@@ -24,6 +24,7 @@ final class DelimitedReaderTests: XCTestCase {
         XCTAssertEqual(first.line, 2)
         let second = try XCTUnwrap(r.next())
         XCTAssertEqual(values(second), ["2", "", "0"], "an empty field is a field")
+        XCTAssertEqual(try second.string(0), "2")
         XCTAssertNil(try r.next())
     }
 
@@ -81,6 +82,17 @@ final class DelimitedReaderTests: XCTestCase {
         let last = try XCTUnwrap(r.next())
         XCTAssertEqual(values(last), ["plain", "", "2"])
         XCTAssertNil(try r.next())
+    }
+
+    func testInvalidUTF8FieldNamesFileLineAndField() throws {
+        let temp = try TempFolder()
+        let path = try temp.file("bad.tsv", Array("a\tb\nok\t".utf8) + [0x80] + [0x0A])
+        var r = try DelimitedReader(LineReader(path: path), format: .tsv)
+        let record = try XCTUnwrap(r.next())
+        XCTAssertEqual(try record.string(0), "ok")
+        XCTAssertThrowsError(try record.string(1)) { error in
+            XCTAssertEqual("\(error)", "\(path):2: invalid UTF-8 in field 2 at byte 1")
+        }
     }
 
     func testCSVUnterminatedQuoteNamesStartLine() throws {
