@@ -166,6 +166,24 @@ final class DatasetCommandTests: XCTestCase {
         XCTAssertTrue(rows[1].hasPrefix("\(corpus.path)\t3\twrong field count"), String(rows[1]))
     }
 
+    /// A vocabulary trained behind a cleaning pipeline: the dataset build runs the same pipeline,
+    /// so markup and URLs the pipeline removes do not change the ids.
+    func testBuildRunsTheVocabularysCleaningPipeline() throws {
+        let train = folder.appendingPathComponent("train.tsv")
+        try Data("document\n좋아요 정말 좋아요\n별로 별로 였다\n영화 최고\n".utf8).write(to: train)
+        _ = try jikji(["vocab", "train", "--input", train.path, "--column", "document", "--name", "cleaned",
+                       "--vocab-size", "100", "--min-frequency", "1", "--pipeline", "korean-web"])
+        let corpus = folder.appendingPathComponent("d.tsv")
+        try Data("text\tlabel\n<b>좋아요</b>\t1\n좋아요\t1\nhttp://naver.com 별로\t0\n별로\t0\n".utf8).write(to: corpus)
+        _ = try jikji(["dataset", "build", "--input", corpus.path, "--text-column", "text", "--label-column", "label",
+                       "--vocab", "cleaned", "--name", "cleaned"])
+        let stored = try shardSequences(folder.appendingPathComponent("datasets/cleaned.jkds").path)
+        XCTAssertEqual(stored.count, 4)
+        XCTAssertEqual(stored[0], stored[1])
+        XCTAssertEqual(stored[2], stored[3])
+        XCTAssertNotEqual(stored[0], stored[2])
+    }
+
     func testUnknownNamesAreClearErrors() throws {
         let noDatabase = try JikjiCommand.run(["dataset", "list", "--db", folder.appendingPathComponent("none/x.sqlite").path])
         XCTAssertNotEqual(noDatabase.status, 0)
