@@ -13,6 +13,7 @@ public struct BatchingOptions: Codable, Sendable, Equatable {
         case tokens(Int)
     }
 
+    /// Sentences or a token budget per batch.
     public var size: Size
     /// Layout of the source (classification text, pair source, LM window) rows.
     public var source: SequenceLayout
@@ -37,6 +38,7 @@ public struct BatchingOptions: Codable, Sendable, Equatable {
     /// Seed of the data order; epoch k uses sub-stream k, so it is reproducible on its own.
     public var seed: UInt64
 
+    /// Options with torchtext-like defaults; see each property.
     public init(size: Size = .sentences(64), source: SequenceLayout = SequenceLayout(), target: SequenceLayout = SequenceLayout(),
                 decoderStart: UInt32? = nil, decoderEnd: UInt32? = nil, window: Int = 64, documentSeparator: UInt32? = nil,
                 shuffle: Bool = true, bucketPool: Int = 0, sortWithinBatch: Bool = false, dropLast: Bool = false, seed: UInt64 = 0) {
@@ -108,10 +110,12 @@ public struct BatchPlan: Sendable, Equatable {
 /// epoch k can be recreated directly when training resumes. Building a batch copies ids from the
 /// dataset's flat buffer into the batch's arrays: a few allocations per batch, none per example.
 public struct Batches: Sequence, Sendable {
+    /// The dataset, split, options and epoch this plan was made for.
     public let dataset: EncodedDataset
     public let split: Split
     public let options: BatchingOptions
     public let epoch: Int
+    /// The epoch's order and batch boundaries.
     public let plan: BatchPlan
     /// LM only: the split's documents joined with the separator.
     private let stream: [UInt32]
@@ -342,6 +346,7 @@ public struct Batches: Sequence, Sendable {
         }
     }
 
+    /// An iterator building each batch when asked.
     public func makeIterator() -> Iterator { Iterator(batches: self) }
 
     /// The same batches, built `depth` ahead on a background thread while the caller works on the current one.
@@ -350,9 +355,11 @@ public struct Batches: Sequence, Sendable {
 
 /// ``Batches`` with background prefetch: a producer thread builds up to `depth` batches ahead.
 public struct PrefetchedBatches: Sequence, Sendable {
+    /// The batches to prefetch and how many to build ahead.
     public let batches: Batches
     public let depth: Int
 
+    /// Starts the producer thread and returns the consuming iterator.
     public func makeIterator() -> Iterator { Iterator(owner: PrefetchOwner(PrefetchQueue(batches: batches, depth: depth))) }
 
     /// Hands out batches in order; dropping it early stops the producer thread.

@@ -44,6 +44,7 @@ public enum BadRowReason: String, Codable, Sendable, CaseIterable, Comparable {
 
 /// A rejected row: which file, which line, what is wrong.
 public struct BadRow: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The corpus file, as given.
     public let file: String
     /// The 1-based line number where the row starts.
     public let line: Int
@@ -51,6 +52,7 @@ public struct BadRow: Error, Sendable, Equatable, CustomStringConvertible {
     /// Details for a human, such as "3 fields, header has 3" or the offending value.
     public let detail: String
 
+    /// A bad row at `file`:`line`.
     public init(file: String, line: Int, reason: BadRowReason, detail: String) {
         self.file = file
         self.line = line
@@ -81,6 +83,7 @@ public enum CorpusError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// What a corpus file looked like, recorded as provenance of every dataset built from it.
 public struct FileFingerprint: Codable, Sendable, Equatable {
+    /// The file (absolute path) and its size in bytes.
     public var path: String
     public var bytes: Int
     /// Physical lines (line breaks, plus a final unterminated line).
@@ -169,6 +172,7 @@ public struct CorpusRow: Sendable, Equatable {
     public var line: Int
     public var values: [String]
 
+    /// A row starting at `line` with the requested columns' `values`.
     public init(line: Int, values: [String]) {
         self.line = line
         self.values = values
@@ -183,6 +187,7 @@ public struct CorpusRow: Sendable, Equatable {
 /// let fingerprint = try reader.finish()
 /// ```
 public struct CorpusReader {
+    /// The file, its format and the columns picked from each row.
     public let path: String
     public let format: CorpusFormat
     public let columns: [String]

@@ -18,6 +18,7 @@ public enum DatasetBuildError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// What a build produced: the dataset, and every row it left out (file, line, reason).
 public struct DatasetBuildResult: Sendable {
+    /// The built dataset.
     public var dataset: EncodedDataset
     /// Every skipped or dropped row, in corpus order.
     public var skippedRows: [BadRow]
@@ -28,6 +29,7 @@ public struct DatasetBuildResult: Sendable {
 /// Streaming: rows are read, checked and encoded `chunkSize` at a time, so memory holds one
 /// chunk of text plus the ids, never a whole corpus of strings.
 public struct DatasetBuilder {
+    /// What to read, how to encode it, the dataset's name, and rows per encoding chunk.
     public let spec: DatasetSpec
     public let encoder: DatasetEncoder
     public let name: String
@@ -35,6 +37,7 @@ public struct DatasetBuilder {
     /// Written into the provenance.
     public var toolVersion: String
 
+    /// A builder of dataset `name` from `spec`'s files through `encoder`.
     public init(name: String, spec: DatasetSpec, encoder: DatasetEncoder, chunkSize: Int = 32_768, toolVersion: String = "") {
         self.name = name
         self.spec = spec

@@ -3,6 +3,7 @@ import JikjiSQLite
 
 /// One catalogued dataset: where its shard is and what it holds.
 public struct DatasetEntry: Sendable, Equatable {
+    /// The dataset's name.
     public var name: String
     /// The shard file's absolute path.
     public var shardPath: String
@@ -36,6 +37,7 @@ public enum DatasetCatalogError: Error, Sendable, Equatable, CustomStringConvert
 /// SQLite answers "which datasets, from what, how big" and keeps provenance queryable, while
 /// an epoch's ids come from one sequential read of the shard.
 public final class DatasetCatalog {
+    /// The connection to the Jikji database.
     public let database: Database
     /// Where new shards go: `<database folder>/datasets`.
     public let shardDirectory: String

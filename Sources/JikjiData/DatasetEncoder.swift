@@ -29,6 +29,7 @@ public struct SpecialTokenIDs: Codable, Sendable, Equatable {
     /// `[SEP]`: end token and language-model document separator.
     public var sep: UInt32?
 
+    /// Special-token ids; only `[PAD]` is required.
     public init(pad: UInt32, unk: UInt32? = nil, cls: UInt32? = nil, sep: UInt32? = nil) {
         self.pad = pad
         self.unk = unk

@@ -28,6 +28,7 @@ public struct LabelMapping: Codable, Sendable, Equatable {
         case range(ClosedRange<Int>, Int32)
     }
 
+    /// The rules in match order.
     public private(set) var rules: [Rule]
 
     /// A mapping from rules, first match wins.
@@ -114,10 +115,12 @@ public struct LabelMapping: Codable, Sendable, Equatable {
 
 /// How to split one file's examples into train/valid/test when the splits are not separate files.
 public struct SplitRatios: Codable, Sendable, Equatable {
+    /// Shares of train, valid and test (summing to 1).
     public var train: Double
     public var valid: Double
     public var test: Double
 
+    /// Ratios from their values (not checked; ``init(parsing:)`` checks).
     public init(train: Double, valid: Double = 0, test: Double = 0) {
         self.train = train
         self.valid = valid
@@ -160,6 +163,7 @@ public enum Split: UInt8, Codable, Sendable, CaseIterable, CustomStringConvertib
 ///  "text": ["document"], "label": "label", "split": "0.8,0.2", "seed": 42}
 /// ```
 public struct DatasetSpec: Codable, Sendable, Equatable {
+    /// The shape of the examples.
     public var kind: DatasetKind
     /// Files of the training split, or of all splits when ``split`` gives ratios.
     public var train: [String]
@@ -182,8 +186,10 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     public var split: SplitRatios?
     /// Seed of the split's shuffle (stable: same seed and corpus, same split).
     public var seed: UInt64
+    /// What to do with malformed rows.
     public var onBadRow: BadRowPolicy
 
+    /// A spec from its parts; see each property.
     public init(kind: DatasetKind, train: [String], valid: [String] = [], test: [String] = [],
                 format: CorpusFormat? = nil, text: [String] = [], label: String? = nil,
                 labelMap: LabelMapping? = nil, source: String? = nil, target: String? = nil,

@@ -5,10 +5,12 @@ public struct LengthDistribution: Sendable, Equatable {
     /// Sorted lengths.
     public let sortedLengths: [Int]
 
+    /// The distribution of `lengths`.
     public init<S: Sequence>(_ lengths: S) where S.Element == Int {
         sortedLengths = lengths.sorted()
     }
 
+    /// Number of values, largest, smallest and mean.
     public var count: Int { sortedLengths.count }
     public var max: Int { sortedLengths.last ?? 0 }
     public var min: Int { sortedLengths.first ?? 0 }
@@ -98,6 +100,7 @@ public struct LengthDistribution: Sendable, Equatable {
 public struct PaddingEstimate: Sendable, Equatable {
     /// A short description ("fixed length 64", "bucketed, pool 100").
     public var strategy: String
+    /// Batches in the epoch.
     public var batches: Int
     /// Real token slots and all slots (real + padding) of the source matrices.
     public var realTokens: Int
@@ -109,6 +112,7 @@ public struct PaddingEstimate: Sendable, Equatable {
 
 /// Summaries of an encoded dataset for `jikji dataset inspect`.
 public struct DatasetStatistics: Sendable {
+    /// The dataset summarised.
     public let dataset: EncodedDataset
 
     public init(dataset: EncodedDataset) {

@@ -4,23 +4,28 @@ import Foundation
 public struct DatasetInfo: Codable, Sendable, Equatable {
     /// One corpus file and the split its examples went to (`"all"` when split by ratio).
     public struct SourceFile: Codable, Sendable, Equatable {
+        /// `train`, `valid`, `test`, or `all` (split by ratio).
         public var role: String
         public var fingerprint: FileFingerprint
 
+        /// A file of `role` with its fingerprint.
         public init(role: String, fingerprint: FileFingerprint) {
             self.role = role
             self.fingerprint = fingerprint
         }
     }
 
+    /// The dataset's name and kind.
     public var name: String
     public var kind: DatasetKind
     /// The vocabulary the ids refer to, `name@version`.
     public var vocabulary: String
+    /// The vocabulary's size and its special-token ids.
     public var vocabularySize: Int
     public var specialTokens: SpecialTokenIDs
     /// The spec (columns, label mapping, split, seed, bad-row policy) the dataset was built with.
     public var spec: DatasetSpec
+    /// Every corpus file read, with its fingerprint.
     public var files: [SourceFile]
     /// Examples per split name.
     public var examples: [String: Int]
@@ -37,6 +42,7 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
     public var toolVersion: String
     public var buildSeconds: Double
 
+    /// Provenance from its parts; see each property.
     public init(name: String, kind: DatasetKind, vocabulary: String, vocabularySize: Int, specialTokens: SpecialTokenIDs,
                 spec: DatasetSpec, files: [SourceFile], examples: [String: Int], sourceTokens: Int, targetTokens: Int,
                 rowsRead: Int, skipped: [String: Int], labelCounts: [String: Int], created: String, toolVersion: String,
@@ -65,6 +71,7 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
 /// Example `i` has source ids `source[i]`, target ids `target?[i]` (pairs), label `labels?[i]`
 /// (classification) and split `splits[i]`. LM datasets store one document per example.
 public struct EncodedDataset: Sendable {
+    /// Provenance, source ids, target ids (pairs), labels, and split tags.
     public var info: DatasetInfo
     public var source: TokenSequences
     public var target: TokenSequences?
