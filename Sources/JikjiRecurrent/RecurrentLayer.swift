@@ -96,6 +96,8 @@ public final class RecurrentLayer: ParameterContainer {
     public var runsDirectionsInParallel = true
     /// `weights[layer][direction]`.
     public let weights: [[RecurrentWeights]]
+    /// Work buffers recycled between calls (tapes hand theirs back when released).
+    let pool = BufferPool()
 
     /// D: 2 when bidirectional, else 1.
     public var directionCount: Int { bidirectional ? 2 : 1 }
@@ -204,7 +206,7 @@ public final class RecurrentLayer: ParameterContainer {
         let rows = layout.rowCount
         let D = directionCount, H = hiddenSize
 
-        var layerInput = FloatBuffer(count: rows * inputSize)
+        var layerInput = FloatBuffer(count: rows * inputSize, pool: pool)
         input.storage.withUnsafeBufferPointer { layout.pack($0.baseAddress!, features: inputSize, into: layerInput.pointer) }
 
         var tapes: [LayerTape] = []
@@ -216,15 +218,15 @@ public final class RecurrentLayer: ParameterContainer {
             var mask: FloatBuffer?
             if layer > 0, training, dropout > 0 {
                 // Dropout on the previous layer's packed output; the mask is kept for backward.
-                let m = FloatBuffer(count: rows * inSize)
+                let m = FloatBuffer(count: rows * inSize, pool: pool)
                 let keep = 1 / (1 - dropout)
                 for i in 0..<m.count { m.pointer[i] = generator.nextUnitFloat() < dropout ? 0 : keep }
-                let dropped = FloatBuffer(count: rows * inSize)
+                let dropped = FloatBuffer(count: rows * inSize, pool: pool)
                 jk_multiply(rows * inSize, layerInput.pointer, m.pointer, dropped.pointer)
                 layerInput = dropped
                 mask = m
             }
-            let output = FloatBuffer(count: rows * D * H)
+            let output = FloatBuffer(count: rows * D * H, pool: pool)
             var directions = [DirectionTape?](repeating: nil, count: D)
             let run = { (direction: Int) in
                 directions[direction] = self.forwardDirection(
@@ -273,23 +275,23 @@ public final class RecurrentLayer: ParameterContainer {
         let H = hiddenSize, G = cell.gateCount, GH = G * H, D = directionCount
         let rows = layout.rowCount, batch = layout.batch
         let index = layer * D + direction
-        let gates = FloatBuffer(count: rows * GH)
-        let hPrev = FloatBuffer(count: rows * H)
-        let hState = FloatBuffer(count: batch * H, zeroed: true)
+        let gates = FloatBuffer(count: rows * GH, pool: pool)
+        let hPrev = FloatBuffer(count: rows * H, pool: pool)
+        let hState = FloatBuffer(count: batch * H, zeroed: true, pool: pool)
         if let h0 = initialHidden {
             h0.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: hState.pointer) }
         }
         var cState: FloatBuffer?, cPrev: FloatBuffer?, cNew: FloatBuffer?, hn: FloatBuffer?
         if cell == .lstm {
-            let c = FloatBuffer(count: batch * H, zeroed: true)
+            let c = FloatBuffer(count: batch * H, zeroed: true, pool: pool)
             if let c0 = initialCell {
                 c0.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: c.pointer) }
             }
             cState = c
-            cPrev = FloatBuffer(count: rows * H)
-            cNew = FloatBuffer(count: rows * H)
+            cPrev = FloatBuffer(count: rows * H, pool: pool)
+            cNew = FloatBuffer(count: rows * H, pool: pool)
         }
-        if cell == .gru { hn = FloatBuffer(count: rows * H) }
+        if cell == .gru { hn = FloatBuffer(count: rows * H, pool: pool) }
 
         w.weightIH.value.storage.withUnsafeBufferPointer { wih in
         w.weightHH.value.storage.withUnsafeBufferPointer { whh in
@@ -327,7 +329,7 @@ public final class RecurrentLayer: ParameterContainer {
                 }
             case .gru:
                 // W_hh h_prev stays separate: the n gate scales its part by r.
-                let scratch = FloatBuffer(count: batch * GH)
+                let scratch = FloatBuffer(count: batch * GH, pool: pool)
                 for s in 0..<layout.steps {
                     let t = direction == 0 ? s : layout.steps - 1 - s
                     let n = layout.batchSizes[t], off = layout.offsets[t]
@@ -381,7 +383,7 @@ public final class RecurrentLayer: ParameterContainer {
         }
         var upstream: FloatBuffer?
         if let g = outputGradient {
-            let packed = FloatBuffer(count: rows * D * H)
+            let packed = FloatBuffer(count: rows * D * H, pool: pool)
             g.storage.withUnsafeBufferPointer { layout.pack($0.baseAddress!, features: D * H, into: packed.pointer) }
             upstream = packed
         }
@@ -422,7 +424,7 @@ public final class RecurrentLayer: ParameterContainer {
                 }
             }
             // dX[N, in] = Σ_d dG_d[N, GH] · W_ih_d[GH, in]  (dG here is the input-side gradient).
-            let dX = FloatBuffer(count: rows * inSize)
+            let dX = FloatBuffer(count: rows * inSize, pool: pool)
             for d in 0..<D {
                 weights[layer][d].weightIH.value.storage.withUnsafeBufferPointer { wih in
                     BLAS.gemm(m: rows, n: inSize, k: GH, a: dGates[d]!.pointer, lda: GH,
@@ -453,21 +455,21 @@ public final class RecurrentLayer: ParameterContainer {
         let H = hiddenSize, G = cell.gateCount, GH = G * H, D = directionCount
         let rows = layout.rowCount, batch = layout.batch, inSize = layerTape.inputSize
         let index = layer * D + direction
-        let dh = FloatBuffer(count: batch * H, zeroed: true)
+        let dh = FloatBuffer(count: batch * H, zeroed: true, pool: pool)
         if let g = finalHidden {
             g.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: dh.pointer) }
         }
         var dc: FloatBuffer?
         if cell == .lstm {
-            let c = FloatBuffer(count: batch * H, zeroed: true)
+            let c = FloatBuffer(count: batch * H, zeroed: true, pool: pool)
             if let g = finalCell {
                 g.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: c.pointer) }
             }
             dc = c
         }
-        let dGates = FloatBuffer(count: rows * GH)
+        let dGates = FloatBuffer(count: rows * GH, pool: pool)
         // GRU: the hidden-side gradient differs from the input-side one in the n block.
-        let dGatesHH = cell == .gru ? FloatBuffer(count: rows * GH) : dGates
+        let dGatesHH = cell == .gru ? FloatBuffer(count: rows * GH, pool: pool) : dGates
         let ldo = D * H
         let upstreamBase = upstream.map { $0.pointer + direction * H }
 
