@@ -48,6 +48,17 @@ public enum RecurrentError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// How the two directions of a bidirectional ``RecurrentLayer`` are scheduled.
+public enum DirectionSchedule: Sendable {
+    /// Side by side on two threads, one BLAS thread each, when BLAS has two or more threads;
+    /// one after the other otherwise.
+    case automatic
+    /// One after the other, each using every BLAS thread.
+    case sequential
+    /// Side by side on two threads, one BLAS thread each.
+    case parallel
+}
+
 /// The four parameters of one layer and direction, PyTorch layouts:
 /// `weightIH` `[G*H, in]`, `weightHH` `[G*H, H]`, `biasIH` and `biasHH` `[G*H]`.
 public struct RecurrentWeights {
@@ -77,9 +88,13 @@ public struct RecurrentWeights {
 /// with one gemm, then one gemm per step for the recurrent product over the running rows
 /// (sequences are kept sorted by length, PyTorch's packing), followed by one fused
 /// vectorized kernel per step. Backward accumulates the weight gradients of all steps with
-/// one gemm each. Matrix products use the BLAS thread count (``BLAS/setThreads(_:)``);
-/// with ``runsDirectionsInParallel`` the two directions of a bidirectional layer run on two
-/// threads at once. Results do not depend on either setting beyond float rounding in BLAS.
+/// one gemm each.
+///
+/// Threading: matrix products use the BLAS thread count (``BLAS/setThreads(_:)``). The
+/// per-step products are small (`[B, H] x [H, G*H]`) and gain little from a second BLAS
+/// thread, so by default (``DirectionSchedule/automatic``) a bidirectional layer given two or
+/// more BLAS threads runs its two directions side by side instead, each with one BLAS thread
+/// (the BLAS thread count is restored afterwards). Results are the same either way.
 public final class RecurrentLayer: ParameterContainer {
     public let cell: RecurrentCell
     /// E: features of each input step.
@@ -92,12 +107,27 @@ public final class RecurrentLayer: ParameterContainer {
     public let bidirectional: Bool
     /// Dropout probability on the outputs of every layer but the last, in training only.
     public let dropout: Float
-    /// Run the two directions of a bidirectional layer concurrently (default true).
-    public var runsDirectionsInParallel = true
+    /// How the two directions of a bidirectional layer share the CPU.
+    public var directionSchedule = DirectionSchedule.automatic
     /// `weights[layer][direction]`.
     public let weights: [[RecurrentWeights]]
     /// Work buffers recycled between calls (tapes hand theirs back when released).
     let pool = BufferPool()
+
+    /// Runs `body(direction)` for each direction, in parallel when the schedule says so.
+    /// `body` must write only state owned by its direction.
+    private func forEachDirection(_ body: (Int) -> Void) {
+        let threads = BLAS.threadCount
+        let parallel = directionCount == 2
+            && (directionSchedule == .parallel || (directionSchedule == .automatic && threads >= 2))
+        guard parallel else {
+            for direction in 0..<directionCount { body(direction) }
+            return
+        }
+        if threads != 1 { BLAS.setThreads(1) }
+        DispatchQueue.concurrentPerform(iterations: 2, execute: body)
+        if threads != 1 { BLAS.setThreads(threads) }
+    }
 
     /// D: 2 when bidirectional, else 1.
     public var directionCount: Int { bidirectional ? 2 : 1 }
@@ -228,23 +258,14 @@ public final class RecurrentLayer: ParameterContainer {
             }
             let output = FloatBuffer(count: rows * D * H, pool: pool)
             var directions = [DirectionTape?](repeating: nil, count: D)
-            let run = { (direction: Int) in
-                directions[direction] = self.forwardDirection(
-                    layer: layer, direction: direction, input: layerInput, inputSize: inSize,
-                    layout: layout, initialHidden: initialHidden, initialCell: initialCell, output: output)
-            }
-            if D == 2 && runsDirectionsInParallel {
-                // Each iteration writes only its own slot and its own half of `output`.
-                directions.withUnsafeMutableBufferPointer { slots in
-                    let slotsBase = slots.baseAddress!
-                    DispatchQueue.concurrentPerform(iterations: 2) { direction in
-                        slotsBase[direction] = self.forwardDirection(
-                            layer: layer, direction: direction, input: layerInput, inputSize: inSize,
-                            layout: layout, initialHidden: initialHidden, initialCell: initialCell, output: output)
-                    }
+            directions.withUnsafeMutableBufferPointer { slots in
+                let slotsBase = slots.baseAddress!
+                // Each direction writes only its own slot and its own H columns of `output`.
+                forEachDirection { direction in
+                    slotsBase[direction] = self.forwardDirection(
+                        layer: layer, direction: direction, input: layerInput, inputSize: inSize,
+                        layout: layout, initialHidden: initialHidden, initialCell: initialCell, output: output)
                 }
-            } else {
-                for direction in 0..<D { run(direction) }
             }
             let done = directions.map { $0! }
             for (direction, tape) in done.enumerated() {
@@ -398,20 +419,16 @@ public final class RecurrentLayer: ParameterContainer {
             var dHidden = [FloatBuffer?](repeating: nil, count: D)
             var dCell = [FloatBuffer?](repeating: nil, count: D)
             let dY = upstream
-            let work = { (direction: Int) -> (FloatBuffer, FloatBuffer, FloatBuffer?) in
-                self.backwardDirection(layer: layer, direction: direction, tape: layerTape, layout: layout,
-                                       upstream: dY, finalHidden: finalHiddenGradient, finalCell: finalCellGradient)
-            }
-            if D == 2 && runsDirectionsInParallel {
-                var results = [(FloatBuffer, FloatBuffer, FloatBuffer?)?](repeating: nil, count: 2)
-                results.withUnsafeMutableBufferPointer { slots in
-                    let base = slots.baseAddress!
-                    DispatchQueue.concurrentPerform(iterations: 2) { base[$0] = work($0) }
+            var results = [(FloatBuffer, FloatBuffer, FloatBuffer?)?](repeating: nil, count: D)
+            results.withUnsafeMutableBufferPointer { slots in
+                let base = slots.baseAddress!
+                forEachDirection { direction in
+                    base[direction] = self.backwardDirection(
+                        layer: layer, direction: direction, tape: layerTape, layout: layout,
+                        upstream: dY, finalHidden: finalHiddenGradient, finalCell: finalCellGradient)
                 }
-                for d in 0..<2 { (dGates[d], dHidden[d], dCell[d]) = results[d]! }
-            } else {
-                for d in 0..<D { (dGates[d], dHidden[d], dCell[d]) = work(d) }
             }
+            for d in 0..<D { (dGates[d], dHidden[d], dCell[d]) = results[d]! }
             for d in 0..<D {
                 let index = layer * D + d
                 initialHiddenGradient.storage.withUnsafeMutableBufferPointer {

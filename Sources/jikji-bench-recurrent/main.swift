@@ -3,7 +3,7 @@
 // Prints one tab-separated line per configuration:
 //   framework cell hidden directions mode lengths threads tokens_per_second gflops
 // with the same configurations and the same lengths as bench/recurrent_torch.py.
-// Usage: jikji-bench-recurrent [--threads N] [--seconds S] [--filter SUBSTRING]
+// Usage: jikji-bench-recurrent [--threads N] [--seconds S] [--filter SUBSTRING] [--schedule automatic|sequential|parallel]
 import Foundation
 import JikjiRecurrent
 
@@ -11,6 +11,7 @@ struct Options {
     var threads = 1
     var seconds = 0.3
     var filter = ""
+    var schedule = DirectionSchedule.automatic
     var batch = 64, steps = 32, inputSize = 128
 
     init(arguments: [String]) throws {
@@ -25,7 +26,13 @@ struct Options {
             case "--threads": threads = Int(try value()) ?? 1
             case "--seconds": seconds = Double(try value()) ?? 0.3
             case "--filter": filter = try value()
-            default: throw BenchError("unknown argument \(arguments[i]); use --threads N --seconds S --filter TEXT")
+            case "--schedule":
+                switch try value() {
+                case "sequential": schedule = .sequential
+                case "parallel": schedule = .parallel
+                default: schedule = .automatic
+                }
+            default: throw BenchError("unknown argument \(arguments[i]); use --threads N --seconds S --filter TEXT --schedule automatic|sequential|parallel")
             }
             i += 1
         }
@@ -81,10 +88,10 @@ do {
                 let D = bidirectional ? 2 : 1
                 let layer = try RecurrentLayer(cell: cell, inputSize: E, hiddenSize: hidden,
                                                bidirectional: bidirectional, generator: &generator)
-                // Two threads: the two directions of a bidirectional layer run side by side on
-                // one BLAS thread each; otherwise BLAS gets every thread.
-                layer.runsDirectionsInParallel = bidirectional && options.threads >= 2
-                BLAS.setThreads(layer.runsDirectionsInParallel ? 1 : options.threads)
+                // The layer's default schedule: with two threads a bidirectional layer runs its
+                // directions side by side, a unidirectional one gives BLAS both threads.
+                BLAS.setThreads(options.threads)
+                layer.directionSchedule = options.schedule
                 var dy = Tensor(shape: [B, T, D * hidden])
                 for i in 0..<dy.count { dy.storage[i] = generator.nextFloat(in: -1, 1) }
                 for mode in ["forward", "forward+backward"] {

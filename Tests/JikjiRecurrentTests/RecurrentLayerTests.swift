@@ -60,8 +60,8 @@ final class RecurrentLayerTests: XCTestCase {
         let input = randomTensor([3, 4, 7], &g)
         let dy = randomTensor([3, 4, 12], &g)
         var results: [(Tensor, Tensor, [Tensor])] = []
-        for parallel in [false, true] {
-            layer.runsDirectionsInParallel = parallel
+        for schedule in [DirectionSchedule.sequential, .parallel] {
+            layer.directionSchedule = schedule
             layer.zeroGradients()
             let r = try layer.forward(input, lengths: [4, 1, 3])
             let grads = try layer.backward(r.tape, outputGradient: dy)
