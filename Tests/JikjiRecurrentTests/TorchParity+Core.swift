@@ -38,7 +38,40 @@ struct MismatchList {
 
 extension TorchParity {
     static func checkLuongAttention(_ fixture: TorchFixture) throws -> [String] { ["not implemented yet"] }
-    static func checkOptimizer(_ fixture: TorchFixture) throws -> [String] { ["not implemented yet"] }
+    /// optimizer_*: the parameter after each step with the fixture's gradients `grad0, grad1, …`.
+    static func checkOptimizer(_ fixture: TorchFixture) throws -> [String] {
+        let parameter = Parameter(try fixture.jikjiTensor("param0"))
+        let named = [(name: "param", parameter: parameter)]
+        let lr = Float(try fixture.double("lr"))
+        let weightDecay = Float(try fixture.double("weight_decay"))
+        var optimizer: any Optimizer
+        if fixture.name.hasPrefix("optimizer_sgd") {
+            guard (fixture.config["nesterov"] as? Bool) != nil else { throw FixtureError.missingConfig(fixture.name, "nesterov") }
+            optimizer = SGD(parameters: named, learningRate: lr, momentum: Float(try fixture.double("momentum")),
+                            dampening: Float(try fixture.double("dampening")), weightDecay: weightDecay,
+                            nesterov: fixture.config["nesterov"] as? Bool ?? false)
+        } else if fixture.name.hasPrefix("optimizer_adam") {
+            guard let betas = fixture.config["betas"] as? [Double], betas.count == 2,
+                  let decoupled = fixture.config["decoupled_weight_decay"] as? Bool else {
+                throw FixtureError.missingConfig(fixture.name, "betas / decoupled_weight_decay")
+            }
+            optimizer = Adam(parameters: named, learningRate: lr, betas: (Float(betas[0]), Float(betas[1])),
+                             epsilon: Float(try fixture.double("eps")), weightDecay: weightDecay,
+                             decoupledWeightDecay: decoupled)
+        } else {
+            return ["no optimizer for fixture '\(fixture.name)'"]
+        }
+        var list = MismatchList()
+        var step = 0
+        while fixture.tensors["grad\(step)"] != nil {
+            parameter.gradient = try fixture.jikjiTensor("grad\(step)")
+            optimizer.step()
+            try list.compare(parameter.value, fixture, "param\(step + 1)")
+            step += 1
+        }
+        if step == 0 { list.problems.append("fixture has no grad0") }
+        return list.problems
+    }
 
     /// bce_with_logits: loss and d loss / d logits.
     static func checkBCEWithLogits(_ fixture: TorchFixture) throws -> [String] {
@@ -83,5 +116,23 @@ extension TorchParity {
         return list.problems
     }
 
-    static func checkClipGradNorm(_ fixture: TorchFixture) throws -> [String] { ["not implemented yet"] }
+    /// clip_grad_norm: the total norm before clipping and every clipped gradient `grad<k>` → `clipped<k>`.
+    static func checkClipGradNorm(_ fixture: TorchFixture) throws -> [String] {
+        var parameters: [Parameter] = []
+        var k = 1
+        while fixture.tensors["grad\(k)"] != nil {
+            let gradient = try fixture.jikjiTensor("grad\(k)")
+            let parameter = Parameter(JikjiRecurrent.Tensor(shape: gradient.shape))
+            parameter.gradient = gradient
+            parameters.append(parameter)
+            k += 1
+        }
+        let norm = GradientClipping.clipGlobalNorm(parameters, maxNorm: Float(try fixture.double("max_norm")))
+        var list = MismatchList()
+        try list.compare(norm, fixture, "total_norm")
+        for (index, parameter) in parameters.enumerated() {
+            try list.compare(parameter.gradient, fixture, "clipped\(index + 1)")
+        }
+        return list.problems
+    }
 }
