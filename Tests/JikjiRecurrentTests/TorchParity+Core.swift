@@ -37,7 +37,33 @@ struct MismatchList {
 }
 
 extension TorchParity {
-    static func checkLuongAttention(_ fixture: TorchFixture) throws -> [String] { ["not implemented yet"] }
+    /// luong_attention_*: one decoder step; weights, context, attentional hidden and the gradients
+    /// of `sum(h̃ ⊙ grad_attentional_hidden)`.
+    static func checkLuongAttention(_ fixture: TorchFixture) throws -> [String] {
+        guard let name = fixture.config["score"] as? String, let score = LuongAttention.Score(rawValue: name) else {
+            throw FixtureError.missingConfig(fixture.name, "score")
+        }
+        let attention = try LuongAttention(
+            score: score, combineWeight: try fixture.jikjiTensor("W_c.weight"),
+            scoreWeight: fixture.tensors["W_a.weight"] == nil ? nil : try fixture.jikjiTensor("W_a.weight"),
+            scoreVector: fixture.tensors["v.weight"] == nil ? nil : try fixture.jikjiTensor("v.weight"))
+        let state = LuongAttentionState()
+        let hidden = try attention.forward(
+            encoderOutputs: try fixture.jikjiTensor("encoder_outputs"),
+            sourceLengths: try fixture.tensor("source_lengths").ints,
+            decoderStates: try fixture.jikjiTensor("decoder_hidden"), state: state)
+        let grads = attention.backward(attentionalGradient: try fixture.jikjiTensor("grad_attentional_hidden"), state: state)
+        var list = MismatchList()
+        try list.compare(state.attentionWeights, fixture, "weights")
+        try list.compare(state.contexts, fixture, "context")
+        try list.compare(hidden, fixture, "attentional_hidden")
+        try list.compare(grads.encoderOutputs, fixture, "grad.encoder_outputs")
+        try list.compare(grads.decoderStates, fixture, "grad.decoder_hidden")
+        for (name, parameter) in attention.namedParameters {
+            try list.compare(parameter.gradient, fixture, "grad." + name)
+        }
+        return list.problems
+    }
     /// optimizer_*: the parameter after each step with the fixture's gradients `grad0, grad1, …`.
     static func checkOptimizer(_ fixture: TorchFixture) throws -> [String] {
         let parameter = Parameter(try fixture.jikjiTensor("param0"))
