@@ -46,7 +46,9 @@ let package = Package(
         ),
         .target(name: "JikjiVocabStore", dependencies: ["JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
         .target(name: "JikjiData", dependencies: ["JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
-        .target(name: "JikjiRecurrent", dependencies: ["CBLAS"]),
+        // Fused, vectorized gate kernels of the recurrent layers (runtime ISA dispatch).
+        .target(name: "CJikjiKernels", path: "Sources/CJikjiKernels"),
+        .target(name: "JikjiRecurrent", dependencies: ["CBLAS", "CJikjiKernels"]),
 
         .executableTarget(
             name: "jikji",
