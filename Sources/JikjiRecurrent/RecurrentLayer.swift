@@ -329,15 +329,14 @@ public final class RecurrentLayer: ParameterContainer {
                 // Both biases fold into one vector the kernel adds while activating.
                 var bias = [Float](repeating: 0, count: GH)
                 for j in 0..<GH { bias[j] = bih[j] + bhh[j] }
+                let product = StepProduct(weights: whh.baseAddress!, K: H, N: GH, transposed: true, maxRows: batch, pool: pool)
                 bias.withUnsafeBufferPointer { b in
                     for s in 0..<layout.steps {
                         let t = direction == 0 ? s : layout.steps - 1 - s
                         let n = layout.batchSizes[t], off = layout.offsets[t]
                         let g = gates.pointer + off * GH
                         // gates[t] += h_prev · W_hhᵀ over the running rows.
-                        BLAS.gemm(transposeB: true, m: n, n: GH, k: H,
-                                  a: hState.pointer, lda: H, b: whh.baseAddress!, ldb: H,
-                                  beta: 1, c: g, ldc: GH)
+                        product.run(m: n, a: hState.pointer, lda: H, c: g, ldc: GH, accumulate: true)
                         if cell == .lstm {
                             jk_lstm_forward(Int32(n), Int32(H), g, b.baseAddress!, cState!.pointer,
                                             cPrev!.pointer + off * H, cNew!.pointer + off * H,
@@ -351,12 +350,11 @@ public final class RecurrentLayer: ParameterContainer {
             case .gru:
                 // W_hh h_prev stays separate: the n gate scales its part by r.
                 let scratch = FloatBuffer(count: batch * GH, pool: pool)
+                let product = StepProduct(weights: whh.baseAddress!, K: H, N: GH, transposed: true, maxRows: batch, pool: pool)
                 for s in 0..<layout.steps {
                     let t = direction == 0 ? s : layout.steps - 1 - s
                     let n = layout.batchSizes[t], off = layout.offsets[t]
-                    BLAS.gemm(transposeB: true, m: n, n: GH, k: H,
-                              a: hState.pointer, lda: H, b: whh.baseAddress!, ldb: H,
-                              beta: 0, c: scratch.pointer, ldc: GH)
+                    product.run(m: n, a: hState.pointer, lda: H, c: scratch.pointer, ldc: GH, accumulate: false)
                     jk_gru_forward(Int32(n), Int32(H), gates.pointer + off * GH, scratch.pointer,
                                    bih.baseAddress!, bhh.baseAddress!, hState.pointer, hn!.pointer + off * H,
                                    hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
@@ -491,7 +489,8 @@ public final class RecurrentLayer: ParameterContainer {
         let upstreamBase = upstream.map { $0.pointer + direction * H }
 
         w.weightHH.value.storage.withUnsafeBufferPointer { whhBuffer in
-            let whh = whhBuffer.baseAddress!
+            // dh_prev = dG · W_hh at every step.
+            let product = StepProduct(weights: whhBuffer.baseAddress!, K: GH, N: H, transposed: false, maxRows: batch, pool: pool)
             for s in 0..<layout.steps {
                 // Reverse of the forward visiting order.
                 let step = direction == 0 ? layout.steps - 1 - s : s
@@ -502,19 +501,16 @@ public final class RecurrentLayer: ParameterContainer {
                     jk_lstm_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.cPrev!.pointer + off * H,
                                      t.cNew!.pointer + off * H, dh.pointer, dOut, Int32(ldo), dc!.pointer,
                                      dGates.pointer + off * GH)
-                    BLAS.gemm(m: n, n: H, k: GH, a: dGates.pointer + off * GH, lda: GH, b: whh, ldb: H,
-                              beta: 0, c: dh.pointer, ldc: H)
+                    product.run(m: n, a: dGates.pointer + off * GH, lda: GH, c: dh.pointer, ldc: H, accumulate: false)
                 case .rnnTanh, .rnnReLU:
                     jk_rnn_backward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, t.gates.pointer + off * GH,
                                     dh.pointer, dOut, Int32(ldo), dGates.pointer + off * GH)
-                    BLAS.gemm(m: n, n: H, k: GH, a: dGates.pointer + off * GH, lda: GH, b: whh, ldb: H,
-                              beta: 0, c: dh.pointer, ldc: H)
+                    product.run(m: n, a: dGates.pointer + off * GH, lda: GH, c: dh.pointer, ldc: H, accumulate: false)
                 case .gru:
                     jk_gru_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.hn!.pointer + off * H,
                                     t.hPrev.pointer + off * H, dh.pointer, dOut, Int32(ldo),
                                     dGates.pointer + off * GH, dGatesHH.pointer + off * GH, dh.pointer)
-                    BLAS.gemm(m: n, n: H, k: GH, a: dGatesHH.pointer + off * GH, lda: GH, b: whh, ldb: H,
-                              beta: 1, c: dh.pointer, ldc: H)
+                    product.run(m: n, a: dGatesHH.pointer + off * GH, lda: GH, c: dh.pointer, ldc: H, accumulate: true)
                 }
             }
         }

@@ -4,6 +4,7 @@
 //   framework cell hidden directions mode lengths threads tokens_per_second gflops
 // with the same configurations and the same lengths as bench/recurrent_torch.py.
 // Usage: jikji-bench-recurrent [--threads N] [--seconds S] [--filter SUBSTRING] [--schedule automatic|sequential|parallel]
+//        [--step-products blas|packed]
 import Foundation
 import JikjiRecurrent
 
@@ -26,13 +27,17 @@ struct Options {
             case "--threads": threads = Int(try value()) ?? 1
             case "--seconds": seconds = Double(try value()) ?? 0.3
             case "--filter": filter = try value()
+            case "--step-products":
+                // "blas" or "packed": which per-step product the layers use (A/B measurements).
+                RecurrentKernels.packedStepProducts = try value() == "packed"
+                    && RecurrentKernels.isPackedStepProductAvailable
             case "--schedule":
                 switch try value() {
                 case "sequential": schedule = .sequential
                 case "parallel": schedule = .parallel
                 default: schedule = .automatic
                 }
-            default: throw BenchError("unknown argument \(arguments[i]); use --threads N --seconds S --filter TEXT --schedule automatic|sequential|parallel")
+            default: throw BenchError("unknown argument \(arguments[i]); use --threads N --seconds S --filter TEXT --schedule automatic|sequential|parallel --step-products blas|packed")
             }
             i += 1
         }
@@ -61,7 +66,8 @@ func measure(minimum: Double, _ body: () throws -> Void) rethrows -> Double {
     // Warm up for a tenth of a second: the first calls fill the layer's buffer pool and
     // wake OpenBLAS's threads.
     let warmStart = now()
-    repeat { try body() } while now() - warmStart < 0.1
+    var warmCalls = 0
+    repeat { try body(); warmCalls += 1 } while now() - warmStart < 0.1
     var calls = 0
     var best = Double.infinity
     let start = now()
@@ -71,13 +77,15 @@ func measure(minimum: Double, _ body: () throws -> Void) rethrows -> Double {
         best = min(best, now() - t0)
         calls += 1
     } while now() - start < minimum || calls < 5
+    FileHandle.standardError.write("calls: \(calls + warmCalls)\n".data(using: .utf8)!)
     return best
 }
 
 do {
     let options = try Options(arguments: CommandLine.arguments)
     BLAS.setThreads(options.threads)
-    FileHandle.standardError.write("backend: \(BLAS.backendDescription)\n".data(using: .utf8)!)
+    FileHandle.standardError.write(("backend: \(BLAS.backendDescription); per-step products: "
+        + (RecurrentKernels.packedStepProducts ? "packed AVX-512 kernel" : "BLAS") + "\n").data(using: .utf8)!)
     var generator = SeededGenerator(seed: 42)
     let B = options.batch, T = options.steps, E = options.inputSize
     var input = Tensor(shape: [B, T, E])
@@ -86,6 +94,12 @@ do {
         for hidden in [128, 256, 512] {
             for bidirectional in [false, true] {
                 let D = bidirectional ? 2 : 1
+                let layerName = "\(cell.rawValue) \(hidden) \(D) "
+                if !options.filter.isEmpty
+                    && !(layerName.hasPrefix(options.filter) || options.filter.hasPrefix(layerName)
+                         || !options.filter.contains(" ")) {
+                    continue // no configuration of this layer is selected: skip its initialisation
+                }
                 let layer = try RecurrentLayer(cell: cell, inputSize: E, hiddenSize: hidden,
                                                bidirectional: bidirectional, generator: &generator)
                 // The layer's default schedule: with two threads a bidirectional layer runs its

@@ -125,3 +125,33 @@ final class RecurrentLayerTests: XCTestCase {
         XCTAssertThrowsError(try RecurrentLayer(cell: .gru, inputSize: 4, hiddenSize: 3, dropout: 1, generator: &g))
     }
 }
+
+/// The AVX-512 packed step products against the BLAS path, on sizes that exercise the
+/// kernel's edges: hidden 37 (not a multiple of the 48-column panels) and batch 11 (8 + 3 rows), packed lengths.
+final class RecurrentKernelTests: XCTestCase {
+    func testPackedStepProductsMatchBLAS() throws {
+        try XCTSkipUnless(RecurrentKernels.isPackedStepProductAvailable, "CPU without AVX-512: BLAS path only")
+        defer { RecurrentKernels.packedStepProducts = RecurrentKernels.isPackedStepProductAvailable }
+        for cell in RecurrentCell.allCases {
+            var g = SeededGenerator(seed: 21)
+            let layer = try RecurrentLayer(cell: cell, inputSize: 13, hiddenSize: 37, bidirectional: true, generator: &g)
+            var input = Tensor(shape: [11, 5, 13]), dy = Tensor(shape: [11, 5, 74])
+            for i in 0..<input.count { input.storage[i] = g.nextFloat(in: -1, 1) }
+            for i in 0..<dy.count { dy.storage[i] = g.nextFloat(in: -1, 1) }
+            let lengths = [5, 1, 3, 5, 2, 4, 5, 1, 2, 3, 4]
+            var runs: [[Float]] = []
+            for packed in [false, true] {
+                RecurrentKernels.packedStepProducts = packed
+                layer.zeroGradients()
+                let r = try layer.forward(input, lengths: lengths)
+                let grads = try layer.backward(r.tape, outputGradient: dy, finalHiddenGradient: r.finalHidden)
+                runs.append(r.output.storage + r.finalHidden.storage + grads.input.storage
+                            + grads.initialHidden.storage + layer.namedParameters.flatMap { $0.parameter.gradient.storage })
+            }
+            XCTAssertEqual(runs[0].count, runs[1].count)
+            let worst = zip(runs[0], runs[1]).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-5, "\(cell)")
+            XCTAssertTrue(runs[1].contains { $0 != 0 })
+        }
+    }
+}
