@@ -65,6 +65,7 @@ JK_AVX512 static inline __attribute__((always_inline)) void jk_block(
         c1[r] = _mm512_setzero_ps();
         c2[r] = _mm512_setzero_ps();
     }
+#pragma clang loop unroll_count(4)
     for (int k = 0; k < K; k++) {
         __m512 b0 = _mm512_loadu_ps(panel + (size_t)k * JK_PANEL);
         __m512 b1 = _mm512_loadu_ps(panel + (size_t)k * JK_PANEL + 16);

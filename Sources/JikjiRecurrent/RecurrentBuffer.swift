@@ -117,6 +117,30 @@ struct PackedLayout: Sendable {
         offsets = running
     }
 
+    /// Splits the sorted rows into at most `count` contiguous, non-empty ranges with about the
+    /// same number of valid steps each (long sequences come first, so the first ranges hold
+    /// fewer rows).
+    func rowParts(_ count: Int) -> [Range<Int>] {
+        let parts = max(1, min(count, batch))
+        guard parts > 1 else { return [0..<batch] }
+        // Sorted row i runs for as many steps as have more than i running rows.
+        var lengths = [Int](repeating: 0, count: batch)
+        for size in batchSizes { for i in 0..<size { lengths[i] += 1 } }
+        var ranges: [Range<Int>] = []
+        var start = 0, done = 0
+        for (i, length) in lengths.enumerated() {
+            done += length
+            let target = rowCount * (ranges.count + 1) / parts
+            let rowsLeft = batch - i - 1, partsLeft = parts - ranges.count - 1
+            if ranges.count < parts - 1 && (done >= target || rowsLeft == partsLeft) && rowsLeft >= partsLeft {
+                ranges.append(start..<(i + 1))
+                start = i + 1
+            }
+        }
+        if start < batch { ranges.append(start..<batch) }
+        return ranges
+    }
+
     /// Copies batch-first `[B, T, F]` rows into packed `[N, F]` (only valid steps).
     func pack(_ source: UnsafePointer<Float>, features: Int, into packed: UnsafeMutablePointer<Float>) {
         for t in 0..<steps {

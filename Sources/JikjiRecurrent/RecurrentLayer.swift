@@ -90,11 +90,14 @@ public struct RecurrentWeights {
 /// vectorized kernel per step. Backward accumulates the weight gradients of all steps with
 /// one gemm each.
 ///
-/// Threading: matrix products use the BLAS thread count (``BLAS/setThreads(_:)``). The
-/// per-step products are small (`[B, H] x [H, G*H]`) and gain little from a second BLAS
-/// thread, so by default (``DirectionSchedule/automatic``) a bidirectional layer given two or
-/// more BLAS threads runs its two directions side by side instead, each with one BLAS thread
-/// (the BLAS thread count is restored afterwards). Results are the same either way.
+/// Threading: the thread budget is the BLAS thread count (``BLAS/setThreads(_:)``). The big
+/// products (input projection, weight gradients) use BLAS with every thread. The time loop
+/// is split instead of its small per-step products: by default (``DirectionSchedule/automatic``)
+/// a bidirectional layer with two or more threads runs its two directions side by side, and
+/// otherwise the sequences (rows) are split into one part per thread, balanced by valid steps,
+/// each part running every step on its own rows (sequences never interact, so no
+/// synchronisation is needed). Inside those parts BLAS is held to one thread and restored
+/// afterwards. Results do not depend on the thread count (see `RecurrentThreadingTests`).
 public final class RecurrentLayer: ParameterContainer {
     public let cell: RecurrentCell
     /// E: features of each input step.
@@ -127,6 +130,19 @@ public final class RecurrentLayer: ParameterContainer {
         if threads != 1 { BLAS.setThreads(1) }
         DispatchQueue.concurrentPerform(iterations: 2, execute: body)
         if threads != 1 { BLAS.setThreads(threads) }
+    }
+
+    /// Runs `body(part)` for `part in 0..<count`, on `count` threads when `count > 1`, with
+    /// BLAS limited to one thread meanwhile (each part's products are single-threaded).
+    private func runParts(_ count: Int, _ body: (Int) -> Void) {
+        guard count > 1 else {
+            if count == 1 { body(0) }
+            return
+        }
+        let threads = BLAS.threadCount
+        BLAS.setThreads(1)
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        BLAS.setThreads(threads)
     }
 
     /// D: 2 when bidirectional, else 1.
@@ -324,40 +340,55 @@ public final class RecurrentLayer: ParameterContainer {
                       beta: 0, c: gates.pointer, ldc: GH)
             let outBase = output.pointer + direction * H
             let ldo = D * H
+            // The time loop, split by rows: sequences never interact, so each part runs every
+            // step for its own rows without synchronisation.
+            let parts = layout.rowParts(BLAS.threadCount)
+            let product = StepProduct(weights: whh.baseAddress!, K: H, N: GH, transposed: true, pool: pool)
+            let scratches = parts.map { product.makeScratch(rows: $0.count) }
             switch cell {
             case .lstm, .rnnTanh, .rnnReLU:
                 // Both biases fold into one vector the kernel adds while activating.
                 var bias = [Float](repeating: 0, count: GH)
                 for j in 0..<GH { bias[j] = bih[j] + bhh[j] }
-                let product = StepProduct(weights: whh.baseAddress!, K: H, N: GH, transposed: true, maxRows: batch, pool: pool)
                 bias.withUnsafeBufferPointer { b in
-                    for s in 0..<layout.steps {
-                        let t = direction == 0 ? s : layout.steps - 1 - s
-                        let n = layout.batchSizes[t], off = layout.offsets[t]
-                        let g = gates.pointer + off * GH
-                        // gates[t] += h_prev · W_hhᵀ over the running rows.
-                        product.run(m: n, a: hState.pointer, lda: H, c: g, ldc: GH, accumulate: true)
-                        if cell == .lstm {
-                            jk_lstm_forward(Int32(n), Int32(H), g, b.baseAddress!, cState!.pointer,
-                                            cPrev!.pointer + off * H, cNew!.pointer + off * H,
-                                            hState.pointer, hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
-                        } else {
-                            jk_rnn_forward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, g, b.baseAddress!,
-                                           hState.pointer, hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                    runParts(parts.count) { part in
+                        let r0 = parts[part].lowerBound, r1 = parts[part].upperBound
+                        let h = hState.pointer + r0 * H
+                        for s in 0..<layout.steps {
+                            let t = direction == 0 ? s : layout.steps - 1 - s
+                            let n = min(layout.batchSizes[t], r1) - r0
+                            if n <= 0 { continue }
+                            let off = layout.offsets[t] + r0
+                            let g = gates.pointer + off * GH
+                            // gates[t] += h_prev · W_hhᵀ over the running rows.
+                            product.run(m: n, a: h, lda: H, c: g, ldc: GH, accumulate: true, scratch: scratches[part])
+                            if cell == .lstm {
+                                jk_lstm_forward(Int32(n), Int32(H), g, b.baseAddress!, cState!.pointer + r0 * H,
+                                                cPrev!.pointer + off * H, cNew!.pointer + off * H,
+                                                h, hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                            } else {
+                                jk_rnn_forward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, g, b.baseAddress!,
+                                               h, hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                            }
                         }
                     }
                 }
             case .gru:
                 // W_hh h_prev stays separate: the n gate scales its part by r.
-                let scratch = FloatBuffer(count: batch * GH, pool: pool)
-                let product = StepProduct(weights: whh.baseAddress!, K: H, N: GH, transposed: true, maxRows: batch, pool: pool)
-                for s in 0..<layout.steps {
-                    let t = direction == 0 ? s : layout.steps - 1 - s
-                    let n = layout.batchSizes[t], off = layout.offsets[t]
-                    product.run(m: n, a: hState.pointer, lda: H, c: scratch.pointer, ldc: GH, accumulate: false)
-                    jk_gru_forward(Int32(n), Int32(H), gates.pointer + off * GH, scratch.pointer,
-                                   bih.baseAddress!, bhh.baseAddress!, hState.pointer, hn!.pointer + off * H,
-                                   hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                let hhs = parts.map { FloatBuffer(count: $0.count * GH, pool: pool) }
+                runParts(parts.count) { part in
+                    let r0 = parts[part].lowerBound, r1 = parts[part].upperBound
+                    let h = hState.pointer + r0 * H, hh = hhs[part].pointer
+                    for s in 0..<layout.steps {
+                        let t = direction == 0 ? s : layout.steps - 1 - s
+                        let n = min(layout.batchSizes[t], r1) - r0
+                        if n <= 0 { continue }
+                        let off = layout.offsets[t] + r0
+                        product.run(m: n, a: h, lda: H, c: hh, ldc: GH, accumulate: false, scratch: scratches[part])
+                        jk_gru_forward(Int32(n), Int32(H), gates.pointer + off * GH, hh,
+                                       bih.baseAddress!, bhh.baseAddress!, h, hn!.pointer + off * H,
+                                       hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                    }
                 }
             }
         }}}}
@@ -489,28 +520,36 @@ public final class RecurrentLayer: ParameterContainer {
         let upstreamBase = upstream.map { $0.pointer + direction * H }
 
         w.weightHH.value.storage.withUnsafeBufferPointer { whhBuffer in
-            // dh_prev = dG · W_hh at every step.
-            let product = StepProduct(weights: whhBuffer.baseAddress!, K: GH, N: H, transposed: false, maxRows: batch, pool: pool)
-            for s in 0..<layout.steps {
-                // Reverse of the forward visiting order.
-                let step = direction == 0 ? layout.steps - 1 - s : s
-                let n = layout.batchSizes[step], off = layout.offsets[step]
-                let dOut = upstreamBase.map { $0 + off * ldo }
-                switch cell {
-                case .lstm:
-                    jk_lstm_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.cPrev!.pointer + off * H,
-                                     t.cNew!.pointer + off * H, dh.pointer, dOut, Int32(ldo), dc!.pointer,
-                                     dGates.pointer + off * GH)
-                    product.run(m: n, a: dGates.pointer + off * GH, lda: GH, c: dh.pointer, ldc: H, accumulate: false)
-                case .rnnTanh, .rnnReLU:
-                    jk_rnn_backward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, t.gates.pointer + off * GH,
-                                    dh.pointer, dOut, Int32(ldo), dGates.pointer + off * GH)
-                    product.run(m: n, a: dGates.pointer + off * GH, lda: GH, c: dh.pointer, ldc: H, accumulate: false)
-                case .gru:
-                    jk_gru_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.hn!.pointer + off * H,
-                                    t.hPrev.pointer + off * H, dh.pointer, dOut, Int32(ldo),
-                                    dGates.pointer + off * GH, dGatesHH.pointer + off * GH, dh.pointer)
-                    product.run(m: n, a: dGatesHH.pointer + off * GH, lda: GH, c: dh.pointer, ldc: H, accumulate: true)
+            // dh_prev = dG · W_hh at every step; rows split into independent parts as in forward.
+            let product = StepProduct(weights: whhBuffer.baseAddress!, K: GH, N: H, transposed: false, pool: pool)
+            let parts = layout.rowParts(BLAS.threadCount)
+            let scratches = parts.map { product.makeScratch(rows: $0.count) }
+            runParts(parts.count) { part in
+                let r0 = parts[part].lowerBound, r1 = parts[part].upperBound
+                let dhRows = dh.pointer + r0 * H
+                for s in 0..<layout.steps {
+                    // Reverse of the forward visiting order.
+                    let step = direction == 0 ? layout.steps - 1 - s : s
+                    let n = min(layout.batchSizes[step], r1) - r0
+                    if n <= 0 { continue }
+                    let off = layout.offsets[step] + r0
+                    let dOut = upstreamBase.map { $0 + off * ldo }
+                    let dG = dGates.pointer + off * GH
+                    switch cell {
+                    case .lstm:
+                        jk_lstm_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.cPrev!.pointer + off * H,
+                                         t.cNew!.pointer + off * H, dhRows, dOut, Int32(ldo), dc!.pointer + r0 * H, dG)
+                        product.run(m: n, a: dG, lda: GH, c: dhRows, ldc: H, accumulate: false, scratch: scratches[part])
+                    case .rnnTanh, .rnnReLU:
+                        jk_rnn_backward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, t.gates.pointer + off * GH,
+                                        dhRows, dOut, Int32(ldo), dG)
+                        product.run(m: n, a: dG, lda: GH, c: dhRows, ldc: H, accumulate: false, scratch: scratches[part])
+                    case .gru:
+                        let dGH = dGatesHH.pointer + off * GH
+                        jk_gru_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.hn!.pointer + off * H,
+                                        t.hPrev.pointer + off * H, dhRows, dOut, Int32(ldo), dG, dGH, dhRows)
+                        product.run(m: n, a: dGH, lda: GH, c: dhRows, ldc: H, accumulate: true, scratch: scratches[part])
+                    }
                 }
             }
         }

@@ -2,7 +2,7 @@ import CJikjiKernels
 
 /// Switches for the recurrent layers' compute kernels (for benchmarks and tests).
 public enum RecurrentKernels {
-    /// Whether the per-step products `[B, H] x [H, G*H]` use Jikji's AVX-512 kernel over
+    /// Whether the per-step products `[B, H] x [H, G*H]` may use Jikji's AVX-512 kernel over
     /// weights packed once per pass (true by default on CPUs with AVX-512) instead of a BLAS
     /// call per step, which repacks the weights every time. Both give the same numbers up to
     /// float rounding. Set it before running layers, not while one runs.
@@ -23,28 +23,32 @@ struct StepProduct {
     let transposed: Bool
     /// The packed panels, or nil to call BLAS.
     let packed: FloatBuffer?
-    /// Room for the left-hand side repacked in blocks of 8 rows.
-    let scratch: FloatBuffer?
+    let pool: BufferPool
 
-    /// A product for left-hand sides of at most `maxRows` rows.
-    init(weights: UnsafePointer<Float>, K: Int, N: Int, transposed: Bool, maxRows: Int, pool: BufferPool) {
+    init(weights: UnsafePointer<Float>, K: Int, N: Int, transposed: Bool, pool: BufferPool) {
         self.weights = weights
         self.K = K
         self.N = N
         self.transposed = transposed
+        self.pool = pool
         if RecurrentKernels.packedStepProducts {
             let buffer = FloatBuffer(count: jk_packed_size(Int32(K), Int32(N)), pool: pool)
             jk_pack_b(Int32(K), Int32(N), weights, Int32(transposed ? 1 : N), Int32(transposed ? K : 1), buffer.pointer)
             packed = buffer
-            scratch = FloatBuffer(count: (maxRows + 7) / 8 * 8 * K, pool: pool)
         } else {
             packed = nil
-            scratch = nil
         }
     }
 
-    /// `C[m, N] = A[m, K] · B`, or `+=` when `accumulate`.
-    func run(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    /// Work space for ``run(m:a:lda:c:ldc:accumulate:scratch:)`` on up to `rows` rows (one per
+    /// thread): the left-hand side repacked in blocks of 8 rows. Nil on the BLAS path.
+    func makeScratch(rows: Int) -> FloatBuffer? {
+        packed == nil ? nil : FloatBuffer(count: max((rows + 7) / 8 * 8 * K, 1), pool: pool)
+    }
+
+    /// `C[m, N] = A[m, K] · B`, or `+=` when `accumulate`; `scratch` from ``makeScratch(rows:)``.
+    func run(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+             accumulate: Bool, scratch: FloatBuffer?) {
         guard m > 0 else { return }
         if let packed, let scratch {
             jk_gemm_packed(Int32(m), Int32(N), Int32(K), a, Int32(lda), packed.pointer, c, Int32(ldc),

@@ -155,3 +155,35 @@ final class RecurrentKernelTests: XCTestCase {
         }
     }
 }
+
+/// The thread count only splits work (rows of the time loop, or the two directions); the
+/// numbers must not change with it.
+final class RecurrentThreadingTests: XCTestCase {
+    func testResultsDoNotDependOnThreadCount() throws {
+        let saved = BLAS.threadCount
+        defer { BLAS.setThreads(saved) }
+        for (cell, bidirectional) in [(RecurrentCell.lstm, false), (.gru, true), (.rnnTanh, false), (.gru, false)] {
+            var g = SeededGenerator(seed: 31)
+            let layer = try RecurrentLayer(cell: cell, inputSize: 6, hiddenSize: 9, layerCount: 2,
+                                           bidirectional: bidirectional, generator: &g)
+            let D = layer.directionCount
+            var input = Tensor(shape: [5, 7, 6]), dy = Tensor(shape: [5, 7, D * 9])
+            for i in 0..<input.count { input.storage[i] = g.nextFloat(in: -1, 1) }
+            for i in 0..<dy.count { dy.storage[i] = g.nextFloat(in: -1, 1) }
+            var runs: [[Float]] = []
+            for (threads, schedule) in [(1, DirectionSchedule.sequential), (2, .sequential), (3, .automatic)] {
+                BLAS.setThreads(threads)
+                layer.directionSchedule = schedule
+                layer.zeroGradients()
+                let r = try layer.forward(input, lengths: [7, 2, 5, 7, 1])
+                let grads = try layer.backward(r.tape, outputGradient: dy, finalHiddenGradient: r.finalHidden)
+                runs.append(r.output.storage + grads.input.storage + grads.initialHidden.storage
+                            + layer.namedParameters.flatMap { $0.parameter.gradient.storage })
+            }
+            for run in runs.dropFirst() {
+                let worst = zip(runs[0], run).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+                XCTAssertLessThan(worst, 1e-5, "\(cell) bidirectional \(bidirectional)")
+            }
+        }
+    }
+}
