@@ -9,8 +9,12 @@ from collections import OrderedDict
 
 def main():
     rows = OrderedDict()
+    peaks = {}
     for line in sys.stdin:
         parts = line.rstrip("\n").split("\t")
+        if len(parts) == 4 and parts[0] == "peak":
+            peaks[parts[2]] = max(peaks.get(parts[2], 0.0), float(parts[3]))
+            continue
         if len(parts) != 9 or parts[0] not in ("jikji", "torch"):
             continue
         framework, cell, hidden, dirs, mode, lengths, threads, tps, gflops = parts
@@ -32,6 +36,8 @@ def main():
         threads, cell, hidden, dirs, mode, lengths = key
         print(f"| {threads} | {cell} | {hidden} | {'bi' if dirs == '2' else 'uni'} | {mode} | {lengths} | "
               f"{fmt(j, 0)} | {fmt(t, 0)} | {ratio:.2f} | {fmt(j, 1)} | {fmt(t, 1)} |")
+    for threads, gflops in sorted(peaks.items()):
+        print(f"\nOpenBLAS sgemm 1536^3 (practical peak) at {threads} thread(s): {gflops:.1f} GFLOP/s")
     if worst:
         print(f"\nLowest ratio: {worst[0]:.2f} (threads {' '.join(worst[1])})")
 

@@ -87,6 +87,21 @@ do {
     FileHandle.standardError.write(("backend: \(BLAS.backendDescription); per-step products: "
         + (RecurrentKernels.packedStepProducts ? "packed AVX-512 kernel" : "BLAS") + "\n").data(using: .utf8)!)
     var generator = SeededGenerator(seed: 42)
+    // The practical peak to read the layers' GFLOP/s against: one large sgemm.
+    if options.filter.isEmpty || options.filter == "peak" {
+        let n = 1536
+        let a = [Float](repeating: 0.5, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        let seconds = measure(minimum: options.seconds) {
+            a.withUnsafeBufferPointer { pa in
+                c.withUnsafeMutableBufferPointer { pc in
+                    BLAS.gemm(m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pa.baseAddress!, ldb: n,
+                              c: pc.baseAddress!, ldc: n)
+                }
+            }
+        }
+        print("peak\tsgemm \(n)x\(n)x\(n)\t\(options.threads)\t" + String(format: "%.1f", 2 * pow(Double(n), 3) / seconds / 1e9))
+    }
     let B = options.batch, T = options.steps, E = options.inputSize
     var input = Tensor(shape: [B, T, E])
     for i in 0..<input.count { input.storage[i] = generator.nextFloat(in: -1, 1) }
