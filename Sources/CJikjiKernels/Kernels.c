@@ -54,21 +54,21 @@ static inline float jk_sigmoid(float x) { return 1.0f / (1.0f + jk_exp(-x)); }
 // tanh(x) = 1 - 2 / (e^{2x} + 1): saturates cleanly to ±1 at both ends.
 static inline float jk_tanh(float x) { return 1.0f - 2.0f / (jk_exp(2.0f * x) + 1.0f); }
 
-JK_CLONES
-void jk_lstm_forward(int rows, int H, float *JK_RESTRICT gates, const float *JK_RESTRICT bias,
-                     float *JK_RESTRICT cState, float *JK_RESTRICT cPrevOut, float *JK_RESTRICT cOut,
-                     float *JK_RESTRICT hState, float *JK_RESTRICT hPrevOut,
-                     float *JK_RESTRICT h, int ldh) {
+// `record` is a literal at each call: the loop without the backward copies is its own loop.
+static inline __attribute__((always_inline)) void jk_lstm_forward_impl(
+    int rows, int H, float *JK_RESTRICT gates, const float *JK_RESTRICT bias,
+    float *JK_RESTRICT cState, float *JK_RESTRICT cPrevOut, float *JK_RESTRICT cOut,
+    float *JK_RESTRICT hState, float *JK_RESTRICT hPrevOut, float *JK_RESTRICT h, int ldh, const int record) {
     for (int b = 0; b < rows; b++) {
         float *JK_RESTRICT gi = gates + (size_t)b * 4 * H;
         float *JK_RESTRICT gf = gi + H;
         float *JK_RESTRICT gg = gi + 2 * H;
         float *JK_RESTRICT go = gi + 3 * H;
         float *JK_RESTRICT cs = cState + (size_t)b * H;
-        float *JK_RESTRICT cp = cPrevOut + (size_t)b * H;
-        float *JK_RESTRICT co = cOut + (size_t)b * H;
+        float *JK_RESTRICT cp = record ? cPrevOut + (size_t)b * H : 0;
+        float *JK_RESTRICT co = record ? cOut + (size_t)b * H : 0;
         float *JK_RESTRICT hs = hState + (size_t)b * H;
-        float *JK_RESTRICT hp = hPrevOut + (size_t)b * H;
+        float *JK_RESTRICT hp = record ? hPrevOut + (size_t)b * H : 0;
         float *JK_RESTRICT ho = h + (size_t)b * ldh;
         JK_VECTORIZE
         for (int j = 0; j < H; j++) {
@@ -76,17 +76,29 @@ void jk_lstm_forward(int rows, int H, float *JK_RESTRICT gates, const float *JK_
             float f = jk_sigmoid(gf[j] + bias[H + j]);
             float g = jk_tanh(gg[j] + bias[2 * H + j]);
             float o = jk_sigmoid(go[j] + bias[3 * H + j]);
-            gi[j] = i; gf[j] = f; gg[j] = g; go[j] = o;
             float cPrev = cs[j];
             float c = f * cPrev + i * g;
-            cp[j] = cPrev;
-            co[j] = c;
-            cs[j] = c;
             float hv = o * jk_tanh(c);
-            hp[j] = hs[j];
+            if (record) {
+                gi[j] = i; gf[j] = f; gg[j] = g; go[j] = o;
+                cp[j] = cPrev;
+                co[j] = c;
+                hp[j] = hs[j];
+            }
+            cs[j] = c;
             hs[j] = hv;
             ho[j] = hv;
         }
+    }
+}
+
+JK_CLONES
+void jk_lstm_forward(int rows, int H, float *gates, const float *bias, float *cState, float *cPrevOut,
+                     float *cOut, float *hState, float *hPrevOut, float *h, int ldh) {
+    if (cPrevOut && cOut && hPrevOut) {
+        jk_lstm_forward_impl(rows, H, gates, bias, cState, cPrevOut, cOut, hState, hPrevOut, h, ldh, 1);
+    } else {
+        jk_lstm_forward_impl(rows, H, gates, bias, cState, 0, 0, hState, 0, h, ldh, 0);
     }
 }
 
@@ -119,19 +131,19 @@ void jk_lstm_backward(int rows, int H, const float *JK_RESTRICT gates, const flo
     }
 }
 
-JK_CLONES
-void jk_gru_forward(int rows, int H, float *JK_RESTRICT gates, const float *JK_RESTRICT hh,
-                    const float *JK_RESTRICT biasIH, const float *JK_RESTRICT biasHH,
-                    float *JK_RESTRICT hState, float *JK_RESTRICT hnOut, float *JK_RESTRICT hPrevOut,
-                    float *JK_RESTRICT h, int ldh) {
+static inline __attribute__((always_inline)) void jk_gru_forward_impl(
+    int rows, int H, float *JK_RESTRICT gates, const float *JK_RESTRICT hh,
+    const float *JK_RESTRICT biasIH, const float *JK_RESTRICT biasHH,
+    float *JK_RESTRICT hState, float *JK_RESTRICT hnOut, float *JK_RESTRICT hPrevOut,
+    float *JK_RESTRICT h, int ldh, const int record) {
     for (int b = 0; b < rows; b++) {
         float *gr = gates + (size_t)b * 3 * H;
         float *gz = gr + H, *gn = gr + 2 * H;
         const float *sr = hh + (size_t)b * 3 * H;
         const float *sz = sr + H, *sn = sr + 2 * H;
         float *hs = hState + (size_t)b * H;
-        float *hno = hnOut + (size_t)b * H;
-        float *hp = hPrevOut + (size_t)b * H;
+        float *hno = record ? hnOut + (size_t)b * H : 0;
+        float *hp = record ? hPrevOut + (size_t)b * H : 0;
         float *ho = h + (size_t)b * ldh;
         JK_VECTORIZE
         for (int j = 0; j < H; j++) {
@@ -141,12 +153,24 @@ void jk_gru_forward(int rows, int H, float *JK_RESTRICT gates, const float *JK_R
             float n = jk_tanh(gn[j] + biasIH[2 * H + j] + r * hn);
             float hPrev = hs[j];
             float hv = (hPrev - n) * z + n;
-            gr[j] = r; gz[j] = z; gn[j] = n;
-            hno[j] = hn;
-            hp[j] = hPrev;
+            if (record) {
+                gr[j] = r; gz[j] = z; gn[j] = n;
+                hno[j] = hn;
+                hp[j] = hPrev;
+            }
             hs[j] = hv;
             ho[j] = hv;
         }
+    }
+}
+
+JK_CLONES
+void jk_gru_forward(int rows, int H, float *gates, const float *hh, const float *biasIH,
+                    const float *biasHH, float *hState, float *hnOut, float *hPrevOut, float *h, int ldh) {
+    if (hnOut && hPrevOut) {
+        jk_gru_forward_impl(rows, H, gates, hh, biasIH, biasHH, hState, hnOut, hPrevOut, h, ldh, 1);
+    } else {
+        jk_gru_forward_impl(rows, H, gates, hh, biasIH, biasHH, hState, 0, 0, h, ldh, 0);
     }
 }
 
@@ -183,20 +207,21 @@ void jk_rnn_forward(int rows, int H, int relu, float *JK_RESTRICT pre, const flo
     for (int b = 0; b < rows; b++) {
         float *p = pre + (size_t)b * H;
         float *hs = hState + (size_t)b * H;
-        float *hp = hPrevOut + (size_t)b * H;
         float *ho = h + (size_t)b * ldh;
+        // The previous state is copied out for backward only when recording.
+        if (hPrevOut) memcpy(hPrevOut + (size_t)b * H, hs, sizeof(float) * (size_t)H);
         if (relu) {
             JK_VECTORIZE
             for (int j = 0; j < H; j++) {
                 float v = p[j] + bias[j];
                 v = v > 0.0f ? v : 0.0f;
-                p[j] = v; hp[j] = hs[j]; hs[j] = v; ho[j] = v;
+                p[j] = v; hs[j] = v; ho[j] = v;
             }
         } else {
             JK_VECTORIZE
             for (int j = 0; j < H; j++) {
                 float v = jk_tanh(p[j] + bias[j]);
-                p[j] = v; hp[j] = hs[j]; hs[j] = v; ho[j] = v;
+                p[j] = v; hs[j] = v; ho[j] = v;
             }
         }
     }

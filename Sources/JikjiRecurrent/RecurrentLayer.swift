@@ -62,9 +62,13 @@ public enum DirectionSchedule: Sendable {
 /// The four parameters of one layer and direction, PyTorch layouts:
 /// `weightIH` `[G*H, in]`, `weightHH` `[G*H, H]`, `biasIH` and `biasHH` `[G*H]`.
 public struct RecurrentWeights {
+    /// `weight_ih_l{k}[_reverse]`, `[G*H, in]`: input-to-gates, gate blocks in PyTorch order.
     public let weightIH: Parameter
+    /// `weight_hh_l{k}[_reverse]`, `[G*H, H]`: hidden-to-gates.
     public let weightHH: Parameter
+    /// `bias_ih_l{k}[_reverse]`, `[G*H]`.
     public let biasIH: Parameter
+    /// `bias_hh_l{k}[_reverse]`, `[G*H]` (for GRU the n block is scaled by r with `W_hn h`).
     public let biasHH: Parameter
 }
 
@@ -99,6 +103,7 @@ public struct RecurrentWeights {
 /// synchronisation is needed). Inside those parts BLAS is held to one thread and restored
 /// afterwards. Results do not depend on the thread count (see `RecurrentThreadingTests`).
 public final class RecurrentLayer: ParameterContainer {
+    /// The repeated cell (RNN tanh/ReLU, LSTM, GRU).
     public let cell: RecurrentCell
     /// E: features of each input step.
     public let inputSize: Int
@@ -206,11 +211,12 @@ public final class RecurrentLayer: ParameterContainer {
 
     /// Runs the layer in evaluation mode (no dropout). See ``forward(_:lengths:initialHidden:initialCell:training:generator:)``.
     public func forward(
-        _ input: Tensor, lengths: [Int]? = nil, initialHidden: Tensor? = nil, initialCell: Tensor? = nil
+        _ input: Tensor, lengths: [Int]? = nil, initialHidden: Tensor? = nil, initialCell: Tensor? = nil,
+        recordTape: Bool = true
     ) throws -> RecurrentResult {
         var unused = SeededGenerator(seed: 0)
         return try forward(input, lengths: lengths, initialHidden: initialHidden, initialCell: initialCell,
-                           training: false, generator: &unused)
+                           training: false, generator: &unused, recordTape: recordTape)
     }
 
     /// Runs the layer over a batch.
@@ -220,10 +226,13 @@ public final class RecurrentLayer: ParameterContainer {
     ///   - initialHidden: `[L*D, B, H]` h0, or nil for zeros.
     ///   - initialCell: `[L*D, B, H]` c0 (LSTM only), or nil for zeros.
     ///   - training: applies ``dropout`` between layers, with masks drawn from `generator`.
+    ///   - recordTape: false for inference: the per-step activations backward needs are not
+    ///     kept (less memory traffic), and ``backward(_:outputGradient:finalHiddenGradient:finalCellGradient:)``
+    ///     on the result's tape throws ``RecurrentError/notRecorded``.
     /// - Returns: output `[B, T, D*H]`, final states `[L*D, B, H]` and the tape for ``backward(_:outputGradient:finalHiddenGradient:finalCellGradient:)``.
     public func forward(
         _ input: Tensor, lengths: [Int]? = nil, initialHidden: Tensor? = nil, initialCell: Tensor? = nil,
-        training: Bool, generator: inout SeededGenerator
+        training: Bool, generator: inout SeededGenerator, recordTape: Bool = true
     ) throws -> RecurrentResult {
         guard input.rank == 3, input.shape[2] == inputSize, input.shape[0] > 0, input.shape[1] > 0 else {
             throw RecurrentError.shape(name: "input", expected: "[B, T, \(inputSize)] with B, T > 0", actual: input.shape)
@@ -280,7 +289,8 @@ public final class RecurrentLayer: ParameterContainer {
                 forEachDirection { direction in
                     slotsBase[direction] = self.forwardDirection(
                         layer: layer, direction: direction, input: layerInput, inputSize: inSize,
-                        layout: layout, initialHidden: initialHidden, initialCell: initialCell, output: output)
+                        layout: layout, initialHidden: initialHidden, initialCell: initialCell, output: output,
+                        record: recordTape)
                 }
             }
             let done = directions.map { $0! }
@@ -299,21 +309,21 @@ public final class RecurrentLayer: ParameterContainer {
             layerInput = output
         }
         let output = layout.unpack(layerInput.pointer, features: D * H)
-        let tape = RecurrentTape(layout: layout, layers: tapes)
+        let tape = RecurrentTape(layout: layout, layers: tapes, recorded: recordTape)
         return RecurrentResult(output: output, finalHidden: finalHidden, finalCell: finalCell, tape: tape)
     }
 
     /// One direction of one layer over all steps; writes its `H` columns of `output` `[N, D*H]`.
     private func forwardDirection(
         layer: Int, direction: Int, input: FloatBuffer, inputSize inSize: Int, layout: PackedLayout,
-        initialHidden: Tensor?, initialCell: Tensor?, output: FloatBuffer
+        initialHidden: Tensor?, initialCell: Tensor?, output: FloatBuffer, record: Bool
     ) -> DirectionTape {
         let w = weights[layer][direction]
         let H = hiddenSize, G = cell.gateCount, GH = G * H, D = directionCount
         let rows = layout.rowCount, batch = layout.batch
         let index = layer * D + direction
         let gates = FloatBuffer(count: rows * GH, pool: pool)
-        let hPrev = FloatBuffer(count: rows * H, pool: pool)
+        let hPrev = record ? FloatBuffer(count: rows * H, pool: pool) : nil
         let hState = FloatBuffer(count: batch * H, zeroed: true, pool: pool)
         if let h0 = initialHidden {
             h0.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: hState.pointer) }
@@ -325,10 +335,12 @@ public final class RecurrentLayer: ParameterContainer {
                 c0.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: c.pointer) }
             }
             cState = c
-            cPrev = FloatBuffer(count: rows * H, pool: pool)
-            cNew = FloatBuffer(count: rows * H, pool: pool)
+            if record {
+                cPrev = FloatBuffer(count: rows * H, pool: pool)
+                cNew = FloatBuffer(count: rows * H, pool: pool)
+            }
         }
-        if cell == .gru { hn = FloatBuffer(count: rows * H, pool: pool) }
+        if cell == .gru && record { hn = FloatBuffer(count: rows * H, pool: pool) }
 
         w.weightIH.value.storage.withUnsafeBufferPointer { wih in
         w.weightHH.value.storage.withUnsafeBufferPointer { whh in
@@ -364,11 +376,11 @@ public final class RecurrentLayer: ParameterContainer {
                             product.run(m: n, a: h, lda: H, c: g, ldc: GH, accumulate: true, scratch: scratches[part])
                             if cell == .lstm {
                                 jk_lstm_forward(Int32(n), Int32(H), g, b.baseAddress!, cState!.pointer + r0 * H,
-                                                cPrev!.pointer + off * H, cNew!.pointer + off * H,
-                                                h, hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                                                cPrev.map { $0.pointer + off * H }, cNew.map { $0.pointer + off * H },
+                                                h, hPrev.map { $0.pointer + off * H }, outBase + off * ldo, Int32(ldo))
                             } else {
                                 jk_rnn_forward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, g, b.baseAddress!,
-                                               h, hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                                               h, hPrev.map { $0.pointer + off * H }, outBase + off * ldo, Int32(ldo))
                             }
                         }
                     }
@@ -386,8 +398,8 @@ public final class RecurrentLayer: ParameterContainer {
                         let off = layout.offsets[t] + r0
                         product.run(m: n, a: h, lda: H, c: hh, ldc: GH, accumulate: false, scratch: scratches[part])
                         jk_gru_forward(Int32(n), Int32(H), gates.pointer + off * GH, hh,
-                                       bih.baseAddress!, bhh.baseAddress!, h, hn!.pointer + off * H,
-                                       hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                                       bih.baseAddress!, bhh.baseAddress!, h, hn.map { $0.pointer + off * H },
+                                       hPrev.map { $0.pointer + off * H }, outBase + off * ldo, Int32(ldo))
                     }
                 }
             }
@@ -415,7 +427,7 @@ public final class RecurrentLayer: ParameterContainer {
         let layout = tape.layout
         let D = directionCount, H = hiddenSize, G = cell.gateCount, GH = G * H
         let rows = layout.rowCount, batch = layout.batch
-        guard tape.layers.count == layerCount else { throw RecurrentError.notRecorded }
+        guard tape.recorded, tape.layers.count == layerCount else { throw RecurrentError.notRecorded }
         let stateShape = [layerCount * D, batch, H]
         if let g = outputGradient, g.shape != [batch, layout.steps, D * H] {
             throw RecurrentError.shape(name: "outputGradient", expected: "\([batch, layout.steps, D * H])", actual: g.shape)
@@ -547,7 +559,7 @@ public final class RecurrentLayer: ParameterContainer {
                     case .gru:
                         let dGH = dGatesHH.pointer + off * GH
                         jk_gru_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.hn!.pointer + off * H,
-                                        t.hPrev.pointer + off * H, dhRows, dOut, Int32(ldo), dG, dGH, dhRows)
+                                        t.hPrev!.pointer + off * H, dhRows, dOut, Int32(ldo), dG, dGH, dhRows)
                         product.run(m: n, a: dGH, lda: GH, c: dhRows, ldc: H, accumulate: true, scratch: scratches[part])
                     }
                 }
@@ -560,7 +572,7 @@ public final class RecurrentLayer: ParameterContainer {
         }
         w.weightHH.gradient.storage.withUnsafeMutableBufferPointer { g in
             BLAS.gemm(transposeA: true, m: GH, n: H, k: rows, a: dGatesHH.pointer, lda: GH,
-                      b: t.hPrev.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
+                      b: t.hPrev!.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
         }
         w.biasIH.gradient.storage.withUnsafeMutableBufferPointer { g in
             jk_column_sums(Int32(rows), Int32(GH), dGates.pointer, Int32(GH), g.baseAddress!)
@@ -598,6 +610,8 @@ public struct RecurrentGradients {
 public struct RecurrentTape: @unchecked Sendable {
     let layout: PackedLayout
     let layers: [LayerTape]
+    /// False when the forward pass ran with `recordTape: false` (inference).
+    let recorded: Bool
 }
 
 struct LayerTape {
@@ -610,10 +624,10 @@ struct LayerTape {
 }
 
 struct DirectionTape {
-    /// Activated gates `[N, G*H]` (for RNN: h itself).
+    /// Activated gates `[N, G*H]` (for RNN: h itself); pre-activations when not recorded.
     let gates: FloatBuffer
-    /// h_prev of every step `[N, H]`.
-    let hPrev: FloatBuffer
+    /// h_prev of every step `[N, H]` (nil when not recorded, as the other per-step buffers).
+    let hPrev: FloatBuffer?
     /// The state after the last step, sorted `[B, H]`.
     let hState: FloatBuffer
     let cState: FloatBuffer?

@@ -132,7 +132,8 @@ do {
                         let lengths = packed ? packedLengths(batch: B, steps: T) : nil
                         let tokens = (lengths ?? [Int](repeating: T, count: B)).reduce(0, +)
                         let seconds = try measure(minimum: options.seconds) {
-                            let r = try layer.forward(input, lengths: lengths)
+                            // Forward only is inference (PyTorch runs it without autograd).
+                            let r = try layer.forward(input, lengths: lengths, recordTape: mode != "forward")
                             if mode != "forward" {
                                 _ = try layer.backward(r.tape, outputGradient: dy)
                             }

@@ -53,6 +53,23 @@ final class RecurrentLayerTests: XCTestCase {
         XCTAssertNotEqual(grads.input[1, 1, 0], 0)
     }
 
+    func testInferenceWithoutTapeGivesTheSameOutputsAndRefusesBackward() throws {
+        for cell in RecurrentCell.allCases {
+            var g = SeededGenerator(seed: 13)
+            let layer = try RecurrentLayer(cell: cell, inputSize: 4, hiddenSize: 5, layerCount: 2,
+                                           bidirectional: true, generator: &g)
+            let input = randomTensor([3, 4, 4], &g)
+            let recorded = try layer.forward(input, lengths: [4, 2, 3])
+            let inference = try layer.forward(input, lengths: [4, 2, 3], recordTape: false)
+            XCTAssertEqual(recorded.output, inference.output, "\(cell)")
+            XCTAssertEqual(recorded.finalHidden, inference.finalHidden, "\(cell)")
+            XCTAssertEqual(recorded.finalCell, inference.finalCell, "\(cell)")
+            XCTAssertThrowsError(try layer.backward(inference.tape, outputGradient: nil)) { error in
+                XCTAssertEqual(error as? RecurrentError, .notRecorded)
+            }
+        }
+    }
+
     func testDirectionsInParallelGiveTheSameNumbers() throws {
         var g = SeededGenerator(seed: 9)
         let layer = try RecurrentLayer(cell: .lstm, inputSize: 7, hiddenSize: 6, layerCount: 2,

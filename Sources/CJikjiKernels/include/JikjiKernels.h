@@ -19,7 +19,8 @@ extern "C" {
 /// replaced by the activated gates i,f,g,o. `bias` [4H] is b_ih + b_hh. `cState` and
 /// `hState` [rows, H] hold c_prev and h_prev and receive c and h; `cPrevOut`, `cOut` and
 /// `hPrevOut` [rows, H] receive copies of c_prev, c and h_prev for the backward pass;
-/// `h` (stride ldh) receives h (the layer output).
+/// `h` (stride ldh) receives h (the layer output). Without `cPrevOut`, `cOut` or `hPrevOut`
+/// (NULL: inference, nothing kept for backward) `gates` is left as it was.
 void jk_lstm_forward(int rows, int H, float *gates, const float *bias,
                      float *cState, float *cPrevOut, float *cOut,
                      float *hState, float *hPrevOut, float *h, int ldh);
@@ -34,7 +35,8 @@ void jk_lstm_backward(int rows, int H, const float *gates, const float *cPrev, c
 /// GRU step, forward. `gates` [rows, 3H] holds W_ih x (no bias) and receives r,z,n.
 /// `hh` [rows, 3H] holds W_hh h_prev (no bias). `biasIH`, `biasHH` [3H]. `hPrev` [rows, H]
 /// (named hState) receives h in place. `hnOut` [rows, H] receives W_hn h_prev + b_hn;
-/// `hPrevOut` [rows, H] a copy of h_prev; `h` (stride ldh) a copy of the new h.
+/// `hPrevOut` [rows, H] a copy of h_prev; `h` (stride ldh) a copy of the new h. With
+/// `hnOut` or `hPrevOut` NULL (inference) neither they nor `gates` are written.
 void jk_gru_forward(int rows, int H, float *gates, const float *hh, const float *biasIH,
                     const float *biasHH, float *hState, float *hnOut, float *hPrevOut,
                     float *h, int ldh);
@@ -49,7 +51,7 @@ void jk_gru_backward(int rows, int H, const float *gates, const float *hn, const
 
 /// Plain RNN step, forward: `pre` [rows, H] holds W_ih x + W_hh h_prev (no bias) and receives
 /// h = act(pre + bias); `relu` selects ReLU instead of tanh. `hState` [rows, H] holds h_prev
-/// (copied to `hPrevOut`) and receives h; `h` (stride ldh) receives h too.
+/// (copied to `hPrevOut` unless NULL) and receives h; `h` (stride ldh) receives h too.
 void jk_rnn_forward(int rows, int H, int relu, float *pre, const float *bias,
                     float *hState, float *hPrevOut, float *h, int ldh);
 
