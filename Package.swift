@@ -3,14 +3,12 @@
 //
 // Module layering (a lower module never imports a higher one):
 //   CICU, CSQLite, CBLAS            thin C shims / system libraries
-//   JikjiTerminal                   progress bars and terminal output shared by long commands
 //   JikjiText                       normalization and cleansing (ICU)
 //   JikjiSQLite                     thin Swift layer over libsqlite3
 //   JikjiWordPiece                  trainer, encoder, decoder, HF-compatible files
 //   JikjiVocabStore                 vocabularies in SQLite
 //   JikjiData                       corpus readers, encoded datasets, batching
 //   JikjiRecurrent                  tensors on BLAS, layers, losses, optimizers
-//   JikjiJobs                       job files: config, runner, run registry
 //   jikji                           the CLI: parses arguments and calls the library
 import PackageDescription
 
@@ -40,7 +38,6 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
-        .target(name: "JikjiTerminal"),
         .target(name: "JikjiText", dependencies: ["CICU", .product(name: "Yams", package: "Yams")]),
         .target(name: "JikjiSQLite", dependencies: ["CSQLite"]),
         .target(
@@ -49,8 +46,9 @@ let package = Package(
         ),
         .target(name: "JikjiVocabStore", dependencies: ["JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
         .target(name: "JikjiData", dependencies: ["JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
-        .target(name: "JikjiRecurrent", dependencies: ["CBLAS"]),
-        .target(name: "JikjiJobs", dependencies: ["JikjiSQLite", "JikjiTerminal", .product(name: "Yams", package: "Yams")]),
+        // Fused, vectorized gate kernels of the recurrent layers (runtime ISA dispatch).
+        .target(name: "CJikjiKernels", path: "Sources/CJikjiKernels"),
+        .target(name: "JikjiRecurrent", dependencies: ["CBLAS", "CJikjiKernels"]),
 
         .executableTarget(
             name: "jikji",
@@ -60,6 +58,9 @@ let package = Package(
             ]
         ),
 
+        // Microbenchmark of the recurrent layers (bench/recurrent.sh); not part of the user CLI.
+        .executableTarget(name: "jikji-bench-recurrent", dependencies: ["JikjiRecurrent"]),
+
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
         .testTarget(name: "JikjiTextTests", dependencies: ["JikjiText", "JikjiTestSupport"]),
@@ -67,8 +68,6 @@ let package = Package(
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
-        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiSQLite"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
     ]
 )
