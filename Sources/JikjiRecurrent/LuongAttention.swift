@@ -135,6 +135,7 @@ public struct LuongAttention: ParameterContainer {
         self.scoreVector = scoreVector.map { Parameter($0) }
     }
 
+    /// `W_a.weight` and `v.weight` when the score uses them, then `W_c.weight`.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         var list: [(name: String, parameter: Parameter)] = []
         if let scoreWeight { list.append(("W_a.weight", scoreWeight)) }
@@ -256,7 +257,7 @@ public struct LuongAttention: ParameterContainer {
         let hd = decoderSize, hs = encoderSize, ho = outputSize, width = hd + hs
         precondition(attentionalGradient.count == b * t * ho,
                      "attention backward: gradient \(attentionalGradient.shape) for [\(b), \(t), \(ho)]")
-        let enc = st.encoder.pointer, dec = st.decoder.pointer, weights = st.weights.pointer
+        let enc = st.encoder.pointer, weights = st.weights.pointer
         let cat = st.combined.pointer, out = st.output.pointer
         let dz = st.gradOutput.reserve(b * t * ho)
         attentionalGradient.storage.withUnsafeBufferPointer { g in
