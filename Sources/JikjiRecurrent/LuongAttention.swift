@@ -103,7 +103,12 @@ public struct LuongAttention: ParameterContainer {
     }
 
     /// Attention over given weights (for example a PyTorch checkpoint's); shapes are checked.
-    public init(score: Score, combineWeight: Tensor, scoreWeight: Tensor? = nil, scoreVector: Tensor? = nil) throws {
+    /// Concat attention cannot tell `Hd` from `Hs` by shapes alone: pass `decoderSize` when they
+    /// differ (default: half of `W_c`'s width).
+    public init(
+        score: Score, combineWeight: Tensor, scoreWeight: Tensor? = nil, scoreVector: Tensor? = nil,
+        decoderSize concatDecoderSize: Int? = nil
+    ) throws {
         guard combineWeight.rank == 2 else {
             throw LayerInputError("W_c must be [output, decoder + encoder], got \(combineWeight.shape)")
         }
@@ -124,10 +129,12 @@ public struct LuongAttention: ParameterContainer {
                   let v = scoreVector, v.shape == [1, w.shape[0]] else {
                 throw LayerInputError("concat attention needs W_a [A, \(both)] and v [1, A], got \(scoreWeight?.shape ?? []) and \(scoreVector?.shape ?? [])")
             }
-            // Concat cannot tell Hd from Hs from shapes alone; PyTorch models use equal sizes.
-            guard both % 2 == 0 else { throw LayerInputError("concat attention: W_c width \(both) is not 2·hidden") }
-            decoderSize = both / 2
-            encoderSize = both / 2
+            let hd = concatDecoderSize ?? both / 2
+            guard hd > 0, hd < both, concatDecoderSize != nil || both % 2 == 0 else {
+                throw LayerInputError("concat attention: cannot split W_c width \(both) into decoder and encoder sizes; pass decoderSize")
+            }
+            decoderSize = hd
+            encoderSize = both - hd
         }
         self.score = score
         self.combineWeight = Parameter(combineWeight)

@@ -111,4 +111,18 @@ final class AttentionTests: XCTestCase {
                                                    decoderStates: Tensor(shape: [2, 3]), state: state))
         XCTAssertThrowsError(try LuongAttention(score: .dot, decoderSize: 3, encoderSize: 4, generator: &generator))
     }
+
+    func testWeightsFromACheckpointGiveTheSameLayer() throws {
+        var generator = SeededGenerator(seed: 2)
+        let original = try makeAttention(.concat, &generator)
+        let copy = try LuongAttention(score: .concat, combineWeight: original.combineWeight.value,
+                                      scoreWeight: original.scoreWeight!.value, scoreVector: original.scoreVector!.value,
+                                      decoderSize: 3)
+        XCTAssertEqual([copy.decoderSize, copy.encoderSize, copy.outputSize], [3, 4, 3])
+        let encoder = GradientCheck.random([1, 4, 4], &generator), decoder = GradientCheck.random([1, 2, 3], &generator)
+        let a = try original.forward(encoderOutputs: encoder, sourceLengths: [3], decoderStates: decoder, state: LuongAttentionState())
+        let b = try copy.forward(encoderOutputs: encoder, sourceLengths: [3], decoderStates: decoder, state: LuongAttentionState())
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(copy.namedParameters.map(\.name), ["W_a.weight", "v.weight", "W_c.weight"])
+    }
 }
