@@ -106,6 +106,35 @@ public enum VectorMath {
         return x < 0 ? -t : t
     }
 
+    /// Natural log of a positive normal float: `x = m·2^e` with `m` in [√½, √2) from the bits,
+    /// then `log m = 2 atanh((m-1)/(m+1))` by its odd series (error below 1e-9 there).
+    @inlinable @inline(__always)
+    static func logCore(_ x: Float) -> Float {
+        let bits = Int32(bitPattern: x.bitPattern)
+        let e = (bits &- 0x3F35_04F3) >> 23 // 0x3F3504F3 is √½
+        let m = Float(bitPattern: UInt32(bitPattern: bits &- (e &<< 23)))
+        let s = (m - 1) / (m + 1)
+        let s2 = s * s
+        var p: Float = 1.0 / 9
+        p = p * s2 + 1.0 / 7
+        p = p * s2 + 1.0 / 5
+        p = p * s2 + 1.0 / 3
+        p = p * s2 + 1
+        return 2 * s * p + Float(e) * 0.693_147_18
+    }
+
+    /// `log(1 + z)` for `z ≥ 0`, accurate for tiny `z` (the `log(u)·z/(u-1)` correction).
+    @inlinable @inline(__always)
+    static func log1pCore(_ z: Float) -> Float {
+        let u = 1 + z
+        return u == 1 ? z : logCore(u) * (z / (u - 1))
+    }
+
+    /// `y[i] = log(x[i])` for positive `x`; `x` and `y` may alias.
+    public static func log(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] = logCore(x[i]) }
+    }
+
     /// `y[i] = exp(x[i])`; `x` and `y` may alias.
     public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { y[i] = expCore(x[i]) }

@@ -110,11 +110,17 @@ public struct SGD: Optimizer {
                         return
                     }
                     buffers[index]!.storage.withUnsafeMutableBufferPointer { b in
+                        // One loop per case, so each is branch-free and vectorizes.
                         for range in ranges {
-                            for i in range {
-                                let d = g[i] + wd * p[i]
-                                b[i] = first ? d : mu * b[i] + keep * d
-                                p[i] -= lr * (nesterov ? d + mu * b[i] : b[i])
+                            if first {
+                                for i in range { b[i] = g[i] + wd * p[i] }
+                            } else {
+                                for i in range { b[i] = mu * b[i] + keep * (g[i] + wd * p[i]) }
+                            }
+                            if nesterov {
+                                for i in range { p[i] -= lr * ((g[i] + wd * p[i]) + mu * b[i]) }
+                            } else {
+                                for i in range { p[i] -= lr * b[i] }
                             }
                         }
                     }
@@ -212,9 +218,11 @@ public struct Adam: Optimizer {
                     firstMoments[index].storage.withUnsafeMutableBufferPointer { m in
                         secondMoments[index].storage.withUnsafeMutableBufferPointer { v in
                             for range in ranges {
+                                // Decoupled decay shrinks p first; L2 decay adds to the gradient.
+                                let shrink = decoupled ? decay : 1, l2 = decoupled ? 0 : wd
                                 for i in range {
-                                    var grad = g[i]
-                                    if decoupled { p[i] *= decay } else { grad += wd * p[i] }
+                                    p[i] *= shrink
+                                    let grad = g[i] + l2 * p[i]
                                     m[i] += (grad - m[i]) * (1 - b1)
                                     v[i] = v[i] * b2 + (1 - b2) * grad * grad
                                     let denom = v[i].squareRoot() / correction2Root + eps
