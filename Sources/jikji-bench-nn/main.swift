@@ -5,18 +5,21 @@ import JikjiRecurrent
 
 var threads = 1
 var seconds = 0.3
+var filter = ""
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     switch flag {
     case "--threads": threads = Int(arguments.popFirst() ?? "") ?? threads
     case "--seconds": seconds = Double(arguments.popFirst() ?? "") ?? seconds
-    default: fatalError("usage: jikji-bench-nn [--threads N] [--seconds S]")
+    case "--filter": filter = arguments.popFirst() ?? ""
+    default: fatalError("usage: jikji-bench-nn [--threads N] [--seconds S] [--filter TEXT]")
     }
 }
 BLAS.setThreads(threads)
 
 /// Runs `body` repeatedly for about `seconds` (at least 3 times) and prints the fastest run.
 func measure(_ name: String, _ body: () throws -> Void) rethrows {
+    guard filter.isEmpty || name.contains(filter) else { return }
     try body()
     var best = Double.infinity, runs = 0
     let start = DispatchTime.now().uptimeNanoseconds
