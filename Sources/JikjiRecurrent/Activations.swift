@@ -132,21 +132,40 @@ public enum VectorMath {
 
     /// `y[i] = log(x[i])` for positive `x`; `x` and `y` may alias.
     public static func log(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] = logCore(x[i]) }
+        // In place, one pointer: LLVM's overlap check would send x == y to its scalar loop.
+        if UnsafeMutablePointer(mutating: x) == y {
+            for i in 0..<count { y[i] = logCore(y[i]) }
+        } else {
+            for i in 0..<count { y[i] = logCore(x[i]) }
+        }
     }
 
     /// `y[i] = exp(x[i])`; `x` and `y` may alias.
     public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] = expCore(x[i]) }
+        // In place, one pointer: LLVM's overlap check would send x == y to its scalar loop.
+        if UnsafeMutablePointer(mutating: x) == y {
+            for i in 0..<count { y[i] = expCore(y[i]) }
+        } else {
+            for i in 0..<count { y[i] = expCore(x[i]) }
+        }
     }
 
     /// `y[i] = 1 / (1 + exp(-x[i]))`; `x` and `y` may alias.
     public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] = 1 / (1 + expCore(-x[i])) }
+        if UnsafeMutablePointer(mutating: x) == y {
+            for i in 0..<count { y[i] = 1 / (1 + expCore(-y[i])) }
+        } else {
+            for i in 0..<count { y[i] = 1 / (1 + expCore(-x[i])) }
+        }
     }
 
     /// `y[i] = tanh(x[i])`; `x` and `y` may alias.
     public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] = tanhCore(x[i]) }
+        // In place, one pointer: LLVM's overlap check would send x == y to its scalar loop.
+        if UnsafeMutablePointer(mutating: x) == y {
+            for i in 0..<count { y[i] = tanhCore(y[i]) }
+        } else {
+            for i in 0..<count { y[i] = tanhCore(x[i]) }
+        }
     }
 }
