@@ -130,6 +130,28 @@ public enum VectorMath {
         return u == 1 ? z : logCore(u) * (z / (u - 1))
     }
 
+    /// `√x` for `x ≥ 0` (0 for 0) within 2 ulp, from a bit-level reciprocal-root guess and three
+    /// Newton steps. `Float.squareRoot()` keeps LLVM from vectorizing a loop here (it stays
+    /// a scalar `sqrtss`), which made Adam's update 3x slower.
+    @inlinable @inline(__always)
+    static func sqrtCore(_ x: Float) -> Float {
+        let bits = Int32(bitPattern: x.bitPattern)
+        var y = Float(bitPattern: UInt32(bitPattern: 0x5F37_5A86 &- (bits >> 1)))
+        let half = 0.5 * x
+        y = y * (1.5 - half * y * y)
+        y = y * (1.5 - half * y * y)
+        y = y * (1.5 - half * y * y)
+        let root = x * y
+        // One Newton step on √x itself removes the last rounding bias of x·(1/√x).
+        let refined = root + 0.5 * y * (x - root * root)
+        return x > 0 ? refined : 0
+    }
+
+    /// `y[i] = √x[i]` for non-negative `x`; `x` and `y` may alias.
+    public static func squareRoot(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] = sqrtCore(x[i]) }
+    }
+
     /// `y[i] = log(x[i])` for positive `x`; `x` and `y` may alias.
     public static func log(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         // In place, one pointer: LLVM's overlap check would send x == y to its scalar loop.

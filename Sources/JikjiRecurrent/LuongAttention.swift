@@ -490,6 +490,7 @@ public struct LuongAttention: ParameterContainer {
             }
             let dpt = st.gradQuery.reserve(b * t * a)
             let dps = st.gradSourceProjection.reserve(b * s * a, zeroed: true)
+            let vector = v!
             for i in 0..<b {
                 for j in t0..<t1 {
                     let r = i * t + j, rowT = dpt + r * a
@@ -498,7 +499,7 @@ public struct LuongAttention: ParameterContainer {
                         // d pre-activation of pair (t, s), overwriting u (used once, here).
                         let du = u + (r * s + k) * a, rowS = dps + (i * s + k) * a, d = dscore[r * s + k]
                         for c in 0..<a {
-                            let value = d * v![c] * (1 - du[c] * du[c])
+                            let value = d * vector[c] * (1 - du[c] * du[c])
                             du[c] = value
                             rowT[c] += value
                             rowS[c] += value

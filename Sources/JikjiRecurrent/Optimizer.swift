@@ -217,22 +217,44 @@ public struct Adam: Optimizer {
                 parameter.value.storage.withUnsafeMutableBufferPointer { p in
                     firstMoments[index].storage.withUnsafeMutableBufferPointer { m in
                         secondMoments[index].storage.withUnsafeMutableBufferPointer { v in
+                            // Decoupled decay shrinks p first; L2 decay adds to the gradient.
+                            let constants = AdamConstants(
+                                shrink: decoupled ? decay : 1, l2: decoupled ? 0 : wd, beta1: b1, beta2: b2,
+                                correction2Root: correction2Root, epsilon: eps, stepSize: stepSize)
                             for range in ranges {
-                                // Decoupled decay shrinks p first; L2 decay adds to the gradient.
-                                let shrink = decoupled ? decay : 1, l2 = decoupled ? 0 : wd
-                                for i in range {
-                                    p[i] *= shrink
-                                    let grad = g[i] + l2 * p[i]
-                                    m[i] += (grad - m[i]) * (1 - b1)
-                                    v[i] = v[i] * b2 + (1 - b2) * grad * grad
-                                    let denom = v[i].squareRoot() / correction2Root + eps
-                                    p[i] -= stepSize * (m[i] / denom)
-                                }
+                                Adam.update(p.baseAddress! + range.lowerBound, g.baseAddress! + range.lowerBound,
+                                            m.baseAddress! + range.lowerBound, v.baseAddress! + range.lowerBound,
+                                            count: range.count, constants)
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// The scalars of one Adam step, passed by value so the element loop keeps them in registers.
+    struct AdamConstants {
+        var shrink, l2, beta1, beta2, correction2Root, epsilon, stepSize: Float
+    }
+
+    /// One Adam update of `count` elements, over plain pointers and by-value scalars, with a
+    /// vectorizable square root (see ``VectorMath``), so LLVM emits packed AVX/SSE code.
+    @inline(never)
+    static func update(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+        _ v: UnsafeMutablePointer<Float>, count: Int, _ k: AdamConstants
+    ) {
+        let (shrink, l2, b1, b2) = (k.shrink, k.l2, k.beta1, k.beta2)
+        let (root, eps, stepSize) = (k.correction2Root, k.epsilon, k.stepSize)
+        for i in 0..<count {
+            let decayed = p[i] * shrink
+            let grad = g[i] + l2 * decayed
+            let first = m[i] + (grad - m[i]) * (1 - b1)
+            let second = v[i] * b2 + (1 - b2) * grad * grad
+            m[i] = first
+            v[i] = second
+            p[i] = decayed - stepSize * (first / (VectorMath.sqrtCore(second) / root + eps))
         }
     }
 
