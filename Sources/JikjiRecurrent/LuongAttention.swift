@@ -47,6 +47,12 @@ final class ScratchBuffer {
 /// `W_a.weight`, `v.weight`, `W_c.weight`. Every product runs as one BLAS call over all batch rows
 /// and decoder steps (or one per sequence), and the workspace (``LuongAttentionState``) is reused
 /// across calls, so a training step does not allocate per decoder step.
+///
+/// Two ways to run it: all decoder steps at once under teacher forcing
+/// (``forward(encoderOutputs:sourceLengths:decoderStates:state:)`` / ``backward(attentionalGradient:state:)``),
+/// or one step at a time when each decoder input depends on the previous output (input feeding,
+/// decoding): ``beginSteps(encoderOutputs:sourceLengths:steps:state:)``, then
+/// ``forwardStep(_:decoderState:state:)`` and ``backwardStep(_:attentionalGradient:state:)``.
 public struct LuongAttention: ParameterContainer {
     /// How a decoder state is scored against each encoder output.
     public enum Score: String, Sendable, CaseIterable {
