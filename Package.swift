@@ -10,6 +10,7 @@
 //   JikjiVocabStore                 vocabularies in SQLite
 //   JikjiData                       corpus readers, encoded datasets, batching
 //   JikjiRecurrent                  tensors on BLAS, layers, losses, optimizers
+//   JikjiModels                     classifier, language model, encoder-decoder
 //   JikjiJobs                       job files: config, runner, run registry
 //   jikji                           the CLI: parses arguments and calls the library
 import PackageDescription
@@ -49,7 +50,10 @@ let package = Package(
         ),
         .target(name: "JikjiVocabStore", dependencies: ["JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
         .target(name: "JikjiData", dependencies: ["JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
-        .target(name: "JikjiRecurrent", dependencies: ["CBLAS"]),
+        // Fused, vectorized gate kernels of the recurrent layers (runtime ISA dispatch).
+        .target(name: "CJikjiKernels", path: "Sources/CJikjiKernels"),
+        .target(name: "JikjiRecurrent", dependencies: ["CBLAS", "CJikjiKernels"]),
+        .target(name: "JikjiModels", dependencies: ["JikjiRecurrent"]),
         .target(name: "JikjiJobs", dependencies: ["JikjiSQLite", "JikjiTerminal", .product(name: "Yams", package: "Yams")]),
 
         .executableTarget(
@@ -67,6 +71,7 @@ let package = Package(
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiModelsTests", dependencies: ["JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
         .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
         .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiSQLite"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),

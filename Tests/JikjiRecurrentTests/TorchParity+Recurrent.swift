@@ -1,13 +1,86 @@
+import JikjiRecurrent
 import JikjiTestSupport
 
 extension TorchParity {
     /// rnn_*, lstm_*, gru_* fixtures: a recurrent layer's outputs and gradients.
+    ///
+    /// Loads the fixture's weights into a ``RecurrentLayer`` of the fixture's configuration,
+    /// runs forward with its h0 (and c0) and lengths, then backward with its `grad_output`,
+    /// `grad_h_n` (and `grad_c_n`), and compares outputs, final states and every gradient.
     static func checkRecurrentLayer(_ fixture: TorchFixture) throws -> [String] {
-        ["recurrent layers are not implemented yet"]
+        let layer = try makeRecurrentLayer(fixture, prefix: "")
+        let input = try fixture.tensor("input")
+        let lengths = fixture.config["lengths"] as? [Int]
+        let h0 = try fixtureTensor(fixture, "h0")
+        let c0 = layer.cell.hasCellState ? try fixtureTensor(fixture, "c0") : nil
+        let result = try layer.forward(
+            Tensor(shape: input.shape, values: input.floats), lengths: lengths, initialHidden: h0, initialCell: c0)
+        var problems: [String] = []
+        func compare(_ actual: Tensor?, _ key: String) throws {
+            let expected = try fixture.tensor(key)
+            guard let actual else { problems.append("\(key): not produced"); return }
+            if actual.shape != expected.shape {
+                problems.append("\(key): shape \(actual.shape), expected \(expected.shape)")
+                return
+            }
+            if let report = closenessReport(actual.storage, expected.floats, label: key) { problems.append(report) }
+        }
+        try compare(result.output, "output")
+        try compare(result.finalHidden, "h_n")
+        if layer.cell.hasCellState { try compare(result.finalCell, "c_n") }
+
+        let gradients = try layer.backward(
+            result.tape,
+            outputGradient: try fixtureTensor(fixture, "grad_output"),
+            finalHiddenGradient: try fixtureTensor(fixture, "grad_h_n"),
+            finalCellGradient: layer.cell.hasCellState ? try fixtureTensor(fixture, "grad_c_n") : nil)
+        try compare(gradients.input, "grad.input")
+        try compare(gradients.initialHidden, "grad.h0")
+        if layer.cell.hasCellState { try compare(gradients.initialCell, "grad.c0") }
+        for (name, parameter) in layer.namedParameters {
+            try compare(parameter.gradient, "grad." + name)
+        }
+        return problems
     }
 
     /// classifier_bi*: embedding → bidirectional recurrent layer → linear → BCE.
     static func checkClassifier(_ fixture: TorchFixture) throws -> [String] {
         ["classifier is not implemented yet"]
+    }
+
+    /// A fixture tensor as a Jikji tensor.
+    static func fixtureTensor(_ fixture: TorchFixture, _ key: String) throws -> Tensor {
+        let t = try fixture.tensor(key)
+        return Tensor(shape: t.shape, values: t.floats)
+    }
+
+    /// A recurrent layer configured from a fixture's `config` (layer fixtures) whose weights
+    /// are the fixture's tensors named `prefix + weight_ih_l0` and so on.
+    static func makeRecurrentLayer(
+        _ fixture: TorchFixture, prefix: String, cellKey: String = "kind", inputKey: String = "input_size",
+        hiddenKey: String = "hidden_size"
+    ) throws -> RecurrentLayer {
+        guard let kind = fixture.config[cellKey] as? String else { throw FixtureError.missingConfig(fixture.name, cellKey) }
+        let cell: RecurrentCell
+        switch kind {
+        case "lstm": cell = .lstm
+        case "gru": cell = .gru
+        case "rnn": cell = (fixture.config["nonlinearity"] as? String) == "relu" ? .rnnReLU : .rnnTanh
+        default: throw FixtureError.malformed(fixture.name, "unknown recurrent kind '\(kind)'")
+        }
+        var generator = SeededGenerator(seed: 1)
+        let layer = try RecurrentLayer(
+            cell: cell, inputSize: try fixture.int(inputKey), hiddenSize: try fixture.int(hiddenKey),
+            layerCount: (fixture.config["num_layers"] as? Int) ?? 1,
+            bidirectional: (fixture.config["bidirectional"] as? Bool) ?? false,
+            generator: &generator)
+        for (name, parameter) in layer.namedParameters {
+            let value = try fixtureTensor(fixture, prefix + name)
+            guard value.shape == parameter.value.shape else {
+                throw FixtureError.malformed(fixture.name, "\(prefix + name) has shape \(value.shape), layer expects \(parameter.value.shape)")
+            }
+            parameter.value = value
+        }
+        return layer
     }
 }

@@ -1,0 +1,71 @@
+#ifndef JIKJI_KERNELS_H
+#define JIKJI_KERNELS_H
+
+// Fused element-wise kernels of Jikji's recurrent layers.
+//
+// Each function processes `rows` batch rows of one time step. Matrices are row-major with
+// an explicit row stride ("ld*", in floats) so callers can read and write slices of larger
+// packed buffers without copies. Gate layouts follow PyTorch: LSTM i,f,g,o; GRU r,z,n.
+// The functions are compiled for several instruction sets and chosen at run time
+// (clang's target_clones), so one binary runs everywhere and uses AVX-512 where present.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// LSTM step, forward. `gates` [rows, 4H] holds W_ih x + W_hh h_prev (no bias) and is
+/// replaced by the activated gates i,f,g,o. `bias` [4H] is b_ih + b_hh. `cState` and
+/// `hState` [rows, H] hold c_prev and h_prev and receive c and h; `cPrevOut`, `cOut` and
+/// `hPrevOut` [rows, H] receive copies of c_prev, c and h_prev for the backward pass;
+/// `h` (stride ldh) receives h (the layer output).
+void jk_lstm_forward(int rows, int H, float *gates, const float *bias,
+                     float *cState, float *cPrevOut, float *cOut,
+                     float *hState, float *hPrevOut, float *h, int ldh);
+
+/// LSTM step, backward. `gates` [rows, 4H] activated gates, `cPrev`, `cNew` [rows, H].
+/// `dh` [rows, H] is the gradient reaching h from the next step; `dOut` (stride ldo, may be
+/// NULL) is added to it. `dc` [rows, H] holds dL/dc from the next step and receives
+/// dL/dc_prev. `dGates` [rows, 4H] receives dL/d(pre-activation gates).
+void jk_lstm_backward(int rows, int H, const float *gates, const float *cPrev, const float *cNew,
+                      const float *dh, const float *dOut, int ldo, float *dc, float *dGates);
+
+/// GRU step, forward. `gates` [rows, 3H] holds W_ih x (no bias) and receives r,z,n.
+/// `hh` [rows, 3H] holds W_hh h_prev (no bias). `biasIH`, `biasHH` [3H]. `hPrev` [rows, H]
+/// (named hState) receives h in place. `hnOut` [rows, H] receives W_hn h_prev + b_hn;
+/// `hPrevOut` [rows, H] a copy of h_prev; `h` (stride ldh) a copy of the new h.
+void jk_gru_forward(int rows, int H, float *gates, const float *hh, const float *biasIH,
+                    const float *biasHH, float *hState, float *hnOut, float *hPrevOut,
+                    float *h, int ldh);
+
+/// GRU step, backward. `dh` [rows, H] (plus `dOut`, stride ldo, may be NULL) is the gradient
+/// reaching h. Writes `dGatesIH` [rows, 3H] (gradient of W_ih x + b_ih), `dGatesHH` [rows, 3H]
+/// (gradient of W_hh h_prev + b_hh) and `dhPrev` [rows, H] = the direct part z * dh
+/// (the caller adds dGatesHH x W_hh). `dhPrev` may alias `dh`.
+void jk_gru_backward(int rows, int H, const float *gates, const float *hn, const float *hPrev,
+                     const float *dh, const float *dOut, int ldo,
+                     float *dGatesIH, float *dGatesHH, float *dhPrev);
+
+/// Plain RNN step, forward: `pre` [rows, H] holds W_ih x + W_hh h_prev (no bias) and receives
+/// h = act(pre + bias); `relu` selects ReLU instead of tanh. `hState` [rows, H] holds h_prev
+/// (copied to `hPrevOut`) and receives h; `h` (stride ldh) receives h too.
+void jk_rnn_forward(int rows, int H, int relu, float *pre, const float *bias,
+                    float *hState, float *hPrevOut, float *h, int ldh);
+
+/// Plain RNN step, backward: `dPre` [rows, H] = (dh + dOut) * act'(h) where `act` is the
+/// stored activation [rows, H].
+void jk_rnn_backward(int rows, int H, int relu, const float *act, const float *dh,
+                     const float *dOut, int ldo, float *dPre);
+
+/// `sum[j] += sum over rows of m[r, j]` for a [rows, cols] matrix with row stride ld.
+void jk_column_sums(int rows, int cols, const float *m, int ld, float *sum);
+
+/// `y[i] = x[i] * mask[i]` (dropout with a precomputed scaled mask).
+void jk_multiply(size_t count, const float *x, const float *mask, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

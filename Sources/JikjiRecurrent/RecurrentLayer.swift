@@ -1,0 +1,571 @@
+import CJikjiKernels
+import Dispatch
+
+/// The cell a ``RecurrentLayer`` repeats over time, with PyTorch's equations and gate order.
+public enum RecurrentCell: String, Sendable, CaseIterable {
+    /// `torch.nn.RNN(nonlinearity="tanh")`: `h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`.
+    case rnnTanh = "rnn"
+    /// `torch.nn.RNN(nonlinearity="relu")`: `h' = relu(W_ih x + b_ih + W_hh h + b_hh)`.
+    case rnnReLU = "rnn_relu"
+    /// `torch.nn.LSTM`: gates i, f, g, o; `c' = f*c + i*g`, `h' = o*tanh(c')`.
+    case lstm
+    /// `torch.nn.GRU`: gates r, z, n; `n = tanh(W_in x + b_in + r*(W_hn h + b_hn))`,
+    /// `h' = (1-z)*n + z*h`.
+    case gru
+
+    /// Gates per hidden unit: the row blocks of `weight_ih` / `weight_hh` (G in `[G*H, in]`).
+    public var gateCount: Int {
+        switch self {
+        case .rnnTanh, .rnnReLU: return 1
+        case .lstm: return 4
+        case .gru: return 3
+        }
+    }
+
+    /// True for LSTM, the only cell with a cell state `c`.
+    public var hasCellState: Bool { self == .lstm }
+}
+
+/// A problem with the tensors handed to a recurrent layer.
+public enum RecurrentError: Error, CustomStringConvertible, Equatable {
+    /// A tensor's shape differs from what the layer needs.
+    case shape(name: String, expected: String, actual: [Int])
+    /// A sequence length is outside `1...T` or the length count differs from the batch.
+    case lengths(String)
+    /// The layer was configured with impossible sizes.
+    case configuration(String)
+    /// `backward` was called without the forward pass having recorded a tape.
+    case notRecorded
+
+    public var description: String {
+        switch self {
+        case let .shape(name, expected, actual):
+            return "recurrent layer: '\(name)' has shape \(actual), expected \(expected)"
+        case let .lengths(why): return "recurrent layer: bad sequence lengths: \(why)"
+        case let .configuration(why): return "recurrent layer: bad configuration: \(why)"
+        case .notRecorded: return "recurrent layer: backward needs the tape of a forward pass"
+        }
+    }
+}
+
+/// The four parameters of one layer and direction, PyTorch layouts:
+/// `weightIH` `[G*H, in]`, `weightHH` `[G*H, H]`, `biasIH` and `biasHH` `[G*H]`.
+public struct RecurrentWeights {
+    public let weightIH: Parameter
+    public let weightHH: Parameter
+    public let biasIH: Parameter
+    public let biasHH: Parameter
+}
+
+/// A multi-layer, optionally bidirectional RNN / LSTM / GRU over batch-first sequences,
+/// equal to `torch.nn.RNN` / `LSTM` / `GRU(batch_first=True)` including packed sequences.
+///
+/// Shapes (B batch, T steps, E = ``inputSize``, H = ``hiddenSize``, L = ``layerCount``,
+/// D = 2 if ``bidirectional`` else 1):
+/// - input `[B, T, E]`, optional per-sequence `lengths` (each in `1...T`);
+/// - initial states `h0` / `c0` `[L*D, B, H]` (zeros when omitted), index `layer*D + direction`;
+/// - output `[B, T, D*H]` (forward direction in the first H features), zero at padded steps;
+/// - final states `h_n` / `c_n` `[L*D, B, H]`: each sequence's state at its own last step
+///   (for the reverse direction: after running from its last step back to step 0).
+///
+/// Usage: `let r = try layer.forward(x, lengths: lens)`, then after computing the loss
+/// gradients `let g = try layer.backward(r.tape, outputGradient: dy, finalHiddenGradient: dhn)`.
+/// `backward` accumulates parameter gradients into each `Parameter.gradient` (call
+/// `zeroGradients()` between steps) and returns the gradients of the input and initial states.
+///
+/// Speed and threading: each layer and direction computes the input projection of all steps
+/// with one gemm, then one gemm per step for the recurrent product over the running rows
+/// (sequences are kept sorted by length, PyTorch's packing), followed by one fused
+/// vectorized kernel per step. Backward accumulates the weight gradients of all steps with
+/// one gemm each. Matrix products use the BLAS thread count (``BLAS/setThreads(_:)``);
+/// with ``runsDirectionsInParallel`` the two directions of a bidirectional layer run on two
+/// threads at once. Results do not depend on either setting beyond float rounding in BLAS.
+public final class RecurrentLayer: ParameterContainer {
+    public let cell: RecurrentCell
+    /// E: features of each input step.
+    public let inputSize: Int
+    /// H: features of each hidden state.
+    public let hiddenSize: Int
+    /// L: stacked layers; layer `l > 0` reads the `D*H` outputs of layer `l-1`.
+    public let layerCount: Int
+    /// Whether each layer also runs a reverse direction (PyTorch's `_reverse` parameters).
+    public let bidirectional: Bool
+    /// Dropout probability on the outputs of every layer but the last, in training only.
+    public let dropout: Float
+    /// Run the two directions of a bidirectional layer concurrently (default true).
+    public var runsDirectionsInParallel = true
+    /// `weights[layer][direction]`.
+    public let weights: [[RecurrentWeights]]
+
+    /// D: 2 when bidirectional, else 1.
+    public var directionCount: Int { bidirectional ? 2 : 1 }
+
+    /// A layer initialised like PyTorch: every parameter uniform in `[-1/sqrt(H), 1/sqrt(H)]`,
+    /// drawn from `generator` in ``namedParameters`` order.
+    public init(
+        cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1,
+        bidirectional: Bool = false, dropout: Float = 0, generator: inout SeededGenerator
+    ) throws {
+        guard inputSize > 0, hiddenSize > 0, layerCount > 0 else {
+            throw RecurrentError.configuration(
+                "inputSize \(inputSize), hiddenSize \(hiddenSize) and layerCount \(layerCount) must be positive")
+        }
+        guard dropout >= 0, dropout < 1 else {
+            throw RecurrentError.configuration("dropout \(dropout) must be in [0, 1)")
+        }
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.layerCount = layerCount
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        let rows = cell.gateCount * hiddenSize
+        func uniform(_ shape: [Int]) -> Parameter {
+            var t = Tensor(shape: shape)
+            for i in 0..<t.count { t.storage[i] = generator.nextFloat(in: -bound, bound) }
+            return Parameter(t)
+        }
+        var all: [[RecurrentWeights]] = []
+        for layer in 0..<layerCount {
+            let layerInput = layer == 0 ? inputSize : (bidirectional ? 2 : 1) * hiddenSize
+            var directions: [RecurrentWeights] = []
+            for _ in 0..<(bidirectional ? 2 : 1) {
+                directions.append(RecurrentWeights(
+                    weightIH: uniform([rows, layerInput]), weightHH: uniform([rows, hiddenSize]),
+                    biasIH: uniform([rows]), biasHH: uniform([rows])))
+            }
+            all.append(directions)
+        }
+        weights = all
+    }
+
+    /// PyTorch state_dict names: `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`,
+    /// then the `_reverse` set, then layer 1, …
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        var result: [(name: String, parameter: Parameter)] = []
+        for (layer, directions) in weights.enumerated() {
+            for (direction, w) in directions.enumerated() {
+                let suffix = "_l\(layer)" + (direction == 1 ? "_reverse" : "")
+                result.append(("weight_ih" + suffix, w.weightIH))
+                result.append(("weight_hh" + suffix, w.weightHH))
+                result.append(("bias_ih" + suffix, w.biasIH))
+                result.append(("bias_hh" + suffix, w.biasHH))
+            }
+        }
+        return result
+    }
+
+    /// Runs the layer in evaluation mode (no dropout). See ``forward(_:lengths:initialHidden:initialCell:training:generator:)``.
+    public func forward(
+        _ input: Tensor, lengths: [Int]? = nil, initialHidden: Tensor? = nil, initialCell: Tensor? = nil
+    ) throws -> RecurrentResult {
+        var unused = SeededGenerator(seed: 0)
+        return try forward(input, lengths: lengths, initialHidden: initialHidden, initialCell: initialCell,
+                           training: false, generator: &unused)
+    }
+
+    /// Runs the layer over a batch.
+    /// - Parameters:
+    ///   - input: `[B, T, E]`, batch-first.
+    ///   - lengths: `B` lengths in `1...T` (packed-sequence semantics), or nil for all `T`.
+    ///   - initialHidden: `[L*D, B, H]` h0, or nil for zeros.
+    ///   - initialCell: `[L*D, B, H]` c0 (LSTM only), or nil for zeros.
+    ///   - training: applies ``dropout`` between layers, with masks drawn from `generator`.
+    /// - Returns: output `[B, T, D*H]`, final states `[L*D, B, H]` and the tape for ``backward(_:outputGradient:finalHiddenGradient:finalCellGradient:)``.
+    public func forward(
+        _ input: Tensor, lengths: [Int]? = nil, initialHidden: Tensor? = nil, initialCell: Tensor? = nil,
+        training: Bool, generator: inout SeededGenerator
+    ) throws -> RecurrentResult {
+        guard input.rank == 3, input.shape[2] == inputSize, input.shape[0] > 0, input.shape[1] > 0 else {
+            throw RecurrentError.shape(name: "input", expected: "[B, T, \(inputSize)] with B, T > 0", actual: input.shape)
+        }
+        let batch = input.shape[0], steps = input.shape[1]
+        let stateShape = [layerCount * directionCount, batch, hiddenSize]
+        if let h0 = initialHidden, h0.shape != stateShape {
+            throw RecurrentError.shape(name: "initialHidden", expected: "\(stateShape)", actual: h0.shape)
+        }
+        if let c0 = initialCell {
+            guard cell.hasCellState else {
+                throw RecurrentError.configuration("initialCell given to a \(cell) layer, which has no cell state")
+            }
+            if c0.shape != stateShape {
+                throw RecurrentError.shape(name: "initialCell", expected: "\(stateShape)", actual: c0.shape)
+            }
+        }
+        let lens = lengths ?? [Int](repeating: steps, count: batch)
+        guard lens.count == batch else {
+            throw RecurrentError.lengths("\(lens.count) lengths for a batch of \(batch)")
+        }
+        if let bad = lens.firstIndex(where: { $0 < 1 || $0 > steps }) {
+            throw RecurrentError.lengths("length \(lens[bad]) of sequence \(bad) is outside 1...\(steps)")
+        }
+        let layout = PackedLayout(batch: batch, steps: steps, lengths: lens)
+        let rows = layout.rowCount
+        let D = directionCount, H = hiddenSize
+
+        var layerInput = FloatBuffer(count: rows * inputSize)
+        input.storage.withUnsafeBufferPointer { layout.pack($0.baseAddress!, features: inputSize, into: layerInput.pointer) }
+
+        var tapes: [LayerTape] = []
+        tapes.reserveCapacity(layerCount)
+        var finalHidden = Tensor(shape: stateShape)
+        var finalCell = cell.hasCellState ? Tensor(shape: stateShape) : nil
+        for layer in 0..<layerCount {
+            let inSize = layer == 0 ? inputSize : D * H
+            var mask: FloatBuffer?
+            if layer > 0, training, dropout > 0 {
+                // Dropout on the previous layer's packed output; the mask is kept for backward.
+                let m = FloatBuffer(count: rows * inSize)
+                let keep = 1 / (1 - dropout)
+                for i in 0..<m.count { m.pointer[i] = generator.nextUnitFloat() < dropout ? 0 : keep }
+                let dropped = FloatBuffer(count: rows * inSize)
+                jk_multiply(rows * inSize, layerInput.pointer, m.pointer, dropped.pointer)
+                layerInput = dropped
+                mask = m
+            }
+            let output = FloatBuffer(count: rows * D * H)
+            var directions = [DirectionTape?](repeating: nil, count: D)
+            let run = { (direction: Int) in
+                directions[direction] = self.forwardDirection(
+                    layer: layer, direction: direction, input: layerInput, inputSize: inSize,
+                    layout: layout, initialHidden: initialHidden, initialCell: initialCell, output: output)
+            }
+            if D == 2 && runsDirectionsInParallel {
+                // Each iteration writes only its own slot and its own half of `output`.
+                directions.withUnsafeMutableBufferPointer { slots in
+                    let slotsBase = slots.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: 2) { direction in
+                        slotsBase[direction] = self.forwardDirection(
+                            layer: layer, direction: direction, input: layerInput, inputSize: inSize,
+                            layout: layout, initialHidden: initialHidden, initialCell: initialCell, output: output)
+                    }
+                }
+            } else {
+                for direction in 0..<D { run(direction) }
+            }
+            let done = directions.map { $0! }
+            for (direction, tape) in done.enumerated() {
+                let index = layer * D + direction
+                finalHidden.storage.withUnsafeMutableBufferPointer {
+                    layout.unsortState(tape.hState.pointer, index: index, hidden: H, into: $0.baseAddress!)
+                }
+                if let cState = tape.cState {
+                    finalCell!.storage.withUnsafeMutableBufferPointer {
+                        layout.unsortState(cState.pointer, index: index, hidden: H, into: $0.baseAddress!)
+                    }
+                }
+            }
+            tapes.append(LayerTape(input: layerInput, inputSize: inSize, dropoutMask: mask, directions: done))
+            layerInput = output
+        }
+        let output = layout.unpack(layerInput.pointer, features: D * H)
+        let tape = RecurrentTape(layout: layout, layers: tapes)
+        return RecurrentResult(output: output, finalHidden: finalHidden, finalCell: finalCell, tape: tape)
+    }
+
+    /// One direction of one layer over all steps; writes its `H` columns of `output` `[N, D*H]`.
+    private func forwardDirection(
+        layer: Int, direction: Int, input: FloatBuffer, inputSize inSize: Int, layout: PackedLayout,
+        initialHidden: Tensor?, initialCell: Tensor?, output: FloatBuffer
+    ) -> DirectionTape {
+        let w = weights[layer][direction]
+        let H = hiddenSize, G = cell.gateCount, GH = G * H, D = directionCount
+        let rows = layout.rowCount, batch = layout.batch
+        let index = layer * D + direction
+        let gates = FloatBuffer(count: rows * GH)
+        let hPrev = FloatBuffer(count: rows * H)
+        let hState = FloatBuffer(count: batch * H, zeroed: true)
+        if let h0 = initialHidden {
+            h0.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: hState.pointer) }
+        }
+        var cState: FloatBuffer?, cPrev: FloatBuffer?, cNew: FloatBuffer?, hn: FloatBuffer?
+        if cell == .lstm {
+            let c = FloatBuffer(count: batch * H, zeroed: true)
+            if let c0 = initialCell {
+                c0.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: c.pointer) }
+            }
+            cState = c
+            cPrev = FloatBuffer(count: rows * H)
+            cNew = FloatBuffer(count: rows * H)
+        }
+        if cell == .gru { hn = FloatBuffer(count: rows * H) }
+
+        w.weightIH.value.storage.withUnsafeBufferPointer { wih in
+        w.weightHH.value.storage.withUnsafeBufferPointer { whh in
+        w.biasIH.value.storage.withUnsafeBufferPointer { bih in
+        w.biasHH.value.storage.withUnsafeBufferPointer { bhh in
+            // Input projection of every step at once: gates[N, GH] = X[N, in] · W_ihᵀ.
+            BLAS.gemm(transposeB: true, m: rows, n: GH, k: inSize,
+                      a: input.pointer, lda: inSize, b: wih.baseAddress!, ldb: inSize,
+                      beta: 0, c: gates.pointer, ldc: GH)
+            let outBase = output.pointer + direction * H
+            let ldo = D * H
+            switch cell {
+            case .lstm, .rnnTanh, .rnnReLU:
+                // Both biases fold into one vector the kernel adds while activating.
+                var bias = [Float](repeating: 0, count: GH)
+                for j in 0..<GH { bias[j] = bih[j] + bhh[j] }
+                bias.withUnsafeBufferPointer { b in
+                    for s in 0..<layout.steps {
+                        let t = direction == 0 ? s : layout.steps - 1 - s
+                        let n = layout.batchSizes[t], off = layout.offsets[t]
+                        let g = gates.pointer + off * GH
+                        // gates[t] += h_prev · W_hhᵀ over the running rows.
+                        BLAS.gemm(transposeB: true, m: n, n: GH, k: H,
+                                  a: hState.pointer, lda: H, b: whh.baseAddress!, ldb: H,
+                                  beta: 1, c: g, ldc: GH)
+                        if cell == .lstm {
+                            jk_lstm_forward(Int32(n), Int32(H), g, b.baseAddress!, cState!.pointer,
+                                            cPrev!.pointer + off * H, cNew!.pointer + off * H,
+                                            hState.pointer, hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                        } else {
+                            jk_rnn_forward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, g, b.baseAddress!,
+                                           hState.pointer, hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                        }
+                    }
+                }
+            case .gru:
+                // W_hh h_prev stays separate: the n gate scales its part by r.
+                let scratch = FloatBuffer(count: batch * GH)
+                for s in 0..<layout.steps {
+                    let t = direction == 0 ? s : layout.steps - 1 - s
+                    let n = layout.batchSizes[t], off = layout.offsets[t]
+                    BLAS.gemm(transposeB: true, m: n, n: GH, k: H,
+                              a: hState.pointer, lda: H, b: whh.baseAddress!, ldb: H,
+                              beta: 0, c: scratch.pointer, ldc: GH)
+                    jk_gru_forward(Int32(n), Int32(H), gates.pointer + off * GH, scratch.pointer,
+                                   bih.baseAddress!, bhh.baseAddress!, hState.pointer, hn!.pointer + off * H,
+                                   hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
+                }
+            }
+        }}}}
+        return DirectionTape(gates: gates, hPrev: hPrev, hState: hState, cState: cState,
+                             cPrev: cPrev, cNew: cNew, hn: hn)
+    }
+
+    /// Backpropagation through time for one forward pass.
+    ///
+    /// Accumulates every parameter's gradient (`Parameter.gradient += dL/dθ`) and returns
+    /// the gradients of the input and the initial states. Every gradient argument may be nil
+    /// (meaning zero). Gradients given for padded steps of `outputGradient` are ignored, as
+    /// those outputs are constant zeros.
+    /// - Parameters:
+    ///   - tape: ``RecurrentResult/tape`` of the forward pass (the weights must be unchanged since).
+    ///   - outputGradient: `[B, T, D*H]` dL/d output.
+    ///   - finalHiddenGradient: `[L*D, B, H]` dL/d h_n.
+    ///   - finalCellGradient: `[L*D, B, H]` dL/d c_n (LSTM only).
+    /// - Returns: dL/d input `[B, T, E]` (zero at padded steps), dL/d h0 and dL/d c0 `[L*D, B, H]`.
+    public func backward(
+        _ tape: RecurrentTape, outputGradient: Tensor?, finalHiddenGradient: Tensor? = nil,
+        finalCellGradient: Tensor? = nil
+    ) throws -> RecurrentGradients {
+        let layout = tape.layout
+        let D = directionCount, H = hiddenSize, G = cell.gateCount, GH = G * H
+        let rows = layout.rowCount, batch = layout.batch
+        guard tape.layers.count == layerCount else { throw RecurrentError.notRecorded }
+        let stateShape = [layerCount * D, batch, H]
+        if let g = outputGradient, g.shape != [batch, layout.steps, D * H] {
+            throw RecurrentError.shape(name: "outputGradient", expected: "\([batch, layout.steps, D * H])", actual: g.shape)
+        }
+        if let g = finalHiddenGradient, g.shape != stateShape {
+            throw RecurrentError.shape(name: "finalHiddenGradient", expected: "\(stateShape)", actual: g.shape)
+        }
+        if let g = finalCellGradient {
+            guard cell.hasCellState else {
+                throw RecurrentError.configuration("finalCellGradient given to a \(cell) layer, which has no cell state")
+            }
+            if g.shape != stateShape {
+                throw RecurrentError.shape(name: "finalCellGradient", expected: "\(stateShape)", actual: g.shape)
+            }
+        }
+        var upstream: FloatBuffer?
+        if let g = outputGradient {
+            let packed = FloatBuffer(count: rows * D * H)
+            g.storage.withUnsafeBufferPointer { layout.pack($0.baseAddress!, features: D * H, into: packed.pointer) }
+            upstream = packed
+        }
+        var initialHiddenGradient = Tensor(shape: stateShape)
+        var initialCellGradient = cell.hasCellState ? Tensor(shape: stateShape) : nil
+        var inputGradient = Tensor(shape: [batch, layout.steps, inputSize])
+
+        for layer in stride(from: layerCount - 1, through: 0, by: -1) {
+            let layerTape = tape.layers[layer]
+            let inSize = layerTape.inputSize
+            var dGates = [FloatBuffer?](repeating: nil, count: D)
+            var dHidden = [FloatBuffer?](repeating: nil, count: D)
+            var dCell = [FloatBuffer?](repeating: nil, count: D)
+            let dY = upstream
+            let work = { (direction: Int) -> (FloatBuffer, FloatBuffer, FloatBuffer?) in
+                self.backwardDirection(layer: layer, direction: direction, tape: layerTape, layout: layout,
+                                       upstream: dY, finalHidden: finalHiddenGradient, finalCell: finalCellGradient)
+            }
+            if D == 2 && runsDirectionsInParallel {
+                var results = [(FloatBuffer, FloatBuffer, FloatBuffer?)?](repeating: nil, count: 2)
+                results.withUnsafeMutableBufferPointer { slots in
+                    let base = slots.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: 2) { base[$0] = work($0) }
+                }
+                for d in 0..<2 { (dGates[d], dHidden[d], dCell[d]) = results[d]! }
+            } else {
+                for d in 0..<D { (dGates[d], dHidden[d], dCell[d]) = work(d) }
+            }
+            for d in 0..<D {
+                let index = layer * D + d
+                initialHiddenGradient.storage.withUnsafeMutableBufferPointer {
+                    layout.unsortState(dHidden[d]!.pointer, index: index, hidden: H, into: $0.baseAddress!)
+                }
+                if let dc = dCell[d] {
+                    initialCellGradient!.storage.withUnsafeMutableBufferPointer {
+                        layout.unsortState(dc.pointer, index: index, hidden: H, into: $0.baseAddress!)
+                    }
+                }
+            }
+            // dX[N, in] = Σ_d dG_d[N, GH] · W_ih_d[GH, in]  (dG here is the input-side gradient).
+            let dX = FloatBuffer(count: rows * inSize)
+            for d in 0..<D {
+                weights[layer][d].weightIH.value.storage.withUnsafeBufferPointer { wih in
+                    BLAS.gemm(m: rows, n: inSize, k: GH, a: dGates[d]!.pointer, lda: GH,
+                              b: wih.baseAddress!, ldb: inSize, beta: d == 0 ? 0 : 1, c: dX.pointer, ldc: inSize)
+                }
+            }
+            if let mask = layerTape.dropoutMask {
+                jk_multiply(rows * inSize, dX.pointer, mask.pointer, dX.pointer)
+            }
+            if layer == 0 {
+                inputGradient = layout.unpack(dX.pointer, features: inSize)
+            }
+            upstream = dX
+        }
+        return RecurrentGradients(input: inputGradient, initialHidden: initialHiddenGradient,
+                                  initialCell: initialCellGradient)
+    }
+
+    /// BPTT through one direction of one layer. Accumulates that direction's parameter
+    /// gradients and returns (input-side gate gradients `[N, GH]`, dL/dh0 sorted `[B, H]`,
+    /// dL/dc0 sorted `[B, H]` for LSTM).
+    private func backwardDirection(
+        layer: Int, direction: Int, tape layerTape: LayerTape, layout: PackedLayout,
+        upstream: FloatBuffer?, finalHidden: Tensor?, finalCell: Tensor?
+    ) -> (FloatBuffer, FloatBuffer, FloatBuffer?) {
+        let w = weights[layer][direction]
+        let t = layerTape.directions[direction]
+        let H = hiddenSize, G = cell.gateCount, GH = G * H, D = directionCount
+        let rows = layout.rowCount, batch = layout.batch, inSize = layerTape.inputSize
+        let index = layer * D + direction
+        let dh = FloatBuffer(count: batch * H, zeroed: true)
+        if let g = finalHidden {
+            g.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: dh.pointer) }
+        }
+        var dc: FloatBuffer?
+        if cell == .lstm {
+            let c = FloatBuffer(count: batch * H, zeroed: true)
+            if let g = finalCell {
+                g.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: c.pointer) }
+            }
+            dc = c
+        }
+        let dGates = FloatBuffer(count: rows * GH)
+        // GRU: the hidden-side gradient differs from the input-side one in the n block.
+        let dGatesHH = cell == .gru ? FloatBuffer(count: rows * GH) : dGates
+        let ldo = D * H
+        let upstreamBase = upstream.map { $0.pointer + direction * H }
+
+        w.weightHH.value.storage.withUnsafeBufferPointer { whhBuffer in
+            let whh = whhBuffer.baseAddress!
+            for s in 0..<layout.steps {
+                // Reverse of the forward visiting order.
+                let step = direction == 0 ? layout.steps - 1 - s : s
+                let n = layout.batchSizes[step], off = layout.offsets[step]
+                let dOut = upstreamBase.map { $0 + off * ldo }
+                switch cell {
+                case .lstm:
+                    jk_lstm_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.cPrev!.pointer + off * H,
+                                     t.cNew!.pointer + off * H, dh.pointer, dOut, Int32(ldo), dc!.pointer,
+                                     dGates.pointer + off * GH)
+                    BLAS.gemm(m: n, n: H, k: GH, a: dGates.pointer + off * GH, lda: GH, b: whh, ldb: H,
+                              beta: 0, c: dh.pointer, ldc: H)
+                case .rnnTanh, .rnnReLU:
+                    jk_rnn_backward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, t.gates.pointer + off * GH,
+                                    dh.pointer, dOut, Int32(ldo), dGates.pointer + off * GH)
+                    BLAS.gemm(m: n, n: H, k: GH, a: dGates.pointer + off * GH, lda: GH, b: whh, ldb: H,
+                              beta: 0, c: dh.pointer, ldc: H)
+                case .gru:
+                    jk_gru_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.hn!.pointer + off * H,
+                                    t.hPrev.pointer + off * H, dh.pointer, dOut, Int32(ldo),
+                                    dGates.pointer + off * GH, dGatesHH.pointer + off * GH, dh.pointer)
+                    BLAS.gemm(m: n, n: H, k: GH, a: dGatesHH.pointer + off * GH, lda: GH, b: whh, ldb: H,
+                              beta: 1, c: dh.pointer, ldc: H)
+                }
+            }
+        }
+        // Weight gradients of all steps at once.
+        w.weightIH.gradient.storage.withUnsafeMutableBufferPointer { g in
+            BLAS.gemm(transposeA: true, m: GH, n: inSize, k: rows, a: dGates.pointer, lda: GH,
+                      b: layerTape.input.pointer, ldb: inSize, beta: 1, c: g.baseAddress!, ldc: inSize)
+        }
+        w.weightHH.gradient.storage.withUnsafeMutableBufferPointer { g in
+            BLAS.gemm(transposeA: true, m: GH, n: H, k: rows, a: dGatesHH.pointer, lda: GH,
+                      b: t.hPrev.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
+        }
+        w.biasIH.gradient.storage.withUnsafeMutableBufferPointer { g in
+            jk_column_sums(Int32(rows), Int32(GH), dGates.pointer, Int32(GH), g.baseAddress!)
+        }
+        w.biasHH.gradient.storage.withUnsafeMutableBufferPointer { g in
+            jk_column_sums(Int32(rows), Int32(GH), dGatesHH.pointer, Int32(GH), g.baseAddress!)
+        }
+        return (dGates, dh, dc)
+    }
+}
+
+/// What a ``RecurrentLayer`` forward pass returns.
+public struct RecurrentResult {
+    /// `[B, T, D*H]`; zero at padded steps.
+    public let output: Tensor
+    /// h_n `[L*D, B, H]`.
+    public let finalHidden: Tensor
+    /// c_n `[L*D, B, H]` for LSTM, nil otherwise.
+    public let finalCell: Tensor?
+    /// Everything backward needs; pass it to ``RecurrentLayer/backward(_:outputGradient:finalHiddenGradient:finalCellGradient:)``.
+    public let tape: RecurrentTape
+}
+
+/// Gradients returned by ``RecurrentLayer/backward(_:outputGradient:finalHiddenGradient:finalCellGradient:)``.
+public struct RecurrentGradients {
+    /// dL/d input `[B, T, E]`.
+    public let input: Tensor
+    /// dL/d h0 `[L*D, B, H]`.
+    public let initialHidden: Tensor
+    /// dL/d c0 `[L*D, B, H]` for LSTM, nil otherwise.
+    public let initialCell: Tensor?
+}
+
+/// The activations a forward pass keeps for backward (opaque; packed, sorted by length).
+public struct RecurrentTape: @unchecked Sendable {
+    let layout: PackedLayout
+    let layers: [LayerTape]
+}
+
+struct LayerTape {
+    /// The layer's packed input `[N, in]` (after dropout).
+    let input: FloatBuffer
+    let inputSize: Int
+    /// Scaled keep mask `[N, in]` applied to this layer's input, when dropout ran.
+    let dropoutMask: FloatBuffer?
+    let directions: [DirectionTape]
+}
+
+struct DirectionTape {
+    /// Activated gates `[N, G*H]` (for RNN: h itself).
+    let gates: FloatBuffer
+    /// h_prev of every step `[N, H]`.
+    let hPrev: FloatBuffer
+    /// The state after the last step, sorted `[B, H]`.
+    let hState: FloatBuffer
+    let cState: FloatBuffer?
+    /// LSTM: c_prev and c of every step `[N, H]`.
+    let cPrev: FloatBuffer?
+    let cNew: FloatBuffer?
+    /// GRU: W_hn h_prev + b_hn of every step `[N, H]`.
+    let hn: FloatBuffer?
+}
