@@ -1,0 +1,313 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A safetensors file could not be read or written; the message names the file and the tensor.
+public struct SafeTensorsError: Error, CustomStringConvertible, Equatable {
+    /// What is wrong and where.
+    public let description: String
+    /// An error with an actionable message.
+    public init(_ description: String) { self.description = description }
+}
+
+/// An integer tensor of a checkpoint (ids, counters), stored as `I64`.
+public struct IntegerTensor: Equatable, Sendable {
+    /// The size of each dimension.
+    public var shape: [Int]
+    /// The elements, row-major.
+    public var values: [Int64]
+
+    /// An integer tensor; `values.count` must equal the shape's product.
+    public init(shape: [Int], values: [Int64]) {
+        precondition(values.count == shape.reduce(1, *), "\(values.count) values do not fill shape \(shape)")
+        self.shape = shape
+        self.values = values
+    }
+}
+
+/// The contents of a safetensors file: named tensors and string metadata.
+///
+/// The format (https://github.com/huggingface/safetensors): an 8-byte little-endian header
+/// length `N`, `N` bytes of JSON `{"__metadata__": {…}, name: {"dtype", "shape",
+/// "data_offsets": [begin, end]}}` (padded with spaces to a multiple of 8), then the raw
+/// little-endian data, offsets relative to its start. Jikji writes `F32` and `I64`; it reads
+/// `F32`, `F64`, `F16`, `BF16` and the integer types, converting floating ones to Float32.
+public struct SafeTensorsFile: Equatable, Sendable {
+    /// Float tensors by name (written as `F32`).
+    public var tensors: [String: Tensor]
+    /// Integer tensors by name (written as `I64`; integer tensors read from a file land here).
+    public var integerTensors: [String: IntegerTensor]
+    /// Free-form string metadata (`__metadata__`).
+    public var metadata: [String: String]
+
+    /// A file with the given contents.
+    public init(tensors: [String: Tensor] = [:], integerTensors: [String: IntegerTensor] = [:],
+                metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.integerTensors = integerTensors
+        self.metadata = metadata
+    }
+
+    // MARK: Writing
+
+    /// The file's bytes. Tensors are laid out in name order (floats, then integers).
+    public func encoded() throws -> Data {
+        if let clash = tensors.keys.first(where: { integerTensors[$0] != nil }) {
+            throw SafeTensorsError("tensor name '\(clash)' is used by a float and an integer tensor")
+        }
+        if tensors["__metadata__"] != nil || integerTensors["__metadata__"] != nil {
+            throw SafeTensorsError("'__metadata__' is reserved and cannot name a tensor")
+        }
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        let floatNames = tensors.keys.sorted(), integerNames = integerTensors.keys.sorted()
+        for name in floatNames {
+            let t = tensors[name]!
+            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count]] as [String: Any]
+            offset += 4 * t.count
+        }
+        for name in integerNames {
+            let t = integerTensors[name]!
+            header[name] = ["dtype": "I64", "shape": t.shape, "data_offsets": [offset, offset + 8 * t.values.count]] as [String: Any]
+            offset += 8 * t.values.count
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes])
+        // Pad so the data starts 8-byte aligned, as the reference implementation does.
+        let padding = (8 - (json.count % 8)) % 8
+        json.append(contentsOf: [UInt8](repeating: 0x20, count: padding))
+
+        var data = Data(capacity: 8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(json)
+        for name in floatNames {
+            tensors[name]!.storage.withUnsafeBufferPointer { buffer in
+                #if _endian(little)
+                data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!)
+                    .assumingMemoryBound(to: UInt8.self), count: buffer.count * 4))
+                #else
+                for x in buffer { withUnsafeBytes(of: x.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+                #endif
+            }
+        }
+        for name in integerNames {
+            for x in integerTensors[name]!.values {
+                withUnsafeBytes(of: x.littleEndian) { data.append(contentsOf: $0) }
+            }
+        }
+        return data
+    }
+
+    /// Writes the file atomically: to a temporary file beside `url`, flushed, then renamed over
+    /// `url`, so a crash never leaves a half-written checkpoint.
+    public func write(to url: URL) throws {
+        let data = try encoded()
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw SafeTensorsError("cannot create \(temporary.path): does the folder \(directory.path) exist and is it writable?")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            defer { try? handle.close() }
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw SafeTensorsError("cannot write \(temporary.path): \(error)")
+        }
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw SafeTensorsError("cannot move \(temporary.path) to \(url.path): \(reason)")
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads a safetensors file; throws naming the file and the problem.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw SafeTensorsError("cannot read \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(data: data, source: url.path)
+    }
+
+    /// Parses the bytes of a safetensors file; `source` names it in errors.
+    public init(data: Data, source: String = "safetensors data") throws {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 8 else {
+            throw SafeTensorsError("\(source): \(bytes.count) bytes, too short for the 8-byte header length")
+        }
+        var headerLength: UInt64 = 0
+        for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard headerLength <= UInt64(bytes.count - 8), headerLength <= 100_000_000 else {
+            throw SafeTensorsError("\(source): header length \(headerLength) exceeds the file's \(bytes.count - 8) remaining bytes")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
+        } catch {
+            throw SafeTensorsError("\(source): the header is not valid JSON (\(error.localizedDescription))")
+        }
+        guard let header = parsed as? [String: Any] else {
+            throw SafeTensorsError("\(source): the header is not a JSON object")
+        }
+        let dataLength = bytes.count - dataStart
+        var tensors: [String: Tensor] = [:], integers: [String: IntegerTensor] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in header {
+            if name == "__metadata__" {
+                guard let map = value as? [String: Any] else {
+                    throw SafeTensorsError("\(source): __metadata__ is not an object")
+                }
+                for (k, v) in map {
+                    guard let s = v as? String else { throw SafeTensorsError("\(source): metadata '\(k)' is not a string") }
+                    metadata[k] = s
+                }
+                continue
+            }
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int],
+                  offsets.count == 2 else {
+                throw SafeTensorsError("\(source): tensor '\(name)' lacks dtype, shape or data_offsets")
+            }
+            guard let kind = ElementType(rawValue: dtype) else {
+                throw SafeTensorsError("\(source): tensor '\(name)' has unsupported dtype \(dtype)")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }) else {
+                throw SafeTensorsError("\(source): tensor '\(name)' has a negative dimension in \(shape)")
+            }
+            let count = shape.reduce(1, *)
+            let (begin, end) = (offsets[0], offsets[1])
+            guard begin >= 0, begin <= end, end <= dataLength, end - begin == count * kind.size else {
+                throw SafeTensorsError("\(source): tensor '\(name)' (\(dtype) \(shape)) has data_offsets [\(begin), \(end)], which do not fit \(count * kind.size) bytes within \(dataLength)")
+            }
+            let base = dataStart + begin
+            if kind.isInteger {
+                var values = [Int64](repeating: 0, count: count)
+                for i in 0..<count { values[i] = kind.integer(bytes, at: base + i * kind.size) }
+                integers[name] = IntegerTensor(shape: shape, values: values)
+            } else {
+                var values = [Float](repeating: 0, count: count)
+                for i in 0..<count { values[i] = kind.float(bytes, at: base + i * kind.size) }
+                tensors[name] = Tensor(shape: shape, values: values)
+            }
+        }
+        self.init(tensors: tensors, integerTensors: integers, metadata: metadata)
+    }
+
+    /// The element types Jikji reads.
+    private enum ElementType: String {
+        case f32 = "F32", f64 = "F64", f16 = "F16", bf16 = "BF16"
+        case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
+
+        var size: Int {
+            switch self {
+            case .f64, .i64: return 8
+            case .f32, .i32: return 4
+            case .f16, .bf16, .i16: return 2
+            case .i8, .u8, .bool: return 1
+            }
+        }
+
+        var isInteger: Bool {
+            switch self {
+            case .f32, .f64, .f16, .bf16: return false
+            default: return true
+            }
+        }
+
+        func bits(_ b: [UInt8], at i: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for k in 0..<size { v |= UInt64(b[i + k]) << (8 * UInt64(k)) }
+            return v
+        }
+
+        func float(_ b: [UInt8], at i: Int) -> Float {
+            let v = bits(b, at: i)
+            switch self {
+            case .f32: return Float(bitPattern: UInt32(v))
+            case .f64: return Float(Double(bitPattern: v))
+            case .bf16: return Float(bitPattern: UInt32(v) << 16)
+            case .f16: return halfToFloat(UInt16(v))
+            default: return 0
+            }
+        }
+
+        func integer(_ b: [UInt8], at i: Int) -> Int64 {
+            let v = bits(b, at: i)
+            switch self {
+            case .i64: return Int64(bitPattern: v)
+            case .i32: return Int64(Int32(bitPattern: UInt32(v)))
+            case .i16: return Int64(Int16(bitPattern: UInt16(v)))
+            case .i8: return Int64(Int8(bitPattern: UInt8(v)))
+            default: return Int64(v)
+            }
+        }
+
+        func halfToFloat(_ h: UInt16) -> Float {
+            let sign: Float = (h & 0x8000) != 0 ? -1 : 1
+            let exponent = Int((h >> 10) & 0x1F), mantissa = Float(h & 0x3FF)
+            if exponent == 0 { return sign * mantissa * 0x1p-24 }
+            if exponent == 31 { return mantissa == 0 ? sign * .infinity : .nan }
+            return sign * (1 + mantissa / 1024) * Float(sign: .plus, exponent: exponent - 15, significand: 1)
+        }
+    }
+}
+
+extension ParameterContainer {
+    /// The parameters' values by state_dict name (PyTorch's `module.state_dict()`).
+    public func stateDict(prefix: String = "") -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for (name, parameter) in namedParameters(prefix: prefix) { result[name] = parameter.value }
+        return result
+    }
+
+    /// Copies values from a state dict into the parameters (PyTorch's `load_state_dict`, strict):
+    /// every parameter must be present with its shape; extra entries are ignored only when
+    /// `strict` is false. Throws naming the first missing, misshapen or unexpected tensor.
+    public func loadStateDict(_ values: [String: Tensor], prefix: String = "", strict: Bool = true) throws {
+        let named = namedParameters(prefix: prefix)
+        for (name, parameter) in named {
+            guard let value = values[name] else {
+                throw CheckpointError("state dict lacks '\(name)' (shape \(parameter.value.shape))")
+            }
+            guard value.shape == parameter.value.shape else {
+                throw CheckpointError("state dict tensor '\(name)' has shape \(value.shape), the model expects \(parameter.value.shape)")
+            }
+        }
+        if strict {
+            let known = Set(named.map(\.name))
+            let scoped = values.keys.filter { prefix.isEmpty || $0.hasPrefix(prefix + ".") }
+            if let extra = scoped.sorted().first(where: { !known.contains($0) }) {
+                throw CheckpointError("state dict has unexpected tensor '\(extra)'")
+            }
+        }
+        for (name, parameter) in named { parameter.value = values[name]! }
+    }
+
+    /// Saves the parameters as a safetensors checkpoint (atomically), loadable by
+    /// `safetensors.torch.load_file` + `module.load_state_dict`.
+    public func saveCheckpoint(to url: URL, metadata: [String: String] = [:]) throws {
+        try SafeTensorsFile(tensors: stateDict(), metadata: metadata).write(to: url)
+    }
+
+    /// Loads parameters from a safetensors checkpoint (strict names and shapes).
+    public func loadCheckpoint(from url: URL) throws {
+        let file = try SafeTensorsFile(contentsOf: url)
+        do {
+            try loadStateDict(file.tensors)
+        } catch let error as CheckpointError {
+            throw CheckpointError("\(url.path): \(error.description)")
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import XCTest
+import JikjiRecurrent
+
+final class OptimizerTests: XCTestCase {
+    func testSGDWithNesterovAndWeightDecayFollowsTheFormula() {
+        let p = Parameter(Tensor(shape: [1], values: [1]))
+        var sgd = SGD(parameters: [("p", p)], learningRate: 0.1, momentum: 0.5, dampening: 0.2, weightDecay: 0.1, nesterov: true)
+        p.gradient = Tensor(shape: [1], values: [2])
+        sgd.step()
+        // d = 2 + 0.1·1 = 2.1; b = d (first step); update = d + 0.5·b = 3.15; p = 1 - 0.315.
+        XCTAssertEqual(p.value.storage[0], 0.685, accuracy: 1e-6)
+        sgd.step()
+        // d = 2 + 0.0685 = 2.0685; b = 0.5·2.1 + 0.8·2.0685 = 2.7048; update = d + 0.5·b = 3.4209.
+        XCTAssertEqual(p.value.storage[0], 0.685 - 0.34209, accuracy: 1e-6)
+        XCTAssertEqual(sgd.stepCount, 2)
+    }
+
+    func testAdamFirstStepMovesEachWeightByTheLearningRate() {
+        // With bias correction, Adam's first step is lr·sign(g) (up to ε).
+        let p = Parameter(Tensor(shape: [3], values: [0, 0, 0]))
+        var adam = Adam(parameters: [("p", p)], learningRate: 0.01)
+        p.gradient = Tensor(shape: [3], values: [5, -0.001, 30])
+        adam.step()
+        for (value, expected) in zip(p.value.storage, [-0.01, 0.01, -0.01] as [Float]) {
+            XCTAssertEqual(value, expected, accuracy: 1e-5)
+        }
+    }
+
+    func testAdamWDecaysWeightsWithoutGradient() {
+        let p = Parameter(Tensor(shape: [1], values: [2]))
+        var adamW = Adam.adamW(parameters: [("p", p)], learningRate: 0.1, weightDecay: 0.5)
+        adamW.step()
+        XCTAssertEqual(p.value.storage[0], 2 * (1 - 0.05), accuracy: 1e-6)
+    }
+
+    func testLoadStateRejectsMissingAndMisshapenTensors() {
+        let p = Parameter(Tensor(shape: [2]))
+        var adam = Adam(parameters: [("layer.weight", p)])
+        XCTAssertThrowsError(try adam.loadState([:])) { XCTAssertTrue("\($0)".contains("'step'")) }
+        XCTAssertThrowsError(try adam.loadState([
+            "step": Tensor(shape: [1], values: [3]), "layer.weight.exp_avg": Tensor(shape: [3]),
+            "layer.weight.exp_avg_sq": Tensor(shape: [2]),
+        ])) { XCTAssertTrue("\($0)".contains("'layer.weight.exp_avg'") && "\($0)".contains("[3]"), "\($0)") }
+        var sgd = SGD(parameters: [("w", p)], learningRate: 1, momentum: 0.9)
+        XCTAssertThrowsError(try sgd.loadState(["step": Tensor(shape: [1], values: [1])])) {
+            XCTAssertTrue("\($0)".contains("w.momentum_buffer"), "\($0)")
+        }
+    }
+
+    func testClippingLeavesSmallGradientsAlone() {
+        let a = Parameter(Tensor(shape: [2])), b = Parameter(Tensor(shape: [1]))
+        a.gradient = Tensor(shape: [2], values: [0.3, 0])
+        b.gradient = Tensor(shape: [1], values: [0.4])
+        XCTAssertEqual(GradientClipping.clipGlobalNorm([a, b], maxNorm: 1), 0.5, accuracy: 1e-6)
+        XCTAssertEqual(a.gradient.storage, [0.3, 0])
+        XCTAssertEqual(GradientClipping.clipGlobalNorm([a, b], maxNorm: 0.25), 0.5, accuracy: 1e-6)
+        XCTAssertEqual(a.gradient.storage[0], 0.15, accuracy: 1e-6)
+        XCTAssertEqual(b.gradient.storage[0], 0.2, accuracy: 1e-6)
+    }
+
+    func testLearningRateSchedules() {
+        XCTAssertEqual(LearningRateSchedule.constant(0.3).rate(atStep: 1000), 0.3)
+        let step = LearningRateSchedule.stepDecay(initial: 1, every: 10, factor: 0.5)
+        XCTAssertEqual([0, 9, 10, 25].map { step.rate(atStep: $0) }, [1, 1, 0.5, 0.25])
+        let warm = LearningRateSchedule.linearWarmupDecay(peak: 2, warmupSteps: 4, totalSteps: 12)
+        XCTAssertEqual([0, 2, 4, 8, 12, 20].map { warm.rate(atStep: $0) }, [0, 1, 2, 1, 0, 0])
+    }
+}
