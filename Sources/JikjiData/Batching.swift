@@ -1,0 +1,411 @@
+import Foundation
+
+/// How examples are grouped, ordered and padded into batches.
+///
+/// The defaults mirror torchtext's `BucketIterator` with Keras-style padding: shuffled, 64
+/// sentences per batch, padded at the end to the longest row, no bucketing.
+public struct BatchingOptions: Codable, Sendable, Equatable {
+    /// How big a batch is.
+    public enum Size: Codable, Sendable, Equatable {
+        /// B examples per batch.
+        case sentences(Int)
+        /// As many examples as fit `B × T ≤ budget`, T the batch's padded width.
+        case tokens(Int)
+    }
+
+    public var size: Size
+    /// Layout of the source (classification text, pair source, LM window) rows.
+    public var source: SequenceLayout
+    /// Layout of pair targets; its start/end tokens are ignored in favour of ``decoderStart``/``decoderEnd``.
+    public var target: SequenceLayout
+    /// Decoder input = `decoderStart + target`, decoder output = `target + decoderEnd` (pairs).
+    public var decoderStart: UInt32?
+    public var decoderEnd: UInt32?
+    /// Window length N of language-model batches (inputs `[B, N]`, next-token targets `[B, N]`).
+    public var window: Int
+    /// Token between documents of a language-model stream (defaults to the dataset's `[SEP]`).
+    public var documentSeparator: UInt32?
+    /// Shuffle example (or window) order each epoch.
+    public var shuffle: Bool
+    /// Bucketing: pools of this many batches' worth of examples are sorted by length before being
+    /// cut into batches, and the batch order is then shuffled. 0 turns bucketing off.
+    public var bucketPool: Int
+    /// Sort each batch by length, longest first (what packed recurrent layers want).
+    public var sortWithinBatch: Bool
+    /// Leave out a last batch smaller than the batch size (sentence batches only).
+    public var dropLast: Bool
+    /// Seed of the data order; epoch k uses sub-stream k, so it is reproducible on its own.
+    public var seed: UInt64
+
+    public init(size: Size = .sentences(64), source: SequenceLayout = SequenceLayout(), target: SequenceLayout = SequenceLayout(),
+                decoderStart: UInt32? = nil, decoderEnd: UInt32? = nil, window: Int = 64, documentSeparator: UInt32? = nil,
+                shuffle: Bool = true, bucketPool: Int = 0, sortWithinBatch: Bool = false, dropLast: Bool = false, seed: UInt64 = 0) {
+        self.size = size
+        self.source = source
+        self.target = target
+        self.decoderStart = decoderStart
+        self.decoderEnd = decoderEnd
+        self.window = window
+        self.documentSeparator = documentSeparator
+        self.shuffle = shuffle
+        self.bucketPool = bucketPool
+        self.sortWithinBatch = sortWithinBatch
+        self.dropLast = dropLast
+        self.seed = seed
+    }
+}
+
+/// Batching options that cannot work with a dataset.
+public enum BatchingError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalid(String)
+
+    public var description: String {
+        switch self { case let .invalid(what): return "batching: \(what)" }
+    }
+}
+
+/// One batch. Shapes use B = ``size``, T = `source.columns`.
+public struct Batch: Sendable {
+    /// The examples (LM: window numbers) in row order; lets a caller trace rows back to the corpus.
+    public var indices: [Int]
+    /// Classification text, pair source or LM input window: ids `[B, T]`, lengths `[B]`, mask `[B, T]`.
+    public var source: PaddedSequences
+    /// Labels `[B]` (datasets with labels).
+    public var labels: [Int32]?
+    /// Pairs: `[start] + target`, ids `[B, T']` with lengths and mask.
+    public var decoderInput: PaddedSequences?
+    /// Pairs: `target + [end]`, `[B, T']` (same lengths and mask as ``decoderInput``).
+    public var decoderOutput: [Int32]?
+    /// LM: next-token targets `[B, N]`, row r = source row r shifted left by one token.
+    public var nextTokens: [Int32]?
+
+    /// B.
+    public var size: Int { source.rows }
+}
+
+/// The order of one epoch: example indices, cut into batches.
+public struct BatchPlan: Sendable, Equatable {
+    /// Example (or window) indices in batch order.
+    public var order: [Int]
+    /// Batch b is `order[starts[b]..<starts[b + 1]]`.
+    public var starts: [Int]
+
+    /// The number of batches.
+    public var count: Int { starts.count - 1 }
+
+    /// The indices of batch `b`.
+    public func batch(_ b: Int) -> ArraySlice<Int> { order[starts[b]..<starts[b + 1]] }
+}
+
+/// One epoch of batches over a split of an encoded dataset, as a Swift `Sequence`.
+///
+/// ```swift
+/// for batch in try Batches(dataset: dataset, split: .train, options: options, epoch: 3) {
+///     model.step(ids: batch.source.ids, lengths: batch.source.lengths, labels: batch.labels!)
+/// }
+/// ```
+/// The plan (order and batch boundaries) is computed up front from `(seed, epoch)` alone, so
+/// epoch k can be recreated directly when training resumes. Building a batch copies ids from the
+/// dataset's flat buffer into the batch's arrays: a few allocations per batch, none per example.
+public struct Batches: Sequence, Sendable {
+    public let dataset: EncodedDataset
+    public let split: Split
+    public let options: BatchingOptions
+    public let epoch: Int
+    public let plan: BatchPlan
+    /// LM only: the split's documents joined with the separator.
+    private let stream: [UInt32]
+
+    /// Plans epoch `epoch` of `split`.
+    /// - Throws: ``BatchingError`` for options that do not fit the dataset (no `[SEP]` for an LM
+    ///   separator, a zero batch size, a pair dataset without decoder tokens…).
+    public init(dataset: EncodedDataset, split: Split = .train, options: BatchingOptions, epoch: Int = 0) throws {
+        self.dataset = dataset
+        self.split = split
+        self.options = options
+        self.epoch = epoch
+        switch options.size {
+        case let .sentences(n) where n < 1: throw BatchingError.invalid("batch size must be at least 1, got \(n)")
+        case let .tokens(n) where n < 1: throw BatchingError.invalid("token budget must be at least 1, got \(n)")
+        default: break
+        }
+        if let limit = options.source.maxLength, limit < options.source.extraTokens + 1 {
+            throw BatchingError.invalid("max length \(limit) leaves no room for text after the start/end tokens")
+        }
+        var generator = SplitMix64(seed: options.seed, stream: UInt64(epoch))
+        let examples = dataset.indices(of: split)
+        if dataset.info.kind == .lm {
+            guard options.window >= 1 else { throw BatchingError.invalid("window must be at least 1") }
+            guard let separator = options.documentSeparator ?? dataset.info.specialTokens.sep else {
+                throw BatchingError.invalid("the vocabulary has no [SEP]; give a document separator token")
+            }
+            var stream: [UInt32] = []
+            stream.reserveCapacity(dataset.source.tokenCount + examples.count)
+            for index in examples {
+                stream.append(contentsOf: dataset.source[index])
+                stream.append(separator)
+            }
+            self.stream = stream
+            let windows = stream.count > 0 ? (stream.count - 1) / options.window : 0
+            var order = Array(0..<windows)
+            if options.shuffle { generator.shuffle(&order) }
+            let batchSize: Int
+            switch options.size {
+            case let .sentences(n): batchSize = n
+            case let .tokens(budget): batchSize = Swift.max(1, budget / options.window)
+            }
+            var starts = Array(stride(from: 0, to: order.count, by: batchSize))
+            starts.append(order.count)
+            if options.dropLast, starts.count > 1, order.count % batchSize != 0 { starts.removeLast(); order.removeLast(order.count - starts.last!) }
+            plan = BatchPlan(order: order, starts: starts.count == 1 && order.isEmpty ? [0] : starts)
+            return
+        }
+        if dataset.info.kind == .pairs {
+            guard options.decoderStart != nil, options.decoderEnd != nil else {
+                throw BatchingError.invalid("pairs need decoder start and end tokens ([CLS]/[SEP] or a BOS/EOS)")
+            }
+            if let limit = options.target.maxLength, limit < 2 { throw BatchingError.invalid("target max length must be at least 2") }
+        }
+        stream = []
+        plan = Self.plan(examples: examples, dataset: dataset, options: options, generator: &generator)
+    }
+
+    /// The padded width an example takes (pairs: the wider of its two sides).
+    static func rowLength(_ index: Int, dataset: EncodedDataset, options: BatchingOptions) -> Int {
+        let source = options.source.rowLength(dataset.source.length(index))
+        guard let target = dataset.target else { return source }
+        return Swift.max(source, decoderLayout(options, start: true).rowLength(target.length(index)))
+    }
+
+    static func decoderLayout(_ options: BatchingOptions, start: Bool) -> SequenceLayout {
+        var layout = options.target
+        layout.startToken = start ? options.decoderStart : nil
+        layout.endToken = start ? nil : options.decoderEnd
+        return layout
+    }
+
+    private static func width(_ longest: Int, options: BatchingOptions, pairs: Bool) -> Int {
+        pairs ? Swift.max(options.source.width(longest: longest), options.target.width(longest: longest)) : options.source.width(longest: longest)
+    }
+
+    private static func plan(examples: [Int], dataset: EncodedDataset, options: BatchingOptions,
+                             generator: inout SplitMix64) -> BatchPlan {
+        var order = examples
+        if options.shuffle { generator.shuffle(&order) }
+        let lengths = order.map { rowLength($0, dataset: dataset, options: options) }
+        let pairs = dataset.target != nil
+        // Examples per pool: N sentence batches, or N budgets' worth at the mean row length.
+        let nominalBatch: Int
+        switch options.size {
+        case let .sentences(n): nominalBatch = n
+        case let .tokens(budget):
+            let mean = lengths.isEmpty ? 1 : Swift.max(1, lengths.reduce(0, +) / lengths.count)
+            nominalBatch = Swift.max(1, budget / width(mean, options: options, pairs: pairs))
+        }
+        var sorted = Array(0..<order.count)  // positions into `order`
+        if options.bucketPool > 0 {
+            let pool = options.bucketPool * nominalBatch
+            var start = 0
+            while start < sorted.count {
+                let end = Swift.min(start + pool, sorted.count)
+                // Stable: equal lengths keep their shuffled order, so the result depends on the seed only.
+                sorted[start..<end].sort { lengths[$0] != lengths[$1] ? lengths[$0] < lengths[$1] : $0 < $1 }
+                start = end
+            }
+        }
+        // Cut into batches.
+        var starts: [Int] = [0]
+        switch options.size {
+        case let .sentences(n):
+            var position = n
+            while position < sorted.count { starts.append(position); position += n }
+            if !sorted.isEmpty { starts.append(sorted.count) }
+            if options.dropLast, starts.count > 1, (starts[starts.count - 1] - starts[starts.count - 2]) < n {
+                starts.removeLast()
+                sorted.removeLast(sorted.count - starts.last!)
+            }
+        case let .tokens(budget):
+            var longest = 0, count = 0
+            for (position, slot) in sorted.enumerated() {
+                let candidate = Swift.max(longest, lengths[slot])
+                if count > 0, (count + 1) * width(candidate, options: options, pairs: pairs) > budget {
+                    starts.append(position)
+                    longest = lengths[slot]
+                    count = 1
+                } else {
+                    longest = candidate
+                    count += 1
+                }
+            }
+            if !sorted.isEmpty { starts.append(sorted.count) }
+        }
+        if starts.count == 1 { return BatchPlan(order: [], starts: [0]) }
+        // Bucketed batches come out grouped by length: shuffle their order.
+        var batchOrder = Array(0..<(starts.count - 1))
+        if options.bucketPool > 0, options.shuffle { generator.shuffle(&batchOrder) }
+        var finalOrder: [Int] = []
+        finalOrder.reserveCapacity(sorted.count)
+        var finalStarts: [Int] = [0]
+        finalStarts.reserveCapacity(starts.count)
+        for b in batchOrder {
+            let slots = sorted[starts[b]..<starts[b + 1]]
+            let begin = finalOrder.count
+            for slot in slots { finalOrder.append(order[slot]) }
+            if options.sortWithinBatch {
+                finalOrder[begin...].sort { a, b in
+                    let la = dataset.source.length(a), lb = dataset.source.length(b)
+                    return la != lb ? la > lb : a < b
+                }
+            }
+            finalStarts.append(finalOrder.count)
+        }
+        return BatchPlan(order: finalOrder, starts: finalStarts)
+    }
+
+    /// The number of batches in the epoch.
+    public var count: Int { plan.count }
+
+    /// Builds batch `b` of the epoch.
+    public func batch(_ b: Int) -> Batch {
+        let indices = plan.batch(b)
+        let pad = dataset.info.specialTokens.pad
+        if dataset.info.kind == .lm { return lmBatch(indices) }
+        let source = PaddedSequences.make(indices: indices, sequences: dataset.source, layout: options.source, pad: pad)
+        var labels: [Int32]?
+        if let all = dataset.labels {
+            var out = [Int32](repeating: 0, count: indices.count)
+            for (r, index) in indices.enumerated() { out[r] = all[index] }
+            labels = out
+        }
+        var decoderInput: PaddedSequences?, decoderOutput: [Int32]?
+        if let target = dataset.target {
+            decoderInput = PaddedSequences.make(indices: indices, sequences: target,
+                                                layout: Self.decoderLayout(options, start: true), pad: pad)
+            decoderOutput = PaddedSequences.make(indices: indices, sequences: target,
+                                                 layout: Self.decoderLayout(options, start: false), pad: pad).ids
+        }
+        return Batch(indices: Array(indices), source: source, labels: labels, decoderInput: decoderInput,
+                     decoderOutput: decoderOutput, nextTokens: nil)
+    }
+
+    private func lmBatch(_ windows: ArraySlice<Int>) -> Batch {
+        let n = options.window, rows = windows.count
+        var inputs = [Int32](repeating: 0, count: rows * n)
+        var targets = [Int32](repeating: 0, count: rows * n)
+        stream.withUnsafeBufferPointer { stream in
+            for (r, w) in windows.enumerated() {
+                let base = w * n
+                for j in 0..<n {
+                    inputs[r * n + j] = Int32(bitPattern: stream[base + j])
+                    targets[r * n + j] = Int32(bitPattern: stream[base + j + 1])
+                }
+            }
+        }
+        let source = PaddedSequences(rows: rows, columns: n, ids: inputs,
+                                     lengths: [Int32](repeating: Int32(n), count: rows),
+                                     mask: [UInt8](repeating: 1, count: rows * n))
+        return Batch(indices: Array(windows), source: source, labels: nil, decoderInput: nil, decoderOutput: nil, nextTokens: targets)
+    }
+
+    /// Real and total (padded) token slots of the source side over the whole epoch, without building batches.
+    public func paddingCounts() -> (real: Int, total: Int) {
+        if dataset.info.kind == .lm { return (plan.order.count * options.window, plan.order.count * options.window) }
+        var real = 0, total = 0
+        for b in 0..<plan.count {
+            var longest = 0
+            let indices = plan.batch(b)
+            for index in indices {
+                let length = options.source.rowLength(dataset.source.length(index))
+                real += length
+                longest = Swift.max(longest, length)
+            }
+            total += indices.count * options.source.width(longest: longest)
+        }
+        return (real, total)
+    }
+
+    /// The share of padded slots in the epoch's source matrices (0 = no padding).
+    public var paddingFraction: Double {
+        let counts = paddingCounts()
+        return counts.total == 0 ? 0 : Double(counts.total - counts.real) / Double(counts.total)
+    }
+
+    /// Iterates the batches in plan order, building each when asked.
+    public struct Iterator: IteratorProtocol {
+        let batches: Batches
+        var position = 0
+
+        public mutating func next() -> Batch? {
+            guard position < batches.count else { return nil }
+            defer { position += 1 }
+            return batches.batch(position)
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(batches: self) }
+
+    /// The same batches, built `depth` ahead on a background thread while the caller works on the current one.
+    public func prefetched(depth: Int = 2) -> PrefetchedBatches { PrefetchedBatches(batches: self, depth: Swift.max(1, depth)) }
+}
+
+/// ``Batches`` with background prefetch: a producer thread builds up to `depth` batches ahead.
+public struct PrefetchedBatches: Sequence, Sendable {
+    public let batches: Batches
+    public let depth: Int
+
+    public func makeIterator() -> Iterator { Iterator(queue: PrefetchQueue(batches: batches, depth: depth)) }
+
+    /// Hands out batches in order; stops the producer when dropped early.
+    public struct Iterator: IteratorProtocol {
+        let queue: PrefetchQueue
+        public mutating func next() -> Batch? { queue.take() }
+    }
+}
+
+/// A bounded single-producer, single-consumer queue filled by a background thread.
+final class PrefetchQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var buffer: [Batch] = []
+    private var produced = 0
+    private var cancelled = false
+    private let total: Int
+    private let depth: Int
+
+    init(batches: Batches, depth: Int) {
+        total = batches.count
+        self.depth = depth
+        let thread = Thread { [weak self] in
+            for b in 0..<batches.count {
+                let batch = batches.batch(b)
+                guard let self else { return }
+                self.condition.lock()
+                while self.buffer.count >= self.depth && !self.cancelled { self.condition.wait() }
+                if self.cancelled { self.condition.unlock(); return }
+                self.buffer.append(batch)
+                self.produced += 1
+                self.condition.broadcast()
+                self.condition.unlock()
+            }
+        }
+        thread.name = "jikji.prefetch"
+        thread.start()
+    }
+
+    /// The next batch, waiting for the producer if needed; nil after the last.
+    func take() -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while buffer.isEmpty && produced < total { condition.wait() }
+        guard !buffer.isEmpty else { return nil }
+        let batch = buffer.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+
+    deinit {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

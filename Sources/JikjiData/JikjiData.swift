@@ -1,1 +1,0 @@
-// JikjiData: see Package.swift for this module's place in the layering.

@@ -1,0 +1,55 @@
+/// How two vocabularies differ: tokens only in the second, only in the first, and tokens in
+/// both whose id changed.
+public struct VocabularyDiff: Equatable, Sendable {
+    /// A token and its id.
+    public struct Entry: Equatable, Sendable {
+        public var token: String
+        public var id: Int
+    }
+
+    /// A token present in both with different ids.
+    public struct Move: Equatable, Sendable {
+        public var token: String
+        public var oldID: Int
+        public var newID: Int
+    }
+
+    /// Tokens of the new vocabulary missing from the old one, by new id.
+    public var added: [Entry]
+    /// Tokens of the old vocabulary missing from the new one, by old id.
+    public var removed: [Entry]
+    /// Tokens in both whose id differs, by new id.
+    public var moved: [Move]
+    /// Tokens in both with the same id.
+    public var unchanged: Int
+
+    /// Compares token lists (id = index). A token listed twice counts at its later id, as HF does.
+    public init(from old: [String], to new: [String]) {
+        let oldIDs = Self.ids(old), newIDs = Self.ids(new)
+        added = newIDs.filter { oldIDs[$0.key] == nil }.map { Entry(token: $0.key, id: $0.value) }.sorted { $0.id < $1.id }
+        removed = oldIDs.filter { newIDs[$0.key] == nil }.map { Entry(token: $0.key, id: $0.value) }.sorted { $0.id < $1.id }
+        var moved: [Move] = []
+        var unchanged = 0
+        for (token, newID) in newIDs {
+            guard let oldID = oldIDs[token] else { continue }
+            if oldID == newID { unchanged += 1 } else { moved.append(Move(token: token, oldID: oldID, newID: newID)) }
+        }
+        self.moved = moved.sorted { $0.newID < $1.newID }
+        self.unchanged = unchanged
+    }
+
+    /// Compares two stored vocabularies by their tokens.
+    public init(from old: StoredVocabulary, to new: StoredVocabulary) {
+        self.init(from: old.tokenTexts, to: new.tokenTexts)
+    }
+
+    /// True when both have the same tokens with the same ids.
+    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && moved.isEmpty }
+
+    private static func ids(_ tokens: [String]) -> [String: Int] {
+        var ids: [String: Int] = [:]
+        ids.reserveCapacity(tokens.count)
+        for (id, token) in tokens.enumerated() { ids[token] = id }
+        return ids
+    }
+}

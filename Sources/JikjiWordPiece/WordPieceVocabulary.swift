@@ -1,0 +1,158 @@
+import Foundation
+
+/// A WordPiece vocabulary: tokens and their ids, the continuation prefix, the unknown token and
+/// the special tokens that are matched in raw text and skipped on decode.
+///
+/// Ids are positions: token `i` has id `i`, as in HF's `vocab.txt`. When a token occurs twice (as
+/// HF allows when reading `vocab.txt`), the later id wins and the earlier id becomes a hole: it maps
+/// to no token, and decoding drops it.
+public struct WordPieceVocabulary: Equatable, Sendable {
+    /// Every token, by id (holes included, see the type's documentation).
+    public let tokens: [String]
+    /// Token → id.
+    private let idsByToken: [String: Int]
+    /// The prefix that marks a piece continuing a word (`##`).
+    public var continuingSubwordPrefix: String
+    /// The token for a word that cannot be split into known pieces.
+    public var unknownToken: String
+    /// Tokens recognised verbatim in raw text and dropped by `skip_special_tokens` decoding, in
+    /// registration order. Each is in the vocabulary.
+    public private(set) var specialTokens: [String]
+    /// Words with more Unicode scalars than this become the unknown token (HF: 100).
+    public var maxInputCharactersPerWord: Int
+
+    /// The special tokens `BertWordPieceTokenizer` registers, in its order, when present.
+    public static let bertSpecialTokens = ["[UNK]", "[SEP]", "[CLS]", "[PAD]", "[MASK]"]
+
+    /// A vocabulary of `tokens` (id = position).
+    ///
+    /// - Parameter specialTokens: tokens to register as special; `nil` registers those of
+    ///   ``bertSpecialTokens`` that are in `tokens`, as HF's `BertWordPieceTokenizer` does.
+    /// - Throws: ``WordPieceError/missingToken(token:role:)`` when a given special token is absent.
+    public init(tokens: [String], unknownToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
+                specialTokens: [String]? = nil, maxInputCharactersPerWord: Int = 100) throws {
+        var ids: [String: Int] = [:]
+        ids.reserveCapacity(tokens.count)
+        for (id, token) in tokens.enumerated() { ids[token] = id }
+        self.tokens = tokens
+        self.idsByToken = ids
+        self.unknownToken = unknownToken
+        self.continuingSubwordPrefix = continuingSubwordPrefix
+        self.maxInputCharactersPerWord = maxInputCharactersPerWord
+        self.specialTokens = []
+        if let specialTokens {
+            for token in specialTokens where ids[token] == nil {
+                throw WordPieceError.missingToken(token: token, role: "special")
+            }
+            var seen = Set<String>()
+            self.specialTokens = specialTokens.filter { seen.insert($0).inserted }
+        } else {
+            self.specialTokens = Self.bertSpecialTokens.filter { ids[$0] != nil }
+        }
+    }
+
+    /// Reads an HF `vocab.txt`: one token per line, id = line index, trailing whitespace trimmed.
+    ///
+    /// - Throws: ``WordPieceError`` naming the file (and line) when it cannot be read, is empty or
+    ///   has a line that is not UTF-8.
+    public init(vocabTxt url: URL, unknownToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
+                specialTokens: [String]? = nil) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw WordPieceError.unreadableVocabulary(path: url.path, reason: error.localizedDescription)
+        }
+        let tokens = try Self.parseVocabTxt(data, path: url.path)
+        try self.init(tokens: tokens, unknownToken: unknownToken, continuingSubwordPrefix: continuingSubwordPrefix,
+                      specialTokens: specialTokens)
+    }
+
+    /// The tokens of `vocab.txt` contents, one per line (`\n` or `\r\n`), trailing whitespace removed.
+    public static func parseVocabTxt(_ data: Data, path: String) throws -> [String] {
+        var tokens: [String] = []
+        let table = BertCharacterClass.shared
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var lineStart = 0
+            var lineNumber = 0
+            while lineStart < bytes.count {
+                lineNumber += 1
+                var lineEnd = lineStart
+                while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                let next = lineEnd + 1
+                guard let line = String(validating: UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd]),
+                                        as: UTF8.self) else {
+                    throw WordPieceError.vocabularyNotUTF8(path: path, line: lineNumber)
+                }
+                // Trailing White_Space goes (which also covers the \r of \r\n line ends).
+                var scalars = line.unicodeScalars[...]
+                while let last = scalars.last,
+                      table.flags(of: last.value).contains(.whitespace) {
+                    scalars = scalars.dropLast()
+                }
+                tokens.append(String(scalars))
+                lineStart = next
+            }
+        }
+        guard !tokens.isEmpty else { throw WordPieceError.emptyVocabulary(path: path) }
+        return tokens
+    }
+
+    /// Number of ids (holes included).
+    public var count: Int { tokens.count }
+
+    /// The id of `token`, if it is in the vocabulary.
+    public func id(for token: String) -> Int? { idsByToken[token] }
+
+    /// The token with id `id`; nil for an id out of range or a hole.
+    public func token(for id: Int) -> String? {
+        guard id >= 0, id < tokens.count else { return nil }
+        let token = tokens[id]
+        return idsByToken[token] == id ? token : nil
+    }
+
+    /// The id of ``unknownToken``, if it is in the vocabulary.
+    public var unknownTokenId: Int? { idsByToken[unknownToken] }
+
+    /// The ids of ``specialTokens``, in the same order.
+    public var specialTokenIds: [Int] { specialTokens.compactMap { idsByToken[$0] } }
+
+    /// Whether `id` is one of the special tokens.
+    public func isSpecial(id: Int) -> Bool {
+        guard let token = token(for: id) else { return false }
+        return specialTokens.contains(token)
+    }
+
+    /// Registers `token` (already in the vocabulary) as special.
+    public mutating func registerSpecialToken(_ token: String) throws {
+        guard idsByToken[token] != nil else { throw WordPieceError.missingToken(token: token, role: "special") }
+        if !specialTokens.contains(token) { specialTokens.append(token) }
+    }
+
+    /// The `vocab.txt` contents: every token on its own line, in id order, each ending in `\n`.
+    public var vocabTxt: String {
+        var text = ""
+        text.reserveCapacity(tokens.reduce(0) { $0 + $1.utf8.count + 1 })
+        for token in tokens {
+            text += token
+            text += "\n"
+        }
+        return text
+    }
+
+    /// Writes ``vocabTxt`` to `url` atomically (a temporary file renamed over the target).
+    public func writeVocabTxt(to url: URL) throws {
+        do {
+            try Data(vocabTxt.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw WordPieceError.unwritableVocabulary(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    public static func == (a: WordPieceVocabulary, b: WordPieceVocabulary) -> Bool {
+        a.tokens == b.tokens && a.continuingSubwordPrefix == b.continuingSubwordPrefix
+            && a.unknownToken == b.unknownToken && a.specialTokens == b.specialTokens
+            && a.maxInputCharactersPerWord == b.maxInputCharactersPerWord
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import JikjiTestSupport
+import JikjiWordPiece
+import XCTest
+
+final class WordPieceVocabularyTests: XCTestCase {
+    private func temporaryFile(_ contents: [UInt8]) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-vocab-\(UUID().uuidString).txt")
+        try Data(contents).write(to: url)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testReadsHFVocabTxt() throws {
+        let vocab = try WordPieceVocabulary(vocabTxt: try ProjectPaths.reference("hf/wp150k/vocab.txt"))
+        XCTAssertEqual(vocab.count, 30000)
+        XCTAssertEqual(Array(vocab.tokens.prefix(5)), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+        XCTAssertEqual(vocab.id(for: "##이었던"), 10401)
+        XCTAssertEqual(vocab.token(for: 13784), "화려하고")
+        XCTAssertEqual(vocab.unknownTokenId, 1)
+        XCTAssertEqual(vocab.specialTokens, ["[UNK]", "[SEP]", "[CLS]", "[PAD]", "[MASK]"])
+        XCTAssertEqual(Set(vocab.specialTokenIds), [0, 1, 2, 3, 4])
+    }
+
+    func testTrimsTrailingWhitespaceAndLaterDuplicateWins() throws {
+        let url = try temporaryFile(Array("[UNK]\r\na \nb\u{3000}\na\n\nc".utf8))
+        let vocab = try WordPieceVocabulary(vocabTxt: url)
+        XCTAssertEqual(vocab.tokens, ["[UNK]", "a", "b", "a", "", "c"])
+        XCTAssertEqual(vocab.id(for: "a"), 3)
+        XCTAssertNil(vocab.token(for: 1), "the earlier id of a duplicate is a hole")
+        XCTAssertEqual(vocab.token(for: 3), "a")
+        XCTAssertEqual(vocab.specialTokens, ["[UNK]"])
+    }
+
+    func testWriteThenReadRoundTrips() throws {
+        let vocab = try WordPieceVocabulary(tokens: ["[PAD]", "[UNK]", "한", "##국"])
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-vocab-\(UUID().uuidString).txt")
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        try vocab.writeVocabTxt(to: url)
+        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "[PAD]\n[UNK]\n한\n##국\n")
+        XCTAssertEqual(try WordPieceVocabulary(vocabTxt: url), vocab)
+    }
+
+    func testErrorsNameTheFileAndLine() throws {
+        let bad = try temporaryFile([0x61, 0x0A, 0xFF, 0x0A])
+        XCTAssertThrowsError(try WordPieceVocabulary(vocabTxt: bad)) {
+            XCTAssertEqual($0 as? WordPieceError, .vocabularyNotUTF8(path: bad.path, line: 2))
+            XCTAssertTrue(String(describing: $0).contains("\(bad.path):2"))
+        }
+        let empty = try temporaryFile([])
+        XCTAssertThrowsError(try WordPieceVocabulary(vocabTxt: empty)) {
+            XCTAssertEqual($0 as? WordPieceError, .emptyVocabulary(path: empty.path))
+        }
+        XCTAssertThrowsError(try WordPieceVocabulary(vocabTxt: URL(fileURLWithPath: "/nonexistent/vocab.txt"))) {
+            XCTAssertTrue(String(describing: $0).contains("/nonexistent/vocab.txt"))
+        }
+        XCTAssertThrowsError(try WordPieceVocabulary(tokens: ["a"], specialTokens: ["[CLS]"])) {
+            XCTAssertEqual($0 as? WordPieceError, .missingToken(token: "[CLS]", role: "special"))
+        }
+    }
+}
