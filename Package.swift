@@ -54,12 +54,19 @@ let package = Package(
         .target(name: "CJikjiKernels", path: "Sources/CJikjiKernels"),
         .target(name: "JikjiRecurrent", dependencies: ["CBLAS", "CJikjiKernels"]),
         .target(name: "JikjiModels", dependencies: ["JikjiRecurrent"]),
-        .target(name: "JikjiJobs", dependencies: ["JikjiSQLite", "JikjiTerminal", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "JikjiJobs",
+            dependencies: [
+                "JikjiSQLite", "JikjiTerminal", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
+                "JikjiRecurrent", "JikjiModels", .product(name: "Yams", package: "Yams"),
+            ]
+        ),
 
         .executableTarget(
             name: "jikji",
             dependencies: [
-                "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent",
+                "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent", "JikjiModels",
+                "JikjiJobs", "JikjiTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,7 +80,7 @@ let package = Package(
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "JikjiTestSupport"]),
         .testTarget(name: "JikjiModelsTests", dependencies: ["JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
         .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
-        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiSQLite"]),
+        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
     ]
 )
