@@ -126,8 +126,10 @@ final class TrainingSession {
         switch job.model.task {
         case .classifier:
             task = try ClassifierTask(job: job, data: data, generator: &generator)
-        case .languageModel, .seq2seq:
-            throw JobRunError.unsupported("model.kind \(job.model.task.rawValue) jobs cannot be run by this build yet")
+        case .languageModel:
+            task = try LanguageModelTask(job: job, data: data, generator: &generator)
+        case .seq2seq:
+            task = try Seq2SeqTask(job: job, data: data, generator: &generator)
         }
         self.generator = generator
         let o = job.optim

@@ -42,12 +42,7 @@ struct ClassifierTask: TrainingTask {
 
     var namedParameters: [(name: String, parameter: Parameter)] { model.namedParameters }
 
-    var architectureJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        let body = (try? encoder.encode(model.configuration)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return "{\"kind\": \"classifier\", \"configuration\": \(body)}"
-    }
+    var architectureJSON: String { JobBatching.architecture(kind: "classifier", model.configuration) }
 
     mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> (loss: Double, count: Int, tokens: Int) {
         guard let labels = batch.labels else { throw JobRunError.data("a classification batch has no labels") }
