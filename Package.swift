@@ -71,6 +71,9 @@ let package = Package(
             ]
         ),
 
+        // Microbenchmark of the recurrent layers (bench/recurrent.sh); not part of the user CLI.
+        .executableTarget(name: "jikji-bench-recurrent", dependencies: ["JikjiRecurrent"]),
+
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
         .testTarget(name: "JikjiTextTests", dependencies: ["JikjiText", "JikjiTestSupport"]),

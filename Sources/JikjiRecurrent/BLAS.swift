@@ -10,6 +10,9 @@ public enum BLAS {
         "OpenBLAS (\(openblas_get_num_threads()) threads, \(String(cString: openblas_get_corename())) kernel)"
     }
 
+    /// The number of threads OpenBLAS may use for one product.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
     /// Sets the number of threads OpenBLAS may use for one product.
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))

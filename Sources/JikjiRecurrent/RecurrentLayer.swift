@@ -48,6 +48,17 @@ public enum RecurrentError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// How the two directions of a bidirectional ``RecurrentLayer`` are scheduled.
+public enum DirectionSchedule: Sendable {
+    /// Side by side on two threads, one BLAS thread each, when BLAS has two or more threads;
+    /// one after the other otherwise.
+    case automatic
+    /// One after the other, each using every BLAS thread.
+    case sequential
+    /// Side by side on two threads, one BLAS thread each.
+    case parallel
+}
+
 /// The four parameters of one layer and direction, PyTorch layouts:
 /// `weightIH` `[G*H, in]`, `weightHH` `[G*H, H]`, `biasIH` and `biasHH` `[G*H]`.
 public struct RecurrentWeights {
@@ -77,9 +88,13 @@ public struct RecurrentWeights {
 /// with one gemm, then one gemm per step for the recurrent product over the running rows
 /// (sequences are kept sorted by length, PyTorch's packing), followed by one fused
 /// vectorized kernel per step. Backward accumulates the weight gradients of all steps with
-/// one gemm each. Matrix products use the BLAS thread count (``BLAS/setThreads(_:)``);
-/// with ``runsDirectionsInParallel`` the two directions of a bidirectional layer run on two
-/// threads at once. Results do not depend on either setting beyond float rounding in BLAS.
+/// one gemm each.
+///
+/// Threading: matrix products use the BLAS thread count (``BLAS/setThreads(_:)``). The
+/// per-step products are small (`[B, H] x [H, G*H]`) and gain little from a second BLAS
+/// thread, so by default (``DirectionSchedule/automatic``) a bidirectional layer given two or
+/// more BLAS threads runs its two directions side by side instead, each with one BLAS thread
+/// (the BLAS thread count is restored afterwards). Results are the same either way.
 public final class RecurrentLayer: ParameterContainer {
     public let cell: RecurrentCell
     /// E: features of each input step.
@@ -92,10 +107,27 @@ public final class RecurrentLayer: ParameterContainer {
     public let bidirectional: Bool
     /// Dropout probability on the outputs of every layer but the last, in training only.
     public let dropout: Float
-    /// Run the two directions of a bidirectional layer concurrently (default true).
-    public var runsDirectionsInParallel = true
+    /// How the two directions of a bidirectional layer share the CPU.
+    public var directionSchedule = DirectionSchedule.automatic
     /// `weights[layer][direction]`.
     public let weights: [[RecurrentWeights]]
+    /// Work buffers recycled between calls (tapes hand theirs back when released).
+    let pool = BufferPool()
+
+    /// Runs `body(direction)` for each direction, in parallel when the schedule says so.
+    /// `body` must write only state owned by its direction.
+    private func forEachDirection(_ body: (Int) -> Void) {
+        let threads = BLAS.threadCount
+        let parallel = directionCount == 2
+            && (directionSchedule == .parallel || (directionSchedule == .automatic && threads >= 2))
+        guard parallel else {
+            for direction in 0..<directionCount { body(direction) }
+            return
+        }
+        if threads != 1 { BLAS.setThreads(1) }
+        DispatchQueue.concurrentPerform(iterations: 2, execute: body)
+        if threads != 1 { BLAS.setThreads(threads) }
+    }
 
     /// D: 2 when bidirectional, else 1.
     public var directionCount: Int { bidirectional ? 2 : 1 }
@@ -204,7 +236,7 @@ public final class RecurrentLayer: ParameterContainer {
         let rows = layout.rowCount
         let D = directionCount, H = hiddenSize
 
-        var layerInput = FloatBuffer(count: rows * inputSize)
+        var layerInput = FloatBuffer(count: rows * inputSize, pool: pool)
         input.storage.withUnsafeBufferPointer { layout.pack($0.baseAddress!, features: inputSize, into: layerInput.pointer) }
 
         var tapes: [LayerTape] = []
@@ -216,33 +248,24 @@ public final class RecurrentLayer: ParameterContainer {
             var mask: FloatBuffer?
             if layer > 0, training, dropout > 0 {
                 // Dropout on the previous layer's packed output; the mask is kept for backward.
-                let m = FloatBuffer(count: rows * inSize)
+                let m = FloatBuffer(count: rows * inSize, pool: pool)
                 let keep = 1 / (1 - dropout)
                 for i in 0..<m.count { m.pointer[i] = generator.nextUnitFloat() < dropout ? 0 : keep }
-                let dropped = FloatBuffer(count: rows * inSize)
+                let dropped = FloatBuffer(count: rows * inSize, pool: pool)
                 jk_multiply(rows * inSize, layerInput.pointer, m.pointer, dropped.pointer)
                 layerInput = dropped
                 mask = m
             }
-            let output = FloatBuffer(count: rows * D * H)
+            let output = FloatBuffer(count: rows * D * H, pool: pool)
             var directions = [DirectionTape?](repeating: nil, count: D)
-            let run = { (direction: Int) in
-                directions[direction] = self.forwardDirection(
-                    layer: layer, direction: direction, input: layerInput, inputSize: inSize,
-                    layout: layout, initialHidden: initialHidden, initialCell: initialCell, output: output)
-            }
-            if D == 2 && runsDirectionsInParallel {
-                // Each iteration writes only its own slot and its own half of `output`.
-                directions.withUnsafeMutableBufferPointer { slots in
-                    let slotsBase = slots.baseAddress!
-                    DispatchQueue.concurrentPerform(iterations: 2) { direction in
-                        slotsBase[direction] = self.forwardDirection(
-                            layer: layer, direction: direction, input: layerInput, inputSize: inSize,
-                            layout: layout, initialHidden: initialHidden, initialCell: initialCell, output: output)
-                    }
+            directions.withUnsafeMutableBufferPointer { slots in
+                let slotsBase = slots.baseAddress!
+                // Each direction writes only its own slot and its own H columns of `output`.
+                forEachDirection { direction in
+                    slotsBase[direction] = self.forwardDirection(
+                        layer: layer, direction: direction, input: layerInput, inputSize: inSize,
+                        layout: layout, initialHidden: initialHidden, initialCell: initialCell, output: output)
                 }
-            } else {
-                for direction in 0..<D { run(direction) }
             }
             let done = directions.map { $0! }
             for (direction, tape) in done.enumerated() {
@@ -273,23 +296,23 @@ public final class RecurrentLayer: ParameterContainer {
         let H = hiddenSize, G = cell.gateCount, GH = G * H, D = directionCount
         let rows = layout.rowCount, batch = layout.batch
         let index = layer * D + direction
-        let gates = FloatBuffer(count: rows * GH)
-        let hPrev = FloatBuffer(count: rows * H)
-        let hState = FloatBuffer(count: batch * H, zeroed: true)
+        let gates = FloatBuffer(count: rows * GH, pool: pool)
+        let hPrev = FloatBuffer(count: rows * H, pool: pool)
+        let hState = FloatBuffer(count: batch * H, zeroed: true, pool: pool)
         if let h0 = initialHidden {
             h0.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: hState.pointer) }
         }
         var cState: FloatBuffer?, cPrev: FloatBuffer?, cNew: FloatBuffer?, hn: FloatBuffer?
         if cell == .lstm {
-            let c = FloatBuffer(count: batch * H, zeroed: true)
+            let c = FloatBuffer(count: batch * H, zeroed: true, pool: pool)
             if let c0 = initialCell {
                 c0.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: c.pointer) }
             }
             cState = c
-            cPrev = FloatBuffer(count: rows * H)
-            cNew = FloatBuffer(count: rows * H)
+            cPrev = FloatBuffer(count: rows * H, pool: pool)
+            cNew = FloatBuffer(count: rows * H, pool: pool)
         }
-        if cell == .gru { hn = FloatBuffer(count: rows * H) }
+        if cell == .gru { hn = FloatBuffer(count: rows * H, pool: pool) }
 
         w.weightIH.value.storage.withUnsafeBufferPointer { wih in
         w.weightHH.value.storage.withUnsafeBufferPointer { whh in
@@ -306,15 +329,14 @@ public final class RecurrentLayer: ParameterContainer {
                 // Both biases fold into one vector the kernel adds while activating.
                 var bias = [Float](repeating: 0, count: GH)
                 for j in 0..<GH { bias[j] = bih[j] + bhh[j] }
+                let product = StepProduct(weights: whh.baseAddress!, K: H, N: GH, transposed: true, maxRows: batch, pool: pool)
                 bias.withUnsafeBufferPointer { b in
                     for s in 0..<layout.steps {
                         let t = direction == 0 ? s : layout.steps - 1 - s
                         let n = layout.batchSizes[t], off = layout.offsets[t]
                         let g = gates.pointer + off * GH
                         // gates[t] += h_prev · W_hhᵀ over the running rows.
-                        BLAS.gemm(transposeB: true, m: n, n: GH, k: H,
-                                  a: hState.pointer, lda: H, b: whh.baseAddress!, ldb: H,
-                                  beta: 1, c: g, ldc: GH)
+                        product.run(m: n, a: hState.pointer, lda: H, c: g, ldc: GH, accumulate: true)
                         if cell == .lstm {
                             jk_lstm_forward(Int32(n), Int32(H), g, b.baseAddress!, cState!.pointer,
                                             cPrev!.pointer + off * H, cNew!.pointer + off * H,
@@ -327,13 +349,12 @@ public final class RecurrentLayer: ParameterContainer {
                 }
             case .gru:
                 // W_hh h_prev stays separate: the n gate scales its part by r.
-                let scratch = FloatBuffer(count: batch * GH)
+                let scratch = FloatBuffer(count: batch * GH, pool: pool)
+                let product = StepProduct(weights: whh.baseAddress!, K: H, N: GH, transposed: true, maxRows: batch, pool: pool)
                 for s in 0..<layout.steps {
                     let t = direction == 0 ? s : layout.steps - 1 - s
                     let n = layout.batchSizes[t], off = layout.offsets[t]
-                    BLAS.gemm(transposeB: true, m: n, n: GH, k: H,
-                              a: hState.pointer, lda: H, b: whh.baseAddress!, ldb: H,
-                              beta: 0, c: scratch.pointer, ldc: GH)
+                    product.run(m: n, a: hState.pointer, lda: H, c: scratch.pointer, ldc: GH, accumulate: false)
                     jk_gru_forward(Int32(n), Int32(H), gates.pointer + off * GH, scratch.pointer,
                                    bih.baseAddress!, bhh.baseAddress!, hState.pointer, hn!.pointer + off * H,
                                    hPrev.pointer + off * H, outBase + off * ldo, Int32(ldo))
@@ -381,7 +402,7 @@ public final class RecurrentLayer: ParameterContainer {
         }
         var upstream: FloatBuffer?
         if let g = outputGradient {
-            let packed = FloatBuffer(count: rows * D * H)
+            let packed = FloatBuffer(count: rows * D * H, pool: pool)
             g.storage.withUnsafeBufferPointer { layout.pack($0.baseAddress!, features: D * H, into: packed.pointer) }
             upstream = packed
         }
@@ -396,20 +417,16 @@ public final class RecurrentLayer: ParameterContainer {
             var dHidden = [FloatBuffer?](repeating: nil, count: D)
             var dCell = [FloatBuffer?](repeating: nil, count: D)
             let dY = upstream
-            let work = { (direction: Int) -> (FloatBuffer, FloatBuffer, FloatBuffer?) in
-                self.backwardDirection(layer: layer, direction: direction, tape: layerTape, layout: layout,
-                                       upstream: dY, finalHidden: finalHiddenGradient, finalCell: finalCellGradient)
-            }
-            if D == 2 && runsDirectionsInParallel {
-                var results = [(FloatBuffer, FloatBuffer, FloatBuffer?)?](repeating: nil, count: 2)
-                results.withUnsafeMutableBufferPointer { slots in
-                    let base = slots.baseAddress!
-                    DispatchQueue.concurrentPerform(iterations: 2) { base[$0] = work($0) }
+            var results = [(FloatBuffer, FloatBuffer, FloatBuffer?)?](repeating: nil, count: D)
+            results.withUnsafeMutableBufferPointer { slots in
+                let base = slots.baseAddress!
+                forEachDirection { direction in
+                    base[direction] = self.backwardDirection(
+                        layer: layer, direction: direction, tape: layerTape, layout: layout,
+                        upstream: dY, finalHidden: finalHiddenGradient, finalCell: finalCellGradient)
                 }
-                for d in 0..<2 { (dGates[d], dHidden[d], dCell[d]) = results[d]! }
-            } else {
-                for d in 0..<D { (dGates[d], dHidden[d], dCell[d]) = work(d) }
             }
+            for d in 0..<D { (dGates[d], dHidden[d], dCell[d]) = results[d]! }
             for d in 0..<D {
                 let index = layer * D + d
                 initialHiddenGradient.storage.withUnsafeMutableBufferPointer {
@@ -422,7 +439,7 @@ public final class RecurrentLayer: ParameterContainer {
                 }
             }
             // dX[N, in] = Σ_d dG_d[N, GH] · W_ih_d[GH, in]  (dG here is the input-side gradient).
-            let dX = FloatBuffer(count: rows * inSize)
+            let dX = FloatBuffer(count: rows * inSize, pool: pool)
             for d in 0..<D {
                 weights[layer][d].weightIH.value.storage.withUnsafeBufferPointer { wih in
                     BLAS.gemm(m: rows, n: inSize, k: GH, a: dGates[d]!.pointer, lda: GH,
@@ -453,26 +470,27 @@ public final class RecurrentLayer: ParameterContainer {
         let H = hiddenSize, G = cell.gateCount, GH = G * H, D = directionCount
         let rows = layout.rowCount, batch = layout.batch, inSize = layerTape.inputSize
         let index = layer * D + direction
-        let dh = FloatBuffer(count: batch * H, zeroed: true)
+        let dh = FloatBuffer(count: batch * H, zeroed: true, pool: pool)
         if let g = finalHidden {
             g.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: dh.pointer) }
         }
         var dc: FloatBuffer?
         if cell == .lstm {
-            let c = FloatBuffer(count: batch * H, zeroed: true)
+            let c = FloatBuffer(count: batch * H, zeroed: true, pool: pool)
             if let g = finalCell {
                 g.storage.withUnsafeBufferPointer { layout.sortState($0.baseAddress!, index: index, hidden: H, into: c.pointer) }
             }
             dc = c
         }
-        let dGates = FloatBuffer(count: rows * GH)
+        let dGates = FloatBuffer(count: rows * GH, pool: pool)
         // GRU: the hidden-side gradient differs from the input-side one in the n block.
-        let dGatesHH = cell == .gru ? FloatBuffer(count: rows * GH) : dGates
+        let dGatesHH = cell == .gru ? FloatBuffer(count: rows * GH, pool: pool) : dGates
         let ldo = D * H
         let upstreamBase = upstream.map { $0.pointer + direction * H }
 
         w.weightHH.value.storage.withUnsafeBufferPointer { whhBuffer in
-            let whh = whhBuffer.baseAddress!
+            // dh_prev = dG · W_hh at every step.
+            let product = StepProduct(weights: whhBuffer.baseAddress!, K: GH, N: H, transposed: false, maxRows: batch, pool: pool)
             for s in 0..<layout.steps {
                 // Reverse of the forward visiting order.
                 let step = direction == 0 ? layout.steps - 1 - s : s
@@ -483,19 +501,16 @@ public final class RecurrentLayer: ParameterContainer {
                     jk_lstm_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.cPrev!.pointer + off * H,
                                      t.cNew!.pointer + off * H, dh.pointer, dOut, Int32(ldo), dc!.pointer,
                                      dGates.pointer + off * GH)
-                    BLAS.gemm(m: n, n: H, k: GH, a: dGates.pointer + off * GH, lda: GH, b: whh, ldb: H,
-                              beta: 0, c: dh.pointer, ldc: H)
+                    product.run(m: n, a: dGates.pointer + off * GH, lda: GH, c: dh.pointer, ldc: H, accumulate: false)
                 case .rnnTanh, .rnnReLU:
                     jk_rnn_backward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, t.gates.pointer + off * GH,
                                     dh.pointer, dOut, Int32(ldo), dGates.pointer + off * GH)
-                    BLAS.gemm(m: n, n: H, k: GH, a: dGates.pointer + off * GH, lda: GH, b: whh, ldb: H,
-                              beta: 0, c: dh.pointer, ldc: H)
+                    product.run(m: n, a: dGates.pointer + off * GH, lda: GH, c: dh.pointer, ldc: H, accumulate: false)
                 case .gru:
                     jk_gru_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.hn!.pointer + off * H,
                                     t.hPrev.pointer + off * H, dh.pointer, dOut, Int32(ldo),
                                     dGates.pointer + off * GH, dGatesHH.pointer + off * GH, dh.pointer)
-                    BLAS.gemm(m: n, n: H, k: GH, a: dGatesHH.pointer + off * GH, lda: GH, b: whh, ldb: H,
-                              beta: 1, c: dh.pointer, ldc: H)
+                    product.run(m: n, a: dGatesHH.pointer + off * GH, lda: GH, c: dh.pointer, ldc: H, accumulate: true)
                 }
             }
         }

@@ -43,9 +43,64 @@ extension TorchParity {
         return problems
     }
 
-    /// classifier_bi*: embedding → bidirectional recurrent layer → linear → BCE.
+    /// classifier_bi*: embedding (padding id 0) → bidirectional RNN/LSTM/GRU over packed
+    /// sequences → concat(final forward h, final backward h) → Linear(2H, 1) → BCE with logits.
+    /// Checks the logits, the loss and the gradient of every parameter.
     static func checkClassifier(_ fixture: TorchFixture) throws -> [String] {
-        ["classifier is not implemented yet"]
+        let ids = try fixture.tensor("ids")
+        let batch = ids.shape[0], steps = ids.shape[1]
+        let lengths = try fixture.tensor("lengths").ints
+        let labels = try fixtureTensor(fixture, "labels")
+        let embedding = try Embedding(weight: try fixtureTensor(fixture, "embedding.weight"), paddingIndex: 0)
+        let fc = try Linear(weight: try fixtureTensor(fixture, "fc.weight"), bias: try fixtureTensor(fixture, "fc.bias"))
+        guard let cellName = fixture.config["cell"] as? String else {
+            throw FixtureError.missingConfig(fixture.name, "cell")
+        }
+        let cell: RecurrentCell = cellName == "lstm" ? .lstm : cellName == "gru" ? .gru : .rnnTanh
+        var generator = SeededGenerator(seed: 1)
+        let rnn = try RecurrentLayer(cell: cell, inputSize: try fixture.int("embedding"),
+                                     hiddenSize: try fixture.int("hidden"), bidirectional: true,
+                                     generator: &generator)
+        for (name, parameter) in rnn.namedParameters {
+            parameter.value = try fixtureTensor(fixture, "rnn." + name)
+        }
+        let H = rnn.hiddenSize
+
+        // Forward.
+        let embedded = try embedding.forward(ids: ids.ints, shape: [batch, steps])
+        let encoded = try rnn.forward(embedded, lengths: lengths)
+        var features = Tensor(shape: [batch, 2 * H])
+        for b in 0..<batch {
+            for d in 0..<2 {
+                for j in 0..<H { features[b, d * H + j] = encoded.finalHidden[d, b, j] }
+            }
+        }
+        let logits = fc.forward(features).reshaped([batch])
+        let loss = try Loss.binaryCrossEntropyWithLogits(logits: logits, labels: labels)
+
+        // Backward.
+        let dFeatures = fc.backward(input: features, outputGradient: loss.gradient.reshaped([batch, 1]))
+        var dHidden = Tensor(shape: [2, batch, H])
+        for b in 0..<batch {
+            for d in 0..<2 {
+                for j in 0..<H { dHidden[d, b, j] = dFeatures[b, d * H + j] }
+            }
+        }
+        let gradients = try rnn.backward(encoded.tape, outputGradient: nil, finalHiddenGradient: dHidden)
+        embedding.backward(ids: ids.ints, outputGradient: gradients.input)
+
+        var problems: [String] = []
+        func compare(_ actual: [Float], _ key: String) throws {
+            if let report = closenessReport(actual, try fixture.tensor(key).floats, label: key) { problems.append(report) }
+        }
+        try compare(logits.storage, "logits")
+        try compare([loss.value], "loss")
+        let all = embedding.namedParameters(prefix: "embedding") + rnn.namedParameters(prefix: "rnn")
+            + fc.namedParameters(prefix: "fc")
+        for (name, parameter) in all {
+            try compare(parameter.gradient.storage, "grad." + name)
+        }
+        return problems
     }
 
     /// A fixture tensor as a Jikji tensor.

@@ -1,0 +1,57 @@
+import CJikjiKernels
+
+/// Switches for the recurrent layers' compute kernels (for benchmarks and tests).
+public enum RecurrentKernels {
+    /// Whether the per-step products `[B, H] x [H, G*H]` use Jikji's AVX-512 kernel over
+    /// weights packed once per pass (true by default on CPUs with AVX-512) instead of a BLAS
+    /// call per step, which repacks the weights every time. Both give the same numbers up to
+    /// float rounding. Set it before running layers, not while one runs.
+    nonisolated(unsafe) public static var packedStepProducts = isPackedStepProductAvailable
+
+    /// Whether this CPU can run the packed kernel (x86-64 with AVX-512F).
+    public static let isPackedStepProductAvailable = jk_packed_gemm_available() != 0
+}
+
+/// `C[m, N] (+)= A[m, K] · B` for one fixed right-hand side reused at every time step.
+///
+/// `B(k, n) = weights[k * strideK + n * strideN]`: the forward step uses `B = W_hhᵀ`
+/// (`K = H`, `N = G*H`), the backward step `B = W_hh` (`K = G*H`, `N = H`).
+struct StepProduct {
+    let weights: UnsafePointer<Float>
+    let K: Int, N: Int
+    /// True when `B = Wᵀ` of a row-major `[N, K]` matrix, false when `B = W` `[K, N]`.
+    let transposed: Bool
+    /// The packed panels, or nil to call BLAS.
+    let packed: FloatBuffer?
+    /// Room for the left-hand side repacked in blocks of 8 rows.
+    let scratch: FloatBuffer?
+
+    /// A product for left-hand sides of at most `maxRows` rows.
+    init(weights: UnsafePointer<Float>, K: Int, N: Int, transposed: Bool, maxRows: Int, pool: BufferPool) {
+        self.weights = weights
+        self.K = K
+        self.N = N
+        self.transposed = transposed
+        if RecurrentKernels.packedStepProducts {
+            let buffer = FloatBuffer(count: jk_packed_size(Int32(K), Int32(N)), pool: pool)
+            jk_pack_b(Int32(K), Int32(N), weights, Int32(transposed ? 1 : N), Int32(transposed ? K : 1), buffer.pointer)
+            packed = buffer
+            scratch = FloatBuffer(count: (maxRows + 7) / 8 * 8 * K, pool: pool)
+        } else {
+            packed = nil
+            scratch = nil
+        }
+    }
+
+    /// `C[m, N] = A[m, K] · B`, or `+=` when `accumulate`.
+    func run(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        guard m > 0 else { return }
+        if let packed, let scratch {
+            jk_gemm_packed(Int32(m), Int32(N), Int32(K), a, Int32(lda), packed.pointer, c, Int32(ldc),
+                           accumulate ? 1 : 0, scratch.pointer)
+        } else {
+            BLAS.gemm(transposeB: transposed, m: m, n: N, k: K, a: a, lda: lda,
+                      b: weights, ldb: transposed ? K : N, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
+        }
+    }
+}

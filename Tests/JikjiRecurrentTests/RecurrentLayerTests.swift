@@ -1,0 +1,157 @@
+import XCTest
+import JikjiRecurrent
+
+/// Behaviour of ``RecurrentLayer`` beyond the PyTorch fixtures: packed-sequence semantics,
+/// dropout, threading invariance, parameter names and input validation.
+final class RecurrentLayerTests: XCTestCase {
+    func randomTensor(_ shape: [Int], _ g: inout SeededGenerator) -> Tensor {
+        var t = Tensor(shape: shape)
+        for i in 0..<t.count { t.storage[i] = g.nextFloat(in: -1, 1) }
+        return t
+    }
+
+    /// A sequence inside a padded batch gives the same output and final state as the same
+    /// sequence run alone at its own length: padding never leaks into the state, in either direction.
+    func testPaddedSequenceEqualsSequenceRunAlone() throws {
+        for cell in RecurrentCell.allCases {
+            var g = SeededGenerator(seed: 7)
+            let layer = try RecurrentLayer(cell: cell, inputSize: 5, hiddenSize: 3, layerCount: 2,
+                                           bidirectional: true, generator: &g)
+            let steps = 6, lengths = [6, 2, 4]
+            let input = randomTensor([3, steps, 5], &g)
+            let batched = try layer.forward(input, lengths: lengths)
+            for (b, length) in lengths.enumerated() {
+                var alone = Tensor(shape: [1, length, 5])
+                for t in 0..<length { for e in 0..<5 { alone[0, t, e] = input[b, t, e] } }
+                let single = try layer.forward(alone)
+                for t in 0..<steps {
+                    for f in 0..<6 {
+                        let expected: Float = t < length ? single.output[0, t, f] : 0
+                        XCTAssertEqual(batched.output[b, t, f], expected, accuracy: 1e-5, "\(cell) b\(b) t\(t) f\(f)")
+                    }
+                }
+                for s in 0..<4 {
+                    for h in 0..<3 {
+                        XCTAssertEqual(batched.finalHidden[s, b, h], single.finalHidden[s, 0, h], accuracy: 1e-5,
+                                       "\(cell) h_n slot \(s) b\(b)")
+                        if let c = batched.finalCell, let c1 = single.finalCell {
+                            XCTAssertEqual(c[s, b, h], c1[s, 0, h], accuracy: 1e-5, "\(cell) c_n slot \(s) b\(b)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testPaddedStepsGetNoInputGradient() throws {
+        var g = SeededGenerator(seed: 8)
+        let layer = try RecurrentLayer(cell: .gru, inputSize: 4, hiddenSize: 3, bidirectional: true, generator: &g)
+        let input = randomTensor([2, 5, 4], &g)
+        let r = try layer.forward(input, lengths: [5, 2])
+        let grads = try layer.backward(r.tape, outputGradient: Tensor(shape: [2, 5, 6], repeating: 1))
+        for t in 2..<5 { for e in 0..<4 { XCTAssertEqual(grads.input[1, t, e], 0) } }
+        XCTAssertNotEqual(grads.input[1, 1, 0], 0)
+    }
+
+    func testDirectionsInParallelGiveTheSameNumbers() throws {
+        var g = SeededGenerator(seed: 9)
+        let layer = try RecurrentLayer(cell: .lstm, inputSize: 7, hiddenSize: 6, layerCount: 2,
+                                       bidirectional: true, generator: &g)
+        let input = randomTensor([3, 4, 7], &g)
+        let dy = randomTensor([3, 4, 12], &g)
+        var results: [(Tensor, Tensor, [Tensor])] = []
+        for schedule in [DirectionSchedule.sequential, .parallel] {
+            layer.directionSchedule = schedule
+            layer.zeroGradients()
+            let r = try layer.forward(input, lengths: [4, 1, 3])
+            let grads = try layer.backward(r.tape, outputGradient: dy)
+            results.append((r.output, grads.input, layer.namedParameters.map { $0.parameter.gradient }))
+        }
+        XCTAssertEqual(results[0].0, results[1].0)
+        XCTAssertEqual(results[0].1, results[1].1)
+        XCTAssertEqual(results[0].2, results[1].2)
+    }
+
+    func testDropoutOnlyInTrainingAndReproducibleForASeed() throws {
+        var g = SeededGenerator(seed: 10)
+        let layer = try RecurrentLayer(cell: .rnnTanh, inputSize: 4, hiddenSize: 8, layerCount: 2,
+                                       dropout: 0.5, generator: &g)
+        let input = randomTensor([2, 3, 4], &g)
+        let eval = try layer.forward(input)
+        var g1 = SeededGenerator(seed: 3), g2 = SeededGenerator(seed: 3), g3 = SeededGenerator(seed: 4)
+        let a = try layer.forward(input, training: true, generator: &g1)
+        let b = try layer.forward(input, training: true, generator: &g2)
+        let c = try layer.forward(input, training: true, generator: &g3)
+        XCTAssertEqual(a.output, b.output)
+        XCTAssertNotEqual(a.output, eval.output)
+        XCTAssertNotEqual(a.output, c.output)
+        var noTraining = SeededGenerator(seed: 3)
+        XCTAssertEqual(try layer.forward(input, training: false, generator: &noTraining).output, eval.output)
+    }
+
+    func testPyTorchParameterNamesAndLayouts() throws {
+        var g = SeededGenerator(seed: 11)
+        let layer = try RecurrentLayer(cell: .gru, inputSize: 5, hiddenSize: 3, layerCount: 2,
+                                       bidirectional: true, generator: &g)
+        let named = layer.namedParameters
+        XCTAssertEqual(named.map(\.name), [
+            "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+            "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse",
+            "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1",
+            "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse",
+        ])
+        XCTAssertEqual(named[0].parameter.value.shape, [9, 5])
+        XCTAssertEqual(named[1].parameter.value.shape, [9, 3])
+        XCTAssertEqual(named[8].parameter.value.shape, [9, 6])
+        let bound = 1 / Float(3).squareRoot()
+        for (_, p) in named { XCTAssertTrue(p.value.storage.allSatisfy { abs($0) <= bound }) }
+    }
+
+    func testBadInputsThrowReadableErrors() throws {
+        var g = SeededGenerator(seed: 12)
+        let layer = try RecurrentLayer(cell: .lstm, inputSize: 4, hiddenSize: 3, generator: &g)
+        XCTAssertThrowsError(try layer.forward(Tensor(shape: [2, 3, 5]))) { error in
+            XCTAssertEqual(error as? RecurrentError,
+                           .shape(name: "input", expected: "[B, T, 4] with B, T > 0", actual: [2, 3, 5]))
+        }
+        XCTAssertThrowsError(try layer.forward(Tensor(shape: [2, 3, 4]), lengths: [3, 0])) { error in
+            XCTAssertTrue("\(error)".contains("length 0 of sequence 1 is outside 1...3"), "\(error)")
+        }
+        XCTAssertThrowsError(try layer.forward(Tensor(shape: [2, 3, 4]), lengths: [3]))
+        XCTAssertThrowsError(try layer.forward(Tensor(shape: [2, 3, 4]), initialHidden: Tensor(shape: [1, 3, 3])))
+        let gru = try RecurrentLayer(cell: .gru, inputSize: 4, hiddenSize: 3, generator: &g)
+        XCTAssertThrowsError(try gru.forward(Tensor(shape: [2, 3, 4]), initialCell: Tensor(shape: [1, 2, 3])))
+        XCTAssertThrowsError(try RecurrentLayer(cell: .gru, inputSize: 4, hiddenSize: 0, generator: &g))
+        XCTAssertThrowsError(try RecurrentLayer(cell: .gru, inputSize: 4, hiddenSize: 3, dropout: 1, generator: &g))
+    }
+}
+
+/// The AVX-512 packed step products against the BLAS path, on sizes that exercise the
+/// kernel's edges: hidden 37 (not a multiple of the 48-column panels) and batch 11 (8 + 3 rows), packed lengths.
+final class RecurrentKernelTests: XCTestCase {
+    func testPackedStepProductsMatchBLAS() throws {
+        try XCTSkipUnless(RecurrentKernels.isPackedStepProductAvailable, "CPU without AVX-512: BLAS path only")
+        defer { RecurrentKernels.packedStepProducts = RecurrentKernels.isPackedStepProductAvailable }
+        for cell in RecurrentCell.allCases {
+            var g = SeededGenerator(seed: 21)
+            let layer = try RecurrentLayer(cell: cell, inputSize: 13, hiddenSize: 37, bidirectional: true, generator: &g)
+            var input = Tensor(shape: [11, 5, 13]), dy = Tensor(shape: [11, 5, 74])
+            for i in 0..<input.count { input.storage[i] = g.nextFloat(in: -1, 1) }
+            for i in 0..<dy.count { dy.storage[i] = g.nextFloat(in: -1, 1) }
+            let lengths = [5, 1, 3, 5, 2, 4, 5, 1, 2, 3, 4]
+            var runs: [[Float]] = []
+            for packed in [false, true] {
+                RecurrentKernels.packedStepProducts = packed
+                layer.zeroGradients()
+                let r = try layer.forward(input, lengths: lengths)
+                let grads = try layer.backward(r.tape, outputGradient: dy, finalHiddenGradient: r.finalHidden)
+                runs.append(r.output.storage + r.finalHidden.storage + grads.input.storage
+                            + grads.initialHidden.storage + layer.namedParameters.flatMap { $0.parameter.gradient.storage })
+            }
+            XCTAssertEqual(runs[0].count, runs[1].count)
+            let worst = zip(runs[0], runs[1]).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-5, "\(cell)")
+            XCTAssertTrue(runs[1].contains { $0 != 0 })
+        }
+    }
+}

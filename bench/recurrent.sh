@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Recurrent layers, Jikji vs PyTorch CPU, side by side in one run (issue 5).
+#
+# One layer, batch-first B=64, T=32, E=128; RNN (tanh), LSTM, GRU; H 128/256/512; uni- and
+# bidirectional; forward and forward+backward; full-length and packed (variable) lengths;
+# both frameworks at 1 and 2 threads. Prints tokens/s, the ratio and GFLOP/s as a Markdown
+# table (forward FLOPs per token per direction 2*G*H*(E+H), x3 for forward+backward).
+#
+# Environment:
+#   JIKJI_BENCH_VENV     virtual environment with torch (created with CPU torch if missing;
+#                        default bench/.venv)
+#   JIKJI_BENCH_SECONDS  measuring time per configuration (default 0.3; the fastest call counts)
+#   JIKJI_BENCH_ROUNDS   alternating Jikji/PyTorch sweeps per thread count; the best of them
+#                        counts (default 2), so that load from other processes hits both alike
+#   JIKJI_BENCH_THREADS  thread counts (default "1 2")
+#   JIKJI_BENCH_FILTER   only configurations containing this text, e.g. "lstm 256"
+#   JIKJI_OPENBLAS_CORETYPE  OpenBLAS kernel; default SkylakeX on AVX-512 CPUs (see BENCHMARKS.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${JIKJI_BENCH_VENV:-bench/.venv}"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
+    "$venv/bin/pip" install --quiet torch --index-url https://download.pytorch.org/whl/cpu
+fi
+
+# OpenBLAS picks its kernel from OPENBLAS_CORETYPE when set. Some environments pin "Haswell"
+# (AVX2), which halves sgemm throughput on AVX-512 machines; choose explicitly and log it.
+if [ -n "${JIKJI_OPENBLAS_CORETYPE:-}" ]; then
+    export OPENBLAS_CORETYPE="$JIKJI_OPENBLAS_CORETYPE"
+elif grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+    export OPENBLAS_CORETYPE=SkylakeX
+fi
+
+swift build -c release --product jikji-bench-recurrent >&2
+bench_bin="$(swift build -c release --show-bin-path)/jikji-bench-recurrent"
+
+seconds="${JIKJI_BENCH_SECONDS:-0.3}"
+rounds="${JIKJI_BENCH_ROUNDS:-2}"
+filter="${JIKJI_BENCH_FILTER:-}"
+raw="$(mktemp)"
+trap 'rm -f "$raw"' EXIT
+
+echo "# $(date -u +%FT%TZ) $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" >&2
+echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for threads in ${JIKJI_BENCH_THREADS:-1 2}; do
+    for round in $(seq "$rounds"); do
+        echo "# threads $threads, round $round" >&2
+        "$bench_bin" --threads "$threads" --seconds "$seconds" --filter "$filter" >>"$raw"
+        OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" \
+            "$venv/bin/python" bench/recurrent_torch.py --threads "$threads" --seconds "$seconds" \
+            --filter "$filter" >>"$raw"
+    done
+done
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+python3 bench/recurrent_table.py <"$raw"
