@@ -22,11 +22,18 @@ struct LanguageModelTask: TrainingTask {
 
     var architectureJSON: String { JobBatching.architecture(kind: "language_model", model.configuration) }
 
-    mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> (loss: Double, count: Int, tokens: Int) {
+    /// The embedding, unless it is tied to the (dense) output layer.
+    var embeddingTables: [(name: String, parameter: Parameter)] {
+        model.configuration.tieWeights ? [] : [("embedding.weight", model.embedding.weight)]
+    }
+
+    mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> StepResult {
         guard let targets = batch.nextTokens else { throw JobRunError.data("a language-model batch has no next-token targets") }
         let result = try model.step(ids: batch.source.ids.ints, targets: targets, batch: batch.size, steps: batch.source.columns,
                                     training: true, generator: &generator)
-        return (Double(result.loss), result.count, result.count)
+        let rows = model.configuration.tieWeights ? [] : [distinctRows(batch.source.ids, excluding: model.configuration.paddingIndex ?? -1,
+                                                                      limit: model.configuration.vocabularySize)]
+        return StepResult(loss: Double(result.loss), count: result.count, tokens: result.count, touchedRows: rows)
     }
 
     func evaluate(_ batches: Batches) throws -> [String: Double] {
@@ -72,7 +79,14 @@ struct Seq2SeqTask: TrainingTask {
 
     var architectureJSON: String { JobBatching.architecture(kind: "seq2seq", model.configuration) }
 
-    mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> (loss: Double, count: Int, tokens: Int) {
+    /// The source embedding, and the target one when every fed token comes from the batch
+    /// (with teacher forcing below 1 the decoder also reads its own predictions).
+    var embeddingTables: [(name: String, parameter: Parameter)] {
+        [("src_embedding.weight", model.sourceEmbedding.weight)]
+            + (teacherForcing >= 1 ? [("tgt_embedding.weight", model.targetEmbedding.weight)] : [])
+    }
+
+    mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> StepResult {
         guard let input = batch.decoderInput, let output = batch.decoderOutput else {
             throw JobRunError.data("a pair batch has no decoder input/output")
         }
@@ -80,7 +94,10 @@ struct Seq2SeqTask: TrainingTask {
         let result = try model.step(source: batch.source.ids.ints, sourceLengths: lengths, decoderInput: input.ids.ints,
                                     decoderOutput: output, batch: batch.size, sourceSteps: batch.source.columns,
                                     targetSteps: input.columns, teacherForcing: teacherForcing, training: true, generator: &generator)
-        return (Double(result.loss), result.count, lengths.reduce(0, +) + result.count)
+        let c = model.configuration
+        var rows = [distinctRows(batch.source.ids, excluding: c.paddingIndex, limit: c.vocabularySize)]
+        if teacherForcing >= 1 { rows.append(distinctRows(input.ids, excluding: c.paddingIndex, limit: c.vocabularySize)) }
+        return StepResult(loss: Double(result.loss), count: result.count, tokens: lengths.reduce(0, +) + result.count, touchedRows: rows)
     }
 
     func evaluate(_ batches: Batches) throws -> [String: Double] {

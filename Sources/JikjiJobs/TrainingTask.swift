@@ -12,11 +12,31 @@ protocol TrainingTask {
     var architectureJSON: String { get }
     /// How batches are cut and padded.
     var batching: BatchingOptions { get }
+    /// Embedding tables that may be updated row-sparsely (`optim.sparse_embedding`): a table here
+    /// must receive gradient only in the rows ``StepResult/touchedRows`` lists.
+    var embeddingTables: [(name: String, parameter: Parameter)] { get }
     /// Forward and backward over one batch; gradients are accumulated into the parameters.
-    /// Returns the mean loss, the number of predictions it averaged over, and the real tokens read.
-    mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> (loss: Double, count: Int, tokens: Int)
+    mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> StepResult
     /// Metrics over batches (no gradients): `loss` plus the task's own.
     func evaluate(_ batches: Batches) throws -> [String: Double]
+}
+
+/// What one training step reports.
+struct StepResult {
+    /// The mean loss over `count` predictions.
+    var loss: Double
+    var count: Int
+    /// Real (unpadded) tokens read, for tokens/s.
+    var tokens: Int
+    /// For each of ``TrainingTask/embeddingTables``: the rows that received gradient, ascending.
+    var touchedRows: [[Int]]
+}
+
+/// The distinct ids of `ids` other than `excluded`, ascending: the embedding rows a batch used.
+func distinctRows(_ ids: [Int32], excluding excluded: Int, limit: Int) -> [Int] {
+    var seen = [Bool](repeating: false, count: limit)
+    for id in ids where Int(id) != excluded && id >= 0 && Int(id) < limit { seen[Int(id)] = true }
+    return seen.indices.filter { seen[$0] }
 }
 
 extension Array where Element == Int32 {
@@ -44,14 +64,16 @@ struct ClassifierTask: TrainingTask {
 
     var architectureJSON: String { JobBatching.architecture(kind: "classifier", model.configuration) }
 
-    mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> (loss: Double, count: Int, tokens: Int) {
+    var embeddingTables: [(name: String, parameter: Parameter)] { [("embedding.weight", model.embedding.weight)] }
+
+    mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> StepResult {
         guard let labels = batch.labels else { throw JobRunError.data("a classification batch has no labels") }
         let lengths = batch.source.lengths.map { Swift.max(1, Int($0)) }
         let (logits, tape) = try model.forward(ids: batch.source.ids.ints, batch: batch.size, steps: batch.source.columns,
                                                lengths: lengths, training: true, generator: &generator)
         let loss = try model.loss(logits: logits, labels: labels.ints)
-        try model.backward(tape, logitsGradient: loss.gradient)
-        return (Double(loss.value), batch.size, lengths.reduce(0, +))
+        let rows = try model.backward(tape, logitsGradient: loss.gradient)
+        return StepResult(loss: Double(loss.value), count: batch.size, tokens: lengths.reduce(0, +), touchedRows: [rows])
     }
 
     func evaluate(_ batches: Batches) throws -> [String: Double] {
