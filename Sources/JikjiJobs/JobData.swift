@@ -8,14 +8,12 @@ import JikjiVocabStore
 /// under a name derived from the job's data settings and the vocabulary version, so a second
 /// run of the same job (or a resumed run) loads them instead of encoding the corpus again.
 public struct JobData: Sendable {
-    public let vocabulary: StoredVocabulary
+    /// The vocabulary and its special ids.
+    public let vocabulary: JobVocabulary
     /// Train (and valid, when held out) examples.
     public let main: EncodedDataset
     /// Test examples (all in its train split), when the job names test files.
     public let test: EncodedDataset?
-
-    /// Special ids the models need.
-    public var padID: Int { Int(main.info.specialTokens.pad) }
 
     /// Makes the vocabulary available (loading it, or training it with `trainVocabulary` when the
     /// store lacks it and the job allows it), then loads or builds the datasets.
@@ -62,7 +60,7 @@ public struct JobData: Sendable {
             test = try dataset(named: "test", spec: testSpec, job: job, vocabulary: vocabulary, encoder: encoder,
                                catalog: catalog, log: log)
         }
-        return JobData(vocabulary: vocabulary, main: main, test: test)
+        return JobData(vocabulary: try JobVocabulary(vocabulary), main: main, test: test)
     }
 
     static func dataset(named role: String, spec: DatasetSpec, job: JobConfig, vocabulary: StoredVocabulary,
@@ -119,6 +117,25 @@ extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
+}
+
+/// A job's vocabulary with the encoder that applies its cleaning and the special ids models use.
+public struct JobVocabulary: Sendable {
+    public let stored: StoredVocabulary
+    /// Cleans (the vocabulary's stored pipeline) and encodes text, on all cores.
+    public let encoder: WordPieceDatasetEncoder
+    public let specials: SpecialTokenIDs
+
+    /// The encoder and special ids of `stored`.
+    public init(_ stored: StoredVocabulary) throws {
+        self.stored = stored
+        encoder = try WordPieceDatasetEncoder(stored)
+        specials = try SpecialTokenIDs(resolvingWith: encoder)
+    }
+
+    public var size: Int { stored.tokens.count }
+    public var padID: Int { Int(specials.pad) }
+    public var reference: String { stored.reference }
 }
 
 /// The version recorded with artefacts that jobs make.

@@ -125,14 +125,7 @@ final class TrainingSession {
         self.options = options
         data = try JobData.prepare(job: job, trainVocabulary: options.trainVocabulary, log: options.log)
         var generator = SeededGenerator(seed: job.seed)
-        switch job.model.task {
-        case .classifier:
-            task = try ClassifierTask(job: job, data: data, generator: &generator)
-        case .languageModel:
-            task = try LanguageModelTask(job: job, data: data, generator: &generator)
-        case .seq2seq:
-            task = try Seq2SeqTask(job: job, data: data, generator: &generator)
-        }
+        task = try makeTask(job: job, vocabulary: data.vocabulary, generator: &generator)
         self.generator = generator
         let o = job.optim
         // Embedding tables go to row-sparse Adam when asked (Adam-family only); the rest stay dense.

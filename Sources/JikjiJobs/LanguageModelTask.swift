@@ -8,14 +8,14 @@ struct LanguageModelTask: TrainingTask {
     let model: LanguageModel
     let batching: BatchingOptions
 
-    init(job: JobConfig, data: JobData, generator: inout SeededGenerator) throws {
+    init(job: JobConfig, vocabulary: JobVocabulary, generator: inout SeededGenerator) throws {
         let m = job.model
         let config = LanguageModel.Configuration(
-            vocabularySize: data.vocabulary.tokens.count, embeddingSize: m.embedding, cell: m.encoder.cell,
+            vocabularySize: vocabulary.size, embeddingSize: m.embedding, cell: m.encoder.cell,
             hiddenSize: m.encoder.hidden, layers: m.encoder.layers, layerDropout: Float(m.encoder.dropout),
-            dropout: Float(m.dropout), tieWeights: m.tieWeights, paddingIndex: data.padID)
+            dropout: Float(m.dropout), tieWeights: m.tieWeights, paddingIndex: vocabulary.padID)
         model = try LanguageModel(config, generator: &generator)
-        batching = try JobBatching.options(job: job, data: data)
+        batching = try JobBatching.options(job: job, vocabulary: vocabulary)
     }
 
     var namedParameters: [(name: String, parameter: Parameter)] { model.namedParameters }
@@ -56,22 +56,22 @@ struct Seq2SeqTask: TrainingTask {
     let batching: BatchingOptions
     let teacherForcing: Float
 
-    init(job: JobConfig, data: JobData, generator: inout SeededGenerator) throws {
+    init(job: JobConfig, vocabulary: JobVocabulary, generator: inout SeededGenerator) throws {
         let m = job.model
         guard let decoder = m.decoder else { throw JobConfigError.missing(path: "model.decoder", what: "a seq2seq model needs a decoder") }
-        let specials = data.main.info.specialTokens
+        let specials = vocabulary.specials
         guard let start = specials.cls, let end = specials.sep else {
-            throw JobRunError.data("vocabulary \(data.vocabulary.reference) has no [CLS]/[SEP] to start and end answers")
+            throw JobRunError.data("vocabulary \(vocabulary.reference) has no [CLS]/[SEP] to start and end answers")
         }
         let config = Seq2Seq.Configuration(
-            vocabularySize: data.vocabulary.tokens.count, embeddingSize: m.embedding,
+            vocabularySize: vocabulary.size, embeddingSize: m.embedding,
             encoder: .init(cell: m.encoder.cell, hiddenSize: m.encoder.hidden, layers: m.encoder.layers,
                            bidirectional: m.encoder.bidirectional, dropout: Float(m.encoder.dropout)),
             decoder: .init(cell: decoder.cell, hiddenSize: decoder.hidden, layers: decoder.layers, dropout: Float(decoder.dropout)),
             attention: m.attention, inputFeeding: m.inputFeeding, bridge: Seq2Seq.Bridge(rawValue: m.bridge) ?? .project,
-            dropout: Float(m.dropout), paddingIndex: data.padID, startID: Int(start), endID: Int(end))
+            dropout: Float(m.dropout), paddingIndex: vocabulary.padID, startID: Int(start), endID: Int(end))
         model = try Seq2Seq(config, generator: &generator)
-        batching = try JobBatching.options(job: job, data: data)
+        batching = try JobBatching.options(job: job, vocabulary: vocabulary)
         teacherForcing = Float(m.teacherForcing)
     }
 

@@ -21,6 +21,15 @@ protocol TrainingTask {
     func evaluate(_ batches: Batches) throws -> [String: Double]
 }
 
+/// The task of `job.model.kind`, with freshly initialised weights drawn from `generator`.
+func makeTask(job: JobConfig, vocabulary: JobVocabulary, generator: inout SeededGenerator) throws -> TrainingTask {
+    switch job.model.task {
+    case .classifier: return try ClassifierTask(job: job, vocabulary: vocabulary, generator: &generator)
+    case .languageModel: return try LanguageModelTask(job: job, vocabulary: vocabulary, generator: &generator)
+    case .seq2seq: return try Seq2SeqTask(job: job, vocabulary: vocabulary, generator: &generator)
+    }
+}
+
 /// What one training step reports.
 struct StepResult {
     /// The mean loss over `count` predictions.
@@ -49,15 +58,15 @@ struct ClassifierTask: TrainingTask {
     let model: SequenceClassifier
     let batching: BatchingOptions
 
-    init(job: JobConfig, data: JobData, generator: inout SeededGenerator) throws {
+    init(job: JobConfig, vocabulary: JobVocabulary, generator: inout SeededGenerator) throws {
         let m = job.model
         let config = SequenceClassifier.Configuration(
-            vocabularySize: data.vocabulary.tokens.count, embeddingSize: m.embedding, cell: m.encoder.cell,
+            vocabularySize: vocabulary.size, embeddingSize: m.embedding, cell: m.encoder.cell,
             hiddenSize: m.encoder.hidden, layers: m.encoder.layers, bidirectional: m.encoder.bidirectional,
             layerDropout: Float(m.encoder.dropout), dropout: Float(m.dropout),
-            pooling: SequenceClassifier.Pooling(rawValue: m.pooling) ?? .final, classes: m.classes, paddingIndex: data.padID)
+            pooling: SequenceClassifier.Pooling(rawValue: m.pooling) ?? .final, classes: m.classes, paddingIndex: vocabulary.padID)
         model = try SequenceClassifier(config, generator: &generator)
-        batching = try JobBatching.options(job: job, data: data)
+        batching = try JobBatching.options(job: job, vocabulary: vocabulary)
     }
 
     var namedParameters: [(name: String, parameter: Parameter)] { model.namedParameters }
@@ -107,19 +116,19 @@ struct ClassifierTask: TrainingTask {
 
 /// Batching options of a job.
 enum JobBatching {
-    static func options(job: JobConfig, data: JobData) throws -> BatchingOptions {
+    static func options(job: JobConfig, vocabulary: JobVocabulary) throws -> BatchingOptions {
         let b = job.batching
         guard b.padSide == "post" else {
             throw JobConfigError.impossible(path: "batching.pad_side",
                                             reason: "recurrent layers read packed lengths, which need padding after the tokens; use post")
         }
-        let specials = data.main.info.specialTokens
+        let specials = vocabulary.specials
         var source = SequenceLayout(maxLength: b.maxLength, padSide: .post,
                                     truncationSide: b.truncateSide == "pre" ? .pre : .post)
         if b.addSpecialTokens {
             guard let cls = specials.cls, let sep = specials.sep else {
                 throw JobConfigError.impossible(path: "batching.add_special_tokens",
-                                                reason: "vocabulary \(data.vocabulary.reference) has no [CLS]/[SEP] tokens")
+                                                reason: "vocabulary \(vocabulary.reference) has no [CLS]/[SEP] tokens")
             }
             source.startToken = cls
             source.endToken = sep
