@@ -5,6 +5,8 @@ public struct VocabularyDiff: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
         public var token: String
         public var id: Int
+        /// An entry from its parts.
+        public init(token: String, id: Int) { self.token = token; self.id = id }
     }
 
     /// A token present in both with different ids.
@@ -12,6 +14,8 @@ public struct VocabularyDiff: Equatable, Sendable {
         public var token: String
         public var oldID: Int
         public var newID: Int
+        /// A move from its parts.
+        public init(token: String, oldID: Int, newID: Int) { self.token = token; self.oldID = oldID; self.newID = newID }
     }
 
     /// Tokens of the new vocabulary missing from the old one, by new id.

@@ -60,8 +60,10 @@ public final class VocabularyStore {
     /// Saves `vocabulary` as the next version of its name and returns that version.
     ///
     /// The `version` field of the argument is ignored. Throws
-    /// ``VocabularyStoreError/invalidVocabulary(name:reason:)`` for an empty vocabulary or one
-    /// without its unknown token, and ``VocabularyStoreError/badName(_:reason:)`` for a bad name.
+    /// ``VocabularyStoreError/invalidVocabulary(name:reason:)`` for an empty vocabulary or
+    /// settings that are not JSON objects, and ``VocabularyStoreError/badName(_:reason:)`` for a
+    /// bad name. A vocabulary without its unknown token is stored (HF allows it); encoding with
+    /// it fails only when a word needs the unknown token.
     @discardableResult
     public func save(_ vocabulary: StoredVocabulary) throws -> Int {
         try VocabularyReference.validateName(vocabulary.name)
@@ -116,10 +118,6 @@ public final class VocabularyStore {
     private static func validate(_ vocabulary: StoredVocabulary) throws {
         guard !vocabulary.tokens.isEmpty else {
             throw VocabularyStoreError.invalidVocabulary(name: vocabulary.name, reason: "it has no tokens")
-        }
-        guard vocabulary.tokens.contains(where: { $0.text == vocabulary.unknownToken }) else {
-            throw VocabularyStoreError.invalidVocabulary(
-                name: vocabulary.name, reason: "its unknown token \(vocabulary.unknownToken) is not among its tokens")
         }
         guard vocabulary.maxInputCharactersPerWord > 0 else {
             throw VocabularyStoreError.invalidVocabulary(name: vocabulary.name,

@@ -1,0 +1,347 @@
+import Dispatch
+import Foundation
+
+/// What ``WordPieceTokenizer/encodeLines(from:path:to:options:)`` writes and how it reads.
+public struct LineEncodingOptions: Sendable {
+    /// One output line per input line, in one of these forms.
+    public enum Format: String, Sendable, CaseIterable {
+        /// Ids separated by spaces.
+        case ids
+        /// Tokens separated by spaces.
+        case tokens
+        /// `{"ids":[…],"tokens":[…],"offsets":[[s,e],…],"attention_mask":[…],"type_ids":[…]}`.
+        case jsonl
+    }
+
+    /// The output form.
+    public var format: Format
+    /// Read this column of a tab-separated file whose first line is a header; nil: whole lines.
+    public var column: String?
+    /// Add `[CLS]`/`[SEP]`.
+    public var addSpecialTokens: Bool
+    /// Truncate to this many tokens (special tokens included).
+    public var maxLength: Int?
+    /// Pad every line to ``maxLength`` (which must then be set).
+    public var padToMaxLength: Bool
+
+    /// Options with the CLI's defaults.
+    public init(format: Format = .ids, column: String? = nil, addSpecialTokens: Bool = true, maxLength: Int? = nil,
+                padToMaxLength: Bool = false) {
+        self.format = format
+        self.column = column
+        self.addSpecialTokens = addSpecialTokens
+        self.maxLength = maxLength
+        self.padToMaxLength = padToMaxLength
+    }
+}
+
+/// Counts of a streaming encode or decode.
+public struct LineCodingSummary: Equatable, Sendable {
+    /// Lines encoded or decoded (a TSV header is not counted).
+    public var lines = 0
+    /// Tokens produced (encode) or read (decode), special and padding tokens included.
+    public var tokens = 0
+    /// Bytes of text encoded (the chosen column only) or produced by decoding, without newlines.
+    public var textBytes = 0
+}
+
+extension WordPieceTokenizer {
+    /// Encodes every line of `input` and writes one line per input line to `output`, in order,
+    /// on all cores, reading in blocks (memory stays bounded whatever the input size).
+    ///
+    /// - Parameter path: how errors name the input (a file path, or `-` for standard input).
+    /// - Throws: ``WordPieceError/invalidUTF8InFile(path:line:byteOffset:)`` for a line that is
+    ///   not UTF-8, ``WordPieceError/invalidOption(name:reason:)`` for a missing column or
+    ///   inconsistent options, and write errors.
+    public func encodeLines(from input: FileHandle, path: String, to output: FileHandle,
+                            options: LineEncodingOptions) throws -> LineCodingSummary {
+        if options.padToMaxLength, options.maxLength == nil {
+            throw WordPieceError.invalidOption(name: "padding", reason: "padding to a fixed length needs a max length")
+        }
+        if let maxLength = options.maxLength, maxLength < 1 {
+            throw WordPieceError.invalidOption(name: "max length", reason: "\(maxLength) must be at least 1")
+        }
+        let truncation = options.maxLength.map { TruncationOptions(maxLength: $0) }
+        let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0)) } : nil
+        let texts = options.format == .ids ? nil : TokenTexts(vocabulary: vocabulary, json: options.format == .jsonl)
+        var reader = LineBlockReader(handle: input)
+        var column: TSVColumn?
+        var summary = LineCodingSummary()
+        var needHeader = options.column != nil
+        while let block = try reader.nextBlock() {
+            var lines = block.lines[...]
+            var firstLine = block.firstLine
+            if needHeader, let header = lines.first {
+                column = try block.bytes.withUnsafeBufferPointer {
+                    try TSVColumn(name: options.column ?? "", header: UnsafeBufferPointer(rebasing: $0[header]), path: path)
+                }
+                lines = lines.dropFirst()
+                firstLine += 1
+                needHeader = false
+            }
+            let outputs = try processBlock(lineCount: lines.count) { range, scratch, out, stats in
+                try block.bytes.withUnsafeBufferPointer { bytes in
+                    for k in range {
+                        let lineNumber = firstLine + k
+                        var span = lines[lines.startIndex + k]
+                        if let column {
+                            guard let field = column.field(in: bytes, line: span) else {
+                                throw WordPieceError.invalidOption(
+                                    name: "column", reason: "\(path):\(lineNumber): line has no field '\(options.column ?? "")'")
+                            }
+                            span = field
+                        }
+                        let text = UnsafeBufferPointer(rebasing: bytes[span])
+                        var encoding: Encoding
+                        do {
+                            encoding = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
+                                                  truncation: truncation, scratch: &scratch)
+                        } catch WordPieceError.invalidUTF8(let offset) {
+                            throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber, byteOffset: offset)
+                        }
+                        if let padding { encoding.pad(to: options.maxLength ?? 0, padding) }
+                        Self.format(encoding, options.format, texts, into: &out)
+                        stats.tokens += encoding.count
+                        stats.textBytes += text.count
+                    }
+                }
+            }
+            for (bytes, stats) in outputs {
+                try output.write(contentsOf: bytes)
+                summary.tokens += stats.tokens
+                summary.textBytes += stats.textBytes
+            }
+            summary.lines += lines.count
+        }
+        if needHeader, let name = options.column {
+            throw WordPieceError.invalidOption(name: "column", reason: "\(path) is empty: no header with column '\(name)'")
+        }
+        return summary
+    }
+
+    /// Decodes lines of ids (separated by spaces, tabs or commas; `[` and `]` ignored) and writes
+    /// one line of text per input line, on all cores.
+    ///
+    /// - Throws: ``WordPieceError/invalidOption(name:reason:)`` naming the line of anything that
+    ///   is not an id.
+    public func decodeLines(from input: FileHandle, path: String, to output: FileHandle,
+                            skipSpecialTokens: Bool) throws -> LineCodingSummary {
+        var reader = LineBlockReader(handle: input)
+        var summary = LineCodingSummary()
+        while let block = try reader.nextBlock() {
+            let outputs = try processBlock(lineCount: block.lines.count) { range, _, out, stats in
+                var ids: [Int32] = []
+                try block.bytes.withUnsafeBufferPointer { bytes in
+                    for k in range {
+                        ids.removeAll(keepingCapacity: true)
+                        try Self.parseIds(bytes, block.lines[k], into: &ids, path: path, line: block.firstLine + k)
+                        let before = out.count
+                        ids.withUnsafeBufferPointer {
+                            decoderTable.decode($0, skipSpecialTokens: skipSpecialTokens, into: &out)
+                        }
+                        stats.textBytes += out.count - before
+                        stats.tokens += ids.count
+                        out.append(0x0A)
+                    }
+                }
+            }
+            for (bytes, stats) in outputs {
+                try output.write(contentsOf: bytes)
+                summary.tokens += stats.tokens
+                summary.textBytes += stats.textBytes
+            }
+            summary.lines += block.lines.count
+        }
+        return summary
+    }
+
+    /// Runs `work` over chunks of a block's lines on all cores; returns each chunk's output bytes
+    /// and counts, in line order.
+    private func processBlock(lineCount: Int,
+                              _ work: (Range<Int>, inout EncoderScratch, inout [UInt8], inout LineCodingSummary) throws -> Void)
+        throws -> [(Data, LineCodingSummary)] {
+        guard lineCount > 0 else { return [] }
+        let chunkSize = max(256, lineCount / (ProcessInfo.processInfo.activeProcessorCount * 4) + 1)
+        let chunks = (lineCount + chunkSize - 1) / chunkSize
+        let results = UncheckedBox([(Data, LineCodingSummary)](repeating: (Data(), LineCodingSummary()), count: chunks))
+        let failure = UncheckedBox<(Int, Error)?>(nil)
+        let lock = NSLock()
+        let options = normalizerOptions
+        try withoutActuallyEscaping(work) { work in
+            let box = UncheckedBox(work)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let range = c * chunkSize..<min(lineCount, (c + 1) * chunkSize)
+                var scratch = EncoderScratch(options: options)
+                var out: [UInt8] = []
+                out.reserveCapacity(range.count * 64)
+                var stats = LineCodingSummary()
+                do {
+                    try box.value(range, &scratch, &out, &stats)
+                    let data = Data(out)
+                    lock.lock()
+                    results.value[c] = (data, stats)
+                    lock.unlock()
+                } catch {
+                    lock.lock()
+                    // Report the error of the earliest chunk, as a sequential run would.
+                    if failure.value.map({ $0.0 > c }) ?? true { failure.value = (c, error) }
+                    lock.unlock()
+                }
+            }
+            if let (_, error) = failure.value { throw error }
+        }
+        return results.value
+    }
+
+    /// Appends one output line for `e`.
+    static func format(_ e: Encoding, _ format: LineEncodingOptions.Format, _ texts: TokenTexts?, into out: inout [UInt8]) {
+        switch format {
+        case .ids:
+            for (k, id) in e.ids.enumerated() {
+                if k > 0 { out.append(0x20) }
+                appendInteger(Int(id), to: &out)
+            }
+        case .tokens:
+            for (k, id) in e.ids.enumerated() {
+                if k > 0 { out.append(0x20) }
+                texts?.append(id, to: &out)
+            }
+        case .jsonl:
+            out.append(contentsOf: #"{"ids":["#.utf8)
+            for (k, id) in e.ids.enumerated() {
+                if k > 0 { out.append(0x2C) }
+                appendInteger(Int(id), to: &out)
+            }
+            out.append(contentsOf: #"],"tokens":["#.utf8)
+            for (k, id) in e.ids.enumerated() {
+                if k > 0 { out.append(0x2C) }
+                out.append(0x22)
+                texts?.append(id, to: &out)
+                out.append(0x22)
+            }
+            out.append(contentsOf: #"],"offsets":["#.utf8)
+            for (k, o) in e.offsets.enumerated() {
+                out.append(contentsOf: k > 0 ? #",["#.utf8 : "[".utf8)
+                appendInteger(Int(o.start), to: &out)
+                out.append(0x2C)
+                appendInteger(Int(o.end), to: &out)
+                out.append(0x5D)
+            }
+            out.append(contentsOf: #"],"attention_mask":["#.utf8)
+            for (k, m) in e.attentionMask.enumerated() {
+                if k > 0 { out.append(0x2C) }
+                out.append(0x30 + m)
+            }
+            out.append(contentsOf: #"],"type_ids":["#.utf8)
+            for (k, t) in e.typeIds.enumerated() {
+                if k > 0 { out.append(0x2C) }
+                appendInteger(Int(t), to: &out)
+            }
+            out.append(contentsOf: "]}".utf8)
+        }
+        out.append(0x0A)
+    }
+
+    /// Appends the decimal digits of `value`.
+    @inline(__always)
+    static func appendInteger(_ value: Int, to out: inout [UInt8]) {
+        var v = value
+        if v < 0 {
+            out.append(0x2D)
+            v = -v
+        }
+        if v < 10 {
+            out.append(UInt8(0x30 + v))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while v > 0 {
+                d[count] = UInt8(0x30 + v % 10)
+                v /= 10
+                count += 1
+            }
+            while count > 0 {
+                count -= 1
+                out.append(d[count])
+            }
+        }
+    }
+
+    /// Parses the ids of one line.
+    static func parseIds(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, into ids: inout [Int32],
+                         path: String, line number: Int) throws {
+        var i = line.lowerBound
+        while i < line.upperBound {
+            let b = bytes[i]
+            if b == 0x20 || b == 0x09 || b == 0x2C || b == 0x5B || b == 0x5D {
+                i += 1
+                continue
+            }
+            var value: Int64 = 0
+            var digits = 0
+            while i < line.upperBound, bytes[i] &- 0x30 < 10, digits < 11 {
+                value = value * 10 + Int64(bytes[i] - 0x30)
+                digits += 1
+                i += 1
+            }
+            let endsWell = i == line.upperBound || [0x20, 0x09, 0x2C, 0x5B, 0x5D].contains(bytes[i])
+            guard digits > 0, endsWell, value <= Int64(Int32.max) else {
+                var end = i
+                while end < line.upperBound, ![0x20, 0x09, 0x2C].contains(bytes[end]) { end += 1 }
+                let start = digits > 0 ? i - digits : i
+                let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<max(end, start + 1)]), as: UTF8.self)
+                throw WordPieceError.invalidOption(
+                    name: "token id", reason: "\(path):\(number): '\(word)' is not a token id (a non-negative integer)")
+            }
+            ids.append(Int32(value))
+        }
+    }
+}
+
+/// Token texts by id, as plain UTF-8 or escaped for a JSON string.
+struct TokenTexts {
+    private let bytes: [UInt8]
+    private let starts: [Int32]
+
+    init(vocabulary: WordPieceVocabulary, json: Bool) {
+        var bytes: [UInt8] = []
+        var starts: [Int32] = [0]
+        for token in vocabulary.tokens {
+            if json {
+                for u in token.unicodeScalars {
+                    switch u {
+                    case "\"": bytes += #"\""#.utf8
+                    case "\\": bytes += #"\\"#.utf8
+                    case "\n": bytes += #"\n"#.utf8
+                    case "\r": bytes += #"\r"#.utf8
+                    case "\t": bytes += #"\t"#.utf8
+                    default:
+                        if u.value < 0x20 {
+                            let hex = String(u.value, radix: 16)
+                            bytes += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
+                        } else {
+                            bytes += String(u).utf8
+                        }
+                    }
+                }
+            } else {
+                bytes += token.utf8
+            }
+            starts.append(Int32(bytes.count))
+        }
+        self.bytes = bytes
+        self.starts = starts
+    }
+
+    /// Appends the text of `id` (nothing for an id out of range).
+    @inline(__always)
+    func append(_ id: Int32, to out: inout [UInt8]) {
+        let i = Int(id)
+        guard i >= 0, i + 1 < starts.count else { return }
+        out.append(contentsOf: bytes[Int(starts[i])..<Int(starts[i + 1])])
+    }
+}

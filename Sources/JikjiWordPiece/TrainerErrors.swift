@@ -1,0 +1,48 @@
+// Errors of WordPiece training, each naming what to fix.
+
+/// Why a training run could not produce a vocabulary.
+public enum WordPieceTrainerError: Error, Equatable, CustomStringConvertible {
+    /// The corpus yielded no words (empty files, or only whitespace / empty documents).
+    case emptyCorpus(files: [String])
+    /// `vocabSize` is smaller than the special tokens plus the single-character tokens.
+    case vocabSizeBelowBaseVocabulary(requested: Int, base: Int, specials: Int, alphabet: Int, continuation: Int)
+    /// An option has an unusable value.
+    case invalidOption(name: String, value: String, reason: String)
+    /// A line of an input file is not valid UTF-8.
+    case invalidUTF8(file: String, line: Int, byteOffset: Int)
+    /// An input file could not be opened or read.
+    case unreadableFile(path: String, reason: String)
+    /// The requested column is not in the file's header.
+    case missingColumn(file: String, column: String, header: [String])
+    /// A line has fewer fields than the column's index needs.
+    case shortLine(file: String, line: Int, column: String, fields: Int)
+    /// The optional cleaning pipeline failed on a line.
+    case cleaningFailed(file: String, line: Int, reason: String)
+    /// The `vocab.txt` given for the continuation order has no single-character continuation tokens.
+    case noContinuationTokens(file: String, prefix: String)
+
+    public var description: String {
+        switch self {
+        case .emptyCorpus(let files):
+            return "empty corpus: no words in \(files.joined(separator: ", ")) (check the files and --column)"
+        case let .vocabSizeBelowBaseVocabulary(requested, base, specials, alphabet, continuation):
+            return "vocab size \(requested) is below the base vocabulary of \(base) tokens "
+                + "(\(specials) special, \(alphabet) characters, \(continuation) continuation characters): "
+                + "raise --vocab-size to at least \(base) or lower --limit-alphabet"
+        case let .invalidOption(name, value, reason):
+            return "invalid \(name) '\(value)': \(reason)"
+        case let .invalidUTF8(file, line, byteOffset):
+            return "\(file):\(line): not valid UTF-8 (byte \(byteOffset) of the line); convert the file to UTF-8"
+        case let .unreadableFile(path, reason):
+            return "cannot read \(path): \(reason)"
+        case let .missingColumn(file, column, header):
+            return "\(file): no column '\(column)' in the header (columns: \(header.joined(separator: ", ")))"
+        case let .shortLine(file, line, column, fields):
+            return "\(file):\(line): only \(fields) field(s), no value for column '\(column)'"
+        case let .cleaningFailed(file, line, reason):
+            return "\(file):\(line): cleaning pipeline failed: \(reason)"
+        case let .noContinuationTokens(file, prefix):
+            return "\(file): no single-character '\(prefix)x' tokens to take the continuation order from"
+        }
+    }
+}

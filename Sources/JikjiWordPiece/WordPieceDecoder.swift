@@ -1,0 +1,101 @@
+/// HF's WordPiece decoder (prefix `##`, cleanup on), precomputed per id.
+///
+/// HF turns each id into its token, drops special tokens when asked, then for every token but the
+/// first either strips the `##` prefix or prepends a space, and runs the cleanup replacements
+/// (` .`→`.`, ` ?`→`?`, ` !`→`!`, ` ,`→`,`, ` ' `→`'`, ` n't`→`n't`, ` 'm`→`'m`,
+/// ` do not`→` don't`, ` 's`→`'s`, ` 've`→`'ve`, ` 're`→`'re`) on each token separately. All of
+/// that depends only on the id and on whether the token comes first, so both forms are computed
+/// once and decoding is a copy per token.
+struct WordPieceDecoderTable: Sendable {
+    /// UTF-8 of every id's form as the first token, back to back.
+    private let firstBytes: [UInt8]
+    private let firstStarts: [Int32]
+    /// UTF-8 of every id's form after the first token.
+    private let laterBytes: [UInt8]
+    private let laterStarts: [Int32]
+    /// Whether an id decodes to something (holes and nothing else do not).
+    private let known: [Bool]
+    /// Whether an id is a special token.
+    private let special: [Bool]
+
+    init(vocabulary: WordPieceVocabulary) {
+        var firstBytes: [UInt8] = [], laterBytes: [UInt8] = []
+        var firstStarts: [Int32] = [0], laterStarts: [Int32] = [0]
+        var known: [Bool] = [], special: [Bool] = []
+        let prefix = vocabulary.continuingSubwordPrefix
+        let specials = Set(vocabulary.specialTokens)
+        for id in 0..<vocabulary.count {
+            let token = vocabulary.token(for: id)
+            known.append(token != nil)
+            special.append(token.map { specials.contains($0) } ?? false)
+            let text = token ?? ""
+            firstBytes += Self.cleanup(text).utf8
+            let later: String
+            if !prefix.isEmpty, text.hasPrefix(prefix) {
+                later = String(text.dropFirst(prefix.count))
+            } else {
+                later = " " + text
+            }
+            laterBytes += Self.cleanup(later).utf8
+            firstStarts.append(Int32(firstBytes.count))
+            laterStarts.append(Int32(laterBytes.count))
+        }
+        self.firstBytes = firstBytes
+        self.firstStarts = firstStarts
+        self.laterBytes = laterBytes
+        self.laterStarts = laterStarts
+        self.known = known
+        self.special = special
+    }
+
+    /// HF's `cleanup`, the replacements in their order, each over the whole token.
+    static func cleanup(_ token: String) -> String {
+        guard token.contains(" ") else { return token }
+        let rules: [(String, String)] = [
+            (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+            (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+        ]
+        var text = token
+        for (from, to) in rules { text = replacingAll(text, from, to) }
+        return text
+    }
+
+    /// Every non-overlapping occurrence of `from`, left to right, replaced by `to`.
+    private static func replacingAll(_ text: String, _ from: String, _ to: String) -> String {
+        let source = Array(text.utf8), pattern = Array(from.utf8)
+        guard source.count >= pattern.count else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(source.count)
+        var i = 0
+        while i < source.count {
+            if i + pattern.count <= source.count, source[i..<i + pattern.count].elementsEqual(pattern) {
+                out += to.utf8
+                i += pattern.count
+            } else {
+                out.append(source[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the decoded UTF-8 of `ids` to `output`.
+    func decode(_ ids: UnsafeBufferPointer<Int32>, skipSpecialTokens: Bool, into output: inout [UInt8]) {
+        var first = true
+        firstBytes.withUnsafeBufferPointer { fb in
+            laterBytes.withUnsafeBufferPointer { lb in
+                for raw in ids {
+                    let id = Int(raw)
+                    guard id >= 0, id < known.count, known[id] else { continue }
+                    if skipSpecialTokens, special[id] { continue }
+                    if first {
+                        output.append(contentsOf: UnsafeBufferPointer(rebasing: fb[Int(firstStarts[id])..<Int(firstStarts[id + 1])]))
+                        first = false
+                    } else {
+                        output.append(contentsOf: UnsafeBufferPointer(rebasing: lb[Int(laterStarts[id])..<Int(laterStarts[id + 1])]))
+                    }
+                }
+            }
+        }
+    }
+}

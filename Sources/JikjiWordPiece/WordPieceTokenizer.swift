@@ -1,0 +1,341 @@
+import Dispatch
+import Foundation
+
+/// HF's BERT WordPiece pipeline, encode and decode: special tokens matched in raw text,
+/// ``BertNormalizer``, ``BertPreTokenizer``, WordPiece greedy longest-match-first with the
+/// continuation prefix, truncation, `[CLS] A [SEP] (B [SEP])` post-processing and padding.
+///
+/// Immutable and `Sendable`: one tokenizer serves every thread. Ids and offsets equal those of
+/// `tokenizers` 0.23.3 (`BertWordPieceTokenizer(vocab.txt, …)`), offsets in characters as Python
+/// reports them.
+public struct WordPieceTokenizer: Sendable {
+    /// The vocabulary.
+    public let vocabulary: WordPieceVocabulary
+    /// The normalizer switches (apply the same ones the vocabulary was trained with).
+    public let normalizerOptions: BertNormalizerOptions
+    /// The `[CLS]`/`[SEP]` post-processor; nil adds nothing (like a freshly trained HF tokenizer).
+    public let postProcessor: BertPostProcessor?
+    let trie: WordPieceTrie
+    let specialMatcher: SpecialTokenMatcher
+    let decoderTable: WordPieceDecoderTable
+
+    /// A tokenizer over `vocabulary`.
+    ///
+    /// - Parameter postProcessor: `.automatic` uses `[CLS]`/`[SEP]` when the vocabulary has them
+    ///   (as HF's `BertWordPieceTokenizer(vocab)` does); pass nil for none.
+    public init(vocabulary: WordPieceVocabulary, normalizer: BertNormalizerOptions = BertNormalizerOptions(),
+                postProcessor: BertPostProcessor? = .automatic) {
+        self.vocabulary = vocabulary
+        self.normalizerOptions = normalizer
+        if let p = postProcessor, p == .automatic {
+            if let cls = vocabulary.id(for: "[CLS]"), let sep = vocabulary.id(for: "[SEP]") {
+                self.postProcessor = BertPostProcessor(cls: "[CLS]", clsId: Int32(cls), sep: "[SEP]", sepId: Int32(sep))
+            } else {
+                self.postProcessor = nil
+            }
+        } else {
+            self.postProcessor = postProcessor
+        }
+        trie = WordPieceTrie(tokens: vocabulary.tokens, prefix: vocabulary.continuingSubwordPrefix) {
+            vocabulary.token(for: $0) != nil
+        }
+        specialMatcher = SpecialTokenMatcher(vocabulary: vocabulary)
+        decoderTable = WordPieceDecoderTable(vocabulary: vocabulary)
+    }
+
+    // MARK: Encoding one text
+
+    /// Encodes `text` (and `pair`, if given), then truncates and post-processes.
+    ///
+    /// - Throws: ``WordPieceError/missingToken(token:role:)`` when a word needs the unknown token
+    ///   and the vocabulary lacks it; ``WordPieceError/invalidOption(name:reason:)`` for
+    ///   truncation settings that cannot work.
+    public func encode(_ text: String, pair: String? = nil, addSpecialTokens: Bool = true,
+                       truncation: TruncationOptions? = nil) throws -> Encoding {
+        var scratch = EncoderScratch(options: normalizerOptions)
+        var a = Encoding()
+        var copy = text
+        try copy.withUTF8 { try encodeSequence($0, into: &a, scratch: &scratch) }
+        var b: Encoding?
+        if var second = pair {
+            var e = Encoding()
+            try second.withUTF8 { try encodeSequence($0, into: &e, scratch: &scratch) }
+            b = e
+        }
+        return try finish(a, b, addSpecialTokens: addSpecialTokens, truncation: truncation)
+    }
+
+    /// Encodes UTF-8 `bytes` as one sequence (no pair).
+    ///
+    /// - Throws: ``WordPieceError/invalidUTF8(byteOffset:)`` for invalid input, and what
+    ///   ``encode(_:pair:addSpecialTokens:truncation:)`` throws.
+    public func encode(utf8 bytes: UnsafeBufferPointer<UInt8>, addSpecialTokens: Bool = true,
+                       truncation: TruncationOptions? = nil) throws -> Encoding {
+        var scratch = EncoderScratch(options: normalizerOptions)
+        return try encode(utf8: bytes, addSpecialTokens: addSpecialTokens, truncation: truncation, scratch: &scratch)
+    }
+
+    func encode(utf8 bytes: UnsafeBufferPointer<UInt8>, addSpecialTokens: Bool, truncation: TruncationOptions?,
+                scratch: inout EncoderScratch) throws -> Encoding {
+        var a = Encoding()
+        try encodeSequence(bytes, into: &a, scratch: &scratch)
+        return try finish(a, nil, addSpecialTokens: addSpecialTokens, truncation: truncation)
+    }
+
+    /// Truncation then post-processing.
+    func finish(_ a: Encoding, _ b: Encoding?, addSpecialTokens: Bool, truncation: TruncationOptions?) throws -> Encoding {
+        var a = a, b = b
+        if let truncation {
+            let added = addSpecialTokens ? (postProcessor?.addedTokens(pair: b != nil) ?? 0) : 0
+            // Like HF: a max length that cannot even hold the special tokens truncates nothing.
+            if truncation.maxLength >= added {
+                var budget = truncation
+                budget.maxLength -= added
+                try Truncation.apply(budget, &a, &b)
+            }
+        }
+        guard addSpecialTokens, let postProcessor else {
+            if let b {
+                var pair = b
+                pair.setTypeIds(1)
+                a.append(contentsOf: pair)
+            }
+            return a
+        }
+        return postProcessor.process(a, b)
+    }
+
+    /// Splits raw bytes at special tokens and encodes every piece, appending to `out`.
+    func encodeSequence(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout Encoding,
+                        scratch: inout EncoderScratch) throws {
+        var word: Int32 = 0
+        var segmentStart = 0
+        var characterIndex = 0
+        if !specialMatcher.isEmpty {
+            var i = 0
+            while i < bytes.count {
+                if let (id, length, characters) = specialMatcher.match(bytes, at: i) {
+                    if segmentStart < i {
+                        characterIndex += try encodeText(UnsafeBufferPointer(rebasing: bytes[segmentStart..<i]),
+                                                         firstCharacter: characterIndex, bytesBefore: segmentStart,
+                                                         word: &word, into: &out, scratch: &scratch)
+                    }
+                    out.append(id: id, typeId: 0, offsets: TokenOffsets(Int32(characterIndex), Int32(characterIndex + characters)),
+                               special: false, word: word)
+                    word += 1
+                    characterIndex += characters
+                    i += length
+                    segmentStart = i
+                } else {
+                    i += 1
+                }
+            }
+        }
+        if segmentStart < bytes.count {
+            _ = try encodeText(UnsafeBufferPointer(rebasing: bytes[segmentStart...]), firstCharacter: characterIndex,
+                               bytesBefore: segmentStart, word: &word, into: &out, scratch: &scratch)
+        }
+    }
+
+    /// Normalizes, pre-tokenizes and WordPiece-encodes text without special tokens; returns the
+    /// number of characters it spans.
+    private func encodeText(_ bytes: UnsafeBufferPointer<UInt8>, firstCharacter: Int, bytesBefore: Int,
+                            word: inout Int32, into out: inout Encoding, scratch: inout EncoderScratch) throws -> Int {
+        let unknown = vocabulary.unknownTokenId.map(Int32.init)
+        let maxCharacters = vocabulary.maxInputCharactersPerWord
+        let trie = self.trie
+        var failure: WordPieceError?
+        do {
+            try scratch.preTokenizer.forEachWord(inUTF8: bytes, firstCharacterIndex: firstCharacter) { w in
+                let wordRange = w.characterRange
+                if w.codePoints.count <= maxCharacters,
+                   Self.wordPiece(w, trie: trie, pieces: &scratch.pieces) {
+                    for piece in scratch.pieces {
+                        out.append(id: piece.id, typeId: 0, offsets: piece.offsets, special: false, word: word)
+                    }
+                } else if let unknown {
+                    out.append(id: unknown, typeId: 0,
+                               offsets: TokenOffsets(Int32(wordRange.lowerBound), Int32(wordRange.upperBound)),
+                               special: false, word: word)
+                } else {
+                    failure = .missingToken(token: vocabulary.unknownToken, role: "unknown")
+                }
+                word += 1
+            }
+        } catch WordPieceError.invalidUTF8(let offset) {
+            throw WordPieceError.invalidUTF8(byteOffset: offset + bytesBefore)
+        }
+        if let failure { throw failure }
+        return scratch.preTokenizer.lastOriginalCount
+    }
+
+    /// Greedy longest-match-first over one word; false when some position matches no token (the
+    /// whole word is then unknown, as in HF).
+    @inline(__always)
+    static func wordPiece(_ w: BertWord, trie: WordPieceTrie, pieces: inout [Piece]) -> Bool {
+        pieces.removeAll(keepingCapacity: true)
+        let byteBase = Int(w.utf8Starts[0])
+        var position = 0
+        var scalar = 0
+        let n = w.utf8.count
+        while position < n {
+            let state = position == 0 ? WordPieceTrie.root : trie.continuationRoot
+            guard state >= 0 else { return false }
+            let (id, end) = trie.longestMatch(w.utf8, from: position, state: state)
+            guard id >= 0 else { return false }
+            let first = scalar
+            while Int(w.utf8Starts[scalar + 1]) - byteBase < end { scalar += 1 }
+            scalar += 1
+            pieces.append(Piece(id: id, offsets: TokenOffsets(w.origins[first], w.origins[scalar - 1] + 1)))
+            position = end
+        }
+        return true
+    }
+
+    /// One matched piece of a word.
+    struct Piece {
+        var id: Int32
+        var offsets: TokenOffsets
+    }
+
+    // MARK: Batches
+
+    /// Encodes every text on all cores, then pads as `padding` says.
+    public func encodeBatch(_ texts: [String], addSpecialTokens: Bool = true, truncation: TruncationOptions? = nil,
+                            padding: PaddingOptions? = nil) throws -> [Encoding] {
+        var results = [Encoding](repeating: Encoding(), count: texts.count)
+        try parallelChunks(count: texts.count) { range, scratch in
+            var out: [Encoding] = []
+            out.reserveCapacity(range.count)
+            for i in range {
+                var text = texts[i]
+                let e = try text.withUTF8 {
+                    try encode(utf8: $0, addSpecialTokens: addSpecialTokens, truncation: truncation, scratch: &scratch)
+                }
+                out.append(e)
+            }
+            return out
+        } store: { range, chunk in
+            results.replaceSubrange(range, with: chunk)
+        }
+        if let padding { Self.pad(&results, padding) }
+        return results
+    }
+
+    /// Encodes pairs on all cores (`[CLS] A [SEP] B [SEP]`), then pads as `padding` says.
+    public func encodeBatch(pairs: [(String, String)], addSpecialTokens: Bool = true,
+                            truncation: TruncationOptions? = nil, padding: PaddingOptions? = nil) throws -> [Encoding] {
+        var results = [Encoding](repeating: Encoding(), count: pairs.count)
+        try parallelChunks(count: pairs.count) { range, scratch in
+            try range.map { i in
+                var first = pairs[i].0, second = pairs[i].1
+                var a = Encoding(), b = Encoding()
+                try first.withUTF8 { try encodeSequence($0, into: &a, scratch: &scratch) }
+                try second.withUTF8 { try encodeSequence($0, into: &b, scratch: &scratch) }
+                return try finish(a, b, addSpecialTokens: addSpecialTokens, truncation: truncation)
+            }
+        } store: { range, chunk in
+            results.replaceSubrange(range, with: chunk)
+        }
+        if let padding { Self.pad(&results, padding) }
+        return results
+    }
+
+    /// Pads `encodings` to a common length (HF's `pad_encodings`).
+    public static func pad(_ encodings: inout [Encoding], _ options: PaddingOptions) {
+        var length: Int
+        switch options.strategy {
+        case .batchLongest: length = encodings.map(\.count).max() ?? 0
+        case .fixed(let n): length = n
+        }
+        if let multiple = options.padToMultipleOf, multiple > 0, length % multiple != 0 {
+            length += multiple - length % multiple
+        }
+        for i in encodings.indices { encodings[i].pad(to: length, options) }
+    }
+
+    /// Runs `work` over chunks of `0..<count` on all cores, each chunk with its own scratch
+    /// buffers, and hands each chunk's result to `store` (serialized) in any order.
+    func parallelChunks<T>(count: Int, _ work: (Range<Int>, inout EncoderScratch) throws -> [T],
+                           store: (Range<Int>, [T]) -> Void) throws {
+        guard count > 0 else { return }
+        let chunkSize = max(64, min(4096, count / (ProcessInfo.processInfo.activeProcessorCount * 8) + 1))
+        let chunks = (count + chunkSize - 1) / chunkSize
+        let lock = NSLock()
+        let failure = UncheckedBox<Error?>(nil)
+        let options = normalizerOptions
+        withoutActuallyEscaping(work) { work in
+            withoutActuallyEscaping(store) { store in
+                let box = UncheckedBox((work, store))
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    let range = c * chunkSize..<min(count, (c + 1) * chunkSize)
+                    var scratch = EncoderScratch(options: options)
+                    do {
+                        let result = try box.value.0(range, &scratch)
+                        lock.lock()
+                        box.value.1(range, result)
+                        lock.unlock()
+                    } catch {
+                        lock.lock()
+                        if failure.value == nil { failure.value = error }
+                        lock.unlock()
+                    }
+                }
+            }
+        }
+        if let error = failure.value { throw error }
+    }
+
+    // MARK: Decoding
+
+    /// HF's WordPiece decoder with cleanup: `##` pieces joined to the previous token, other tokens
+    /// separated by a space, no space before `. ? ! ,`. Ids the vocabulary lacks are dropped.
+    ///
+    /// - Parameter skipSpecialTokens: drop the special tokens (which include `[UNK]`).
+    public func decode(_ ids: [Int32], skipSpecialTokens: Bool = true) -> String {
+        var bytes: [UInt8] = []
+        ids.withUnsafeBufferPointer { decoderTable.decode($0, skipSpecialTokens: skipSpecialTokens, into: &bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Decodes many id sequences on all cores.
+    public func decodeBatch(_ sequences: [[Int32]], skipSpecialTokens: Bool = true) -> [String] {
+        var results = [String](repeating: "", count: sequences.count)
+        // Decoding cannot fail, so the error path of parallelChunks is never taken.
+        try? parallelChunks(count: sequences.count) { range, _ in
+            var bytes: [UInt8] = []
+            return range.map { i in
+                bytes.removeAll(keepingCapacity: true)
+                sequences[i].withUnsafeBufferPointer {
+                    decoderTable.decode($0, skipSpecialTokens: skipSpecialTokens, into: &bytes)
+                }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+        } store: { range, chunk in
+            results.replaceSubrange(range, with: chunk)
+        }
+        return results
+    }
+
+    /// Appends the decoded UTF-8 of `ids` to `output` (no `String` made; for streaming tools).
+    public func decode(_ ids: UnsafeBufferPointer<Int32>, skipSpecialTokens: Bool = true, appendingTo output: inout [UInt8]) {
+        decoderTable.decode(ids, skipSpecialTokens: skipSpecialTokens, into: &output)
+    }
+}
+
+/// Per-thread buffers of the encoder.
+struct EncoderScratch {
+    var preTokenizer: BertPreTokenizer
+    var pieces: [WordPieceTokenizer.Piece] = []
+
+    init(options: BertNormalizerOptions) {
+        preTokenizer = BertPreTokenizer(normalizer: options)
+    }
+}
+
+/// Holds a non-Sendable value across `concurrentPerform`; every access is either read-only or
+/// under a lock.
+final class UncheckedBox<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,176 @@
+/// A double-array trie over the UTF-8 bytes of a vocabulary's tokens.
+///
+/// A transition from state `s` on byte `b` goes to `t = base[s] + b + 1` when `check[t] == s`, so a
+/// step costs two loads and a compare. WordPiece's greedy longest-match-first is then a single walk
+/// from the word's current position that remembers the last state holding a token (the longest
+/// vocabulary entry that is a prefix of the rest of the word) instead of HF's shrink-and-look-up
+/// loop, which hashes every candidate substring.
+final class WordPieceTrie: @unchecked Sendable {
+    /// `base[s]`: offset of `s`'s children.
+    private let base: UnsafeMutablePointer<Int32>
+    /// `check[t]`: the parent of `t`, or -1 when `t` is free.
+    private let check: UnsafeMutablePointer<Int32>
+    /// `value[t]`: the id of the token spelled by the path to `t`, or -1.
+    private let value: UnsafeMutablePointer<Int32>
+    /// Number of slots.
+    let capacity: Int
+    /// The state reached from the root by the continuation prefix (`##`), or -1 when no token
+    /// starts with it.
+    let continuationRoot: Int32
+
+    /// The root state.
+    static let root: Int32 = 0
+
+    /// Builds the trie of `tokens` (token `i` has id `i`); tokens for which `include(i)` is false
+    /// (holes) are left out.
+    init(tokens: [String], prefix: String, include: (Int) -> Bool) {
+        // 1. A plain trie with sorted child lists, built by inserting every token.
+        var children: [[(byte: UInt8, node: Int32)]] = [[]]
+        var values: [Int32] = [-1]
+        for (id, token) in tokens.enumerated() where include(id) {
+            var node = 0
+            for byte in token.utf8 {
+                let list = children[node]
+                var lo = 0, hi = list.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if list[mid].byte < byte { lo = mid + 1 } else { hi = mid }
+                }
+                if lo < list.count, list[lo].byte == byte {
+                    node = Int(list[lo].node)
+                } else {
+                    let fresh = Int32(children.count)
+                    children.append([])
+                    values.append(-1)
+                    children[node].insert((byte, fresh), at: lo)
+                    node = Int(fresh)
+                }
+            }
+            values[node] = Int32(id)
+        }
+
+        // 2. Place the nodes breadth first: each node's children get the lowest base at which
+        //    all their slots are free. Free slots form a linked list, so the search skips the
+        //    occupied ones instead of testing every offset.
+        var size = max(1024, children.count * 2 + 512)
+        var baseArray = [Int32](repeating: 0, count: size)
+        var checkArray = [Int32](repeating: -1, count: size)
+        var valueArray = [Int32](repeating: -1, count: size)
+        // nextFree[i] / previousFree[i]: neighbours of free slot i; slot `size` ends the list.
+        var nextFree = [Int32](unsafeUninitializedCapacity: size + 1) { b, n in
+            for i in 0...size { b[i] = Int32(i + 1) }
+            n = size + 1
+        }
+        var previousFree = [Int32](unsafeUninitializedCapacity: size + 1) { b, n in
+            for i in 0...size { b[i] = Int32(i - 1) }
+            n = size + 1
+        }
+        var freeHead: Int32 = 1  // slot 0 is the root's
+        previousFree[1] = -1
+        func occupy(_ t: Int) {
+            let before = Int(previousFree[t]), after = Int(nextFree[t])
+            if before >= 0 { nextFree[before] = Int32(after) } else { freeHead = Int32(after) }
+            previousFree[after] = Int32(before)
+        }
+        func grow(to needed: Int) {
+            let grown = max(size * 2, needed + 1)
+            baseArray += [Int32](repeating: 0, count: grown - size)
+            checkArray += [Int32](repeating: -1, count: grown - size)
+            valueArray += [Int32](repeating: -1, count: grown - size)
+            // The end marker `size` becomes an ordinary free slot chained to the new ones.
+            let lastFree = previousFree[size]
+            nextFree += [Int32](repeating: 0, count: grown - size)
+            previousFree += [Int32](repeating: 0, count: grown - size)
+            for i in size...grown {
+                nextFree[i] = Int32(i + 1)
+                previousFree[i] = Int32(i - 1)
+            }
+            previousFree[size] = lastFree
+            if lastFree < 0 { freeHead = Int32(size) }
+            size = grown
+        }
+        var slotOfNode = [Int32](repeating: -1, count: children.count)
+        slotOfNode[0] = 0
+        checkArray[0] = Int32.max  // the root's slot is taken (and has no parent)
+        valueArray[0] = values[0]
+        var queue: [Int] = [0]
+        var head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            let list = children[node]
+            guard !list.isEmpty else { continue }
+            let slot = Int(slotOfNode[node])
+            let firstCode = Int(list[0].byte) + 1
+            let lastCode = Int(list[list.count - 1].byte) + 1
+            var candidate = Int(freeHead)
+            var b: Int
+            search: while true {
+                if candidate + 257 >= size { grow(to: candidate + 258) }
+                b = candidate - firstCode
+                if b >= 0, b + lastCode < size {
+                    var fits = true
+                    for child in list.dropFirst() where checkArray[b + Int(child.byte) + 1] != -1 {
+                        fits = false
+                        break
+                    }
+                    if fits { break search }
+                }
+                candidate = Int(nextFree[candidate])
+            }
+            baseArray[slot] = Int32(b)
+            for child in list {
+                let t = b + Int(child.byte) + 1
+                checkArray[t] = Int32(slot)
+                valueArray[t] = values[Int(child.node)]
+                slotOfNode[Int(child.node)] = Int32(t)
+                occupy(t)
+                queue.append(Int(child.node))
+            }
+        }
+
+        capacity = size
+        base = .allocate(capacity: size)
+        check = .allocate(capacity: size)
+        value = .allocate(capacity: size)
+        base.initialize(from: baseArray, count: size)
+        check.initialize(from: checkArray, count: size)
+        value.initialize(from: valueArray, count: size)
+
+        var state = Self.root
+        for byte in prefix.utf8 where state >= 0 {
+            let t = Int(base[Int(state)]) + Int(byte) + 1
+            state = t < size && check[t] == state ? Int32(t) : -1
+        }
+        continuationRoot = prefix.isEmpty ? Self.root : state
+    }
+
+    deinit {
+        base.deallocate()
+        check.deallocate()
+        value.deallocate()
+    }
+
+    /// The longest token that is a prefix of `bytes[from...]`, walking from `state` (the root, or
+    /// ``continuationRoot`` for a piece inside a word). Returns its id and end, or id -1.
+    @inline(__always)
+    func longestMatch(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, state start: Int32) -> (id: Int32, end: Int) {
+        var state = Int(start)
+        var bestId: Int32 = -1
+        var bestEnd = from
+        var p = from
+        let n = bytes.count
+        while p < n {
+            let t = Int(base[state]) + Int(bytes[p]) + 1
+            guard t < capacity, check[t] == Int32(truncatingIfNeeded: state) else { break }
+            state = t
+            p += 1
+            let v = value[t]
+            if v >= 0 {
+                bestId = v
+                bestEnd = p
+            }
+        }
+        return (bestId, bestEnd)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import JikjiTestSupport
+import XCTest
+
+/// `jikji encode` and `jikji decode` end to end on NSMC with HF's wp150k vocabulary; expected
+/// values are HF tokenizers 0.23.3 outputs from the reference folder.
+final class EncodeCommandTests: XCTestCase {
+    private struct Reference: Decodable {
+        let ids: [Int]
+        let tokens: [String]
+        let offsets: [[Int]]
+    }
+
+    private struct DecodeReference: Decodable {
+        let decoded: String
+        let decoded_keep_specials: String
+    }
+
+    private func gunzip(_ path: String) throws -> [Substring] {
+        let url = try ProjectPaths.reference(path)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["gzip", "-dc", url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "gzip -dc \(url.path)")
+        return String(decoding: data, as: UTF8.self).split(separator: "\n")
+    }
+
+    private func vocab() throws -> String { try ProjectPaths.reference("hf/wp150k/vocab.txt").path }
+
+    func testEncodeColumnOfTSVMatchesHFIds() throws {
+        let corpus = try ProjectPaths.corpus("nsmc/ratings_test.txt").path
+        let result = try JikjiCommand.run(["encode", "--vocab", try vocab(), "--input", corpus, "--column", "document"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        let refs = try gunzip("hf/encodings/ratings_test.jsonl.gz")
+        XCTAssertEqual(lines.count, refs.count)
+        let decoder = JSONDecoder()
+        var mismatches = 0
+        for (line, ref) in zip(lines, refs) {
+            let expected = try decoder.decode(Reference.self, from: Data(ref.utf8)).ids.map(String.init).joined(separator: " ")
+            if line != expected { mismatches += 1 }
+        }
+        XCTAssertEqual(mismatches, 0)
+    }
+
+    func testJSONLFormatHasIdsTokensOffsetsAndMasks() throws {
+        let refs = try gunzip("hf/encodings/ratings_test.jsonl.gz").prefix(200)
+        let texts = try refs.map { line -> String in
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return try XCTUnwrap(object["text"] as? String)
+        }
+        let result = try JikjiCommand.run(["encode", "--vocab", try vocab(), "--format", "jsonl"],
+                                          input: Data((texts.joined(separator: "\n") + "\n").utf8))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.output.split(separator: "\n")
+        XCTAssertEqual(lines.count, refs.count)
+        for (line, ref) in zip(lines, refs) {
+            let expected = try JSONDecoder().decode(Reference.self, from: Data(ref.utf8))
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            XCTAssertEqual(object["ids"] as? [Int], expected.ids)
+            XCTAssertEqual(object["tokens"] as? [String], expected.tokens)
+            XCTAssertEqual(object["offsets"] as? [[Int]], expected.offsets)
+            XCTAssertEqual(object["attention_mask"] as? [Int], Array(repeating: 1, count: expected.ids.count))
+        }
+    }
+
+    func testDecodeMatchesHFBothWays() throws {
+        let refs = try gunzip("hf/encodings/ratings_test.jsonl.gz")
+        let decodes = try gunzip("hf/encodings/ratings_test.decode.jsonl.gz")
+        let idLines = try refs.map { try JSONDecoder().decode(Reference.self, from: Data($0.utf8)).ids.map(String.init).joined(separator: " ") }
+        let input = Data((idLines.joined(separator: "\n") + "\n").utf8)
+        let skipped = try JikjiCommand.run(["decode", "--vocab", try vocab(), "--skip-special-tokens"], input: input)
+        let kept = try JikjiCommand.run(["decode", "--vocab", try vocab()], input: input)
+        XCTAssertEqual(skipped.status, 0, skipped.stderr)
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        let skippedLines = skipped.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        let keptLines = kept.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        XCTAssertEqual(skippedLines.count, decodes.count)
+        var mismatches = 0
+        for (k, line) in decodes.enumerated() {
+            let expected = try JSONDecoder().decode(DecodeReference.self, from: Data(line.utf8))
+            if skippedLines[k] != expected.decoded || keptLines[k] != expected.decoded_keep_specials { mismatches += 1 }
+        }
+        XCTAssertEqual(mismatches, 0)
+    }
+
+    func testTokenizerJSONCarriesItsPostProcessor() throws {
+        let input = Data("정말 재밌게 봤다.\n".utf8)
+        let plain = try JikjiCommand.run(["encode", "--vocab", try ProjectPaths.reference("hf/wp150k/tokenizer.json").path], input: input)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(plain.output, "5397 5528 5692 18\n", "HF's trained tokenizer.json has no post-processor")
+        let bert = try JikjiCommand.run(["encode", "--vocab", try ProjectPaths.reference("hf/wp150k/tokenizer_bert.json").path],
+                                        input: input)
+        XCTAssertEqual(bert.output, "2 5397 5528 5692 18 3\n")
+    }
+
+    func testTruncationPaddingAndTokensFormat() throws {
+        let input = Data("정말 재밌게 봤다.\n정말\n".utf8)
+        let result = try JikjiCommand.run(["encode", "--vocab", try vocab(), "--format", "tokens", "--max-length", "4", "--pad"],
+                                          input: input)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.output, "[CLS] 정말 재밌게 [SEP]\n[CLS] 정말 [SEP] [PAD]\n")
+        let bare = try JikjiCommand.run(["encode", "--vocab", try vocab(), "--no-special-tokens"], input: input)
+        XCTAssertEqual(bare.output, "5397 5528 5692 18\n5397\n")
+    }
+
+    func testErrorsAreReadableAndFail() throws {
+        let vocab = try vocab()
+        let cases: [([String], Data?, String)] = [
+            (["encode", "--vocab", "/nonexistent/vocab.txt"], nil, "/nonexistent/vocab.txt"),
+            (["encode", "--vocab", vocab, "--input", "/nonexistent/input.txt"], nil, "/nonexistent/input.txt"),
+            (["encode", "--vocab", vocab, "--column", "review"], Data("id\tdocument\n1\tok\n".utf8), "'review' is not in the header"),
+            (["encode", "--vocab", vocab], Data([0x6F, 0x6B, 0x0A, 0x61, 0xFF, 0x0A]), "-:2: line is not valid UTF-8"),
+            (["encode", "--vocab", vocab, "--pad"], Data("x\n".utf8), "--pad needs --max-length"),
+            (["decode", "--vocab", vocab], Data("2 3\n2 x 3\n".utf8), "-:2: 'x' is not a token id"),
+            (["encode", "--vocab", vocab, "--column", "document"], Data("id\tdocument\n1\n".utf8), "-:2: line has no field 'document'"),
+        ]
+        for (arguments, input, message) in cases {
+            let result = try JikjiCommand.run(arguments, input: input ?? Data())
+            XCTAssertNotEqual(result.status, 0, "\(arguments) should fail")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+}

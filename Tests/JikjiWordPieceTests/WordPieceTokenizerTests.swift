@@ -1,0 +1,128 @@
+import Foundation
+import JikjiWordPiece
+import XCTest
+
+/// Encoder, post-processor, truncation, padding and decoder on a tiny vocabulary; every expected
+/// value was produced by HF tokenizers 0.23.3 (`BertWordPieceTokenizer(vocab.txt)`, defaults).
+final class WordPieceTokenizerTests: XCTestCase {
+    static let tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "un", "una", "##ff", "##aff", "##able", "hello",
+                         "!", "?", ",", ".", "a", "b", "x", "##x", "'", "don", "t", "he", "se", "##p", "[", "]", "기",
+                         "##ᆼ", "깅", "h", "##e", "##l", "##o", "n", "##t"]
+
+    private func tokenizer(_ options: BertNormalizerOptions = BertNormalizerOptions()) throws -> WordPieceTokenizer {
+        WordPieceTokenizer(vocabulary: try WordPieceVocabulary(tokens: Self.tokens), normalizer: options)
+    }
+
+    private func offsets(_ e: Encoding) -> [[Int32]] { e.offsets.map { [$0.start, $0.end] } }
+
+    func testGreedyLongestMatchAndUnknownWord() throws {
+        let e = try tokenizer().encode("Unaffable hello! unaffablex")
+        XCTAssertEqual(e.ids, [2, 6, 7, 9, 10, 11, 6, 7, 9, 18, 3])
+        XCTAssertEqual(offsets(e), [[0, 0], [0, 3], [3, 5], [5, 9], [10, 15], [15, 16], [17, 20], [20, 22], [22, 26], [26, 27], [0, 0]])
+        XCTAssertEqual(e.wordIds, [-1, 0, 0, 0, 1, 2, 3, 3, 3, 3, -1])
+        XCTAssertEqual(e.specialTokensMask, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+        // A word with an unmatchable piece is one [UNK] over the whole word.
+        let unknown = try tokenizer().encode("hello unaffablez")
+        XCTAssertEqual(unknown.ids, [2, 10, 1, 3])
+        XCTAssertEqual(offsets(unknown)[2], [6, 16])
+    }
+
+    func testSpecialTokensAreMatchedInRawText() throws {
+        let e = try tokenizer().encode("a[SEP]b [sep] [CLS]x")
+        XCTAssertEqual(e.ids, [2, 15, 3, 16, 25, 23, 24, 26, 2, 17, 3])
+        XCTAssertEqual(offsets(e), [[0, 0], [0, 1], [1, 6], [6, 7], [8, 9], [9, 11], [11, 12], [12, 13], [14, 19], [19, 20], [0, 0]])
+        XCTAssertEqual(e.wordIds, [-1, 0, 1, 2, 3, 4, 4, 5, 6, 7, -1])
+        XCTAssertEqual(e.specialTokensMask, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    }
+
+    func testHundredCharacterLimit() throws {
+        let t = try tokenizer()
+        let hundred = try t.encode(String(repeating: "x", count: 100))
+        XCTAssertEqual(hundred.count, 102)
+        XCTAssertEqual(hundred.ids[1], 17)
+        XCTAssertEqual(hundred.ids[100], 18)
+        let longer = try t.encode(String(repeating: "x", count: 101))
+        XCTAssertEqual(longer.ids, [2, 1, 3])
+        XCTAssertEqual(offsets(longer)[1], [0, 101])
+    }
+
+    func testEmptyAndBlankInputGiveClsSep() throws {
+        XCTAssertEqual(try tokenizer().encode("").ids, [2, 3])
+        XCTAssertEqual(try tokenizer().encode("   ").ids, [2, 3])
+        XCTAssertEqual(try tokenizer().encode("hello", addSpecialTokens: false).ids, [10])
+    }
+
+    func testHangulStaysComposedWithoutStripping() throws {
+        XCTAssertEqual(try tokenizer().encode("깅").ids, [2, 1, 3], "defaults decompose 깅 into jamo: [UNK]")
+        XCTAssertEqual(try tokenizer(.korean).encode("깅 기").ids, [2, 29, 27, 3])
+    }
+
+    func testPairTypeIdsAndOffsets() throws {
+        let e = try tokenizer().encode("hello", pair: "unaffable!")
+        XCTAssertEqual(e.ids, [2, 10, 3, 6, 7, 9, 11, 3])
+        XCTAssertEqual(e.typeIds, [0, 0, 0, 1, 1, 1, 1, 1])
+        XCTAssertEqual(offsets(e), [[0, 0], [0, 5], [0, 0], [0, 3], [3, 5], [5, 9], [9, 10], [0, 0]])
+    }
+
+    func testMissingUnknownTokenIsAnError() throws {
+        let t = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(tokens: ["[CLS]", "[SEP]", "a"]))
+        XCTAssertEqual(try t.encode("a").ids, [0, 2, 1])
+        XCTAssertThrowsError(try t.encode("a b")) {
+            XCTAssertEqual($0 as? WordPieceError, .missingToken(token: "[UNK]", role: "unknown"))
+        }
+    }
+
+    func testPaddingLeftFixedAndMultiple() throws {
+        let t = try tokenizer()
+        var batch = try t.encodeBatch(["hello"], padding: PaddingOptions(strategy: .fixed(8), direction: .left))
+        XCTAssertEqual(batch[0].ids, [0, 0, 0, 0, 0, 2, 10, 3])
+        XCTAssertEqual(batch[0].attentionMask, [0, 0, 0, 0, 0, 1, 1, 1])
+        XCTAssertEqual(batch[0].specialTokensMask, [1, 1, 1, 1, 1, 1, 0, 1])
+        batch = try t.encodeBatch(["a", "a b x"], padding: PaddingOptions(padToMultipleOf: 4))
+        XCTAssertEqual(batch.map(\.ids), [[2, 15, 3, 0, 0, 0, 0, 0], [2, 15, 16, 17, 3, 0, 0, 0]])
+    }
+
+    func testTruncationWithOverflowAndDirections() throws {
+        let vocabulary = try WordPieceVocabulary(vocabTxt: try tinyFile())
+        let t = WordPieceTokenizer(vocabulary: vocabulary, normalizer: .korean)
+        // Expected values from HF: enable_truncation(4) / (5, stride=1, direction=left) on "hello x x a b".
+        let right = try t.encode("hello x a b", truncation: TruncationOptions(maxLength: 4))
+        XCTAssertEqual(right.ids, [2, 10, 17, 3])
+        XCTAssertEqual(right.overflowing.map(\.ids), [[2, 15, 16, 3]])
+        let left = try t.encode("hello x a b", truncation: TruncationOptions(maxLength: 5, stride: 1, direction: .left))
+        XCTAssertEqual(left.ids, [2, 17, 15, 16, 3])
+        XCTAssertEqual(left.overflowing.map(\.ids), [[2, 10, 17, 3]])
+        let pair = try t.encode("hello x a b", pair: "a b x b a", truncation: TruncationOptions(maxLength: 7))
+        XCTAssertEqual(pair.ids, [2, 10, 17, 3, 15, 16, 3])
+        XCTAssertEqual(pair.typeIds, [0, 0, 0, 0, 1, 1, 1])
+        let onlySecond = try t.encode("hello", pair: "a b x b a",
+                                      truncation: TruncationOptions(maxLength: 6, strategy: .onlySecond))
+        XCTAssertEqual(onlySecond.ids, [2, 10, 3, 15, 16, 3])
+        XCTAssertThrowsError(try t.encode("hello x a b", truncation: TruncationOptions(maxLength: 4, stride: 2)))
+    }
+
+    func testDecodeCleanupAndSpecialTokens() throws {
+        let t = try tokenizer()
+        let ids = try t.encode("Unaffable, hello! don't he?").ids
+        XCTAssertEqual(t.decode(ids), "unaffable, hello! don ' t he?")
+        XCTAssertEqual(t.decode(ids, skipSpecialTokens: false), "[CLS] unaffable, hello! don ' t he? [SEP]")
+        // A leading ## piece keeps its prefix; unknown ids are dropped; [UNK] counts as special.
+        XCTAssertEqual(t.decode([7, 5, 99, 1000, 9, 3, 13, 0, 1]), "##ff unable,")
+        XCTAssertEqual(t.decode([7, 5, 9, 3, 13, 0], skipSpecialTokens: false), "##ff unable [SEP], [PAD]")
+        XCTAssertEqual(t.decodeBatch([[10, 11], [6, 7, 9]]), ["hello!", "unaffable"])
+    }
+
+    func testBatchEncodingUsesAllCoresAndKeepsOrder() throws {
+        let t = try tokenizer()
+        let texts = (0..<5000).map { $0 % 3 == 0 ? "hello x" : ($0 % 3 == 1 ? "a b" : "unaffable!") }
+        let batch = try t.encodeBatch(texts)
+        for (text, e) in zip(texts, batch) { XCTAssertEqual(e, try t.encode(text)) }
+    }
+
+    private func tinyFile() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-tiny-\(UUID().uuidString).txt")
+        try Data((Self.tokens.joined(separator: "\n") + "\n").utf8).write(to: url)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+}
