@@ -122,6 +122,20 @@ final class JobRunnerTests: XCTestCase {
         for (name, tensor) in a { XCTAssertEqual(tensor.storage, b[name]?.storage, name) }
     }
 
+    /// The trained run classifies new texts from its best checkpoint; a classifier run refuses generation.
+    func testTrainedRunPredictsLabelsAndProbabilities() throws {
+        let options = options("predict")
+        let summary = try JobRunner.start(job: try job(), jobFile: "tiny.yaml", options: options)
+        let trained = try TrainedRun(runID: summary.runID, registryPath: options.registryPath)
+        let predictions = try trained.classify(["좋 은 영화 최고", "별로 인 영화 최악", ""])
+        XCTAssertEqual(predictions.prefix(2).map(\.label), [1, 0])
+        XCTAssertTrue(predictions.allSatisfy { $0.probability >= 0.5 && $0.probability <= 1 })
+        XCTAssertEqual(try trained.classID(ofLabel: "1"), 1)
+        XCTAssertThrowsError(try trained.generate(prompt: "좋", maxTokens: 3, temperature: 1, topK: 0, seed: 1)) { error in
+            XCTAssertTrue("\(error)".contains("generate needs a language model"), "\(error)")
+        }
+    }
+
     func testAnImpossibleJobIsRefusedBeforeTraining() throws {
         XCTAssertThrowsError(try JobRunner.start(job: try job(["batching.pad_side=pre"]), jobFile: "tiny.yaml", options: options("x"))) { error in
             XCTAssertTrue("\(error)".hasPrefix("batching.pad_side:"), "\(error)")
