@@ -73,6 +73,8 @@ let package = Package(
 
         // Microbenchmark of the recurrent layers (bench/recurrent.sh); not part of the user CLI.
         .executableTarget(name: "jikji-bench-recurrent", dependencies: ["JikjiRecurrent"]),
+        // Microbenchmark of attention, losses, embedding, linear and optimizers (bench/nn.sh).
+        .executableTarget(name: "jikji-bench-nn", dependencies: ["JikjiRecurrent"]),
 
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),

@@ -47,6 +47,7 @@ public struct Embedding: ParameterContainer {
         self.paddingIndex = paddingIndex
     }
 
+    /// `weight`, as in PyTorch's state_dict.
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight)] }
 
     /// Looks up `ids` (any shape `[N...]`, row-major) and returns `[N..., E]`.
@@ -90,5 +91,14 @@ public struct Embedding: ParameterContainer {
             }
         }
         return touched.indices.filter { touched[$0] }
+    }
+
+    /// Zeroes the gradient of the given rows only (the ones ``backward(ids:outputGradient:)``
+    /// returned), instead of the whole `[V, E]` table.
+    public func zeroGradient(rows: [Int]) {
+        let e = dimension
+        weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
+            for row in rows { (dw.baseAddress! + row * e).update(repeating: 0, count: e) }
+        }
     }
 }

@@ -5,9 +5,7 @@ public enum GradientClipping {
         var sum = 0.0
         for parameter in parameters where parameter.requiresGradient {
             parameter.gradient.storage.withUnsafeBufferPointer { g in
-                var partial: Float = 0
-                for x in g { partial += x * x }
-                sum += Double(partial)
+                sum += RowMath.sumOfSquares(g.baseAddress!, g.count)
             }
         }
         return Float(sum.squareRoot())

@@ -38,6 +38,7 @@ public struct Linear: ParameterContainer {
         self.bias = bias.map { Parameter($0) }
     }
 
+    /// `weight`, then `bias` when present, as in PyTorch's state_dict.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         var list = [(name: "weight", parameter: weight)]
         if let bias { list.append(("bias", bias)) }

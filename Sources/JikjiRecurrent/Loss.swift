@@ -41,41 +41,37 @@ public enum Loss {
         guard labelSmoothing >= 0 && labelSmoothing <= 1 else {
             throw LayerInputError("cross-entropy: label smoothing \(labelSmoothing) is outside [0, 1]")
         }
+        // Validate and count first, so each row's gradient is scaled by 1/count as it is written.
+        var counted = 0
+        for (r, target) in targets.enumerated() where target != ignoreIndex {
+            guard target >= 0 && target < classes else {
+                throw LayerInputError("cross-entropy: target \(target) in row \(r) is outside 0..<\(classes) (and is not the ignore index \(ignoreIndex))")
+            }
+            counted += 1
+        }
         var gradient = Tensor(shape: logits.shape)
         var total = 0.0
-        var counted = 0
         let eps = Double(labelSmoothing), uniform = Double(labelSmoothing) / Double(classes)
-        try logits.storage.withUnsafeBufferPointer { x in
-            try gradient.storage.withUnsafeMutableBufferPointer { g in
+        let scale = 1 / Float(max(counted, 1)), uniformScaled = Float(uniform) * scale
+        logits.storage.withUnsafeBufferPointer { x in
+            gradient.storage.withUnsafeMutableBufferPointer { g in
                 for r in 0..<rows {
                     let target = targets[r]
                     if target == ignoreIndex { continue }
-                    guard target >= 0 && target < classes else {
-                        throw LayerInputError("cross-entropy: target \(target) in row \(r) is outside 0..<\(classes) (and is not the ignore index \(ignoreIndex))")
-                    }
-                    counted += 1
                     let row = x.baseAddress! + r * classes, grow = g.baseAddress! + r * classes
-                    var maxValue = row[0]
-                    for c in 1..<classes { maxValue = max(maxValue, row[c]) }
-                    var sum = 0.0, rowSum = 0.0
-                    for c in 0..<classes {
-                        grow[c] = row[c] - maxValue
-                        rowSum += Double(row[c])
-                    }
+                    let maxValue = RowMath.maximum(row, classes)
+                    let rowSum = RowMath.sum(row, classes)
+                    for c in 0..<classes { grow[c] = row[c] - maxValue }
                     VectorMath.exp(grow, grow, count: classes)
-                    for c in 0..<classes { sum += Double(grow[c]) }
+                    let sum = RowMath.sum(grow, classes)
                     let logSum = log(sum) + Double(maxValue)
                     // -log p_target and the mean of -log p_c over all classes.
                     let nll = logSum - Double(row[target])
                     let smooth = Double(classes) * logSum - rowSum
                     total += (1 - eps) * nll + uniform * smooth
-                    let inv = Float(1 / sum)
-                    for c in 0..<classes { grow[c] = grow[c] * inv - Float(uniform) }
-                    grow[target] -= Float(1 - eps)
-                }
-                if counted > 0 {
-                    let scale = 1 / Float(counted)
-                    for i in 0..<g.count { g[i] *= scale }
+                    let inv = Float(1 / sum) * scale
+                    for c in 0..<classes { grow[c] = grow[c] * inv - uniformScaled }
+                    grow[target] -= Float(1 - eps) * scale
                 }
             }
         }
@@ -93,15 +89,29 @@ public enum Loss {
         let n = logits.count
         var gradient = Tensor(shape: logits.shape)
         var total = 0.0
+        // Terms go through a small buffer in blocks, so the loop vectorizes and the sum is
+        // taken in float lanes per block and in Double across blocks.
+        let block = 1024
+        var terms = [Float](repeating: 0, count: block)
         logits.storage.withUnsafeBufferPointer { x in
             labels.storage.withUnsafeBufferPointer { y in
                 gradient.storage.withUnsafeMutableBufferPointer { g in
-                    let scale = 1 / Float(max(n, 1))
-                    for i in 0..<n {
-                        let xi = Double(x[i]), yi = Double(y[i])
-                        total += max(xi, 0) - xi * yi + log1p(exp(-abs(xi)))
-                        let s = 1 / (1 + exp(-xi))
-                        g[i] = Float(s - yi) * scale
+                    terms.withUnsafeMutableBufferPointer { term in
+                        let scale = 1 / Float(max(n, 1))
+                        var start = 0
+                        while start < n {
+                            let m = min(block, n - start)
+                            let xs = x.baseAddress! + start, ys = y.baseAddress! + start, gs = g.baseAddress! + start
+                            for i in 0..<m {
+                                let xi = xs[i], yi = ys[i]
+                                let z = VectorMath.expCore(-Swift.abs(xi)) // e^{-|x|} in (0, 1]
+                                term[i] = Swift.max(xi, 0) - xi * yi + VectorMath.log1pCore(z)
+                                let sigmoid = (xi >= 0 ? 1 : z) / (1 + z)
+                                gs[i] = (sigmoid - yi) * scale
+                            }
+                            total += RowMath.sum(term.baseAddress!, m)
+                            start += m
+                        }
                     }
                 }
             }
@@ -130,5 +140,60 @@ public enum Loss {
             }
         }
         return LossResult(value: n > 0 ? Float(total / Double(n)) : .nan, gradient: gradient, count: n)
+    }
+}
+
+/// Row reductions with eight independent accumulators, so they run at throughput rather than
+/// at the latency of one dependent add (float adds cannot be reordered by the compiler).
+enum RowMath {
+    /// The largest of `count ≥ 1` values.
+    @inline(__always)
+    static func maximum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+        var m = SIMD8<Float>(repeating: p[0])
+        var i = 0
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            m = SIMD8(Swift.max(m[0], v[0]), Swift.max(m[1], v[1]), Swift.max(m[2], v[2]), Swift.max(m[3], v[3]),
+                      Swift.max(m[4], v[4]), Swift.max(m[5], v[5]), Swift.max(m[6], v[6]), Swift.max(m[7], v[7]))
+            i += 8
+        }
+        var result = m.max()
+        while i < count { result = Swift.max(result, p[i]); i += 1 }
+        return result
+    }
+
+    /// The sum of squares of `count` values: float lanes over blocks of 4096, blocks in Double.
+    static func sumOfSquares(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
+        var result = 0.0
+        var start = 0
+        while start < count {
+            let end = Swift.min(count, start + 4096)
+            var acc = SIMD8<Float>()
+            var i = start
+            while i + 8 <= end {
+                let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+                acc += v * v
+                i += 8
+            }
+            for lane in 0..<8 { result += Double(acc[lane]) }
+            while i < end { result += Double(p[i]) * Double(p[i]); i += 1 }
+            start = end
+        }
+        return result
+    }
+
+    /// The sum of `count` values: float lanes, combined in Double.
+    @inline(__always)
+    static func sum(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= count {
+            acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        var result = 0.0
+        for lane in 0..<8 { result += Double(acc[lane]) }
+        while i < count { result += Double(p[i]); i += 1 }
+        return result
     }
 }

@@ -18,10 +18,26 @@ public protocol Optimizer {
     var stepCount: Int { get }
     /// Updates every trainable parameter once.
     mutating func step()
+    /// Updates every trainable parameter once, but for the parameters named in `sparseRows`
+    /// only the listed rows (first dimension), whose state alone advances — the row-wise update
+    /// of `torch.optim.SparseAdam` / sparse SGD. Pass the rows ``Embedding/backward(ids:outputGradient:)``
+    /// returned, so a large vocabulary costs only the rows a batch used.
+    mutating func step(sparseRows: [String: [Int]])
     /// The optimizer's state as named tensors (`<parameter>.exp_avg`, `step`, …).
     func stateTensors() -> [String: Tensor]
     /// Restores state saved by ``stateTensors()``; throws naming a missing or misshapen tensor.
     mutating func loadState(_ tensors: [String: Tensor]) throws
+}
+
+/// The element ranges of a parameter to update: whole, or the given rows of its first dimension.
+private func updateRanges(_ parameter: Parameter, rows: [Int]?) -> [Range<Int>] {
+    let n = parameter.value.count
+    guard let rows, let first = parameter.value.shape.first, first > 0 else { return [0..<n] }
+    let width = n / first
+    return rows.map { row in
+        precondition(row >= 0 && row < first, "sparse row \(row) outside the parameter's \(first) rows")
+        return (row * width)..<((row + 1) * width)
+    }
 }
 
 /// Reads the step counter saved under `step`.
@@ -48,6 +64,7 @@ private func restoredBuffer(_ tensors: [String: Tensor], _ key: String, like par
 public struct SGD: Optimizer {
     /// The parameters updated, with their state_dict names.
     public let parameters: [(name: String, parameter: Parameter)]
+    /// The learning rate of the next step.
     public var learningRate: Float
     /// μ; zero means plain SGD.
     public var momentum: Float
@@ -57,6 +74,7 @@ public struct SGD: Optimizer {
     public var weightDecay: Float
     /// Use Nesterov momentum.
     public var nesterov: Bool
+    /// Steps taken so far (restored by ``loadState(_:)``).
     public private(set) var stepCount = 0
     private var buffers: [Tensor?]
 
@@ -74,24 +92,36 @@ public struct SGD: Optimizer {
         self.buffers = Array(repeating: nil, count: parameters.count)
     }
 
-    public mutating func step() {
+    /// Updates every trainable parameter once (dense).
+    public mutating func step() { step(sparseRows: [:]) }
+
+    /// Updates every trainable parameter once; only the listed rows of those in `sparseRows`.
+    public mutating func step(sparseRows: [String: [Int]]) {
         let first = stepCount == 0
         stepCount += 1
         let lr = learningRate, mu = momentum, keep = 1 - dampening, wd = weightDecay, nesterov = nesterov
-        for (index, (_, parameter)) in parameters.enumerated() where parameter.requiresGradient {
-            let n = parameter.value.count
+        for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
+            let ranges = updateRanges(parameter, rows: sparseRows[name])
             if mu != 0 && buffers[index] == nil { buffers[index] = Tensor(shape: parameter.value.shape) }
             parameter.gradient.storage.withUnsafeBufferPointer { g in
                 parameter.value.storage.withUnsafeMutableBufferPointer { p in
                     if mu == 0 {
-                        for i in 0..<n { p[i] -= lr * (g[i] + wd * p[i]) }
+                        for range in ranges { for i in range { p[i] -= lr * (g[i] + wd * p[i]) } }
                         return
                     }
                     buffers[index]!.storage.withUnsafeMutableBufferPointer { b in
-                        for i in 0..<n {
-                            let d = g[i] + wd * p[i]
-                            b[i] = first ? d : mu * b[i] + keep * d
-                            p[i] -= lr * (nesterov ? d + mu * b[i] : b[i])
+                        // One loop per case, so each is branch-free and vectorizes.
+                        for range in ranges {
+                            if first {
+                                for i in range { b[i] = g[i] + wd * p[i] }
+                            } else {
+                                for i in range { b[i] = mu * b[i] + keep * (g[i] + wd * p[i]) }
+                            }
+                            if nesterov {
+                                for i in range { p[i] -= lr * ((g[i] + wd * p[i]) + mu * b[i]) }
+                            } else {
+                                for i in range { p[i] -= lr * b[i] }
+                            }
                         }
                     }
                 }
@@ -99,6 +129,7 @@ public struct SGD: Optimizer {
         }
     }
 
+    /// `step` and each parameter's buffers under `<name>.<buffer>`, PyTorch's buffer names.
     public func stateTensors() -> [String: Tensor] {
         var state = ["step": Tensor(shape: [1], values: [Float(stepCount)])]
         for (index, (name, _)) in parameters.enumerated() {
@@ -107,6 +138,7 @@ public struct SGD: Optimizer {
         return state
     }
 
+    /// Restores ``stateTensors()`` output; throws naming a missing or misshapen tensor.
     public mutating func loadState(_ tensors: [String: Tensor]) throws {
         stepCount = try restoredStep(tensors)
         for (index, (name, parameter)) in parameters.enumerated() {
@@ -125,6 +157,7 @@ public struct SGD: Optimizer {
 public struct Adam: Optimizer {
     /// The parameters updated, with their state_dict names.
     public let parameters: [(name: String, parameter: Parameter)]
+    /// The learning rate of the next step.
     public var learningRate: Float
     /// β₁, β₂.
     public var betas: (Float, Float)
@@ -134,6 +167,7 @@ public struct Adam: Optimizer {
     public var weightDecay: Float
     /// True for AdamW (decoupled decay), false for Adam's L2 penalty.
     public var decoupledWeightDecay: Bool
+    /// Steps taken so far (restored by ``loadState(_:)``).
     public private(set) var stepCount = 0
     private var firstMoments: [Tensor]
     private var secondMoments: [Tensor]
@@ -163,7 +197,11 @@ public struct Adam: Optimizer {
              weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 
-    public mutating func step() {
+    /// Updates every trainable parameter once (dense).
+    public mutating func step() { step(sparseRows: [:]) }
+
+    /// Updates every trainable parameter once; only the listed rows of those in `sparseRows`.
+    public mutating func step(sparseRows: [String: [Int]]) {
         stepCount += 1
         let (b1, b2) = betas
         let t = Double(stepCount)
@@ -173,19 +211,20 @@ public struct Adam: Optimizer {
         let stepSize = Float(Double(learningRate) / correction1)
         let eps = epsilon, wd = weightDecay, decay = 1 - learningRate * weightDecay
         let decoupled = decoupledWeightDecay
-        for (index, (_, parameter)) in parameters.enumerated() where parameter.requiresGradient {
-            let n = parameter.value.count
+        for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
+            let ranges = updateRanges(parameter, rows: sparseRows[name])
             parameter.gradient.storage.withUnsafeBufferPointer { g in
                 parameter.value.storage.withUnsafeMutableBufferPointer { p in
                     firstMoments[index].storage.withUnsafeMutableBufferPointer { m in
                         secondMoments[index].storage.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<n {
-                                var grad = g[i]
-                                if decoupled { p[i] *= decay } else { grad += wd * p[i] }
-                                m[i] += (grad - m[i]) * (1 - b1)
-                                v[i] = v[i] * b2 + (1 - b2) * grad * grad
-                                let denom = v[i].squareRoot() / correction2Root + eps
-                                p[i] -= stepSize * (m[i] / denom)
+                            // Decoupled decay shrinks p first; L2 decay adds to the gradient.
+                            let constants = AdamConstants(
+                                shrink: decoupled ? decay : 1, l2: decoupled ? 0 : wd, beta1: b1, beta2: b2,
+                                correction2Root: correction2Root, epsilon: eps, stepSize: stepSize)
+                            for range in ranges {
+                                Adam.update(p.baseAddress! + range.lowerBound, g.baseAddress! + range.lowerBound,
+                                            m.baseAddress! + range.lowerBound, v.baseAddress! + range.lowerBound,
+                                            count: range.count, constants)
                             }
                         }
                     }
@@ -194,6 +233,32 @@ public struct Adam: Optimizer {
         }
     }
 
+    /// The scalars of one Adam step, passed by value so the element loop keeps them in registers.
+    struct AdamConstants {
+        var shrink, l2, beta1, beta2, correction2Root, epsilon, stepSize: Float
+    }
+
+    /// One Adam update of `count` elements, over plain pointers and by-value scalars, with a
+    /// vectorizable square root (see ``VectorMath``), so LLVM emits packed AVX/SSE code.
+    @inline(never)
+    static func update(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+        _ v: UnsafeMutablePointer<Float>, count: Int, _ k: AdamConstants
+    ) {
+        let (shrink, l2, b1, b2) = (k.shrink, k.l2, k.beta1, k.beta2)
+        let (root, eps, stepSize) = (k.correction2Root, k.epsilon, k.stepSize)
+        for i in 0..<count {
+            let decayed = p[i] * shrink
+            let grad = g[i] + l2 * decayed
+            let first = m[i] + (grad - m[i]) * (1 - b1)
+            let second = v[i] * b2 + (1 - b2) * grad * grad
+            m[i] = first
+            v[i] = second
+            p[i] = decayed - stepSize * (first / (VectorMath.sqrtCore(second) / root + eps))
+        }
+    }
+
+    /// `step` and each parameter's buffers under `<name>.<buffer>`, PyTorch's buffer names.
     public func stateTensors() -> [String: Tensor] {
         var state = ["step": Tensor(shape: [1], values: [Float(stepCount)])]
         for (index, (name, _)) in parameters.enumerated() {
@@ -203,6 +268,7 @@ public struct Adam: Optimizer {
         return state
     }
 
+    /// Restores ``stateTensors()`` output; throws naming a missing or misshapen tensor.
     public mutating func loadState(_ tensors: [String: Tensor]) throws {
         stepCount = try restoredStep(tensors)
         for (index, (name, parameter)) in parameters.enumerated() {

@@ -111,4 +111,65 @@ final class AttentionTests: XCTestCase {
                                                    decoderStates: Tensor(shape: [2, 3]), state: state))
         XCTAssertThrowsError(try LuongAttention(score: .dot, decoderSize: 3, encoderSize: 4, generator: &generator))
     }
+
+    func testWeightsFromACheckpointGiveTheSameLayer() throws {
+        var generator = SeededGenerator(seed: 2)
+        let original = try makeAttention(.concat, &generator)
+        let copy = try LuongAttention(score: .concat, combineWeight: original.combineWeight.value,
+                                      scoreWeight: original.scoreWeight!.value, scoreVector: original.scoreVector!.value,
+                                      decoderSize: 3)
+        XCTAssertEqual([copy.decoderSize, copy.encoderSize, copy.outputSize], [3, 4, 3])
+        let encoder = GradientCheck.random([1, 4, 4], &generator), decoder = GradientCheck.random([1, 2, 3], &generator)
+        let a = try original.forward(encoderOutputs: encoder, sourceLengths: [3], decoderStates: decoder, state: LuongAttentionState())
+        let b = try copy.forward(encoderOutputs: encoder, sourceLengths: [3], decoderStates: decoder, state: LuongAttentionState())
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(copy.namedParameters.map(\.name), ["W_a.weight", "v.weight", "W_c.weight"])
+    }
+
+    func testStepByStepForwardAndBackwardEqualTheBatchedPass() throws {
+        for score in LuongAttention.Score.allCases {
+            var generator = SeededGenerator(seed: 40)
+            let batched = try makeAttention(score, &generator)
+            let stepwise = try LuongAttention(
+                score: score, combineWeight: batched.combineWeight.value, scoreWeight: batched.scoreWeight?.value,
+                scoreVector: batched.scoreVector?.value, decoderSize: batched.decoderSize)
+            let (b, s, t, hd, ho) = (2, 5, 3, batched.decoderSize, batched.outputSize)
+            let encoder = GradientCheck.random([b, s, batched.encoderSize], &generator)
+            let decoder = GradientCheck.random([b, t, hd], &generator)
+            let upstream = GradientCheck.random([b, t, ho], &generator)
+            let lengths = [4, 2]
+
+            let full = LuongAttentionState()
+            let all = try batched.forward(encoderOutputs: encoder, sourceLengths: lengths, decoderStates: decoder, state: full)
+            let grads = batched.backward(attentionalGradient: upstream, state: full)
+
+            let state = LuongAttentionState()
+            try stepwise.beginSteps(encoderOutputs: encoder, sourceLengths: lengths, steps: t, state: state)
+            XCTAssertThrowsError(try stepwise.backwardStep(0, attentionalGradient: Tensor(shape: [b, ho]), state: state))
+            for j in 0..<t {
+                var h = Tensor(shape: [b, hd])
+                for i in 0..<b { for c in 0..<hd { h[i, c] = decoder[i, j, c] } }
+                let out = try stepwise.forwardStep(j, decoderState: h, state: state)
+                for i in 0..<b { for c in 0..<ho { XCTAssertEqual(out[i, c], all[i, j, c], accuracy: 1e-6, "\(score)") } }
+            }
+            XCTAssertEqual(state.attentionWeights.shape, [b, t, s])
+            for j in (0..<t).reversed() {
+                var g = Tensor(shape: [b, ho])
+                for i in 0..<b { for c in 0..<ho { g[i, c] = upstream[i, j, c] } }
+                let dh = try stepwise.backwardStep(j, attentionalGradient: g, state: state)
+                for i in 0..<b {
+                    for c in 0..<hd { XCTAssertEqual(dh[i, c], grads.decoderStates[i, j, c], accuracy: 1e-5, "\(score) step \(j)") }
+                }
+            }
+            let encoderGradient = state.encoderGradient
+            for k in 0..<encoderGradient.count {
+                XCTAssertEqual(encoderGradient.storage[k], grads.encoderOutputs.storage[k], accuracy: 1e-5, "\(score)")
+            }
+            for ((name, p), (_, q)) in zip(stepwise.namedParameters, batched.namedParameters) {
+                for k in 0..<p.gradient.count {
+                    XCTAssertEqual(p.gradient.storage[k], q.gradient.storage[k], accuracy: 1e-5, "\(score) \(name)")
+                }
+            }
+        }
+    }
 }

@@ -130,6 +130,18 @@ final class LayerTests: XCTestCase {
                 }
             }
         }
+        let positives: [Float] = [1e-30, 1e-7, 0.3, 0.70710677, 0.7071068, 1, 1.0000001, 1.4142135, 2, 3.5, 1e6, 3e38]
+        var logs = [Float](repeating: 0, count: positives.count)
+        VectorMath.log(positives, &logs, count: positives.count)
+        for (x, value) in zip(positives, logs) {
+            XCTAssertEqual(Double(value), Foundation.log(Double(x)), accuracy: 2e-7 * max(1, abs(Foundation.log(Double(x)))), "log \(x)")
+        }
+        let squares: [Float] = [0, 1e-30, 1e-8, 0.25, 2, 3, 1e10, 3e38, .leastNormalMagnitude]
+        var roots = [Float](repeating: -1, count: squares.count)
+        VectorMath.squareRoot(squares, &roots, count: squares.count)
+        for (x, root) in zip(squares, roots) {
+            XCTAssertEqual(Double(root), Double(x).squareRoot(), accuracy: 2.5e-7 * Double(x).squareRoot(), "√\(x)")
+        }
         var e = [Float](repeating: 0, count: 5)
         VectorMath.exp([0, 1, -1, 10, -20], &e, count: 5)
         for (value, expected) in zip(e, [1, M_E, 1 / M_E, Foundation.exp(10.0), Foundation.exp(-20.0)]) {

@@ -61,6 +61,20 @@ final class LossTests: XCTestCase {
             Double(try Loss.binaryCrossEntropyWithLogits(logits: Tensor(shape: [7], values: $0), labels: labels).value)
         }
         XCTAssertEqual(problems, [])
+        // Values against a Double reference over a wide range, 3000 elements (several blocks).
+        let wide = Tensor(shape: [3000], values: (0..<3000).map { Float($0 - 1500) / 40 })
+        let targets = Tensor(shape: [3000], values: (0..<3000).map { Float($0 % 3) / 2 })
+        var reference = 0.0
+        for i in 0..<3000 {
+            let x = Double(wide.storage[i]), y = Double(targets.storage[i])
+            reference += max(x, 0) - x * y + Foundation.log1p(Foundation.exp(-abs(x)))
+        }
+        let wideResult = try Loss.binaryCrossEntropyWithLogits(logits: wide, labels: targets)
+        XCTAssertEqual(Double(wideResult.value), reference / 3000, accuracy: 1e-6 * reference / 3000)
+        // A single confident correct answer: the loss is e^-x itself, not rounded to zero.
+        let confident = try Loss.binaryCrossEntropyWithLogits(logits: Tensor(shape: [1], values: [20]),
+                                                             labels: Tensor(shape: [1], values: [1]))
+        XCTAssertEqual(Double(confident.value), Foundation.exp(-20.0), accuracy: 1e-6 * Foundation.exp(-20.0))
         // log(1 + e^-100) underflows naively; the stable form gives 100 for a confident wrong answer.
         let extreme = try Loss.binaryCrossEntropyWithLogits(logits: Tensor(shape: [2], values: [100, -100]),
                                                            labels: Tensor(shape: [2], values: [0, 0]))

@@ -65,4 +65,39 @@ final class OptimizerTests: XCTestCase {
         let warm = LearningRateSchedule.linearWarmupDecay(peak: 2, warmupSteps: 4, totalSteps: 12)
         XCTAssertEqual([0, 2, 4, 8, 12, 20].map { warm.rate(atStep: $0) }, [0, 1, 2, 1, 0, 0])
     }
+
+    func testSparseRowUpdatesTouchOnlyTheRowsAnEmbeddingUsed() throws {
+        // Plain SGD: a row-wise update equals the dense one (untouched rows have zero gradient).
+        let weights = Tensor(shape: [5, 3], values: (0..<15).map { Float($0) / 4 })
+        let dense = try Embedding(weight: weights), sparse = try Embedding(weight: weights)
+        let ids = [3, 1, 3], upstream = Tensor(shape: [3, 3], values: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        dense.backward(ids: ids, outputGradient: upstream)
+        let rows = sparse.backward(ids: ids, outputGradient: upstream)
+        XCTAssertEqual(rows, [1, 3])
+        var denseSGD = SGD(parameters: dense.namedParameters, learningRate: 0.1)
+        var sparseSGD = SGD(parameters: sparse.namedParameters, learningRate: 0.1)
+        denseSGD.step()
+        sparseSGD.step(sparseRows: ["weight": rows])
+        XCTAssertEqual(sparse.weight.value, dense.weight.value)
+        sparse.zeroGradient(rows: rows)
+        XCTAssertEqual(sparse.weight.gradient.storage, [Float](repeating: 0, count: 15))
+
+        // Adam (SparseAdam semantics): untouched rows keep their values and moments; touched rows
+        // move exactly as dense Adam moves them.
+        let table = try Embedding(weight: weights), reference = try Embedding(weight: weights)
+        table.backward(ids: ids, outputGradient: upstream)
+        reference.backward(ids: ids, outputGradient: upstream)
+        var rowwise = Adam(parameters: table.namedParameters, learningRate: 0.05)
+        var full = Adam(parameters: reference.namedParameters, learningRate: 0.05)
+        rowwise.step(sparseRows: ["weight": rows])
+        full.step()
+        for row in 0..<5 {
+            for j in 0..<3 {
+                XCTAssertEqual(table.weight.value[row, j], rows.contains(row) ? reference.weight.value[row, j] : weights[row, j])
+            }
+        }
+        let moments = try XCTUnwrap(rowwise.stateTensors()["weight.exp_avg"])
+        XCTAssertEqual(Array(moments.storage[0..<3]), [0, 0, 0])
+        XCTAssertNotEqual(Array(moments.storage[3..<6]), [0, 0, 0])
+    }
 }

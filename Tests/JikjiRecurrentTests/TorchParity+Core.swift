@@ -23,7 +23,7 @@ struct MismatchList {
     /// Compares `actual` with fixture tensor `key` (values and shape).
     mutating func compare(_ actual: JikjiRecurrent.Tensor, _ fixture: TorchFixture, _ key: String) throws {
         let expected = try fixture.tensor(key)
-        if actual.count != expected.values.count {
+        if actual.shape != expected.shape {
             problems.append("\(key): shape \(actual.shape), expected \(expected.shape)")
             return
         }
