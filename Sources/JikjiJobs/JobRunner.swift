@@ -105,8 +105,8 @@ final class TrainingSession {
     let data: JobData
     var task: TrainingTask
     var optimizer: any Optimizer
-    /// Row-sparse Adam for the embedding tables (`optim.sparse_embedding`), else nil.
-    var sparseOptimizer: RowSparseAdam?
+    /// Embedding tables updated row-sparsely (`optim.sparse_embedding`): state_dict name and table.
+    let sparseTables: [(name: String, parameter: Parameter)]
     let schedule: LearningRateSchedule
     var generator: SeededGenerator
     // Position: the next batch to run is `batchIndex` of epoch `epoch`; `step` optimizer steps are done.
@@ -128,13 +128,9 @@ final class TrainingSession {
         task = try makeTask(job: job, vocabulary: data.vocabulary, generator: &generator)
         self.generator = generator
         let o = job.optim
-        // Embedding tables go to row-sparse Adam when asked (Adam-family only); the rest stay dense.
-        let sparseTables = (o.sparseEmbedding && o.optimizer != "sgd") ? task.embeddingTables : []
-        let sparseIDs = Set(sparseTables.map { ObjectIdentifier($0.parameter) })
-        let parameters = task.namedParameters.filter { !sparseIDs.contains(ObjectIdentifier($0.parameter)) }
-        sparseOptimizer = sparseTables.isEmpty ? nil
-            : RowSparseAdam(parameters: sparseTables, learningRate: Float(o.learningRate), betas: (Float(o.beta1), Float(o.beta2)),
-                            epsilon: Float(o.epsilon))
+        // Embedding tables are updated only in the rows a batch used, when asked (SparseAdam's rule).
+        sparseTables = o.sparseEmbedding ? task.embeddingTables : []
+        let parameters = task.namedParameters
         switch o.optimizer {
         case "sgd":
             optimizer = SGD(parameters: parameters, learningRate: Float(o.learningRate), momentum: Float(o.momentum),
@@ -166,7 +162,7 @@ final class TrainingSession {
         let stepsPerEpoch = try Batches(dataset: data.main, split: .train, options: task.batching, epoch: 0).plan.count
         let totalSteps = job.train.maxSteps ?? stepsPerEpoch * job.train.epochs
         let allParameters = task.namedParameters.map(\.parameter)
-        let sparseIDs = Set((sparseOptimizer?.parameters ?? []).map { ObjectIdentifier($0.parameter) })
+        let sparseIDs = Set(sparseTables.map { ObjectIdentifier($0.parameter) })
         let denseParameters = allParameters.filter { !sparseIDs.contains(ObjectIdentifier($0)) }
         let bar = ProgressBar("train", total: Int64(totalSteps), unit: .count("steps"), enabled: options.progress, plainInterval: 15)
         options.log("training: \(stepsPerEpoch) batches per epoch, \(totalSteps) steps, \(BLAS.backendDescription)")
@@ -183,14 +179,15 @@ final class TrainingSession {
             while batchIndex < batches.plan.count {
                 let batch = batches.batch(batchIndex)
                 optimizer.learningRate = schedule.rate(atStep: step)
-                sparseOptimizer?.learningRate = optimizer.learningRate
                 let result = try task.trainStep(batch, generator: &generator)
                 if let maxNorm = job.optim.clipNorm {
                     _ = GradientClipping.clipGlobalNorm(allParameters, maxNorm: Float(maxNorm))
                 }
-                optimizer.step()
+                var rows: [String: [Int]] = [:]
+                for (table, touched) in zip(sparseTables, result.touchedRows) { rows[table.name] = touched }
+                optimizer.step(sparseRows: rows)
                 for p in denseParameters { p.zeroGradient() }
-                sparseOptimizer?.step(rows: result.touchedRows)  // also clears those rows' gradients
+                for (table, touched) in zip(sparseTables, result.touchedRows) { table.parameter.zeroGradient(rows: touched) }
                 step += 1
                 batchIndex += 1
                 stepsThisProcess += 1
@@ -330,7 +327,6 @@ final class TrainingSession {
         try task.saveModel(to: URL(fileURLWithPath: temporary + "/model.safetensors"))
         var state = SafeTensorsFile(tensors: [:], metadata: [:])
         for (name, tensor) in optimizer.stateTensors() { state.tensors["optimizer." + name] = tensor }
-        for (name, tensor) in sparseOptimizer?.stateTensors() ?? [:] { state.tensors["sparse_optimizer." + name] = tensor }
         let g = generator.state
         state.integerTensors["position"] = IntegerTensor(shape: [3], values: [Int64(epoch), Int64(batchIndex), Int64(step)])
         state.integerTensors["generator"] = IntegerTensor(shape: [4], values: [g.0, g.1, g.2, g.3].map { Int64(bitPattern: $0) })
@@ -362,13 +358,7 @@ final class TrainingSession {
             optimizerState[String(name.dropFirst("optimizer.".count))] = tensor
         }
         try optimizer.loadState(optimizerState)
-        if sparseOptimizer != nil {
-            var sparseState: [String: Tensor] = [:]
-            for (name, tensor) in state.tensors where name.hasPrefix("sparse_optimizer.") {
-                sparseState[String(name.dropFirst("sparse_optimizer.".count))] = tensor
-            }
-            try sparseOptimizer!.loadState(sparseState)
-        }
+
         guard let position = state.integerTensors["position"], position.values.count == 3,
               let words = state.integerTensors["generator"], words.values.count == 4 else {
             throw JobRunError.resume("\(checkpoint.path)/state.safetensors lacks the data position or generator state")
