@@ -59,11 +59,12 @@ with open(out, "w", encoding="utf-8") as f:
         f.write("\n")
 PY
 
-# Runs a command under /usr/bin/time; prints "wall_seconds max_rss_kib".
+# Runs a command under /usr/bin/time; prints "wall_seconds max_rss_kib cpu_seconds" (cpu = user + sys,
+# which stays meaningful when other work shares the machine).
 measure() {
     local log="$OUT/time.log"
-    /usr/bin/time -f "%e %M" -o "$log" "$@"
-    cat "$log"
+    /usr/bin/time -f "%e %M %U %S" -o "$log" "$@"
+    awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$log"
 }
 
 BYTES=$(tail -n +2 "$TSV" | cut -f "$(head -1 "$TSV" | tr '\t' '\n' | grep -nx document | cut -d: -f1)" | wc -c)
@@ -71,28 +72,29 @@ DOCS=$(($(wc -l < "$TSV") - 1))
 BYTES=$((BYTES - DOCS))   # without the newlines
 
 echo "corpus: $TSV ($DOCS documents, $BYTES bytes of text); vocabulary: $VOCAB; $(nproc) cores"
-read -r HF_ENC_S HF_ENC_KB < <(measure "$PY" "$OUT/hf_encode.py" "$TSV" "$VOCAB" "$OUT/hf.ids")
-read -r JK_ENC_S JK_ENC_KB < <(measure sh -c "\"$JIKJI\" encode --vocab \"$VOCAB\" --input \"$TSV\" --column document > \"$OUT/jikji.ids\"")
+read -r HF_ENC_S HF_ENC_KB HF_ENC_CPU < <(measure "$PY" "$OUT/hf_encode.py" "$TSV" "$VOCAB" "$OUT/hf.ids")
+read -r JK_ENC_S JK_ENC_KB JK_ENC_CPU < <(measure sh -c "\"$JIKJI\" encode --vocab \"$VOCAB\" --input \"$TSV\" --column document > \"$OUT/jikji.ids\"")
 TOKENS=$(wc -w < "$OUT/hf.ids")
 if cmp -s "$OUT/hf.ids" "$OUT/jikji.ids"; then IDS="identical"; else IDS="DIFFERENT"; fi
 
-read -r HF_DEC_S HF_DEC_KB < <(measure "$PY" "$OUT/hf_decode.py" "$OUT/hf.ids" "$VOCAB" "$OUT/hf.txt")
-read -r JK_DEC_S JK_DEC_KB < <(measure sh -c "\"$JIKJI\" decode --vocab \"$VOCAB\" --skip-special-tokens --input \"$OUT/hf.ids\" > \"$OUT/jikji.txt\"")
+read -r HF_DEC_S HF_DEC_KB HF_DEC_CPU < <(measure "$PY" "$OUT/hf_decode.py" "$OUT/hf.ids" "$VOCAB" "$OUT/hf.txt")
+read -r JK_DEC_S JK_DEC_KB JK_DEC_CPU < <(measure sh -c "\"$JIKJI\" decode --vocab \"$VOCAB\" --skip-special-tokens --input \"$OUT/hf.ids\" > \"$OUT/jikji.txt\"")
 if cmp -s "$OUT/hf.txt" "$OUT/jikji.txt"; then TEXTS="identical"; else TEXTS="DIFFERENT"; fi
 
-"$PY" - "$BYTES" "$TOKENS" "$HF_ENC_S" "$HF_ENC_KB" "$JK_ENC_S" "$JK_ENC_KB" "$HF_DEC_S" "$HF_DEC_KB" "$JK_DEC_S" "$JK_DEC_KB" "$IDS" "$TEXTS" <<'PY'
+"$PY" - "$BYTES" "$TOKENS" "$HF_ENC_S" "$HF_ENC_KB" "$HF_ENC_CPU" "$JK_ENC_S" "$JK_ENC_KB" "$JK_ENC_CPU" \
+    "$HF_DEC_S" "$HF_DEC_KB" "$HF_DEC_CPU" "$JK_DEC_S" "$JK_DEC_KB" "$JK_DEC_CPU" "$IDS" "$TEXTS" <<'PY'
 import sys
 b, t = int(sys.argv[1]), int(sys.argv[2])
-he, hem, je, jem, hd, hdm, jd, jdm = map(float, sys.argv[3:11])
-ids, texts = sys.argv[11], sys.argv[12]
-row = "| {:<8} | {:<6} | {:>7.2f} s | {:>7.0f} MiB | {:>7.2f} MB/s | {:>10,.0f} tokens/s |"
-print("| task     | tool   |  wall     |  peak mem   |  text        |  tokens             |")
-print("|----------|--------|-----------|-------------|--------------|---------------------|")
-print(row.format("encode", "HF", he, hem / 1024, b / he / 1e6, t / he))
-print(row.format("encode", "Jikji", je, jem / 1024, b / je / 1e6, t / je))
-print(row.format("decode", "HF", hd, hdm / 1024, b / hd / 1e6, t / hd))
-print(row.format("decode", "Jikji", jd, jdm / 1024, b / jd / 1e6, t / jd))
-print(f"encode: Jikji {he / je:.1f}x HF's throughput; ids {ids} ({t:,} tokens)")
-print(f"decode: Jikji {hd / jd:.1f}x HF's throughput; texts {texts}")
+he, hem, hec, je, jem, jec, hd, hdm, hdc, jd, jdm, jdc = map(float, sys.argv[3:15])
+ids, texts = sys.argv[15], sys.argv[16]
+row = "| {:<6} | {:<5} | {:>7.2f} s | {:>7.2f} s | {:>6.0f} MiB | {:>7.2f} MB/s | {:>10,.0f} tokens/s |"
+print("| task   | tool  |  wall     |  cpu      |  peak mem  |  text (wall) |  tokens (wall)      |")
+print("|--------|-------|-----------|-----------|------------|--------------|---------------------|")
+print(row.format("encode", "HF", he, hec, hem / 1024, b / he / 1e6, t / he))
+print(row.format("encode", "Jikji", je, jec, jem / 1024, b / je / 1e6, t / je))
+print(row.format("decode", "HF", hd, hdc, hdm / 1024, b / hd / 1e6, t / hd))
+print(row.format("decode", "Jikji", jd, jdc, jdm / 1024, b / jd / 1e6, t / jd))
+print(f"encode: Jikji {he / je:.1f}x HF's throughput (wall), {hec / jec:.1f}x less CPU; ids {ids} ({t:,} tokens)")
+print(f"decode: Jikji {hd / jd:.1f}x HF's throughput (wall), {hdc / jdc:.1f}x less CPU; texts {texts}")
 PY
 [ "$IDS" = identical ] && [ "$TEXTS" = identical ]

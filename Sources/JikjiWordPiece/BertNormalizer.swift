@@ -78,6 +78,20 @@ public struct BertNormalizer: Sendable {
     }
 }
 
+/// The span in the original text of normalized scalars `from..<to`: HF's alignment takes the
+/// smallest start and the largest end over the range, which differs from first/last only where
+/// canonical reordering moved marks.
+@inline(__always)
+func originalSpan(_ origins: UnsafeBufferPointer<Int32>, _ from: Int, _ to: Int, monotonic: Bool) -> TokenOffsets {
+    if monotonic { return TokenOffsets(origins[from], origins[to - 1] + 1) }
+    var low = origins[from], high = origins[from]
+    for k in from..<to {
+        low = min(low, origins[k])
+        high = max(high, origins[k])
+    }
+    return TokenOffsets(low, high + 1)
+}
+
 /// The normalized form of one piece of text, with the alignment back to the original.
 ///
 /// Reused from text to text so that normalizing allocates nothing once the buffers have grown.
@@ -91,10 +105,16 @@ struct NormalizedText {
     var utf8: [UInt8] = []
     /// For each normalized scalar, where its UTF-8 starts in ``utf8``; one extra entry at the end.
     var utf8Starts: [Int32] = []
+    /// Whether canonical reordering moved a mark, so ``origins`` is not monotonic (spans must
+    /// then take the minimum and maximum over their scalars, as HF does).
+    var reordered = false
     /// Number of scalars in the original text (valid after ``normalize(utf8:firstCharacterIndex:options:)``).
     var originalCount = 0
     /// Combining marks waiting for canonical reordering (NFD), with their origin and class.
-    private var pendingMarks: [(scalar: UInt32, origin: Int32, combiningClass: UInt8)] = []
+    private var pendingMarks: [(scalar: UInt32, origin: Int32, combiningClass: UInt8, inserted: Bool)] = []
+    /// Origin of the last scalar that came out of NFD (before stripping), for marks that a
+    /// decomposition inserted.
+    private var lastDecomposedOrigin: Int32 = 0
 
     /// Normalizes UTF-8 `input` whose first character has index `firstCharacterIndex` in the
     /// whole original text. Returns nil, or the byte offset of the first invalid UTF-8 sequence.
@@ -105,6 +125,7 @@ struct NormalizedText {
         utf8.removeAll(keepingCapacity: true)
         utf8Starts.removeAll(keepingCapacity: true)
         pendingMarks.removeAll(keepingCapacity: true)
+        reordered = false
         guard let base = input.baseAddress else {
             utf8Starts.append(0)
             originalCount = 0
@@ -129,7 +150,10 @@ struct NormalizedText {
                     if f & BertCharacterFlags.toSpace.rawValue != 0 { s = 0x20 }
                 }
                 if !plainASCII, s &- 0x41 < 26 { s += 32 }
-                if strip, !pendingMarks.isEmpty { flushMarks(strip: strip, lower: lower) }
+                if strip {
+                    if !pendingMarks.isEmpty { flushMarks(strip: strip, lower: lower) }
+                    lastDecomposedOrigin = origin
+                }
                 appendOutput(s, origin)
                 origin += 1
                 continue
@@ -145,6 +169,20 @@ struct NormalizedText {
         utf8Starts.append(Int32(utf8.count))
         originalCount = Int(origin) - firstCharacterIndex
         return nil
+    }
+
+    /// The offset of the first byte that does not start a valid UTF-8 sequence (`count` if none).
+    static func firstInvalidByte(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        var i = 0
+        while i < bytes.count {
+            if base[i] < 0x80 {
+                i += 1
+            } else if decode(base, &i, bytes.count) == nil {
+                return i
+            }
+        }
+        return i
     }
 
     /// Decodes one multi-byte UTF-8 sequence at `i` (which it advances); nil when invalid.
@@ -211,6 +249,7 @@ struct NormalizedText {
             // Unicode's algorithmic decomposition: leading consonant, vowel, optional trailing.
             let index = s - 0xAC00
             if !pendingMarks.isEmpty { flushMarks(strip: strip, lower: lower) }
+            lastDecomposedOrigin = origin
             appendOutput(0x1100 + index / 588, origin)
             appendOutput(0x1161 + (index % 588) / 28, origin)
             if index % 28 != 0 { appendOutput(0x11A7 + index % 28, origin) }
@@ -219,23 +258,25 @@ struct NormalizedText {
         if table.flags[Int(s)] & BertCharacterFlags.hasDecomposition.rawValue != 0,
            let (start, count) = table.decompositions[s] {
             for k in Int(start)..<Int(start + count) {
-                reorder(table.decompositionStorage[k], origin, strip: strip, lower: lower, table: table)
+                reorder(table.decompositionStorage[k], origin, inserted: k > Int(start), strip: strip, lower: lower,
+                        table: table)
             }
         } else {
-            reorder(s, origin, strip: strip, lower: lower, table: table)
+            reorder(s, origin, inserted: false, strip: strip, lower: lower, table: table)
         }
     }
 
     /// Holds combining marks until the next starter so they can be put in canonical order.
     @inline(__always)
-    private mutating func reorder(_ s: UInt32, _ origin: Int32, strip: Bool, lower: Bool,
+    private mutating func reorder(_ s: UInt32, _ origin: Int32, inserted: Bool, strip: Bool, lower: Bool,
                                   table: BertCharacterClass) {
         let combiningClass: UInt8 = s < 0x300 ? 0 : (Unicode.Scalar(s)?.properties.canonicalCombiningClass.rawValue ?? 0)
         if combiningClass == 0 {
             if !pendingMarks.isEmpty { flushMarks(strip: strip, lower: lower) }
+            lastDecomposedOrigin = origin
             stageStripLower(s, origin, strip: strip, lower: lower, table: table)
         } else {
-            pendingMarks.append((s, origin, combiningClass))
+            pendingMarks.append((s, origin, combiningClass, inserted))
         }
     }
 
@@ -252,12 +293,29 @@ struct NormalizedText {
                 while b > 0, ordered[b - 1].combiningClass > item.combiningClass {
                     ordered[b] = ordered[b - 1]
                     b -= 1
+                    reordered = true
                 }
                 ordered[b] = item
             }
         }
         let table = BertCharacterClass.shared
-        for mark in ordered { stageStripLower(mark.scalar, mark.origin, strip: strip, lower: lower, table: table) }
+        // HF's alignment follows the edit script, not the characters: a mark that stood for an
+        // original character takes the next original position of the run (in input order),
+        // whichever mark was moved there; a mark a decomposition inserted takes the position of
+        // the scalar before it.
+        var next = 0
+        for mark in ordered {
+            let origin: Int32
+            if mark.inserted {
+                origin = lastDecomposedOrigin
+            } else {
+                while marks[next].inserted { next += 1 }
+                origin = marks[next].origin
+                next += 1
+            }
+            lastDecomposedOrigin = origin
+            stageStripLower(mark.scalar, origin, strip: strip, lower: lower, table: table)
+        }
     }
 
     /// Deletes nonspacing marks (when stripping) and lowercases.

@@ -17,7 +17,8 @@ public struct BertWord {
     /// The word's span in the original text, in characters (Python string indices): from the
     /// origin of its first code point to one past the origin of its last.
     public var characterRange: Range<Int> {
-        Int(origins[0])..<Int(origins[origins.count - 1]) + 1
+        let span = originalSpan(origins, 0, origins.count, monotonic: false)
+        return Int(span.start)..<Int(span.end)
     }
 
     /// The normalized word as a `String` (allocates; for tests and tooling, not hot paths).

@@ -58,6 +58,24 @@ public struct Encoding: Equatable, Sendable {
         wordIds.append(word)
     }
 
+    /// Drops every token from index `count` on (keeps the storage).
+    mutating func truncate(to count: Int) {
+        let extra = ids.count - count
+        guard extra > 0 else { return }
+        ids.removeLast(extra)
+        typeIds.removeLast(extra)
+        offsets.removeLast(extra)
+        attentionMask.removeLast(extra)
+        specialTokensMask.removeLast(extra)
+        wordIds.removeLast(extra)
+    }
+
+    /// Empties the encoding, keeping its storage for reuse.
+    mutating func removeAll() {
+        truncate(to: 0)
+        overflowing = []
+    }
+
     mutating func reserveCapacity(_ n: Int) {
         ids.reserveCapacity(n)
         typeIds.reserveCapacity(n)

@@ -23,10 +23,16 @@ public struct LineEncodingOptions: Sendable {
     public var maxLength: Int?
     /// Pad every line to ``maxLength`` (which must then be set).
     public var padToMaxLength: Bool
+    /// Rewrites each text before encoding (e.g. the cleaning pipeline a vocabulary was trained
+    /// with); nil keeps the bytes as read, which is the fast path.
+    public var textTransform: (@Sendable (String) throws -> String)?
+    /// Bytes read per block; each block's lines are encoded in parallel, then written in order.
+    public var blockSize: Int = 8 << 20
 
     /// Options with the CLI's defaults.
     public init(format: Format = .ids, column: String? = nil, addSpecialTokens: Bool = true, maxLength: Int? = nil,
-                padToMaxLength: Bool = false) {
+                padToMaxLength: Bool = false, textTransform: (@Sendable (String) throws -> String)? = nil) {
+        self.textTransform = textTransform
         self.format = format
         self.column = column
         self.addSpecialTokens = addSpecialTokens
@@ -53,8 +59,9 @@ extension WordPieceTokenizer {
     /// - Throws: ``WordPieceError/invalidUTF8InFile(path:line:byteOffset:)`` for a line that is
     ///   not UTF-8, ``WordPieceError/invalidOption(name:reason:)`` for a missing column or
     ///   inconsistent options, and write errors.
+    /// - Parameter progress: called after each block with the input bytes consumed so far.
     public func encodeLines(from input: FileHandle, path: String, to output: FileHandle,
-                            options: LineEncodingOptions) throws -> LineCodingSummary {
+                            options: LineEncodingOptions, progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
         if options.padToMaxLength, options.maxLength == nil {
             throw WordPieceError.invalidOption(name: "padding", reason: "padding to a fixed length needs a max length")
         }
@@ -62,9 +69,11 @@ extension WordPieceTokenizer {
             throw WordPieceError.invalidOption(name: "max length", reason: "\(maxLength) must be at least 1")
         }
         let truncation = options.maxLength.map { TruncationOptions(maxLength: $0) }
-        let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0)) } : nil
+        // Padding uses the vocabulary's [PAD] (HF's default id 0 when it has none).
+        let padId = Int32(vocabulary.id(for: "[PAD]") ?? 0)
+        let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0), padId: padId) } : nil
         let texts = options.format == .ids ? nil : TokenTexts(vocabulary: vocabulary, json: options.format == .jsonl)
-        var reader = LineBlockReader(handle: input)
+        var reader = LineBlockReader(handle: input, blockSize: max(1, options.blockSize))
         var column: TSVColumn?
         var summary = LineCodingSummary()
         var needHeader = options.column != nil
@@ -91,18 +100,49 @@ extension WordPieceTokenizer {
                             }
                             span = field
                         }
-                        let text = UnsafeBufferPointer(rebasing: bytes[span])
-                        var encoding: Encoding
-                        do {
-                            encoding = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
-                                                  truncation: truncation, scratch: &scratch)
-                        } catch WordPieceError.invalidUTF8(let offset) {
-                            throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber, byteOffset: offset)
+                        let raw = UnsafeBufferPointer(rebasing: bytes[span])
+                        // Encodes one text and appends its output line.
+                        func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
+                            do {
+                                if truncation == nil {
+                                    // No truncation: build [CLS] text [SEP] in place in a reused
+                                    // encoding, so a line allocates nothing.
+                                    var e = scratch.encoding
+                                    scratch.encoding = Encoding()
+                                    e.removeAll()
+                                    let processor = options.addSpecialTokens ? postProcessor : nil
+                                    if let processor {
+                                        e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                    }
+                                    try encodeSequence(text, into: &e, scratch: &scratch)
+                                    if let processor {
+                                        e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                    }
+                                    Self.format(e, options.format, texts, into: &out)
+                                    stats.tokens += e.count
+                                    scratch.encoding = e
+                                } else {
+                                    var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
+                                                       truncation: truncation, scratch: &scratch)
+                                    if let padding { e.pad(to: options.maxLength ?? 0, padding) }
+                                    Self.format(e, options.format, texts, into: &out)
+                                    stats.tokens += e.count
+                                }
+                            } catch WordPieceError.invalidUTF8(let offset) {
+                                throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber, byteOffset: offset)
+                            }
+                            stats.textBytes += text.count
                         }
-                        if let padding { encoding.pad(to: options.maxLength ?? 0, padding) }
-                        Self.format(encoding, options.format, texts, into: &out)
-                        stats.tokens += encoding.count
-                        stats.textBytes += text.count
+                        if let transform = options.textTransform {
+                            guard let line = String(validating: raw, as: UTF8.self) else {
+                                throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber,
+                                                                      byteOffset: NormalizedText.firstInvalidByte(raw))
+                            }
+                            var transformed = try transform(line)
+                            try transformed.withUTF8 { try encodeLine($0) }
+                        } else {
+                            try encodeLine(raw)
+                        }
                     }
                 }
             }
@@ -112,6 +152,7 @@ extension WordPieceTokenizer {
                 summary.textBytes += stats.textBytes
             }
             summary.lines += lines.count
+            progress?(reader.bytesRead)
         }
         if needHeader, let name = options.column {
             throw WordPieceError.invalidOption(name: "column", reason: "\(path) is empty: no header with column '\(name)'")
@@ -124,9 +165,11 @@ extension WordPieceTokenizer {
     ///
     /// - Throws: ``WordPieceError/invalidOption(name:reason:)`` naming the line of anything that
     ///   is not an id.
+    /// - Parameter blockSize: bytes read per block.
     public func decodeLines(from input: FileHandle, path: String, to output: FileHandle,
-                            skipSpecialTokens: Bool) throws -> LineCodingSummary {
-        var reader = LineBlockReader(handle: input)
+                            skipSpecialTokens: Bool, blockSize: Int = 8 << 20,
+                            progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
+        var reader = LineBlockReader(handle: input, blockSize: max(1, blockSize))
         var summary = LineCodingSummary()
         while let block = try reader.nextBlock() {
             let outputs = try processBlock(lineCount: block.lines.count) { range, _, out, stats in
@@ -151,6 +194,7 @@ extension WordPieceTokenizer {
                 summary.textBytes += stats.textBytes
             }
             summary.lines += block.lines.count
+            progress?(reader.bytesRead)
         }
         return summary
     }

@@ -9,6 +9,8 @@ struct LineBlockReader {
     private var finished = false
     /// Lines handed out so far (for 1-based line numbers in errors).
     private(set) var linesRead = 0
+    /// Bytes of input handed out so far (newlines included).
+    private(set) var bytesRead = 0
 
     init(handle: FileHandle, blockSize: Int = 8 << 20) {
         self.handle = handle
@@ -62,6 +64,7 @@ struct LineBlockReader {
         }
         let first = linesRead + 1
         linesRead += lines.count
+        bytesRead += bytes.count
         return (bytes, lines, first)
     }
 }

@@ -24,21 +24,49 @@ public struct BertPostProcessor: Equatable, Sendable {
     /// Tokens added to one text (2) or a pair (3).
     public func addedTokens(pair: Bool) -> Int { pair ? 3 : 2 }
 
-    /// Wraps `a` (and `b`) in the special tokens; overflow parts of a single text are wrapped too.
+    /// Wraps `a` (and `b`) in the special tokens, overflow parts included. For a pair, HF
+    /// combines the overflow parts of both texts (see ``merged(_:_:)``).
     func process(_ a: Encoding, _ b: Encoding?) -> Encoding {
+        let first = wrapFirst(a)
+        guard let b else { return first }
+        return Self.merged(first, wrapSecond(b))
+    }
+
+    /// `[CLS] a [SEP]`, recursively for the overflow parts.
+    private func wrapFirst(_ a: Encoding) -> Encoding {
         var out = Encoding()
-        out.reserveCapacity(a.count + (b?.count ?? 0) + 3)
+        out.reserveCapacity(a.count + 2)
         out.append(id: clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
         out.append(contentsOf: a)
         out.append(id: sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
-        if var b {
-            b.setTypeIds(1)
-            b.overflowing = []
-            out.append(contentsOf: b)
-            out.append(id: sepId, typeId: 1, offsets: TokenOffsets(0, 0), special: true, word: -1)
-        } else {
-            out.overflowing = a.overflowing.map { process($0, nil) }
+        out.overflowing = a.overflowing.map(wrapFirst)
+        return out
+    }
+
+    /// `b [SEP]` with type id 1, recursively for the overflow parts.
+    private func wrapSecond(_ b: Encoding) -> Encoding {
+        var out = b
+        out.overflowing = []
+        out.setTypeIds(1)
+        out.append(id: sepId, typeId: 1, offsets: TokenOffsets(0, 0), special: true, word: -1)
+        out.overflowing = b.overflowing.map(wrapSecond)
+        return out
+    }
+
+    /// HF's `Encoding::merge_with`: the tokens of `a` then `b`; the overflow list holds every
+    /// overflow part of `a` with `b` and with each overflow part of `b`, then `a` with each
+    /// overflow part of `b` (merged the same way, so parts nest as in HF).
+    static func merged(_ a: Encoding, _ b: Encoding) -> Encoding {
+        var overflowing: [Encoding] = []
+        for ao in a.overflowing {
+            overflowing.append(merged(ao, b))
+            for bo in b.overflowing { overflowing.append(merged(ao, bo)) }
         }
+        for bo in b.overflowing { overflowing.append(merged(a, bo)) }
+        var out = a
+        out.overflowing = []
+        out.append(contentsOf: b)
+        out.overflowing = overflowing
         return out
     }
 }

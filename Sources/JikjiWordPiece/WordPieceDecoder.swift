@@ -18,7 +18,10 @@ struct WordPieceDecoderTable: Sendable {
     /// Whether an id is a special token.
     private let special: [Bool]
 
-    init(vocabulary: WordPieceVocabulary) {
+    /// - Parameter cleanup: HF's `decoder.cleanup` (true by default): remove the spaces before
+    ///   punctuation as listed above; false keeps every token space-separated.
+    init(vocabulary: WordPieceVocabulary, cleanup: Bool = true) {
+        let clean: (String) -> String = cleanup ? Self.cleanup : { $0 }
         var firstBytes: [UInt8] = [], laterBytes: [UInt8] = []
         var firstStarts: [Int32] = [0], laterStarts: [Int32] = [0]
         var known: [Bool] = [], special: [Bool] = []
@@ -29,14 +32,14 @@ struct WordPieceDecoderTable: Sendable {
             known.append(token != nil)
             special.append(token.map { specials.contains($0) } ?? false)
             let text = token ?? ""
-            firstBytes += Self.cleanup(text).utf8
+            firstBytes += clean(text).utf8
             let later: String
             if !prefix.isEmpty, text.hasPrefix(prefix) {
                 later = String(text.dropFirst(prefix.count))
             } else {
                 later = " " + text
             }
-            laterBytes += Self.cleanup(later).utf8
+            laterBytes += clean(later).utf8
             firstStarts.append(Int32(firstBytes.count))
             laterStarts.append(Int32(laterBytes.count))
         }

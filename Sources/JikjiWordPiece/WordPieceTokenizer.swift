@@ -21,10 +21,12 @@ public struct WordPieceTokenizer: Sendable {
 
     /// A tokenizer over `vocabulary`.
     ///
-    /// - Parameter postProcessor: `.automatic` uses `[CLS]`/`[SEP]` when the vocabulary has them
-    ///   (as HF's `BertWordPieceTokenizer(vocab)` does); pass nil for none.
+    /// - Parameters:
+    ///   - postProcessor: `.automatic` uses `[CLS]`/`[SEP]` when the vocabulary has them (as HF's
+    ///     `BertWordPieceTokenizer(vocab)` does); pass nil for none.
+    ///   - decoderCleanup: HF's WordPiece decoder `cleanup` flag (removes spaces before `. ? ! ,`).
     public init(vocabulary: WordPieceVocabulary, normalizer: BertNormalizerOptions = BertNormalizerOptions(),
-                postProcessor: BertPostProcessor? = .automatic) {
+                postProcessor: BertPostProcessor? = .automatic, decoderCleanup: Bool = true) {
         self.vocabulary = vocabulary
         self.normalizerOptions = normalizer
         if let p = postProcessor, p == .automatic {
@@ -40,7 +42,7 @@ public struct WordPieceTokenizer: Sendable {
             vocabulary.token(for: $0) != nil
         }
         specialMatcher = SpecialTokenMatcher(vocabulary: vocabulary)
-        decoderTable = WordPieceDecoderTable(vocabulary: vocabulary)
+        decoderTable = WordPieceDecoderTable(vocabulary: vocabulary, cleanup: decoderCleanup)
     }
 
     // MARK: Encoding one text
@@ -95,12 +97,11 @@ public struct WordPieceTokenizer: Sendable {
             }
         }
         guard addSpecialTokens, let postProcessor else {
-            if let b {
-                var pair = b
-                pair.setTypeIds(1)
-                a.append(contentsOf: pair)
-            }
-            return a
+            guard let b else { return a }
+            var pair = b
+            pair.setTypeIds(1)
+            pair.overflowing = b.overflowing.map { var o = $0; o.setTypeIds(1); return o }
+            return BertPostProcessor.merged(a, pair)
         }
         return postProcessor.process(a, b)
     }
@@ -139,63 +140,92 @@ public struct WordPieceTokenizer: Sendable {
 
     /// Normalizes, pre-tokenizes and WordPiece-encodes text without special tokens; returns the
     /// number of characters it spans.
+    ///
+    /// The pre-tokenizer's word loop is written out here over raw buffers (rather than through
+    /// ``BertPreTokenizer/forEachWord(inUTF8:firstCharacterIndex:_:)``) so the hot path makes no
+    /// closure context, copies no tokenizer and retains nothing per word.
     private func encodeText(_ bytes: UnsafeBufferPointer<UInt8>, firstCharacter: Int, bytesBefore: Int,
                             word: inout Int32, into out: inout Encoding, scratch: inout EncoderScratch) throws -> Int {
-        let unknown = vocabulary.unknownTokenId.map(Int32.init)
+        if let bad = scratch.preTokenizer.text.normalize(utf8: bytes, firstCharacterIndex: firstCharacter,
+                                                         options: normalizerOptions) {
+            throw WordPieceError.invalidUTF8(byteOffset: bad + bytesBefore)
+        }
+        let unknown: Int32 = vocabulary.unknownTokenId.map(Int32.init) ?? -1
         let maxCharacters = vocabulary.maxInputCharactersPerWord
         let trie = self.trie
-        var failure: WordPieceError?
-        do {
-            try scratch.preTokenizer.forEachWord(inUTF8: bytes, firstCharacterIndex: firstCharacter) { w in
-                let wordRange = w.characterRange
-                if w.codePoints.count <= maxCharacters,
-                   Self.wordPiece(w, trie: trie, pieces: &scratch.pieces) {
-                    for piece in scratch.pieces {
-                        out.append(id: piece.id, typeId: 0, offsets: piece.offsets, special: false, word: word)
+        let flags = BertCharacterClass.shared.flags
+        let boundary = BertCharacterFlags.whitespace.rawValue | BertCharacterFlags.punctuation.rawValue
+        let punctuation = BertCharacterFlags.punctuation.rawValue
+        var missingUnknown = false
+        var wordIndex = word
+        let monotonic = !scratch.preTokenizer.text.reordered
+        scratch.preTokenizer.text.scalars.withUnsafeBufferPointer { scalars in
+            scratch.preTokenizer.text.origins.withUnsafeBufferPointer { origins in
+                scratch.preTokenizer.text.utf8.withUnsafeBufferPointer { utf8 in
+                    scratch.preTokenizer.text.utf8Starts.withUnsafeBufferPointer { starts in
+                        @inline(__always) func emit(_ from: Int, _ to: Int) {
+                            if to - from <= maxCharacters,
+                               Self.wordPiece(utf8: utf8, starts: starts, origins: origins, monotonic: monotonic, from: from, to: to,
+                                              trie: trie, word: wordIndex, into: &out) {
+                                // the pieces are in `out`
+                            } else if unknown >= 0 {
+                                out.append(id: unknown, typeId: 0, offsets: originalSpan(origins, from, to, monotonic: monotonic),
+                                           special: false, word: wordIndex)
+                            } else {
+                                missingUnknown = true
+                            }
+                            wordIndex += 1
+                        }
+                        var wordStart = 0
+                        let n = scalars.count
+                        var i = 0
+                        while i < n {
+                            let f = flags[Int(scalars[i])]
+                            if f & boundary != 0 {
+                                if wordStart < i { emit(wordStart, i) }
+                                if f & punctuation != 0 { emit(i, i + 1) }
+                                wordStart = i + 1
+                            }
+                            i += 1
+                        }
+                        if wordStart < n { emit(wordStart, n) }
                     }
-                } else if let unknown {
-                    out.append(id: unknown, typeId: 0,
-                               offsets: TokenOffsets(Int32(wordRange.lowerBound), Int32(wordRange.upperBound)),
-                               special: false, word: word)
-                } else {
-                    failure = .missingToken(token: vocabulary.unknownToken, role: "unknown")
                 }
-                word += 1
             }
-        } catch WordPieceError.invalidUTF8(let offset) {
-            throw WordPieceError.invalidUTF8(byteOffset: offset + bytesBefore)
         }
-        if let failure { throw failure }
-        return scratch.preTokenizer.lastOriginalCount
+        word = wordIndex
+        if missingUnknown { throw WordPieceError.missingToken(token: vocabulary.unknownToken, role: "unknown") }
+        return scratch.preTokenizer.text.originalCount
     }
 
-    /// Greedy longest-match-first over one word; false when some position matches no token (the
-    /// whole word is then unknown, as in HF).
+    /// Greedy longest-match-first over the word made of normalized scalars `from..<to`, appending
+    /// its pieces to `out`; false (and nothing appended) when some position matches no token:
+    /// the whole word is then unknown, as in HF.
     @inline(__always)
-    static func wordPiece(_ w: BertWord, trie: WordPieceTrie, pieces: inout [Piece]) -> Bool {
-        pieces.removeAll(keepingCapacity: true)
-        let byteBase = Int(w.utf8Starts[0])
+    static func wordPiece(utf8: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int32>,
+                          origins: UnsafeBufferPointer<Int32>, monotonic: Bool, from: Int, to: Int,
+                          trie: WordPieceTrie, word: Int32, into out: inout Encoding) -> Bool {
+        let mark = out.count
+        let byteBase = Int(starts[from])
+        let wordBytes = UnsafeBufferPointer(rebasing: utf8[byteBase..<Int(starts[to])])
         var position = 0
-        var scalar = 0
-        let n = w.utf8.count
+        var scalar = from
+        let n = wordBytes.count
         while position < n {
             let state = position == 0 ? WordPieceTrie.root : trie.continuationRoot
-            guard state >= 0 else { return false }
-            let (id, end) = trie.longestMatch(w.utf8, from: position, state: state)
-            guard id >= 0 else { return false }
+            let (id, end) = state >= 0 ? trie.longestMatch(wordBytes, from: position, state: state) : (-1, 0)
+            guard id >= 0 else {
+                out.truncate(to: mark)
+                return false
+            }
             let first = scalar
-            while Int(w.utf8Starts[scalar + 1]) - byteBase < end { scalar += 1 }
+            while Int(starts[scalar + 1]) - byteBase < end { scalar += 1 }
             scalar += 1
-            pieces.append(Piece(id: id, offsets: TokenOffsets(w.origins[first], w.origins[scalar - 1] + 1)))
+            out.append(id: id, typeId: 0, offsets: originalSpan(origins, first, scalar, monotonic: monotonic),
+                       special: false, word: word)
             position = end
         }
         return true
-    }
-
-    /// One matched piece of a word.
-    struct Piece {
-        var id: Int32
-        var offsets: TokenOffsets
     }
 
     // MARK: Batches
@@ -220,6 +250,44 @@ public struct WordPieceTokenizer: Sendable {
         }
         if let padding { Self.pad(&results, padding) }
         return results
+    }
+
+    /// Ids of many texts, back to back, on all cores: `ids[ends[i-1]..<ends[i]]` are text `i`'s
+    /// ids (`[CLS]`/`[SEP]` included when `addSpecialTokens`). Makes no per-text encoding, which
+    /// is what datasets of hundreds of thousands of documents want.
+    public func encodeIds(_ texts: [String], addSpecialTokens: Bool = true) throws -> (ids: [Int32], ends: [Int]) {
+        var collected: [Int: (ids: [Int32], lengths: [Int])] = [:]
+        let processor = addSpecialTokens ? postProcessor : nil
+        try parallelChunks(count: texts.count) { range, scratch in
+            var ids: [Int32] = []
+            var lengths: [Int] = []
+            lengths.reserveCapacity(range.count)
+            var e = scratch.encoding
+            scratch.encoding = Encoding()
+            for i in range {
+                e.removeAll()
+                var text = texts[i]
+                try text.withUTF8 { try encodeSequence($0, into: &e, scratch: &scratch) }
+                if let processor { ids.append(processor.clsId) }
+                ids += e.ids
+                if let processor { ids.append(processor.sepId) }
+                lengths.append(e.count + (processor == nil ? 0 : 2))
+            }
+            scratch.encoding = e
+            return [(ids, lengths)]
+        } store: { range, chunk in
+            collected[range.lowerBound] = chunk[0]
+        }
+        let parts = collected.keys.sorted().compactMap { collected[$0] }
+        var ids: [Int32] = []
+        ids.reserveCapacity(parts.reduce(0) { $0 + $1.ids.count })
+        var ends: [Int] = []
+        ends.reserveCapacity(texts.count)
+        for part in parts {
+            ids += part.ids
+            for length in part.lengths { ends.append((ends.last ?? 0) + length) }
+        }
+        return (ids, ends)
     }
 
     /// Encodes pairs on all cores (`[CLS] A [SEP] B [SEP]`), then pads as `padding` says.
@@ -326,7 +394,8 @@ public struct WordPieceTokenizer: Sendable {
 /// Per-thread buffers of the encoder.
 struct EncoderScratch {
     var preTokenizer: BertPreTokenizer
-    var pieces: [WordPieceTokenizer.Piece] = []
+    /// A reusable encoding for streaming (cleared per line).
+    var encoding = Encoding()
 
     init(options: BertNormalizerOptions) {
         preTokenizer = BertPreTokenizer(normalizer: options)

@@ -23,9 +23,11 @@ struct Decode: ParsableCommand {
     var skipSpecialTokens = false
 
     func run() throws {
-        let tokenizer = try VocabularySourceOptions.resolve(source)
+        let tokenizer = try VocabularySourceOptions.resolve(source).tokenizer
         let handle = try openInput(input)
-        _ = try tokenizer.decodeLines(from: handle, path: input, to: FileHandle.standardOutput,
-                                      skipSpecialTokens: skipSpecialTokens)
+        let meter = ProgressMeter(verb: "decoding", path: input)
+        let summary = try tokenizer.decodeLines(from: handle, path: input, to: FileHandle.standardOutput,
+                                                skipSpecialTokens: skipSpecialTokens, progress: meter.update)
+        meter.finish("\(summary.lines) lines, \(summary.tokens) tokens")
     }
 }

@@ -45,11 +45,15 @@ struct Encode: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer = try VocabularySourceOptions.resolve(source)
+        let resolved = try VocabularySourceOptions.resolve(source)
         let options = LineEncodingOptions(format: format, column: column, addSpecialTokens: !noSpecialTokens,
-                                          maxLength: maxLength, padToMaxLength: pad)
+                                          maxLength: maxLength, padToMaxLength: pad,
+                                          textTransform: resolved.textTransform)
         let handle = try openInput(input)
-        _ = try tokenizer.encodeLines(from: handle, path: input, to: FileHandle.standardOutput, options: options)
+        let meter = ProgressMeter(verb: "encoding", path: input)
+        let summary = try resolved.tokenizer.encodeLines(from: handle, path: input, to: FileHandle.standardOutput,
+                                                         options: options, progress: meter.update)
+        meter.finish("\(summary.lines) lines, \(summary.tokens) tokens")
     }
 }
 
@@ -69,13 +73,20 @@ struct VocabularySourceOptions: ParsableArguments {
     @Flag(help: "vocab.txt only: strip accents; decomposes Hangul into jamo (HF's strip_accents=True).")
     var stripAccents = false
 
+    /// A tokenizer and what to run on each text before it (a stored vocabulary's cleaning
+    /// pipeline, when one is wired in).
+    struct Resolved {
+        var tokenizer: WordPieceTokenizer
+        var textTransform: (@Sendable (String) throws -> String)?
+    }
+
     /// Turns `--vocab` into a tokenizer. A `static var` so the way names are resolved (e.g. with
     /// a cleaning pipeline) can be swapped without touching the commands.
-    nonisolated(unsafe) static var resolve: (VocabularySourceOptions) throws -> WordPieceTokenizer = defaultResolve
+    nonisolated(unsafe) static var resolve: (VocabularySourceOptions) throws -> Resolved = defaultResolve
 
     /// A file path (`vocab.txt`, `tokenizer.json`) when such a file exists, else a stored
     /// vocabulary `NAME[@VERSION]` in `--db`.
-    static func defaultResolve(_ o: VocabularySourceOptions) throws -> WordPieceTokenizer {
+    static func defaultResolve(_ o: VocabularySourceOptions) throws -> Resolved {
         var isDirectory: ObjCBool = false
         let normalizerFlags = o.lowercase || o.stripAccents
         if FileManager.default.fileExists(atPath: o.vocab, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -88,12 +99,13 @@ struct VocabularySourceOptions: ParsableArguments {
                 let processor = file.postProcessor.map {
                     BertPostProcessor(cls: $0.cls, clsId: Int32($0.clsId), sep: $0.sep, sepId: Int32($0.sepId))
                 }
-                return WordPieceTokenizer(vocabulary: try file.wordPieceVocabulary(), normalizer: file.normalizer,
-                                          postProcessor: processor)
+                return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try file.wordPieceVocabulary(),
+                                                              normalizer: file.normalizer, postProcessor: processor,
+                                                              decoderCleanup: file.decoderCleanup))
             }
             let vocabulary = try WordPieceVocabulary(vocabTxt: url)
             let normalizer = BertNormalizerOptions(stripAccents: o.stripAccents, lowercase: o.lowercase)
-            return WordPieceTokenizer(vocabulary: vocabulary, normalizer: normalizer)
+            return Resolved(tokenizer: WordPieceTokenizer(vocabulary: vocabulary, normalizer: normalizer))
         }
         if o.vocab.contains("/") || o.vocab.hasSuffix(".txt") || o.vocab.hasSuffix(".json") {
             throw VocabularySourceError("vocabulary file \(o.vocab) does not exist")
@@ -105,11 +117,12 @@ struct VocabularySourceOptions: ParsableArguments {
             throw VocabularySourceError("\(o.vocab) is neither a file nor a stored vocabulary: database \(o.db) does not exist")
         }
         let stored = try VocabularyStore(path: o.db, create: false).load(o.vocab)
-        if let pipeline = stored.pipeline, !pipeline.isEmpty {
+        if let pipeline = stored.pipeline, !pipeline.isEmpty, pipeline != "null" {
+            // The cleaning module plugs its pipeline in through `resolve`; until then, say so.
             FileHandle.standardError.write(Data(
-                "warning: \(stored.reference) was trained after the cleaning pipeline \(pipeline); encode does not run it yet\n".utf8))
+                "warning: \(stored.reference) was trained after a cleaning pipeline (\(pipeline)); this build does not run it before encoding\n".utf8))
         }
-        return WordPieceTokenizer(vocabulary: try stored.wordPieceVocabulary(), normalizer: stored.normalizer)
+        return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try stored.wordPieceVocabulary(), normalizer: stored.normalizer))
     }
 
     /// Whether a file starts (after whitespace) with `{`.
@@ -136,4 +149,46 @@ func openInput(_ path: String) throws -> FileHandle {
 struct VocabularySourceError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A one-line progress display on standard error, shown only when it is a terminal.
+final class ProgressMeter {
+    private let verb: String
+    private let total: Int?
+    private let start = Date()
+    private let enabled = isatty(STDERR_FILENO) == 1
+    private var lastDraw = Date.distantPast
+
+    /// A meter for reading `path` (its size is the total; `-` has none).
+    init(verb: String, path: String) {
+        self.verb = verb
+        let size = path == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber
+        total = size?.intValue
+    }
+
+    /// Redraws with `bytes` read (at most ten times a second).
+    func update(_ bytes: Int) {
+        guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = Date()
+        let seconds = max(Date().timeIntervalSince(start), 1e-6)
+        let rate = Double(bytes) / seconds / 1e6
+        var line = "\r\(verb) " + String(format: "%.1f MB", Double(bytes) / 1e6)
+        if let total, total > 0 {
+            let fraction = min(1, Double(bytes) / Double(total))
+            let width = 30, filled = Int(fraction * Double(width))
+            line += String(format: " / %.1f MB ", Double(total) / 1e6)
+                + "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+                + String(format: " %3.0f%%", fraction * 100)
+        }
+        line += String(format: "  %.1f MB/s  ", rate)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Replaces the bar with a summary line.
+    func finish(_ summary: String) {
+        guard enabled else { return }
+        let seconds = Date().timeIntervalSince(start)
+        let line = "\r\u{1B}[K\(verb) done: \(summary) in " + String(format: "%.1f s\n", seconds)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
 }

@@ -127,3 +127,25 @@ final class EncodeCommandTests: XCTestCase {
         }
     }
 }
+
+/// `--vocab NAME[@V]` reads a vocabulary stored by `jikji vocab import`.
+final class EncodeStoredVocabularyTests: XCTestCase {
+    func testStoredVocabularyEncodesLikeItsVocabTxt() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-encode-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("vocab.sqlite").path
+        let vocab = try ProjectPaths.reference("hf/wp150k/vocab.txt").path
+        let imported = try JikjiCommand.run(["vocab", "import", vocab, "--name", "wp150k", "--db", db])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        let input = Data("사랑은 성욕과 다른것이다를 보여줬다. 정말 재밌게 봤다.\n[MASK] ㅋㅋㅋ\n".utf8)
+        let fromFile = try JikjiCommand.run(["encode", "--vocab", vocab], input: input)
+        let fromStore = try JikjiCommand.run(["encode", "--vocab", "wp150k@1", "--db", db], input: input)
+        XCTAssertEqual(fromStore.status, 0, fromStore.stderr)
+        XCTAssertEqual(fromStore.output, fromFile.output)
+        XCTAssertTrue(fromFile.output.hasPrefix("2 7774 21490 3123 5599 6863 3057 16780 18 5397 5528 5692 18 3\n"))
+        let missing = try JikjiCommand.run(["encode", "--vocab", "nosuch", "--db", db], input: input)
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("nosuch"), missing.stderr)
+    }
+}

@@ -94,4 +94,31 @@ final class BertCharacterTablesTests: XCTestCase {
         XCTAssertEqual(n.normalize("x\u{1DF6}"), "x\u{1DF6}")
         XCTAssertEqual(n.normalize("x\u{1E944}"), "x\u{1E944}")
     }
+
+    /// Lowercasing agrees with the Swift runtime's full lowercase mapping for every scalar (HF
+    /// uses Rust's, of a similar Unicode version; both map each scalar without context).
+    func testLowercaseAgreesWithTheRuntimeForEveryScalar() {
+        let n = BertNormalizer(options: .init(cleanText: false, handleChineseChars: false, stripAccents: false, lowercase: true))
+        var differing: [String] = []
+        for v in allScalars() {
+            let u = Unicode.Scalar(v)!
+            if n.normalize(String(u)) != u.properties.lowercaseMapping { differing.append(String(v, radix: 16)) }
+        }
+        XCTAssertEqual(differing, [])
+    }
+
+    /// Accent stripping is NFD followed by deleting the probed Mn set: checked against
+    /// Foundation's NFD (an implementation independent of the baked table) for every scalar.
+    func testStripAccentsIsNFDMinusMarksForEveryScalar() throws {
+        let marks = set(try load().mn_stripped_ranges)
+        let n = BertNormalizer(options: .init(cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false))
+        var differing: [String] = []
+        for v in allScalars() {
+            let u = Unicode.Scalar(v)!
+            let expected = String(String.UnicodeScalarView(
+                String(u).decomposedStringWithCanonicalMapping.unicodeScalars.filter { !marks.contains($0.value) }))
+            if n.normalize(String(u)) != expected { differing.append(String(v, radix: 16)) }
+        }
+        XCTAssertEqual(differing, [])
+    }
 }

@@ -42,11 +42,14 @@ final class WordPieceParityTests: XCTestCase {
         return WordPieceTokenizer(vocabulary: vocabulary, normalizer: BertNormalizerOptions(stripAccents: false, lowercase: false))
     }
 
-    private func references() throws -> [Reference] {
-        let lines = try Self.gunzipLines(try ProjectPaths.reference("hf/encodings/ratings_test.jsonl.gz"))
+    /// The parsed reference lines, read once for all tests of the suite.
+    private static let cachedReferences = Result<[Reference], Error> {
+        let lines = try gunzipLines(try ProjectPaths.reference("hf/encodings/ratings_test.jsonl.gz"))
         let decoder = JSONDecoder()
         return try lines.map { try decoder.decode(Reference.self, from: Data($0.utf8)) }
     }
+
+    private func references() throws -> [Reference] { try Self.cachedReferences.get() }
 
     func testEncodeMatchesHFOnEveryTestDocument() throws {
         let tokenizer = try tokenizer()

@@ -101,6 +101,22 @@ final class WordPieceTokenizerTests: XCTestCase {
         XCTAssertThrowsError(try t.encode("hello x a b", truncation: TruncationOptions(maxLength: 4, stride: 2)))
     }
 
+    func testPairOverflowCombinesPartsAsHF() throws {
+        let t = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(vocabTxt: try tinyFile()), normalizer: .korean)
+        let e = try t.encode("hello x a b x a", pair: "a b x b a b", truncation: TruncationOptions(maxLength: 7))
+        // HF 0.23.3: the overflow tree of this pair (each part [CLS] A [SEP] B [SEP]).
+        let a1: [Int32] = [2, 10, 17, 3], a2: [Int32] = [2, 15, 16, 3], a3: [Int32] = [2, 17, 15, 3]
+        let b1: [Int32] = [15, 16, 3], b2: [Int32] = [17, 16, 3], b3: [Int32] = [15, 16, 3]
+        XCTAssertEqual(e.ids, a1 + b1)
+        XCTAssertEqual(e.typeIds, [0, 0, 0, 0, 1, 1, 1])
+        XCTAssertEqual(e.overflowing.map(\.ids), [a2 + b1, a2 + b2, a2 + b3, a3 + b1, a3 + b2, a3 + b3, a1 + b2, a1 + b3])
+        XCTAssertEqual(e.overflowing[0].overflowing.map(\.ids), [a2 + b2, a2 + b3])
+        XCTAssertEqual(e.overflowing[6].overflowing.map(\.ids), [a2 + b2, a3 + b2])
+        XCTAssertTrue(e.overflowing.allSatisfy { $0.typeIds == [0, 0, 0, 0, 1, 1, 1] })
+        // Without special tokens the second text still has type id 1.
+        XCTAssertEqual(try t.encode("hello x", pair: "a b", addSpecialTokens: false).typeIds, [0, 0, 1, 1])
+    }
+
     func testDecodeCleanupAndSpecialTokens() throws {
         let t = try tokenizer()
         let ids = try t.encode("Unaffable, hello! don't he?").ids
@@ -110,6 +126,9 @@ final class WordPieceTokenizerTests: XCTestCase {
         XCTAssertEqual(t.decode([7, 5, 99, 1000, 9, 3, 13, 0, 1]), "##ff unable,")
         XCTAssertEqual(t.decode([7, 5, 9, 3, 13, 0], skipSpecialTokens: false), "##ff unable [SEP], [PAD]")
         XCTAssertEqual(t.decodeBatch([[10, 11], [6, 7, 9]]), ["hello!", "unaffable"])
+        // HF with cleanup=False: "[CLS] unaffable , hello ! don ' t he ? [SEP]".
+        let raw = WordPieceTokenizer(vocabulary: t.vocabulary, decoderCleanup: false)
+        XCTAssertEqual(raw.decode(ids, skipSpecialTokens: false), "[CLS] unaffable , hello ! don ' t he ? [SEP]")
     }
 
     func testBatchEncodingUsesAllCoresAndKeepsOrder() throws {
@@ -124,5 +143,71 @@ final class WordPieceTokenizerTests: XCTestCase {
         try Data((Self.tokens.joined(separator: "\n") + "\n").utf8).write(to: url)
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
+    }
+}
+
+/// The streaming and flat APIs agree with single encodes.
+final class WordPieceStreamingTests: XCTestCase {
+    private func tokenizer() throws -> WordPieceTokenizer {
+        WordPieceTokenizer(vocabulary: try WordPieceVocabulary(tokens: WordPieceTokenizerTests.tokens))
+    }
+
+    func testEncodeIdsIsTheConcatenationOfEncodings() throws {
+        let t = try tokenizer()
+        let texts = (0..<3000).map { ["hello x", "", "a b unaffable!", "zzz"][$0 % 4] }
+        let flat = try t.encodeIds(texts)
+        XCTAssertEqual(flat.ends.count, texts.count)
+        var start = 0
+        for (i, text) in texts.enumerated() {
+            XCTAssertEqual(Array(flat.ids[start..<flat.ends[i]]), try t.encode(text).ids)
+            start = flat.ends[i]
+        }
+        XCTAssertEqual(try t.encodeIds(["hello"], addSpecialTokens: false).ids, [10])
+    }
+
+    func testEncodeLinesRunsTheTextTransformAndKeepsLineOrder() throws {
+        let t = try tokenizer()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-lines-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("in.txt"), output = folder.appendingPathComponent("out.txt")
+        let lines = (0..<2000).map { $0 % 2 == 0 ? "HELLO x" : "a\tb" }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: output)
+        let options = LineEncodingOptions(format: .ids, textTransform: { $0.replacingOccurrences(of: "x", with: "a") })
+        let summary = try t.encodeLines(from: try FileHandle(forReadingFrom: input), path: input.path, to: outHandle,
+                                        options: options)
+        try outHandle.close()
+        XCTAssertEqual(summary.lines, 2000)
+        let written = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(written.count, 2000)
+        XCTAssertEqual(written[0], "2 10 15 3")
+        XCTAssertEqual(written[1], "2 15 16 3")
+        XCTAssertEqual(written[1998], "2 10 15 3")
+    }
+
+    func testSmallBlocksSplitLinesAnywhereAndKeepOrder() throws {
+        let t = try tokenizer()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-blocks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let texts = (0..<3000).map { ["hello x a", "", "unaffable! b", "a b x hello hello"][$0 % 4] + String(repeating: " x", count: $0 % 7) }
+        let input = folder.appendingPathComponent("in.txt")
+        try Data(("id\tdocument\n" + texts.enumerated().map { "\($0.offset)\t\($0.element)" }.joined(separator: "\r\n")).utf8)
+            .write(to: input)  // CRLF line ends and no final newline
+        let expected = try texts.map { try t.encode($0).ids.map(String.init).joined(separator: " ") }
+        for blockSize in [1, 7, 100, 4096] {
+            let output = folder.appendingPathComponent("out-\(blockSize).txt")
+            FileManager.default.createFile(atPath: output.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: output)
+            var options = LineEncodingOptions(column: "document")
+            options.blockSize = blockSize
+            let summary = try t.encodeLines(from: try FileHandle(forReadingFrom: input), path: input.path, to: handle, options: options)
+            try handle.close()
+            XCTAssertEqual(summary.lines, texts.count)
+            let lines = try String(contentsOf: output, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            XCTAssertEqual(lines.map(String.init), expected, "block size \(blockSize)")
+        }
     }
 }
