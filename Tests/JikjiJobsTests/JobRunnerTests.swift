@@ -29,7 +29,7 @@ final class JobRunnerTests: XCTestCase {
         for d in 0..<10 where !tokens.contains(String(d)) { tokens.append(String(d)) }
         let store = try VocabularyStore(path: folder.appendingPathComponent("vocab.sqlite").path)
         try store.save(StoredVocabulary(name: "tiny", tokens: tokens.map { StoredToken(text: $0, kind: $0.hasPrefix("[") ? .special : .merged) },
-                                        normalizer: BertNormalizerOptions(), origin: "test", toolVersion: "test"))
+                                        normalizer: .korean, origin: "test", toolVersion: "test"))
     }
 
     override func tearDownWithError() throws {
