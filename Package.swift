@@ -3,12 +3,15 @@
 //
 // Module layering (a lower module never imports a higher one):
 //   CICU, CSQLite, CBLAS            thin C shims / system libraries
+//   JikjiTerminal                   progress bars and terminal output shared by long commands
 //   JikjiText                       normalization and cleansing (ICU)
 //   JikjiSQLite                     thin Swift layer over libsqlite3
 //   JikjiWordPiece                  trainer, encoder, decoder, HF-compatible files
 //   JikjiVocabStore                 vocabularies in SQLite
 //   JikjiData                       corpus readers, encoded datasets, batching
 //   JikjiRecurrent                  tensors on BLAS, layers, losses, optimizers
+//   JikjiModels                     classifier, language model, encoder-decoder
+//   JikjiJobs                       job files: config, runner, run registry
 //   jikji                           the CLI: parses arguments and calls the library
 import PackageDescription
 
@@ -38,6 +41,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
+        .target(name: "JikjiTerminal"),
         .target(name: "JikjiText", dependencies: ["CICU", .product(name: "Yams", package: "Yams")]),
         .target(name: "JikjiSQLite", dependencies: ["CSQLite"]),
         .target(
@@ -49,11 +53,20 @@ let package = Package(
         // Fused, vectorized gate kernels of the recurrent layers (runtime ISA dispatch).
         .target(name: "CJikjiKernels", path: "Sources/CJikjiKernels"),
         .target(name: "JikjiRecurrent", dependencies: ["CBLAS", "CJikjiKernels"]),
+        .target(name: "JikjiModels", dependencies: ["JikjiRecurrent"]),
+        .target(
+            name: "JikjiJobs",
+            dependencies: [
+                "JikjiSQLite", "JikjiTerminal", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
+                "JikjiRecurrent", "JikjiModels", .product(name: "Yams", package: "Yams"),
+            ]
+        ),
 
         .executableTarget(
             name: "jikji",
             dependencies: [
-                "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent",
+                "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent", "JikjiModels",
+                "JikjiJobs", "JikjiTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,6 +83,9 @@ let package = Package(
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiModelsTests", dependencies: ["JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
+        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
     ]
 )

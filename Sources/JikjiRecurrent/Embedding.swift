@@ -96,9 +96,6 @@ public struct Embedding: ParameterContainer {
     /// Zeroes the gradient of the given rows only (the ones ``backward(ids:outputGradient:)``
     /// returned), instead of the whole `[V, E]` table.
     public func zeroGradient(rows: [Int]) {
-        let e = dimension
-        weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
-            for row in rows { (dw.baseAddress! + row * e).update(repeating: 0, count: e) }
-        }
+        weight.zeroGradient(rows: rows)
     }
 }

@@ -18,6 +18,14 @@ public final class Parameter {
         self.requiresGradient = requiresGradient
     }
 
+    /// Zeroes the gradient of the given rows (first dimension) only, for tables updated row-sparsely.
+    public func zeroGradient(rows: [Int]) {
+        let width = value.shape.count > 1 ? value.count / value.shape[0] : 1
+        gradient.storage.withUnsafeMutableBufferPointer { g in
+            for row in rows { (g.baseAddress! + row * width).update(repeating: 0, count: width) }
+        }
+    }
+
     /// Sets the gradient to zero, keeping its storage.
     public func zeroGradient() {
         gradient.storage.withUnsafeMutableBufferPointer { buffer in

@@ -43,11 +43,12 @@ public enum JikjiCommand {
         process.standardInput = inPipe
         try process.run()
         // Read both pipes concurrently so a chatty command cannot block on a full pipe.
-        var errData = Data()
+        final class Box: @unchecked Sendable { var data = Data() }  // written once, read after group.wait()
+        let errBox = Box()
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
+            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
             group.leave()
         }
         if let input { inPipe.fileHandleForWriting.write(input) }
@@ -56,6 +57,6 @@ public enum JikjiCommand {
         group.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: outData,
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errBox.data, as: UTF8.self))
     }
 }

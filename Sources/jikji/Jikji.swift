@@ -7,7 +7,7 @@ struct Jikji: ParsableCommand {
         commandName: "jikji",
         abstract: "Korean text toolkit: cleaning, WordPiece vocabularies, datasets and recurrent models.",
         version: JikjiVersion.string,
-        subcommands: [Clean.self, Vocab.self, Encode.self, Decode.self, Dataset.self]
+        subcommands: [Clean.self, Vocab.self, Encode.self, Decode.self, Dataset.self, Job.self, Predict.self, Generate.self, Translate.self]
     )
 }
 

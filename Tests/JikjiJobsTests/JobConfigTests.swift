@@ -1,5 +1,6 @@
 import XCTest
 import JikjiJobs
+import JikjiTestSupport
 
 final class JobConfigTests: XCTestCase {
     let classifier = """
@@ -129,5 +130,22 @@ final class ConfigTreeTests: XCTestCase {
         let text = tree.yaml()
         XCTAssertEqual(text, "a: 1\nb:\n  c: [x, 'y z']\n  d: ''\ne:\n  - f: 2\n")
         XCTAssertEqual(try ConfigTree.parse(yaml: text, source: "t"), tree)
+    }
+}
+
+final class ShippedJobsTests: XCTestCase {
+    /// Every job file in jobs/ parses and validates, and names real corpus files.
+    func testShippedJobFilesAreValid() throws {
+        let folder = ProjectPaths.root.appendingPathComponent("jobs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertEqual(files, ["chatbot-seq2seq.yaml", "nsmc-sentiment-gru.yaml", "nsmc-sentiment.yaml", "reviews-lm.yaml"])
+        for file in files {
+            let job = try JobConfig(contentsOf: folder.appendingPathComponent(file))
+            XCTAssertEqual(job.name + ".yaml", file)
+            for path in job.data.train + job.data.test {
+                XCTAssertTrue(path.hasPrefix("corpora/"), "\(file): \(path)")
+                _ = try ProjectPaths.corpus(String(path.dropFirst("corpora/".count)))
+            }
+        }
     }
 }

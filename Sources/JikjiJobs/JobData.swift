@@ -1,0 +1,144 @@
+import Foundation
+import JikjiData
+import JikjiVocabStore
+
+/// The vocabulary and the encoded datasets a job trains on.
+///
+/// Datasets are built once and kept in the dataset catalog next to the vocabulary database,
+/// under a name derived from the job's data settings and the vocabulary version, so a second
+/// run of the same job (or a resumed run) loads them instead of encoding the corpus again.
+public struct JobData: Sendable {
+    /// The vocabulary and its special ids.
+    public let vocabulary: JobVocabulary
+    /// Train (and valid, when held out) examples.
+    public let main: EncodedDataset
+    /// Test examples (all in its train split), when the job names test files.
+    public let test: EncodedDataset?
+
+    /// Makes the vocabulary available (loading it, or training it with `trainVocabulary` when the
+    /// store lacks it and the job allows it), then loads or builds the datasets.
+    public static func prepare(job: JobConfig, trainVocabulary: ((JobConfig) throws -> StoredVocabulary)?,
+                               log: (String) -> Void) throws -> JobData {
+        let store = try VocabularyStore(path: job.vocab.database)
+        let vocabulary: StoredVocabulary
+        do {
+            vocabulary = try store.load(job.vocab.name)
+            log("vocabulary \(vocabulary.reference): \(vocabulary.tokens.count) tokens")
+        } catch let error as VocabularyStoreError {
+            guard case .unknownName = error, job.vocab.trainIfMissing, let trainVocabulary else { throw error }
+            log("vocabulary \(job.vocab.name) is not in \(job.vocab.database): training it from \(job.data.train.joined(separator: ", "))")
+            vocabulary = try trainVocabulary(job)
+            log("vocabulary \(vocabulary.reference): \(vocabulary.tokens.count) tokens")
+        }
+        let encoder = try WordPieceDatasetEncoder(vocabulary)
+        let catalog = try DatasetCatalog(path: job.vocab.database)
+        let kind: DatasetKind
+        switch job.model.task {
+        case .classifier: kind = .classification
+        case .languageModel: kind = .lm
+        case .seq2seq: kind = .pairs
+        }
+        let text = job.data.textColumn.map { [$0] } ?? []
+        let labelMap = try job.data.labelMap.isEmpty ? nil
+            : LabelMapping(parsing: job.data.labelMap.map { "\($0.0)=\($0.1)" }.joined(separator: ","))
+        let format: CorpusFormat? = job.data.format == "auto" ? nil : CorpusFormat(rawValue: job.data.format)
+        let policy = BadRowPolicy(rawValue: job.data.onBadRow) ?? .fail
+        let split: SplitRatios? = job.data.valid.isEmpty && job.data.validRatio > 0
+            ? SplitRatios(train: 1 - job.data.validRatio, valid: job.data.validRatio) : nil
+        let mainSpec = DatasetSpec(kind: kind, train: job.data.train, valid: split == nil ? job.data.valid : [],
+                                   format: format, text: text, label: job.data.labelColumn, labelMap: labelMap,
+                                   source: job.data.sourceColumn, target: job.data.targetColumn, split: split,
+                                   seed: job.seed, onBadRow: policy)
+        let main = try dataset(named: "main", spec: mainSpec, job: job, vocabulary: vocabulary, encoder: encoder,
+                               catalog: catalog, log: log)
+        var test: EncodedDataset? = nil
+        if !job.data.test.isEmpty {
+            var testSpec = mainSpec
+            testSpec.train = job.data.test
+            testSpec.valid = []
+            testSpec.split = nil
+            test = try dataset(named: "test", spec: testSpec, job: job, vocabulary: vocabulary, encoder: encoder,
+                               catalog: catalog, log: log)
+        }
+        return JobData(vocabulary: try JobVocabulary(vocabulary), main: main, test: test)
+    }
+
+    static func dataset(named role: String, spec: DatasetSpec, job: JobConfig, vocabulary: StoredVocabulary,
+                        encoder: WordPieceDatasetEncoder, catalog: DatasetCatalog,
+                        log: (String) -> Void) throws -> EncodedDataset {
+        let specJSON = (try? String(decoding: JSONEncoder.sorted.encode(spec), as: UTF8.self)) ?? "\(spec)"
+        let name = "job-\(job.name)-\(role)-" + stableDigest(specJSON + "|" + vocabulary.reference)
+        if try catalog.exists(name) {
+            let dataset = try catalog.load(name)
+            // A corpus file edited since the build (another size) makes the cached dataset stale.
+            let unchanged = dataset.info.files.allSatisfy { file in
+                let attributes = try? FileManager.default.attributesOfItem(atPath: file.fingerprint.path)
+                return (attributes?[.size] as? NSNumber)?.intValue == file.fingerprint.bytes
+            }
+            if unchanged {
+                log("dataset \(name): \(dataset.count) examples (cached)")
+                return dataset
+            }
+            log("dataset \(name): a corpus file changed since it was built; building it again")
+        }
+        log("building dataset \(name) from \(spec.train.joined(separator: ", "))")
+        let result = try DatasetBuilder(name: name, spec: spec, encoder: encoder, toolVersion: JikjiJobsVersion.string).build()
+        if !result.skippedRows.isEmpty {
+            var reasons: [String: Int] = [:]
+            for row in result.skippedRows { reasons[row.reason.rawValue, default: 0] += 1 }
+            log("  left out \(result.skippedRows.count) rows: " + reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        try catalog.save(result.dataset, replace: true)
+        log("  \(result.dataset.count) examples, \(result.dataset.info.sourceTokens) tokens")
+        return result.dataset
+    }
+
+    /// A short hex digest (FNV-1a 64) that names derived artefacts; stable across runs and platforms.
+    static func stableDigest(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16).leftPadded(to: 16)
+    }
+}
+
+extension JSONEncoder {
+    /// An encoder with sorted keys, so equal values encode to equal bytes.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+/// A job's vocabulary with the encoder that applies its cleaning and the special ids models use.
+public struct JobVocabulary: Sendable {
+    public let stored: StoredVocabulary
+    /// Cleans (the vocabulary's stored pipeline) and encodes text, on all cores.
+    public let encoder: WordPieceDatasetEncoder
+    public let specials: SpecialTokenIDs
+
+    /// The encoder and special ids of `stored`.
+    public init(_ stored: StoredVocabulary) throws {
+        self.stored = stored
+        encoder = try WordPieceDatasetEncoder(stored)
+        specials = try SpecialTokenIDs(resolvingWith: encoder)
+    }
+
+    public var size: Int { stored.tokens.count }
+    public var padID: Int { Int(specials.pad) }
+    public var reference: String { stored.reference }
+}
+
+/// The version recorded with artefacts that jobs make.
+public enum JikjiJobsVersion {
+    public static let string = "0.1.0"
+}

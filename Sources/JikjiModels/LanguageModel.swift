@@ -1,0 +1,166 @@
+import Foundation
+import JikjiRecurrent
+
+/// A recurrent language model: embedding → recurrent stack → dropout → linear over the vocabulary.
+///
+/// Parameter names follow the equivalent PyTorch module: `embedding.weight`, `rnn.*`,
+/// `fc.weight`, `fc.bias`. With tied weights the output layer uses the embedding table
+/// (`fc.weight` is then not a parameter of its own; `embedding.weight` gets both gradients).
+public struct LanguageModel: ParameterContainer {
+    /// The architecture, as saved next to a checkpoint.
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var vocabularySize: Int
+        public var embeddingSize: Int
+        /// `rnn`, `rnn_relu`, `lstm` or `gru`.
+        public var cell: String
+        public var hiddenSize: Int
+        public var layers: Int
+        /// Dropout between stacked recurrent layers.
+        public var layerDropout: Float
+        /// Dropout on the top layer's outputs before the output layer.
+        public var dropout: Float
+        /// Share the embedding table with the output weights (needs embedding == hidden size).
+        public var tieWeights: Bool
+        /// The `[PAD]` id: its embedding row gets no gradient and targets equal to it are ignored.
+        public var paddingIndex: Int?
+
+        /// A configuration; see the properties for the meaning of each value.
+        public init(vocabularySize: Int, embeddingSize: Int, cell: String, hiddenSize: Int, layers: Int = 1,
+                    layerDropout: Float = 0, dropout: Float = 0, tieWeights: Bool = false, paddingIndex: Int? = 0) {
+            self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.cell = cell
+            self.hiddenSize = hiddenSize; self.layers = layers; self.layerDropout = layerDropout
+            self.dropout = dropout; self.tieWeights = tieWeights; self.paddingIndex = paddingIndex
+        }
+    }
+
+    /// The recurrent state carried from one window to the next (truncated BPTT) or through generation.
+    public struct State {
+        /// `[L, B, H]`.
+        public var hidden: Tensor
+        /// `[L, B, H]` for LSTM.
+        public var cell: Tensor?
+    }
+
+    public let configuration: Configuration
+    public let embedding: Embedding
+    public let encoder: RecurrentLayer
+    public let output: VocabularyOutput
+    let ownOutputWeight: Parameter?
+    let dropout: Dropout
+
+    /// A freshly initialised model drawn from `generator`.
+    public init(_ configuration: Configuration, generator: inout SeededGenerator) throws {
+        guard let cell = RecurrentCell(rawValue: configuration.cell) else {
+            throw ModelError.configuration("cell '\(configuration.cell)' is not one of "
+                + RecurrentCell.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        if configuration.tieWeights, configuration.embeddingSize != configuration.hiddenSize {
+            throw ModelError.configuration("tied weights need embedding size \(configuration.embeddingSize) == hidden size \(configuration.hiddenSize)")
+        }
+        self.configuration = configuration
+        embedding = Embedding(vocabularySize: configuration.vocabularySize, dimension: configuration.embeddingSize,
+                              paddingIndex: configuration.paddingIndex, generator: &generator)
+        encoder = try RecurrentLayer(cell: cell, inputSize: configuration.embeddingSize, hiddenSize: configuration.hiddenSize,
+                                     layerCount: configuration.layers, bidirectional: false,
+                                     dropout: configuration.layerDropout, generator: &generator)
+        let linear = Linear(inputSize: configuration.hiddenSize, outputSize: configuration.vocabularySize, generator: &generator)
+        ownOutputWeight = configuration.tieWeights ? nil : linear.weight
+        output = VocabularyOutput(weight: configuration.tieWeights ? embedding.weight : linear.weight, bias: linear.bias)
+        dropout = try Dropout(probability: configuration.dropout)
+    }
+
+    /// `embedding.weight`, `rnn.*`, `fc.weight` (untied only), `fc.bias`.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        var list = embedding.namedParameters(prefix: "embedding") + encoder.namedParameters(prefix: "rnn")
+        if let ownOutputWeight { list.append(("fc.weight", ownOutputWeight)) }
+        if let bias = output.bias { list.append(("fc.bias", bias)) }
+        return list
+    }
+
+    /// Mean next-token loss of one window batch; with `training`, also accumulates every gradient
+    /// (backpropagating through this window only: the incoming state is treated as a constant).
+    /// - Parameters:
+    ///   - ids: `[B, T]` inputs; `targets`: `[B, T]` next tokens (`[PAD]` targets are ignored).
+    ///   - lengths: valid steps per row (nil: all T).
+    ///   - state: the state after the previous window of the same rows, or nil for zeros.
+    /// - Returns: the mean loss, the number of counted targets and the state after this window.
+    public func step(ids: [Int], targets: [Int32], batch: Int, steps: Int, lengths: [Int]? = nil, state: State? = nil,
+                     training: Bool, generator: inout SeededGenerator) throws -> (loss: Float, count: Int, state: State) {
+        guard ids.count == batch * steps, targets.count == batch * steps else {
+            throw ModelError.input("\(ids.count) ids and \(targets.count) targets for a batch of \(batch) x \(steps)")
+        }
+        let embedded = try embedding.forward(ids: ids, shape: [batch, steps])
+        let result = try encoder.forward(embedded, lengths: lengths, initialHidden: state?.hidden, initialCell: state?.cell,
+                                         training: training, generator: &generator)
+        let (dropped, mask) = dropout.forward(result.output, training: training, generator: &generator)
+        let ignore = Int32(configuration.paddingIndex ?? -100)
+        let (loss, count, dHidden) = try output.crossEntropy(
+            hidden: dropped, targets: targets, ignoreIndex: ignore, accumulateGradients: training)
+        if training, let dHidden, count > 0 {
+            let dOutput = dropout.backward(outputGradient: dHidden.reshaped([batch, steps, configuration.hiddenSize]), mask: mask)
+            let grads = try encoder.backward(result.tape, outputGradient: dOutput)
+            embedding.backward(ids: ids, outputGradient: grads.input)
+        }
+        return (loss, count, State(hidden: result.finalHidden, cell: result.finalCell))
+    }
+
+    /// How the next token is chosen during generation.
+    public struct Sampling: Sendable, Equatable {
+        /// 0 = greedy (argmax); otherwise logits are divided by it before the softmax.
+        public var temperature: Float
+        /// Keep only the k most likely tokens (0 = all).
+        public var topK: Int
+        /// A sampling rule.
+        public init(temperature: Float = 1, topK: Int = 0) {
+            self.temperature = temperature; self.topK = topK
+        }
+    }
+
+    /// Continues `prompt` (ids, at least one) by up to `maxTokens` tokens, stopping after any id in
+    /// `stopIDs` (which is included). Deterministic for a given `generator` state.
+    public func generate(prompt: [Int], maxTokens: Int, sampling: Sampling, stopIDs: Set<Int>,
+                         generator: inout SeededGenerator) throws -> [Int] {
+        guard !prompt.isEmpty else { throw ModelError.input("generation needs a prompt of at least one token") }
+        var state: State? = nil
+        var produced: [Int] = []
+        var next = prompt
+        for _ in 0..<maxTokens {
+            let embedded = try embedding.forward(ids: next, shape: [1, next.count])
+            let result = try encoder.forward(embedded, initialHidden: state?.hidden, initialCell: state?.cell)
+            state = State(hidden: result.finalHidden, cell: result.finalCell)
+            let H = configuration.hiddenSize
+            let last = Tensor(shape: [1, H], values: Array(result.output.storage[((next.count - 1) * H)..<(next.count * H)]))
+            let logits = output.logits(hidden: last).storage
+            let token = Self.choose(from: logits, sampling: sampling, generator: &generator)
+            produced.append(token)
+            if stopIDs.contains(token) { break }
+            next = [token]
+        }
+        return produced
+    }
+
+    /// Picks a token from one row of logits by `sampling`.
+    public static func choose(from logits: [Float], sampling: Sampling, generator: inout SeededGenerator) -> Int {
+        if sampling.temperature <= 0 {
+            var best = 0
+            for j in 1..<logits.count where logits[j] > logits[best] { best = j }
+            return best
+        }
+        var candidates = Array(logits.indices)
+        if sampling.topK > 0, sampling.topK < logits.count {
+            // Ties broken by id so the choice never depends on sort stability.
+            candidates.sort { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+            candidates.removeLast(candidates.count - sampling.topK)
+        }
+        let maxLogit = candidates.map { logits[$0] }.max() ?? 0
+        var weights = candidates.map { Double(exp((logits[$0] - maxLogit) / sampling.temperature)) }
+        let total = weights.reduce(0, +)
+        var u = Double(generator.nextUnitFloat()) * total
+        for (k, w) in weights.enumerated() {
+            u -= w
+            if u < 0 { return candidates[k] }
+        }
+        weights.removeAll()
+        return candidates.last ?? 0
+    }
+}

@@ -1,0 +1,253 @@
+import JikjiRecurrent
+
+/// A recurrent text classifier: embedding → recurrent encoder → pooling → dropout → linear.
+///
+/// With two classes the output is one logit per sequence trained with binary cross-entropy
+/// (PyTorch's `BCEWithLogitsLoss`); with more, one logit per class trained with cross-entropy.
+/// Parameters carry the names of the equivalent PyTorch module (`embedding.weight`,
+/// `rnn.weight_ih_l0`, …, `fc.weight`, `fc.bias`), so a checkpoint loads into it one to one.
+///
+/// Sequences must be padded after their valid steps (post-padding): lengths follow PyTorch's
+/// packed-sequence semantics, so padded steps never touch the recurrent state.
+public struct SequenceClassifier: ParameterContainer {
+    /// How valid steps are pooled into one vector per sequence.
+    public enum Pooling: String, Codable, Sendable, CaseIterable {
+        /// The last layer's final hidden states, forward and backward concatenated.
+        case final
+        /// The mean of the top layer's outputs over valid steps.
+        case mean
+        /// The elementwise maximum of the top layer's outputs over valid steps.
+        case max
+    }
+
+    /// The architecture, as saved next to a checkpoint.
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var vocabularySize: Int
+        public var embeddingSize: Int
+        /// `rnn`, `rnn_relu`, `lstm` or `gru`.
+        public var cell: String
+        public var hiddenSize: Int
+        public var layers: Int
+        public var bidirectional: Bool
+        /// Dropout between stacked recurrent layers.
+        public var layerDropout: Float
+        /// Dropout on the pooled vector before the output layer.
+        public var dropout: Float
+        public var pooling: Pooling
+        /// 2 for binary classification (one logit), more for softmax over classes.
+        public var classes: Int
+        /// The `[PAD]` id, whose embedding row gets no gradient.
+        public var paddingIndex: Int?
+
+        /// A configuration; see the properties for the meaning of each value.
+        public init(vocabularySize: Int, embeddingSize: Int, cell: String, hiddenSize: Int, layers: Int = 1,
+                    bidirectional: Bool = true, layerDropout: Float = 0, dropout: Float = 0,
+                    pooling: Pooling = .final, classes: Int = 2, paddingIndex: Int? = 0) {
+            self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.cell = cell
+            self.hiddenSize = hiddenSize; self.layers = layers; self.bidirectional = bidirectional
+            self.layerDropout = layerDropout; self.dropout = dropout; self.pooling = pooling
+            self.classes = classes; self.paddingIndex = paddingIndex
+        }
+
+        /// Width of the pooled vector: `D * H`.
+        public var pooledSize: Int { hiddenSize * (bidirectional ? 2 : 1) }
+        /// Logits per sequence: 1 for binary, `classes` otherwise.
+        public var outputSize: Int { classes == 2 ? 1 : classes }
+    }
+
+    public let configuration: Configuration
+    /// `[V, E]`, state_dict prefix `embedding`.
+    public let embedding: Embedding
+    /// The encoder, state_dict prefix `rnn`.
+    public let encoder: RecurrentLayer
+    /// `[C, D*H]`, state_dict prefix `fc`.
+    public let output: Linear
+    let dropout: Dropout
+
+    /// A freshly initialised classifier (PyTorch's default initialisations), drawn from `generator`.
+    public init(_ configuration: Configuration, generator: inout SeededGenerator) throws {
+        guard let cell = RecurrentCell(rawValue: configuration.cell) else {
+            throw ModelError.configuration("cell '\(configuration.cell)' is not one of "
+                + RecurrentCell.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard configuration.classes >= 2 else {
+            throw ModelError.configuration("a classifier needs at least 2 classes, got \(configuration.classes)")
+        }
+        self.configuration = configuration
+        embedding = Embedding(vocabularySize: configuration.vocabularySize, dimension: configuration.embeddingSize,
+                              paddingIndex: configuration.paddingIndex, generator: &generator)
+        encoder = try RecurrentLayer(cell: cell, inputSize: configuration.embeddingSize, hiddenSize: configuration.hiddenSize,
+                                     layerCount: configuration.layers, bidirectional: configuration.bidirectional,
+                                     dropout: configuration.layerDropout, generator: &generator)
+        output = Linear(inputSize: configuration.pooledSize, outputSize: configuration.outputSize, generator: &generator)
+        dropout = try Dropout(probability: configuration.dropout)
+    }
+
+    /// `embedding.weight`, `rnn.*`, `fc.weight`, `fc.bias`.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        embedding.namedParameters(prefix: "embedding") + encoder.namedParameters(prefix: "rnn")
+            + output.namedParameters(prefix: "fc")
+    }
+
+    /// What ``forward(ids:batch:steps:lengths:training:generator:)`` keeps for ``backward(_:logitsGradient:)``.
+    public struct Tape {
+        let ids: [Int]
+        let batch: Int
+        let steps: Int
+        let lengths: [Int]
+        let recurrent: RecurrentTape
+        /// The pooled vectors after dropout, `[B, D*H]` (the output layer's input).
+        let pooled: Tensor
+        let dropoutMask: Tensor?
+        /// For max pooling: the step that won each `(b, feature)`.
+        let maxSteps: [Int32]
+    }
+
+    /// Runs the classifier over a batch.
+    /// - Parameters:
+    ///   - ids: `[B, T]` token ids, row-major, post-padded.
+    ///   - lengths: `B` valid lengths in `1...T`.
+    ///   - training: applies dropout with masks from `generator`.
+    /// - Returns: logits `[B, 1]` (binary) or `[B, C]`, and the tape for backward.
+    public func forward(ids: [Int], batch: Int, steps: Int, lengths: [Int], training: Bool,
+                        generator: inout SeededGenerator) throws -> (logits: Tensor, tape: Tape) {
+        guard ids.count == batch * steps, lengths.count == batch else {
+            throw ModelError.input("\(ids.count) ids and \(lengths.count) lengths for a batch of \(batch) x \(steps)")
+        }
+        let embedded = try embedding.forward(ids: ids, shape: [batch, steps])
+        let result = try encoder.forward(embedded, lengths: lengths, training: training, generator: &generator)
+        let width = configuration.pooledSize, H = configuration.hiddenSize
+        var pooled = Tensor(shape: [batch, width])
+        var maxSteps: [Int32] = []
+        switch configuration.pooling {
+        case .final:
+            let D = configuration.bidirectional ? 2 : 1, top = (configuration.layers - 1) * D
+            result.finalHidden.storage.withUnsafeBufferPointer { h in
+                pooled.storage.withUnsafeMutableBufferPointer { p in
+                    for b in 0..<batch {
+                        for d in 0..<D {
+                            (p.baseAddress! + b * width + d * H).update(from: h.baseAddress! + ((top + d) * batch + b) * H, count: H)
+                        }
+                    }
+                }
+            }
+        case .mean:
+            result.output.storage.withUnsafeBufferPointer { o in
+                pooled.storage.withUnsafeMutableBufferPointer { p in
+                    for b in 0..<batch {
+                        let row = p.baseAddress! + b * width
+                        for t in 0..<lengths[b] {
+                            let src = o.baseAddress! + (b * steps + t) * width
+                            for j in 0..<width { row[j] += src[j] }
+                        }
+                        let scale = 1 / Float(lengths[b])
+                        for j in 0..<width { row[j] *= scale }
+                    }
+                }
+            }
+        case .max:
+            maxSteps = [Int32](repeating: 0, count: batch * width)
+            result.output.storage.withUnsafeBufferPointer { o in
+                pooled.storage.withUnsafeMutableBufferPointer { p in
+                    for b in 0..<batch {
+                        let row = p.baseAddress! + b * width
+                        (row).update(from: o.baseAddress! + b * steps * width, count: width)
+                        for t in 1..<max(1, lengths[b]) {
+                            let src = o.baseAddress! + (b * steps + t) * width
+                            for j in 0..<width where src[j] > row[j] {
+                                row[j] = src[j]
+                                maxSteps[b * width + j] = Int32(t)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let (dropped, mask) = dropout.forward(pooled, training: training, generator: &generator)
+        let logits = output.forward(dropped)
+        return (logits, Tape(ids: ids, batch: batch, steps: steps, lengths: lengths, recurrent: result.tape,
+                             pooled: dropped, dropoutMask: mask, maxSteps: maxSteps))
+    }
+
+    /// The loss of `logits` against class `labels` (`B` values in `0..<classes`): mean binary
+    /// cross-entropy with logits for two classes, mean cross-entropy otherwise.
+    public func loss(logits: Tensor, labels: [Int]) throws -> LossResult {
+        if configuration.outputSize == 1 {
+            if let bad = labels.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+                throw ModelError.input("label \(labels[bad]) of example \(bad) is not 0 or 1")
+            }
+            return try Loss.binaryCrossEntropyWithLogits(logits: logits, labels: Tensor(shape: logits.shape, values: labels.map(Float.init)))
+        }
+        return try Loss.crossEntropy(logits: logits, targets: labels)
+    }
+
+    /// Accumulates every parameter's gradient from `d loss / d logits`; returns the embedding
+    /// rows that received gradient (for sparse updates).
+    @discardableResult
+    public func backward(_ tape: Tape, logitsGradient: Tensor) throws -> [Int] {
+        let batch = tape.batch, steps = tape.steps
+        let width = configuration.pooledSize, H = configuration.hiddenSize
+        let dDropped = output.backward(input: tape.pooled, outputGradient: logitsGradient)
+        let dPooled = dropout.backward(outputGradient: dDropped, mask: tape.dropoutMask)
+        let D = configuration.bidirectional ? 2 : 1, L = configuration.layers
+        var finalGradient: Tensor? = nil
+        var outputGradient: Tensor? = nil
+        switch configuration.pooling {
+        case .final:
+            var g = Tensor(shape: [L * D, batch, H])
+            let top = (L - 1) * D
+            dPooled.storage.withUnsafeBufferPointer { dp in
+                g.storage.withUnsafeMutableBufferPointer { gh in
+                    for b in 0..<batch {
+                        for d in 0..<D {
+                            (gh.baseAddress! + ((top + d) * batch + b) * H).update(from: dp.baseAddress! + b * width + d * H, count: H)
+                        }
+                    }
+                }
+            }
+            finalGradient = g
+        case .mean:
+            var g = Tensor(shape: [batch, steps, width])
+            dPooled.storage.withUnsafeBufferPointer { dp in
+                g.storage.withUnsafeMutableBufferPointer { go in
+                    for b in 0..<batch {
+                        let scale = 1 / Float(tape.lengths[b])
+                        for t in 0..<tape.lengths[b] {
+                            let dst = go.baseAddress! + (b * steps + t) * width
+                            for j in 0..<width { dst[j] = dp[b * width + j] * scale }
+                        }
+                    }
+                }
+            }
+            outputGradient = g
+        case .max:
+            var g = Tensor(shape: [batch, steps, width])
+            dPooled.storage.withUnsafeBufferPointer { dp in
+                g.storage.withUnsafeMutableBufferPointer { go in
+                    for b in 0..<batch {
+                        for j in 0..<width {
+                            let t = Int(tape.maxSteps[b * width + j])
+                            go[(b * steps + t) * width + j] += dp[b * width + j]
+                        }
+                    }
+                }
+            }
+            outputGradient = g
+        }
+        let grads = try encoder.backward(tape.recurrent, outputGradient: outputGradient, finalHiddenGradient: finalGradient)
+        return embedding.backward(ids: tape.ids, outputGradient: grads.input)
+    }
+}
+
+/// A model was given a configuration or input it cannot use.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    case configuration(String)
+    case input(String)
+
+    public var description: String {
+        switch self {
+        case let .configuration(why): return "model configuration: \(why)"
+        case let .input(why): return "model input: \(why)"
+        }
+    }
+}

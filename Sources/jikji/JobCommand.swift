@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import JikjiJobs
+import JikjiVocabStore
+
+/// `jikji job`: run training jobs described in `jobs/*.yaml`, and look at their runs.
+struct Job: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run training jobs from job files and inspect their runs.",
+        subcommands: [JobRun.self, JobResume.self, JobList.self, JobShow.self, JobReport.self]
+    )
+}
+
+/// Where runs are kept.
+struct RunRegistryOptions: ParsableArguments {
+    @Option(name: .long, help: "Folder of run folders.")
+    var runs: String = "runs"
+
+    /// The registry database inside the runs folder.
+    var registryPath: String { runs + "/jikji-runs.sqlite" }
+
+    func runnerOptions(quiet: Bool) -> JobRunner.Options {
+        var options = JobRunner.Options()
+        options.runsDirectory = runs
+        options.registryPath = registryPath
+        options.progress = !quiet
+        options.trainVocabulary = JobVocabularyTraining.train
+        return options
+    }
+}
+
+struct JobRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Train the model a job file describes (vocabulary and dataset are made when missing).")
+
+    @Argument(help: "The job file, e.g. jobs/nsmc-sentiment.yaml.")
+    var file: String
+
+    @Option(name: .customLong("set"), parsing: .singleValue, help: "Override a setting: key.path=value (repeatable).")
+    var overrides: [String] = []
+
+    @Flag(help: "A short run for a first look: one epoch of at most 300 steps.")
+    var quick = false
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    @OptionGroup var registry: RunRegistryOptions
+
+    func run() throws {
+        var all = overrides
+        if quick { all = ["train.epochs=1", "train.max_steps=300"] + all }
+        let job = try JobConfig(contentsOf: URL(fileURLWithPath: file), overrides: all)
+        let summary = try JobRunner.start(job: job, jobFile: file, options: registry.runnerOptions(quiet: quiet))
+        JobSummaryPrinter.print(summary)
+    }
+}
+
+struct JobResume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Continue an interrupted run from its last checkpoint.")
+
+    @Argument(help: "The run id (see `jikji job list`).")
+    var runID: Int
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    @OptionGroup var registry: RunRegistryOptions
+
+    func run() throws {
+        let summary = try JobRunner.resume(runID: runID, options: registry.runnerOptions(quiet: quiet))
+        JobSummaryPrinter.print(summary)
+    }
+}
+
+struct JobList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List runs, newest first.")
+    @OptionGroup var registry: RunRegistryOptions
+
+    func run() throws {
+        let runs = try RunRegistry(path: registry.registryPath).runs()
+        if runs.isEmpty { print("no runs yet in \(registry.registryPath)"); return }
+        let formatter = ISO8601DateFormatter()
+        print("id  status       started               job")
+        for r in runs {
+            print(String(format: "%-3d %-12@ %@  %@", r.id, r.status.rawValue, formatter.string(from: r.startedAt), r.jobName))
+        }
+    }
+}
+
+struct JobShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a run: status, last metrics, checkpoints.")
+    @Argument(help: "The run id.") var runID: Int
+    @OptionGroup var registry: RunRegistryOptions
+
+    func run() throws {
+        let store = try RunRegistry(path: registry.registryPath)
+        let r = try store.run(runID)
+        print("run \(r.id): \(r.jobName) (\(r.jobFile))")
+        print("status: \(r.status.rawValue); seed \(r.seed); machine: \(r.machine); folder: \(r.directory)")
+        var last: [String: RunRegistry.Metric] = [:]
+        for m in try store.metrics(of: runID) { last["\(m.split).\(m.name)"] = m }
+        for (key, m) in last.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "  %-18@ %.4f  (step %d)", key, m.value, m.step))
+        }
+        for c in try store.checkpoints(of: runID) {
+            print("  checkpoint step \(c.step)\(c.isBest ? " (best)" : ""): \(c.path)")
+        }
+    }
+}
+
+struct JobReport: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Write a run's HTML report with loss and metric curves.")
+    @Argument(help: "The run id.") var runID: Int
+    @Option(help: "Where to write the page (default: the run's folder/report.html).") var output: String?
+    @OptionGroup var registry: RunRegistryOptions
+
+    func run() throws {
+        let store = try RunRegistry(path: registry.registryPath)
+        let r = try store.run(runID)
+        let path = output ?? r.directory + "/report.html"
+        try RunReport(run: r, metrics: try store.metrics(of: runID), checkpoints: try store.checkpoints(of: runID))
+            .write(to: URL(fileURLWithPath: path))
+        print(path)
+    }
+}
+
+enum JobSummaryPrinter {
+    static func print(_ s: JobRunner.Summary) {
+        Swift.print("run \(s.runID) \(s.status.rawValue) after \(s.steps) steps")
+        for (key, value) in s.metrics.sorted(by: { $0.key < $1.key }) {
+            Swift.print(String(format: "  %-18@ %.4f", key, value))
+        }
+        if let seconds = s.secondsPerEpoch { Swift.print(String(format: "  %-18@ %.1f s", "time per epoch", seconds)) }
+        Swift.print("report: \(s.reportPath)")
+    }
+}
+
+/// Trains a job's vocabulary when the store lacks it (wired to the WordPiece trainer).
+enum JobVocabularyTraining {
+    static let train: ((JobConfig) throws -> JikjiVocabStore.StoredVocabulary)? = nil
+}

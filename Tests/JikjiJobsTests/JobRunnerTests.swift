@@ -1,0 +1,144 @@
+import Foundation
+import XCTest
+import JikjiJobs
+import JikjiRecurrent
+import JikjiVocabStore
+import JikjiWordPiece
+
+/// End-to-end runs of small jobs on a corpus the test writes: training, evaluation, checkpoints,
+/// resume equal to an uninterrupted run, and a crash while checkpointing.
+final class JobRunnerTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-jobs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // A tiny sentiment corpus: positive reviews use 좋/최고, negative ones 별로/최악.
+        let positive = ["정말 좋 아요", "최고 의 영화", "좋 은 배우 최고", "다시 보고 싶 은 최고", "좋 다 좋 아"]
+        let negative = ["정말 별로 에요", "최악 의 영화", "별로 인 배우 최악", "다시 보기 싫 은 최악", "별로 다 별로"]
+        var rows = ["id\tdocument\tlabel"]
+        for i in 0..<240 {
+            let text = i % 2 == 0 ? positive[i % positive.count] : negative[i % negative.count]
+            rows.append("\(i)\t\(text) \(i % 7)\t\(i % 2 == 0 ? 1 : 0)")
+        }
+        try rows.joined(separator: "\n").write(to: folder.appendingPathComponent("train.tsv"), atomically: true, encoding: .utf8)
+        try rows.prefix(61).joined(separator: "\n").write(to: folder.appendingPathComponent("test.tsv"), atomically: true, encoding: .utf8)
+        // A vocabulary of the corpus's characters and words.
+        var tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        for text in positive + negative { for word in text.split(separator: " ") where !tokens.contains(String(word)) { tokens.append(String(word)) } }
+        for d in 0..<10 where !tokens.contains(String(d)) { tokens.append(String(d)) }
+        let store = try VocabularyStore(path: folder.appendingPathComponent("vocab.sqlite").path)
+        try store.save(StoredVocabulary(name: "tiny", tokens: tokens.map { StoredToken(text: $0, kind: $0.hasPrefix("[") ? .special : .merged) },
+                                        normalizer: .korean, origin: "test", toolVersion: "test"))
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func job(_ overrides: [String] = []) throws -> JobConfig {
+        let yaml = """
+        name: tiny
+        seed: 5
+        data: {train: \(folder.path)/train.tsv, test: \(folder.path)/test.tsv, valid_ratio: 0.2}
+        vocab: {name: tiny, database: \(folder.path)/vocab.sqlite}
+        batching: {batch_size: 16, max_length: 12, bucket_pool: 4}
+        model: {kind: classifier, embedding: 8, encoder: {cell: gru, hidden: 6, layers: 2, dropout: 0.1}, dropout: 0.2}
+        optim: {optimizer: adam, lr: 0.01}
+        train: {epochs: 3, eval_every: 5, keep_last: 2}
+        """
+        return try JobConfig(yaml: yaml, source: "tiny.yaml", overrides: overrides)
+    }
+
+    func options(_ name: String) -> JobRunner.Options {
+        var o = JobRunner.Options()
+        o.runsDirectory = folder.appendingPathComponent(name).path
+        o.registryPath = folder.appendingPathComponent(name + "/runs.sqlite").path
+        o.progress = false
+        o.log = { _ in }
+        return o
+    }
+
+    func weights(_ summary: JobRunner.Summary) throws -> [String: Tensor] {
+        let registry = try RunRegistry(path: URL(fileURLWithPath: summary.directory).deletingLastPathComponent()
+            .appendingPathComponent("runs.sqlite").path)
+        let last = try XCTUnwrap(registry.checkpoints(of: summary.runID).last)
+        return try SafeTensorsFile(contentsOf: URL(fileURLWithPath: last.path + "/model.safetensors")).tensors
+    }
+
+    func testTrainingLearnsTheTinyTaskAndRecordsEverything() throws {
+        let summary = try JobRunner.start(job: try job(), jobFile: "tiny.yaml", options: options("a"))
+        XCTAssertEqual(summary.status, .completed)
+        XCTAssertGreaterThan(summary.metrics["test.accuracy"] ?? 0, 0.9, "\(summary.metrics)")
+        let registry = try RunRegistry(path: options("a").registryPath)
+        let metrics = try registry.metrics(of: summary.runID)
+        XCTAssertTrue(metrics.contains { $0.split == "valid" && $0.name == "accuracy" })
+        XCTAssertTrue(metrics.contains { $0.split == "train" && $0.name == "loss" })
+        let checkpoints = try registry.checkpoints(of: summary.runID)
+        XCTAssertLessThanOrEqual(checkpoints.count, 3, "keep_last 2 plus the best")
+        XCTAssertEqual(checkpoints.filter(\.isBest).count, 1)
+        for c in checkpoints { XCTAssertTrue(FileManager.default.fileExists(atPath: c.path + "/model.safetensors")) }
+        let html = try String(contentsOfFile: summary.reportPath, encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg"))
+        // The model file is a PyTorch state_dict.
+        let names = Set(try weights(summary).keys)
+        XCTAssertTrue(names.isSuperset(of: ["embedding.weight", "rnn.weight_ih_l1_reverse", "fc.weight", "fc.bias"]), "\(names)")
+    }
+
+    func testResumedRunEndsWithTheWeightsOfAnUninterruptedRun() throws {
+        let job = try job(["train.epochs=2", "train.eval_every=7"])
+        let whole = try JobRunner.start(job: job, jobFile: "tiny.yaml", options: options("whole"))
+        var interrupted = options("parts")
+        interrupted.stopAfterSteps = 9   // stops mid-epoch, between evaluations
+        let first = try JobRunner.start(job: job, jobFile: "tiny.yaml", options: interrupted)
+        XCTAssertEqual(first.status, .interrupted)
+        XCTAssertEqual(first.steps, 9)
+        let resumed = try JobRunner.resume(runID: first.runID, options: options("parts"))
+        XCTAssertEqual(resumed.status, .completed)
+        XCTAssertEqual(resumed.steps, whole.steps)
+        let a = try weights(whole), b = try weights(resumed)
+        XCTAssertEqual(Set(a.keys), Set(b.keys))
+        for (name, tensor) in a { XCTAssertEqual(tensor.storage, b[name]?.storage, name) }
+        XCTAssertEqual(resumed.metrics["test.accuracy"], whole.metrics["test.accuracy"])
+    }
+
+    /// A crash while a checkpoint is written leaves a `.partial` folder and no registry record:
+    /// resuming uses the previous recorded checkpoint and still ends like an uninterrupted run.
+    func testACrashWhileCheckpointingLosesOnlyTheUnfinishedCheckpoint() throws {
+        let job = try job(["train.epochs=2", "train.eval_every=7"])
+        let whole = try JobRunner.start(job: job, jobFile: "tiny.yaml", options: options("whole"))
+        var interrupted = options("crash")
+        interrupted.stopAfterSteps = 10
+        let first = try JobRunner.start(job: job, jobFile: "tiny.yaml", options: interrupted)
+        let registry = try RunRegistry(path: interrupted.registryPath)
+        // Simulate kill -9 in the middle of writing the step-10 checkpoint: drop its record, leave half a folder.
+        try registry.removeCheckpoint(step: 10, of: first.runID)
+        let dir = first.directory + "/checkpoints/step-10"
+        try FileManager.default.moveItem(atPath: dir, toPath: dir + ".partial")
+        try Data("truncated".utf8).write(to: URL(fileURLWithPath: dir + ".partial/model.safetensors"))
+        XCTAssertEqual(try registry.checkpoints(of: first.runID).last?.step, 7)
+        let resumed = try JobRunner.resume(runID: first.runID, options: options("crash"))
+        let a = try weights(whole), b = try weights(resumed)
+        for (name, tensor) in a { XCTAssertEqual(tensor.storage, b[name]?.storage, name) }
+    }
+
+    /// The trained run classifies new texts from its best checkpoint; a classifier run refuses generation.
+    func testTrainedRunPredictsLabelsAndProbabilities() throws {
+        let options = options("predict")
+        let summary = try JobRunner.start(job: try job(), jobFile: "tiny.yaml", options: options)
+        let trained = try TrainedRun(runID: summary.runID, registryPath: options.registryPath)
+        let predictions = try trained.classify(["좋 은 영화 최고", "별로 인 영화 최악", ""])
+        XCTAssertEqual(predictions.prefix(2).map(\.label), [1, 0])
+        XCTAssertTrue(predictions.allSatisfy { $0.probability >= 0.5 && $0.probability <= 1 })
+        XCTAssertEqual(try trained.classID(ofLabel: "1"), 1)
+        XCTAssertThrowsError(try trained.generate(prompt: "좋", maxTokens: 3, temperature: 1, topK: 0, seed: 1)) { error in
+            XCTAssertTrue("\(error)".contains("generate needs a language model"), "\(error)")
+        }
+    }
+
+    func testAnImpossibleJobIsRefusedBeforeTraining() throws {
+        XCTAssertThrowsError(try JobRunner.start(job: try job(["batching.pad_side=pre"]), jobFile: "tiny.yaml", options: options("x"))) { error in
+            XCTAssertTrue("\(error)".hasPrefix("batching.pad_side:"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import XCTest
+import JikjiModels
+import JikjiRecurrent
+
+final class LanguageModelTests: XCTestCase {
+    func makeModel(tied: Bool, cell: String = "lstm") throws -> LanguageModel {
+        var g = SeededGenerator(seed: 11)
+        return try LanguageModel(.init(vocabularySize: 19, embeddingSize: 6, cell: cell, hiddenSize: 6, layers: 2,
+                                       tieWeights: tied), generator: &g)
+    }
+
+    /// Analytic gradients of the window loss equal central differences, tied and untied.
+    func testGradientsMatchFiniteDifferences() throws {
+        for tied in [false, true] {
+            let model = try makeModel(tied: tied, cell: tied ? "gru" : "lstm")
+            let (B, T) = (2, 5)
+            let ids = (0..<(B * T)).map { 1 + ($0 * 7) % 18 }
+            var targets = (0..<(B * T)).map { Int32(1 + ($0 * 5 + 3) % 18) }
+            targets[9] = 0  // a padding target, ignored
+            func loss() throws -> Float {
+                var g = SeededGenerator(seed: 0)
+                return try model.step(ids: ids, targets: targets, batch: B, steps: T, training: false, generator: &g).loss
+            }
+            model.zeroGradients()
+            var g = SeededGenerator(seed: 0)
+            let result = try model.step(ids: ids, targets: targets, batch: B, steps: T, training: true, generator: &g)
+            XCTAssertEqual(result.count, 9)
+            for (name, p) in model.namedParameters {
+                for i in stride(from: 0, to: p.value.count, by: max(1, p.value.count / 6)) {
+                    let saved = p.value.storage[i]
+                    p.value.storage[i] = saved + 1e-2; let up = try loss()
+                    p.value.storage[i] = saved - 1e-2; let down = try loss()
+                    p.value.storage[i] = saved
+                    let numeric = (up - down) / 2e-2
+                    XCTAssertEqual(p.gradient.storage[i], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "tied \(tied) \(name)[\(i)]")
+                }
+            }
+            XCTAssertEqual(model.namedParameters.contains { $0.name == "fc.weight" }, !tied)
+        }
+    }
+
+    func testSeededGenerationIsReproducibleAndStopsAtTheStopToken() throws {
+        let model = try makeModel(tied: false)
+        var a = SeededGenerator(seed: 99), b = SeededGenerator(seed: 99), c = SeededGenerator(seed: 100)
+        let sampling = LanguageModel.Sampling(temperature: 1.5, topK: 5)
+        let first = try model.generate(prompt: [3, 4], maxTokens: 30, sampling: sampling, stopIDs: [], generator: &a)
+        XCTAssertEqual(first.count, 30)
+        XCTAssertEqual(first, try model.generate(prompt: [3, 4], maxTokens: 30, sampling: sampling, stopIDs: [], generator: &b))
+        XCTAssertNotEqual(first, try model.generate(prompt: [3, 4], maxTokens: 30, sampling: sampling, stopIDs: [], generator: &c))
+        let stop = first[4]
+        var d = SeededGenerator(seed: 99)
+        let stopped = try model.generate(prompt: [3, 4], maxTokens: 30, sampling: sampling, stopIDs: [stop], generator: &d)
+        XCTAssertEqual(stopped.last, stop)
+        XCTAssertEqual(stopped, Array(first.prefix(stopped.count)))
+    }
+
+    func testTopKAndGreedyChoices() {
+        var g = SeededGenerator(seed: 1)
+        let logits: [Float] = [0.1, 3, 2.9, -1, 2.95]
+        XCTAssertEqual(LanguageModel.choose(from: logits, sampling: .init(temperature: 0), generator: &g), 1)
+        var seen = Set<Int>()
+        for _ in 0..<500 { seen.insert(LanguageModel.choose(from: logits, sampling: .init(temperature: 1, topK: 2), generator: &g)) }
+        XCTAssertEqual(seen, [1, 4])
+    }
+}

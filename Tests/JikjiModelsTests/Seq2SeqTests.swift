@@ -1,0 +1,125 @@
+import XCTest
+import JikjiModels
+import JikjiRecurrent
+import JikjiTestSupport
+
+final class Seq2SeqTests: XCTestCase {
+    /// The model against PyTorch's seq2seq_lstm_luong_general fixture (teacher forcing).
+    func testMatchesPyTorchEncoderDecoderWithGeneralAttention() throws {
+        let fixture = try TorchFixture(contentsOf: try ProjectPaths.reference("torch/seq2seq_lstm_luong_general.json"))
+        let source = try fixture.tensor("source"), input = try fixture.tensor("target_input")
+        let hidden = try fixture.int("hidden")
+        let config = Seq2Seq.Configuration(
+            vocabularySize: try fixture.int("vocab"), embeddingSize: try fixture.int("embedding"),
+            encoder: .init(cell: "lstm", hiddenSize: hidden), decoder: .init(cell: "lstm", hiddenSize: hidden),
+            attention: "general", paddingIndex: 0, startID: 1, endID: 2)
+        var g = SeededGenerator(seed: 3)
+        let model = try Seq2Seq(config, generator: &g)
+        for (name, p) in model.namedParameters {
+            let t = try fixture.tensor(name)
+            XCTAssertEqual(p.value.shape, t.shape, name)
+            p.value = Tensor(shape: t.shape, values: t.floats)
+        }
+        let result = try model.step(source: source.ints, sourceLengths: try fixture.tensor("source_lengths").ints,
+                                    decoderInput: input.ints, decoderOutput: try fixture.tensor("target_output").ints.map(Int32.init),
+                                    batch: source.shape[0], sourceSteps: source.shape[1], targetSteps: input.shape[1],
+                                    training: true, generator: &g)
+        var problems: [String] = []
+        if let p = closenessReport([result.loss], try fixture.tensor("loss").floats, label: "loss") { problems.append(p) }
+        for (name, p) in model.namedParameters {
+            if let r = closenessReport(p.gradient.storage, try fixture.tensor("grad." + name).floats, label: name) { problems.append(r) }
+        }
+        XCTAssertEqual(problems, [])
+    }
+
+    func makeBatch() -> (source: [Int], lengths: [Int], input: [Int], output: [Int32], B: Int, S: Int, T: Int) {
+        let (B, S, T) = (3, 5, 4)
+        let lengths = [5, 2, 4]
+        var source = [Int](repeating: 0, count: B * S)
+        for b in 0..<B { for s in 0..<lengths[b] { source[b * S + s] = 3 + (b * 5 + s * 3) % 14 } }
+        let input = [1, 5, 6, 7, 1, 8, 9, 0, 1, 4, 0, 0]
+        let output: [Int32] = [5, 6, 7, 2, 8, 9, 2, 0, 4, 2, 0, 0]
+        return (source, lengths, input, output, B, S, T)
+    }
+
+    /// Step-by-step decoding with teacher forcing gives the same loss and gradients as the
+    /// one-call path, which the PyTorch fixture checks.
+    func testStepwiseDecodingEqualsParallelDecoding() throws {
+        var g = SeededGenerator(seed: 8)
+        let config = Seq2Seq.Configuration(vocabularySize: 17, embeddingSize: 4,
+                                           encoder: .init(cell: "gru", hiddenSize: 3, layers: 2, bidirectional: true),
+                                           decoder: .init(cell: "lstm", hiddenSize: 5, layers: 2), attention: "concat",
+                                           bridge: .project, startID: 1, endID: 2)
+        let model = try Seq2Seq(config, generator: &g)
+        let d = makeBatch()
+        func run(_ tf: Float) throws -> (Float, [[Float]]) {
+            model.zeroGradients()
+            var r = SeededGenerator(seed: 0)
+            let loss = try model.step(source: d.source, sourceLengths: d.lengths, decoderInput: d.input, decoderOutput: d.output,
+                                      batch: d.B, sourceSteps: d.S, targetSteps: d.T, teacherForcing: tf, training: true, generator: &r).loss
+            return (loss, model.namedParameters.map { $0.parameter.gradient.storage })
+        }
+        let (parallelLoss, parallelGrads) = try run(1)
+        let (stepLoss, stepGrads) = try run(0.999_999_9)
+        XCTAssertEqual(parallelLoss, stepLoss, accuracy: 1e-5)
+        for (k, (a, b)) in zip(parallelGrads, stepGrads).enumerated() {
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, model.namedParameters[k].name) }
+        }
+    }
+
+    /// Input feeding, a bidirectional encoder and a projecting bridge: gradients equal central differences.
+    func testInputFeedingGradientsMatchFiniteDifferences() throws {
+        var g = SeededGenerator(seed: 21)
+        let config = Seq2Seq.Configuration(vocabularySize: 17, embeddingSize: 4,
+                                           encoder: .init(cell: "lstm", hiddenSize: 3, bidirectional: true),
+                                           decoder: .init(cell: "gru", hiddenSize: 5), attention: "general",
+                                           inputFeeding: true, bridge: .project, startID: 1, endID: 2)
+        let model = try Seq2Seq(config, generator: &g)
+        let d = makeBatch()
+        func loss() throws -> Float {
+            var r = SeededGenerator(seed: 0)
+            return try model.step(source: d.source, sourceLengths: d.lengths, decoderInput: d.input, decoderOutput: d.output,
+                                  batch: d.B, sourceSteps: d.S, targetSteps: d.T, training: false, generator: &r).loss
+        }
+        model.zeroGradients()
+        var r = SeededGenerator(seed: 0)
+        _ = try model.step(source: d.source, sourceLengths: d.lengths, decoderInput: d.input, decoderOutput: d.output,
+                           batch: d.B, sourceSteps: d.S, targetSteps: d.T, training: true, generator: &r)
+        XCTAssertTrue(model.namedParameters.contains { $0.name == "bridge_h.weight" })
+        for (name, p) in model.namedParameters {
+            for i in stride(from: 0, to: p.value.count, by: max(1, p.value.count / 4)) {
+                let saved = p.value.storage[i]
+                p.value.storage[i] = saved + 1e-2; let up = try loss()
+                p.value.storage[i] = saved - 1e-2; let down = try loss()
+                p.value.storage[i] = saved
+                let numeric = (up - down) / 2e-2
+                XCTAssertEqual(p.gradient.storage[i], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "\(name)[\(i)]")
+            }
+        }
+    }
+
+    /// Beam search results do not depend on which other sources are translated with it, greedy
+    /// equals beam size 1, and n-best lists come best first.
+    func testBeamSearchIsIndependentOfTheBatchAndRanksHypotheses() throws {
+        var g = SeededGenerator(seed: 4)
+        let config = Seq2Seq.Configuration(vocabularySize: 17, embeddingSize: 4,
+                                           encoder: .init(cell: "lstm", hiddenSize: 6), decoder: .init(cell: "lstm", hiddenSize: 6),
+                                           attention: "dot", inputFeeding: true, startID: 1, endID: 2)
+        let model = try Seq2Seq(config, generator: &g)
+        let sources = [[3, 4, 5, 6], [7, 8], [9, 10, 11, 12, 13, 14]]
+        let options = Seq2Seq.SearchOptions(beamSize: 4, lengthPenalty: 0.6, maxLength: 12, nBest: 3)
+        let together = try model.translate(batch: sources, options: options)
+        for (i, source) in sources.enumerated() {
+            XCTAssertEqual(try model.translate(source, options: options), together[i])
+            XCTAssertEqual(together[i].count, 3)
+            XCTAssertEqual(together[i].map(\.score), together[i].map(\.score).sorted(by: >))
+        }
+        let reversed = try model.translate(batch: sources.reversed(), options: options)
+        XCTAssertEqual(Array(reversed.reversed()), together)
+        // Beam 1 is greedy: each token is the argmax given the previous ones, so its
+        // log-probability is never below that of any other single-beam path it could take.
+        let greedy = try model.translate([3, 4, 5, 6], options: .init(beamSize: 1, maxLength: 12))
+        XCTAssertEqual(greedy.count, 1)
+        XCTAssertLessThanOrEqual(greedy[0].tokens.count, 12)
+    }
+}
