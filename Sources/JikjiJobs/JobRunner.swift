@@ -47,7 +47,7 @@ public struct JobRunner {
         /// Messages for the user (standard error by default).
         public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         /// Trains the job's vocabulary when the store lacks it (nil: a missing vocabulary is an error).
-        public var trainVocabulary: ((JobConfig) throws -> StoredVocabulary)?
+        public var trainVocabulary: ((JobConfig) throws -> StoredVocabulary)? = JobVocabularyTraining.train
         /// Stop (as if interrupted, with a checkpoint) after this many steps of this process — for tests.
         public var stopAfterSteps: Int?
         /// Options with the defaults above.

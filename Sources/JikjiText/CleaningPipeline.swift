@@ -62,6 +62,22 @@ public struct CleaningPipeline: Hashable, Sendable {
         self.init(steps: found.steps)
     }
 
+    /// The preset called `name`, or the pipeline file at that path (a name ending in
+    /// `.yaml`, `.yml` or `.json`, or any existing file); what `--pipeline PRESET|FILE` takes.
+    public init(presetOrFile name: String) throws {
+        if Self.presets[name] != nil {
+            try self.init(preset: name)
+            return
+        }
+        let lower = name.lowercased()
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json")
+            || FileManager.default.fileExists(atPath: name) {
+            try self.init(contentsOf: URL(fileURLWithPath: name))
+        } else {
+            try self.init(preset: name)
+        }
+    }
+
     /// Reads a pipeline from YAML: `steps:` followed by a list of steps. `source` names the
     /// text in errors (a file name).
     public init(yaml: String, source: String = "<yaml>") throws {

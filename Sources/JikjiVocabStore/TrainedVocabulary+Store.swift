@@ -1,4 +1,5 @@
 import Foundation
+import JikjiText
 import JikjiWordPiece
 
 extension StoredVocabulary {
@@ -69,5 +70,24 @@ extension TokenKind {
         case .continuation: self = .continuation
         case .merged: self = .merged
         }
+    }
+}
+
+extension StoredVocabulary {
+    /// The vocabulary of a whole training run (`WordPieceTrainer.train(files:reading:)`), with
+    /// the corpus fingerprint of the files it read and the run's statistics.
+    ///
+    /// - Parameters:
+    ///   - column: the column documents were read from (nil: whole lines).
+    ///   - pipeline: the cleaning pipeline that ran before the normalizer, if any.
+    public init(run: WordPieceTrainingRun, name: String, normalizer: BertNormalizerOptions, column: String?,
+                pipeline: CleaningPipeline?, toolVersion: String) {
+        self.init(trained: run.vocabulary, name: name, normalizer: normalizer, pipeline: pipeline?.jsonString,
+                  corpus: CorpusFingerprint(
+                      files: run.files.map { CorpusFile(path: $0.path, size: $0.bytes, lines: Int64($0.lines), sha256: $0.sha256) },
+                      column: column),
+                  toolVersion: toolVersion)
+        // The run's statistics also cover reading (documents, word-count memory, timings).
+        statistics = run.statisticsJSON
     }
 }

@@ -83,13 +83,7 @@ struct Clean: ParsableCommand {
 
     /// The preset called `pipeline`, or the pipeline file at that path.
     private func loadPipeline() throws -> CleaningPipeline {
-        if CleaningPipeline.presets[pipeline] != nil { return try CleaningPipeline(preset: pipeline) }
-        let lower = pipeline.lowercased()
-        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json")
-            || FileManager.default.fileExists(atPath: pipeline) {
-            return try CleaningPipeline(contentsOf: URL(fileURLWithPath: pipeline))
-        }
-        return try CleaningPipeline(preset: pipeline)
+        try CleaningPipeline(presetOrFile: pipeline)
     }
 }
 

@@ -24,7 +24,6 @@ struct RunRegistryOptions: ParsableArguments {
         options.runsDirectory = runs
         options.registryPath = registryPath
         options.progress = !quiet
-        options.trainVocabulary = JobVocabularyTraining.train
         return options
     }
 }
@@ -136,9 +135,4 @@ enum JobSummaryPrinter {
         if let seconds = s.secondsPerEpoch { Swift.print(String(format: "  %-18@ %.1f s", "time per epoch", seconds)) }
         Swift.print("report: \(s.reportPath)")
     }
-}
-
-/// Trains a job's vocabulary when the store lacks it (wired to the WordPiece trainer).
-enum JobVocabularyTraining {
-    static let train: ((JobConfig) throws -> JikjiVocabStore.StoredVocabulary)? = nil
 }

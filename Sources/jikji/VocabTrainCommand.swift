@@ -117,14 +117,8 @@ struct VocabTrain: ParsableCommand {
             mergeProgress: { done, total in bar.show("merging", Int64(done), Int64(total), bytes: false) })
         bar.finish()
 
-        var stored = StoredVocabulary(
-            trained: run.vocabulary, name: name, normalizer: normalizer, pipeline: cleaning?.jsonString,
-            corpus: CorpusFingerprint(
-                files: run.files.map { CorpusFile(path: $0.path, size: $0.bytes, lines: Int64($0.lines), sha256: $0.sha256) },
-                column: column),
-            toolVersion: JikjiVersion.string)
-        // The run's statistics also cover reading (documents, word-count memory, timings).
-        stored.statistics = run.statisticsJSON
+        let stored = StoredVocabulary(run: run, name: name, normalizer: normalizer, column: column, pipeline: cleaning,
+                                      toolVersion: JikjiVersion.string)
         let version = try database.open(create: true).save(stored)
         if let output {
             try writeAtomically(run.vocabulary.vocabularyText, to: output)
@@ -135,13 +129,7 @@ struct VocabTrain: ParsableCommand {
     /// The preset called `name`, or the pipeline file at that path (as `jikji clean` reads it).
     private func loadPipeline(_ name: String) throws -> CleaningPipeline {
         do {
-            if CleaningPipeline.presets[name] != nil { return try CleaningPipeline(preset: name) }
-            let lower = name.lowercased()
-            if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json")
-                || FileManager.default.fileExists(atPath: name) {
-                return try CleaningPipeline(contentsOf: URL(fileURLWithPath: name))
-            }
-            return try CleaningPipeline(preset: name)
+            return try CleaningPipeline(presetOrFile: name)
         } catch let error as TextInputError {
             throw ValidationError("--pipeline: \(error.description)")
         }
