@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JikjiText
 import JikjiVocabStore
 import JikjiWordPiece
 
@@ -117,12 +118,15 @@ struct VocabularySourceOptions: ParsableArguments {
             throw VocabularySourceError("\(o.vocab) is neither a file nor a stored vocabulary: database \(o.db) does not exist")
         }
         let stored = try VocabularyStore(path: o.db, create: false).load(o.vocab)
-        if let pipeline = stored.pipeline, !pipeline.isEmpty, pipeline != "null" {
-            // The cleaning module plugs its pipeline in through `resolve`; until then, say so.
-            FileHandle.standardError.write(Data(
-                "warning: \(stored.reference) was trained after a cleaning pipeline (\(pipeline)); this build does not run it before encoding\n".utf8))
+        var transform: (@Sendable (String) throws -> String)? = nil
+        if let json = stored.pipeline, !json.isEmpty, json != "null" {
+            // Text is cleaned exactly as the vocabulary's training corpus was.
+            let pipeline = try CleaningPipeline(json: json, source: "cleaning pipeline of vocabulary \(stored.reference)")
+            _ = try TextCleaner(pipeline: pipeline)  // a bad step is an error here, never a trap later
+            transform = { pipeline.clean($0) }
         }
-        return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try stored.wordPieceVocabulary(), normalizer: stored.normalizer))
+        return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try stored.wordPieceVocabulary(), normalizer: stored.normalizer),
+                        textTransform: transform)
     }
 
     /// Whether a file starts (after whitespace) with `{`.
