@@ -116,6 +116,9 @@ final class TrainingSession {
     var bestMetric: Double?
     var evaluationsWithoutImprovement = 0
     var lastMetrics: [String: Double] = [:]
+    /// The step of this process's last evaluation (nil: none yet), so the end of training does
+    /// not evaluate the same weights twice.
+    var lastEvaluationStep: Int?
 
     init(job: JobConfig, run: RunRegistry.Run, registry: RunRegistry, options: JobRunner.Options,
          checkpoint: RunRegistry.Checkpoint?) throws {
@@ -227,8 +230,8 @@ final class TrainingSession {
             options.log("run \(run.id) interrupted at step \(step); continue with: jikji job resume \(run.id)")
             return try summary(status: .interrupted, epochTimes: epochTimes)
         }
-        if job.train.evalEvery > 0 || lastMetrics.isEmpty {
-            // The last steps since the previous evaluation still deserve a checkpoint.
+        if lastEvaluationStep != step {
+            // The steps since the previous evaluation still deserve an evaluation and a checkpoint.
             _ = try evaluateAndCheckpoint()
         }
         try testBest()
@@ -276,6 +279,7 @@ final class TrainingSession {
 
     /// Evaluates, records, checkpoints; returns true when early stopping says to stop.
     func evaluateAndCheckpoint() throws -> Bool {
+        lastEvaluationStep = step
         let selection = selectionSplit
         guard let batches = try selection.batches() else {
             try checkpoint(metric: nil, isBest: true)
