@@ -23,6 +23,40 @@ final class TrainerCorpusTests: XCTestCase {
         XCTAssertEqual(million.finalizeHex(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    func testWordCountsGrowAndMerge() {
+        var first = WordCounts()
+        var second = WordCounts()
+        for i in 0..<5000 {
+            first.add("w\(i)", count: Int64(i))
+            second.add("w\(i * 2)")
+        }
+        first.add("")  // an empty word is a word like any other
+        XCTAssertEqual(first.distinctCount, 5001)
+        XCTAssertEqual(first["w4999"], 4999)
+        XCTAssertEqual(first["w5000"], 0)
+        first.formUnion(second)
+        XCTAssertEqual(first.distinctCount, 5001 + 2500)
+        XCTAssertEqual(first["w4998"], 4998 + 1)
+        XCTAssertEqual(first["w9998"], 1)
+        XCTAssertEqual(first[""], 1)
+        XCTAssertEqual(first.totalCount, Int64(4999 * 5000 / 2) + 1 + 5000)
+    }
+
+    func testProgressReachesTheTotals() throws {
+        let url = try TrainerFixtures.temporaryFile(Data(String(repeating: "abc abd abe\n", count: 2000).utf8))
+        var reads: [(Int64, Int64)] = []
+        var merges: [(Int, Int)] = []
+        _ = try WordPieceTrainer(options: WordPieceTrainerOptions(vocabSize: 100, minFrequency: 1)).train(
+            files: [url.path], reading: CorpusReadingOptions(chunkSize: 4096, threads: 2),
+            readProgress: { reads.append(($0, $1)) }, mergeProgress: { merges.append(($0, $1)) })
+        XCTAssertGreaterThan(reads.count, 1)
+        XCTAssertEqual(reads.last?.0, 24_000)
+        XCTAssertEqual(reads.last?.1, 24_000)
+        XCTAssertEqual(reads.map(\.0), reads.map(\.0).sorted())
+        // a, b, c, d, e + ##b ##c ##d ##e, then ab, abc, abd, abe: the loop ends with no pairs left.
+        XCTAssertEqual(merges.last?.0, 4)
+    }
+
     func testColumnHeaderAndFingerprint() throws {
         let text = "id\tdocument\tlabel\n1\tab ab\t0\n2\tab cd\t1\n3\t\t0"
         let url = try TrainerFixtures.temporaryFile(Data(text.utf8), name: "small.tsv")
