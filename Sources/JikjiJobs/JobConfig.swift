@@ -325,7 +325,7 @@ public struct OptimSection: Sendable {
         stepSize = try r.int("step_size", default: 1000, range: 1...Int.max)
         gamma = try r.double("gamma", default: 0.5, range: 0...1)
         warmupSteps = try r.int("warmup_steps", default: 0, range: 0...Int.max)
-        sparseEmbedding = try r.bool("sparse_embedding", default: true)
+        sparseEmbedding = try r.bool("sparse_embedding", default: false)
     }
 }
 
