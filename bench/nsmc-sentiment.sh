@@ -7,6 +7,7 @@
 #   JIKJI_BENCH_VENV      virtual environment with torch and tokenizers (default bench/.venv)
 #   JIKJI_BENCH_EPOCHS    epochs (default 3)
 #   JIKJI_BENCH_THREADS   threads for both (default 2)
+#   JIKJI_BENCH_SET       extra job overrides for Jikji, space-separated (e.g. "optim.sparse_embedding=true")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${JIKJI_BENCH_VENV:-bench/.venv}"
@@ -24,7 +25,8 @@ trap 'rm -rf "$work"' EXIT
 echo "# $(date -u +%FT%TZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}" >&2
 
 "$jikji" job run jobs/nsmc-sentiment.yaml --quiet --runs "$work/runs" \
-    --set data.valid_ratio=0 --set train.epochs="$epochs" 2>"$work/jikji.log" >"$work/jikji.out"
+    --set data.valid_ratio=0 --set train.epochs="$epochs" \
+    $(for o in ${JIKJI_BENCH_SET:-}; do printf -- '--set %s ' "$o"; done) 2>"$work/jikji.log" >"$work/jikji.out"
 grep -E "^step .*test accuracy|^vocabulary|time per epoch" "$work/jikji.log" "$work/jikji.out" >&2 || true
 "$jikji" vocab export nsmc-wp30k --format tokenizer-json --no-post-processor --output "$work/tokenizer.json" >&2
 OMP_NUM_THREADS="$threads" "$venv/bin/python" bench/nsmc_sentiment_torch.py --tokenizer "$work/tokenizer.json" \
