@@ -20,7 +20,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
-    "$venv/bin/pip" install --quiet torch --index-url https://download.pytorch.org/whl/cpu
+    "$venv/bin/pip" install --quiet torch
 fi
 if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
     export OPENBLAS_CORETYPE=SkylakeX

@@ -23,7 +23,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
-    "$venv/bin/pip" install --quiet torch --index-url https://download.pytorch.org/whl/cpu
+    "$venv/bin/pip" install --quiet torch
 fi
 
 # OpenBLAS picks its kernel from OPENBLAS_CORETYPE when set. Some environments pin "Haswell"
