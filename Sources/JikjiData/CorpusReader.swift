@@ -1,4 +1,5 @@
 import Foundation
+import JikjiText
 
 /// The layout of a corpus file.
 public enum CorpusFormat: String, Codable, Sendable, CaseIterable {
@@ -81,16 +82,6 @@ public enum CorpusError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// What a corpus file looked like, recorded as provenance of every dataset built from it.
-public struct FileFingerprint: Codable, Sendable, Equatable {
-    /// The file (absolute path) and its size in bytes.
-    public var path: String
-    public var bytes: Int
-    /// Physical lines (line breaks, plus a final unterminated line).
-    public var lines: Int
-    /// SHA-256 of the file's bytes, lowercase hex.
-    public var sha256: String
-}
 
 /// Streams raw lines of a file in fixed-size chunks, hashing the bytes as they pass.
 ///
@@ -100,7 +91,7 @@ struct ChunkedLineSource {
     private var buffer: [UInt8] = []
     private var position = 0
     private var atEOF = false
-    private var hasher = SHA256Hasher()
+    private var hasher = SHA256()
     private(set) var bytesRead = 0
     /// Number of the line last returned by ``nextLine()`` (1-based).
     private(set) var lineNumber = 0
@@ -162,7 +153,7 @@ struct ChunkedLineSource {
     mutating func finish(path: String) throws -> FileFingerprint {
         while try nextLine() != nil {}
         try? handle.close()
-        return FileFingerprint(path: path, bytes: bytesRead, lines: lineNumber, sha256: hasher.finalizeHex())
+        return FileFingerprint(path: path, bytes: Int64(bytesRead), lines: lineNumber, sha256: hasher.finalizeHex())
     }
 }
 

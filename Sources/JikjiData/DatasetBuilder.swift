@@ -1,4 +1,5 @@
 import Foundation
+import JikjiText
 
 /// Errors that stop a dataset build (bad rows under `--on-bad-row fail` are thrown as ``BadRow``).
 public enum DatasetBuildError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import JikjiText
 
 /// Provenance and counts of an encoded dataset: what it was built from, with what, and what came out.
 public struct DatasetInfo: Codable, Sendable, Equatable {

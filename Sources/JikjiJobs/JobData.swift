@@ -73,7 +73,7 @@ public struct JobData: Sendable {
             // A corpus file edited since the build (another size) makes the cached dataset stale.
             let unchanged = dataset.info.files.allSatisfy { file in
                 let attributes = try? FileManager.default.attributesOfItem(atPath: file.fingerprint.path)
-                return (attributes?[.size] as? NSNumber)?.intValue == file.fingerprint.bytes
+                return (attributes?[.size] as? NSNumber)?.int64Value == file.fingerprint.bytes
             }
             if unchanged {
                 log("dataset \(name): \(dataset.count) examples (cached)")

@@ -32,7 +32,7 @@ public enum JobVocabularyTraining {
         } else {
             // Questions and answers share one vocabulary: count words of every column, then merge.
             var words = WordCounts()
-            var files: [CorpusFileFingerprint] = []
+            var files: [FileFingerprint] = []
             for column in columns {
                 let counted = try CorpusWordCounter.count(files: job.data.train, options: CorpusReadingOptions(
                     normalizer: normalizer, column: column, pipeline: pipeline))
@@ -42,7 +42,7 @@ public enum JobVocabularyTraining {
             let trained = try trainer.train(words: words)
             stored = StoredVocabulary(
                 trained: trained, name: reference.name, normalizer: normalizer, pipeline: pipeline?.jsonString,
-                corpus: CorpusFingerprint(files: files.map { CorpusFile(path: $0.path, size: $0.bytes, lines: Int64($0.lines), sha256: $0.sha256) },
+                corpus: CorpusFingerprint(files: files.map (CorpusFile.init),
                                           column: columns.joined(separator: ",")),
                 toolVersion: JikjiJobsVersion.string)
         }

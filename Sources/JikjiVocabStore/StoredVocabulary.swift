@@ -1,4 +1,5 @@
 import Foundation
+import JikjiText
 import JikjiWordPiece
 
 /// Where a token of a vocabulary came from.
@@ -184,5 +185,12 @@ public struct StoredVocabulary: Equatable, Sendable {
     /// (`[CLS] … [SEP]`), as `BertWordPieceTokenizer(vocab)` does.
     public func hfTokenizerJSON(postProcessor: Bool = true) throws -> HFTokenizerJSON {
         try HFTokenizerJSON(vocabulary: wordPieceVocabulary(), normalizer: normalizer, postProcessor: postProcessor)
+    }
+}
+
+extension CorpusFile {
+    /// The stored form of a fingerprint taken while the file was read.
+    public init(_ fingerprint: FileFingerprint) {
+        self.init(path: fingerprint.path, size: fingerprint.bytes, lines: Int64(fingerprint.lines), sha256: fingerprint.sha256)
     }
 }

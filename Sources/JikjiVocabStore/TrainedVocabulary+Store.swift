@@ -84,7 +84,7 @@ extension StoredVocabulary {
                 pipeline: CleaningPipeline?, toolVersion: String) {
         self.init(trained: run.vocabulary, name: name, normalizer: normalizer, pipeline: pipeline?.jsonString,
                   corpus: CorpusFingerprint(
-                      files: run.files.map { CorpusFile(path: $0.path, size: $0.bytes, lines: Int64($0.lines), sha256: $0.sha256) },
+                      files: run.files.map (CorpusFile.init),
                       column: column),
                   toolVersion: toolVersion)
         // The run's statistics also cover reading (documents, word-count memory, timings).

@@ -8,25 +8,6 @@ import Dispatch
 import Foundation
 import JikjiText
 
-/// The identity of one input file, computed during the single read of training.
-public struct CorpusFileFingerprint: Sendable, Equatable, Codable {
-    /// The path as given.
-    public var path: String
-    /// Size in bytes.
-    public var bytes: Int64
-    /// Lines (a last line without `\n` counts; a header line counts).
-    public var lines: Int
-    /// SHA-256 of the file's bytes, lowercase hex.
-    public var sha256: String
-
-    /// A fingerprint with every field given.
-    public init(path: String, bytes: Int64, lines: Int, sha256: String) {
-        self.path = path
-        self.bytes = bytes
-        self.lines = lines
-        self.sha256 = sha256
-    }
-}
 
 /// How documents are read from the input files.
 public struct CorpusReadingOptions: Sendable {
@@ -61,7 +42,7 @@ public struct CorpusWordCount: Sendable {
     /// Every distinct word (normalized, pre-tokenized) with its count.
     public var words: WordCounts
     /// One fingerprint per input file, in input order.
-    public var files: [CorpusFileFingerprint]
+    public var files: [FileFingerprint]
     /// Documents read (lines, minus headers).
     public var documents: Int
 }
@@ -87,7 +68,7 @@ public enum CorpusWordCounter {
         }
         let total = sizes.reduce(0, +)
         let workers = try WorkerStates(count: options.threads, normalizer: options.normalizer, pipeline: options.pipeline)
-        var fingerprints: [CorpusFileFingerprint] = []
+        var fingerprints: [FileFingerprint] = []
         var documents = 0
         var doneBefore: Int64 = 0
         for path in files {
@@ -113,7 +94,7 @@ public enum CorpusWordCounter {
 
     private static func readFile(_ path: String, options: CorpusReadingOptions, workers: WorkerStates,
                                  progress: (Int64) -> Void) throws
-        -> (fingerprint: CorpusFileFingerprint, documents: Int) {
+        -> (fingerprint: FileFingerprint, documents: Int) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw WordPieceTrainerError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
@@ -122,7 +103,7 @@ public enum CorpusWordCounter {
         let separator: UInt8 = path.lowercased().hasSuffix(".csv") ? UInt8(ascii: ",") : UInt8(ascii: "\t")
         var columnIndex: Int? = nil
         var needHeader = options.column != nil
-        var sha = TrainerSHA256()
+        var sha = SHA256()
         var bytesRead: Int64 = 0
         var linesBefore = 0
         var documents = 0
@@ -181,14 +162,14 @@ public enum CorpusWordCounter {
             carry = filled - usable
             progress(bytesRead)
         }
-        return (CorpusFileFingerprint(path: path, bytes: bytesRead, lines: linesBefore, sha256: sha.finalizeHex()),
+        return (FileFingerprint(path: path, bytes: bytesRead, lines: linesBefore, sha256: sha.finalizeHex()),
                 documents)
     }
 
     /// Splits `range` of `buffer` into one piece of whole lines per worker, counts the words of
     /// every piece concurrently while another task hashes the fresh bytes; returns lines counted.
     private static func processBatch(buffer: [UInt8], range: Range<Int>, freshRange: Range<Int>,
-                                     sha: inout TrainerSHA256, workers: WorkerStates,
+                                     sha: inout SHA256, workers: WorkerStates,
                                      options: CorpusReadingOptions, column: Int?, separator: UInt8,
                                      path: String, linesBefore: Int) throws -> Int {
         try buffer.withUnsafeBufferPointer { all in
@@ -287,8 +268,8 @@ public enum CorpusWordCounter {
 
 /// Holds the digest while a concurrent task updates it.
 private final class HashBox: @unchecked Sendable {
-    var sha: TrainerSHA256
-    init(_ sha: TrainerSHA256) { self.sha = sha }
+    var sha: SHA256
+    init(_ sha: SHA256) { self.sha = sha }
 }
 
 /// Per-thread state: a pre-tokenizer with its buffers, an optional cleaner, the thread's word

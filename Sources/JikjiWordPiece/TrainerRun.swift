@@ -1,12 +1,13 @@
 // Training end to end: read the corpus once, then merge. What `jikji vocab train` calls.
 import Foundation
+import JikjiText
 
 /// The result of training on files: the vocabulary and what was read.
 public struct WordPieceTrainingRun: Sendable {
     /// The trained vocabulary.
     public var vocabulary: TrainedVocabulary
     /// One fingerprint per input file.
-    public var files: [CorpusFileFingerprint]
+    public var files: [FileFingerprint]
     /// Documents read.
     public var documents: Int
     /// Approximate bytes held by the word counts (the corpus's only in-memory form).

@@ -8,11 +8,11 @@ import XCTest
 final class TrainerCorpusTests: XCTestCase {
     func testSHA256KnownVectorsInOddPieces() {
         // FIPS 180-2 examples.
-        XCTAssertEqual(TrainerSHA256().finalizeHex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        var abc = TrainerSHA256()
+        XCTAssertEqual(SHA256().finalizeHex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        var abc = SHA256()
         abc.update(Array("abc".utf8))
         XCTAssertEqual(abc.finalizeHex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        var million = TrainerSHA256()
+        var million = SHA256()
         let piece = [UInt8](repeating: UInt8(ascii: "a"), count: 997)  // not a multiple of 64
         var fed = 0
         while fed < 1_000_000 {
@@ -69,7 +69,7 @@ final class TrainerCorpusTests: XCTestCase {
         let file = try XCTUnwrap(run.files.first)
         XCTAssertEqual(file.lines, 4)
         XCTAssertEqual(file.bytes, Int64(text.utf8.count))
-        var sha = TrainerSHA256()
+        var sha = SHA256()
         sha.update(Array(text.utf8))
         XCTAssertEqual(file.sha256, sha.finalizeHex())
     }
@@ -91,7 +91,7 @@ final class TrainerCorpusTests: XCTestCase {
         let lines = source.split(separator: "\n", omittingEmptySubsequences: false).prefix(20_001)
         let url = try TrainerFixtures.temporaryFile(Data(lines.joined(separator: "\n").utf8), name: "head.tsv")
         var vocabularies: [[String]] = []
-        var fingerprints: [[CorpusFileFingerprint]] = []
+        var fingerprints: [[FileFingerprint]] = []
         for (threads, chunk) in [(1, 1 << 22), (3, 4096), (2, 65536)] {
             let reading = CorpusReadingOptions(normalizer: .korean, column: "document", chunkSize: chunk, threads: threads)
             let run = try WordPieceTrainer(options: WordPieceTrainerOptions(vocabSize: 8000, limitAlphabet: 6000))

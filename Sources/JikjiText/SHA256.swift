@@ -1,8 +1,9 @@
-// SHA-256 (FIPS 180-4) for corpus fingerprints, computed while the corpus is read once.
-// Foundation on Linux has no CryptoKit, and the fingerprint must not cost a second read.
+// SHA-256 (FIPS 180-4) for corpus fingerprints, computed while a corpus is read once (the
+// WordPiece trainer, dataset builds). Foundation on Linux has no CryptoKit, and a fingerprint
+// must not cost a second read of a large corpus.
 
 /// An incremental SHA-256 digest.
-public struct TrainerSHA256: Sendable {
+public struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
     /// Bytes of an incomplete block carried to the next update.
@@ -43,9 +44,10 @@ public struct TrainerSHA256: Sendable {
         if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
     }
 
-    /// Feeds `bytes`.
-    public mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
+    /// Feeds `bytes` (an array, a slice or `Data`).
+    public mutating func update<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+        if done == nil { Array(bytes).withUnsafeBytes { update($0) } }
     }
 
     /// The digest of everything fed so far, as 64 lowercase hex digits.
