@@ -98,3 +98,5 @@ print(f"encode: Jikji {he / je:.1f}x HF's throughput (wall), {hec / jec:.1f}x le
 print(f"decode: Jikji {hd / jd:.1f}x HF's throughput (wall), {hdc / jdc:.1f}x less CPU; texts {texts}")
 PY
 [ "$IDS" = identical ] && [ "$TEXTS" = identical ]
+# HF loads the tokenizer.json Jikji exports and encodes every ratings_test document identically.
+JIKJI_BENCH_VENV="$VENV" bash scripts/check-tokenizer-json.sh
