@@ -60,7 +60,7 @@ public final class Database {
         _ = try scalarInt("SELECT count(*) FROM sqlite_master")
         try execute("PRAGMA foreign_keys = ON")
         if options.walMode && !options.readOnly && path != ":memory:" && !path.isEmpty {
-            let mode = try scalarText("PRAGMA journal_mode = WAL")
+            let mode = try switchToWAL(timeoutMilliseconds: options.busyTimeoutMilliseconds)
             if mode?.lowercased() != "wal" {
                 throw SQLiteError(extendedCode: SQLITE_ERROR,
                                   message: "could not switch to WAL journal mode (got \(mode ?? "nothing"))",
@@ -72,6 +72,24 @@ public final class Database {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// `PRAGMA journal_mode = WAL`, retried while another connection holds the lock it needs.
+    ///
+    /// Changing the journal mode takes an exclusive lock without calling the busy handler, so
+    /// two processes opening a new database at once would otherwise see `SQLITE_BUSY` at once.
+    /// A database already in WAL mode needs no change (the mode is persistent).
+    private func switchToWAL(timeoutMilliseconds: Int) throws -> String? {
+        if try scalarText("PRAGMA journal_mode")?.lowercased() == "wal" { return "wal" }
+        var waited = 0
+        while true {
+            do {
+                return try scalarText("PRAGMA journal_mode = WAL")
+            } catch let error as SQLiteError where error.isBusy && waited < timeoutMilliseconds {
+                sqlite3_sleep(10)
+                waited += 10
+            }
+        }
+    }
 
     /// An error for result code `code`, with this connection's current message.
     func error(code: Int32, sql: String?) -> SQLiteError {
