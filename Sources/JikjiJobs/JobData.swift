@@ -30,7 +30,9 @@ public struct JobData: Sendable {
             vocabulary = try trainVocabulary(job)
             log("vocabulary \(vocabulary.reference): \(vocabulary.tokens.count) tokens")
         }
-        let encoder = try WordPieceDatasetEncoder(vocabulary)
+        // One encoder (its trie is built once) serves both dataset builds and the models.
+        let jobVocabulary = try JobVocabulary(vocabulary)
+        let encoder = jobVocabulary.encoder
         let catalog = try DatasetCatalog(path: job.vocab.database)
         let kind: DatasetKind
         switch job.model.task {
@@ -60,7 +62,7 @@ public struct JobData: Sendable {
             test = try dataset(named: "test", spec: testSpec, job: job, vocabulary: vocabulary, encoder: encoder,
                                catalog: catalog, log: log)
         }
-        return JobData(vocabulary: try JobVocabulary(vocabulary), main: main, test: test)
+        return JobData(vocabulary: jobVocabulary, main: main, test: test)
     }
 
     static func dataset(named role: String, spec: DatasetSpec, job: JobConfig, vocabulary: StoredVocabulary,

@@ -116,6 +116,8 @@ final class TrainingSession {
     var bestMetric: Double?
     var evaluationsWithoutImprovement = 0
     var lastMetrics: [String: Double] = [:]
+    /// Batches per epoch of the training split (the plan depends only on the data and options).
+    let stepsPerEpoch: Int
     /// The step of this process's last evaluation (nil: none yet), so the end of training does
     /// not evaluate the same weights twice.
     var lastEvaluationStep: Int?
@@ -145,7 +147,7 @@ final class TrainingSession {
             optimizer = Adam(parameters: parameters, learningRate: Float(o.learningRate), betas: (Float(o.beta1), Float(o.beta2)),
                              epsilon: Float(o.epsilon), weightDecay: Float(o.weightDecay))
         }
-        let stepsPerEpoch = try Batches(dataset: data.main, split: .train, options: task.batching, epoch: 0).plan.count
+        stepsPerEpoch = try Batches(dataset: data.main, split: .train, options: task.batching, epoch: 0).plan.count
         let totalSteps = job.train.maxSteps ?? stepsPerEpoch * job.train.epochs
         switch o.schedule {
         case "step": schedule = .stepDecay(initial: Float(o.learningRate), every: o.stepSize, factor: Float(o.gamma))
@@ -162,7 +164,6 @@ final class TrainingSession {
         interruptRequested = 0
         signal(SIGINT) { _ in interruptRequested = 1 }
         defer { signal(SIGINT, SIG_DFL) }
-        let stepsPerEpoch = try Batches(dataset: data.main, split: .train, options: task.batching, epoch: 0).plan.count
         let totalSteps = job.train.maxSteps ?? stepsPerEpoch * job.train.epochs
         let allParameters = task.namedParameters.map(\.parameter)
         let sparseIDs = Set(sparseTables.map { ObjectIdentifier($0.parameter) })
