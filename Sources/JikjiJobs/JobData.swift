@@ -71,7 +71,14 @@ public struct JobData: Sendable {
         let specJSON = (try? String(decoding: JSONEncoder.sorted.encode(spec), as: UTF8.self)) ?? "\(spec)"
         let name = "job-\(job.name)-\(role)-" + stableDigest(specJSON + "|" + vocabulary.reference)
         if try catalog.exists(name) {
-            let dataset = try catalog.load(name)
+            let dataset: EncodedDataset
+            do {
+                dataset = try catalog.load(name)
+            } catch DatasetCatalogError.missingShard {
+                // The catalog outlived its shard (deleted, or a fresh checkout sharing the database): build it again.
+                log("dataset \(name): its shard file is missing; building it again")
+                return try build(name: name, spec: spec, encoder: encoder, catalog: catalog, log: log)
+            }
             // A corpus file edited since the build (another size) makes the cached dataset stale.
             let unchanged = dataset.info.files.allSatisfy { file in
                 let attributes = try? FileManager.default.attributesOfItem(atPath: file.fingerprint.path)
@@ -83,6 +90,12 @@ public struct JobData: Sendable {
             }
             log("dataset \(name): a corpus file changed since it was built; building it again")
         }
+        return try build(name: name, spec: spec, encoder: encoder, catalog: catalog, log: log)
+    }
+
+    /// Encodes the corpus into a new dataset and stores it in the catalog, replacing any entry of that name.
+    static func build(name: String, spec: DatasetSpec, encoder: WordPieceDatasetEncoder, catalog: DatasetCatalog,
+                      log: (String) -> Void) throws -> EncodedDataset {
         log("building dataset \(name) from \(spec.train.joined(separator: ", "))")
         let result = try DatasetBuilder(name: name, spec: spec, encoder: encoder, toolVersion: JikjiJobsVersion.string).build()
         if !result.skippedRows.isEmpty {

@@ -136,6 +136,23 @@ final class JobRunnerTests: XCTestCase {
         }
     }
 
+    /// A catalogued dataset whose shard file was deleted is built again instead of failing the job.
+    func testADeletedDatasetShardIsRebuilt() throws {
+        let job = try job(["train.epochs=1"])
+        let first = try JobRunner.start(job: job, jobFile: "tiny.yaml", options: options("shard"))
+        let shards = try FileManager.default.subpathsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jkds") }
+        XCTAssertFalse(shards.isEmpty)
+        for shard in shards { try FileManager.default.removeItem(at: folder.appendingPathComponent(shard)) }
+        var logged: [String] = []
+        var o = options("shard")
+        o.log = { logged.append($0) }
+        let second = try JobRunner.start(job: job, jobFile: "tiny.yaml", options: o)
+        XCTAssertEqual(second.status, .completed)
+        XCTAssertTrue(logged.contains { $0.contains("shard file is missing; building it again") }, "\(logged)")
+        XCTAssertEqual(second.metrics["test.accuracy"], first.metrics["test.accuracy"])
+        for shard in shards { XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(shard).path), shard) }
+    }
+
     func testAnImpossibleJobIsRefusedBeforeTraining() throws {
         XCTAssertThrowsError(try JobRunner.start(job: try job(["batching.pad_side=pre"]), jobFile: "tiny.yaml", options: options("x"))) { error in
             XCTAssertTrue("\(error)".hasPrefix("batching.pad_side:"), "\(error)")
