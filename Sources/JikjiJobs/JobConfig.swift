@@ -301,8 +301,11 @@ public struct OptimSection: Sendable {
     public var stepSize: Int
     public var gamma: Double
     public var warmupSteps: Int
-    /// Update only the embedding rows a batch touches (lazy Adam for the embedding).
-    public var sparseEmbedding: Bool
+    /// How embedding tables are updated: `dense` (every row, every step, like PyTorch's dense
+    /// optimizers), `lazy` (only the rows a batch used, each catching up on the steps it missed as
+    /// the dense update would have moved it — same training, less memory traffic), or `sparse`
+    /// (only the rows a batch used, the others' state frozen: `torch.optim.SparseAdam`'s rule).
+    public var embeddingUpdate: String
 
     init(_ r: ConfigReader) throws {
         optimizer = try r.string("optimizer", default: "adam", allowed: ["sgd", "adam", "adamw"])
@@ -325,7 +328,12 @@ public struct OptimSection: Sendable {
         stepSize = try r.int("step_size", default: 1000, range: 1...Int.max)
         gamma = try r.double("gamma", default: 0.5, range: 0...1)
         warmupSteps = try r.int("warmup_steps", default: 0, range: 0...Int.max)
-        sparseEmbedding = try r.bool("sparse_embedding", default: false)
+        embeddingUpdate = try r.string("embedding_update", default: weightDecay == 0 ? "lazy" : "dense",
+                                       allowed: ["dense", "lazy", "sparse"])
+        if embeddingUpdate == "lazy" && weightDecay != 0 {
+            throw JobConfigError.impossible(path: r.keyPath("embedding_update"),
+                                            reason: "lazy updates need weight_decay 0 (decay moves every row every step); use dense or sparse")
+        }
     }
 }
 

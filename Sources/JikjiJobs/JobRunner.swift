@@ -105,7 +105,8 @@ final class TrainingSession {
     let data: JobData
     var task: TrainingTask
     var optimizer: any Optimizer
-    /// Embedding tables updated row-sparsely (`optim.sparse_embedding`): state_dict name and table.
+    /// Embedding tables updated only in the rows a batch used (`optim.embedding_update` lazy or
+    /// sparse): state_dict name and table.
     let sparseTables: [(name: String, parameter: Parameter)]
     let schedule: LearningRateSchedule
     var generator: SeededGenerator
@@ -133,8 +134,8 @@ final class TrainingSession {
         task = try makeTask(job: job, vocabulary: data.vocabulary, generator: &generator)
         self.generator = generator
         let o = job.optim
-        // Embedding tables are updated only in the rows a batch used, when asked (SparseAdam's rule).
-        sparseTables = o.sparseEmbedding ? task.embeddingTables : []
+        // Embedding tables are updated only in the rows a batch used unless asked for dense updates.
+        sparseTables = o.embeddingUpdate == "dense" ? [] : task.embeddingTables
         let parameters = task.namedParameters
         switch o.optimizer {
         case "sgd":
@@ -189,7 +190,7 @@ final class TrainingSession {
                 }
                 var rows: [String: [Int]] = [:]
                 for (table, touched) in zip(sparseTables, result.touchedRows) { rows[table.name] = touched }
-                optimizer.step(sparseRows: rows)
+                if job.optim.embeddingUpdate == "lazy" { optimizer.step(lazyRows: rows) } else { optimizer.step(sparseRows: rows) }
                 for p in denseParameters { p.zeroGradient() }
                 for (table, touched) in zip(sparseTables, result.touchedRows) { table.parameter.zeroGradient(rows: touched) }
                 step += 1
@@ -280,6 +281,7 @@ final class TrainingSession {
 
     /// Evaluates, records, checkpoints; returns true when early stopping says to stop.
     func evaluateAndCheckpoint() throws -> Bool {
+        optimizer.catchUpLazyRows()   // the weights and state read below must be current in every row
         lastEvaluationStep = step
         let selection = selectionSplit
         guard let batches = try selection.batches() else {
@@ -310,6 +312,7 @@ final class TrainingSession {
 
     /// Evaluates the best checkpoint's weights on the test set.
     func testBest() throws {
+        optimizer.catchUpLazyRows()   // the weights and state read below must be current in every row
         guard let test = data.test else { return }
         if let best = try registry.checkpoints(of: run.id).last(where: { $0.isBest }) {
             try loadModel(from: best.path)
@@ -329,8 +332,20 @@ final class TrainingSession {
         let fm = FileManager.default
         try? fm.removeItem(atPath: temporary)
         try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        // The model file holds every row up to date (what predict and PyTorch read), from a
+        // caught-up copy; the state file holds the rows as they lag, with the optimizer's row
+        // clocks, so a resumed run continues exactly like an uninterrupted one — catching up
+        // here instead would round differently from a run that never stopped.
+        let lagging = sparseTables.map { ($0.parameter, $0.parameter.value) }
+        var caughtUp = optimizer
+        caughtUp.catchUpLazyRows()
         try task.saveModel(to: URL(fileURLWithPath: temporary + "/model.safetensors"))
         var state = SafeTensorsFile(tensors: [:], metadata: [:])
+        for (parameter, value) in lagging where parameter.value.storage != value.storage {
+            let name = sparseTables.first { $0.parameter === parameter }!.name
+            state.tensors["lagging." + name] = value
+            parameter.value = value
+        }
         for (name, tensor) in optimizer.stateTensors() { state.tensors["optimizer." + name] = tensor }
         let g = generator.state
         state.integerTensors["position"] = IntegerTensor(shape: [3], values: [Int64(epoch), Int64(batchIndex), Int64(step)])
@@ -363,6 +378,14 @@ final class TrainingSession {
             optimizerState[String(name.dropFirst("optimizer.".count))] = tensor
         }
         try optimizer.loadState(optimizerState)
+        // Rows of lazily updated tables as they lagged when the checkpoint was taken (see checkpoint()).
+        for table in sparseTables {
+            guard let value = state.tensors["lagging." + table.name] else { continue }
+            guard value.shape == table.parameter.value.shape else {
+                throw JobRunError.resume("\(checkpoint.path)/state.safetensors: 'lagging.\(table.name)' has shape \(value.shape), expected \(table.parameter.value.shape)")
+            }
+            table.parameter.value = value
+        }
 
         guard let position = state.integerTensors["position"], position.values.count == 3,
               let words = state.integerTensors["generator"], words.values.count == 4 else {

@@ -23,7 +23,18 @@ public protocol Optimizer {
     /// of `torch.optim.SparseAdam` / sparse SGD. Pass the rows ``Embedding/backward(ids:outputGradient:)``
     /// returned, so a large vocabulary costs only the rows a batch used.
     mutating func step(sparseRows: [String: [Int]])
-    /// The optimizer's state as named tensors (`<parameter>.exp_avg`, `step`, …).
+    /// Updates every trainable parameter once, but for the parameters named in `lazyRows` only
+    /// the listed rows, each first catching up on the steps it sat out as if its gradient had
+    /// been zero then — so the result follows the dense update (exactly for SGD; for Adam up to
+    /// ε's share of the denominator during the missed steps, see ``LazyRowClock``). Rows left
+    /// behind are brought up to date by ``catchUpLazyRows()``, which must run before the
+    /// parameters are read (evaluation, saving the model).
+    mutating func step(lazyRows: [String: [Int]])
+    /// Brings every row left behind by ``step(lazyRows:)`` up to the current step.
+    mutating func catchUpLazyRows()
+    /// The optimizer's state as named tensors (`<parameter>.exp_avg`, `step`, …), including the
+    /// bookkeeping of rows left behind by ``step(lazyRows:)`` (`<parameter>.lazy_row_step`,
+    /// `lazy.coefficients`), so a restored optimizer continues exactly.
     func stateTensors() -> [String: Tensor]
     /// Restores state saved by ``stateTensors()``; throws naming a missing or misshapen tensor.
     mutating func loadState(_ tensors: [String: Tensor]) throws
@@ -57,6 +68,81 @@ private func restoredBuffer(_ tensors: [String: Tensor], _ key: String, like par
     return t
 }
 
+/// Bookkeeping for lazy row updates: the step each row of a parameter was last brought up to
+/// date, and a window of recent per-step coefficients from which a row's missed updates are
+/// summed when it is touched again.
+///
+/// With a zero gradient, SGD with momentum μ moves a row by `lr_j · μ^(j-s) · b_s` at step `j`
+/// after its last update at step `s`, and Adam by `c_j · r^(j-s) · m_s / (√v_s + ε̃)` with
+/// `c_j = lr_j·√(1-β₂ʲ)/(1-β₁ʲ)`, `r = β₁/√β₂`, where the exact `ε̃ = ε·√(1-β₂ʲ)·β₂^(-(j-s)/2)` is
+/// replaced by `ε·√(1-β₂ᵗ)` (a relative difference of order ε/√v, nil for rows that ever
+/// received gradient of ordinary size). Both are a geometric sum times the row's own state, so
+/// catching up costs one pass over the row. Terms below 1e-10 of the first are dropped, which
+/// bounds the window.
+public struct LazyRowClock {
+    /// The geometric ratio of a missed step's update to the previous one (μ, or β₁/√β₂).
+    public let ratio: Double
+    /// How many past coefficients are kept: beyond this the terms are negligible.
+    public let window: Int
+    /// Recent coefficients by `step % window` (Float, so a restored checkpoint continues bit for bit).
+    private var coefficients: [Float]
+    /// `rows[parameterIndex]`: for each row, the step it is up to date with.
+    var rows: [Int: [Int32]] = [:]
+
+    /// A clock for updates whose missed terms shrink by `ratio` per step (`0 ≤ ratio < 1`).
+    public init(ratio: Double) {
+        self.ratio = ratio
+        let negligible = ratio > 0 ? Int((log(1e-10) / log(ratio)).rounded(.up)) : 1
+        window = max(1, min(negligible, 1 << 16))
+        coefficients = Array(repeating: 0, count: window)
+    }
+
+    /// Records step `step`'s coefficient (call once per step, in order).
+    mutating func record(step: Int, coefficient: Double) {
+        coefficients[step % window] = Float(coefficient)
+    }
+
+    /// `Σ_{j=from+1}^{to} coefficient_j · ratio^(j-from)`, the missed steps' combined factor.
+    func missedSum(from: Int, to: Int) -> Double {
+        guard to > from, ratio > 0 else { return 0 }
+        var sum = 0.0, power = ratio
+        for j in (from + 1)...min(to, from + window) {
+            sum += Double(coefficients[j % window]) * power
+            power *= ratio
+        }
+        return sum
+    }
+
+    /// The clocks and coefficients as tensors, named after `names[index]`, when any row is
+    /// tracked: `lazy.coefficients` and `<name>.lazy_row_step`.
+    func stateTensors(names: [String]) -> [String: Tensor] {
+        guard !rows.isEmpty else { return [:] }
+        var state = ["lazy.coefficients": Tensor(shape: [window], values: coefficients)]
+        for (index, clocks) in rows { state[names[index] + ".lazy_row_step"] = Tensor(shape: [clocks.count], values: clocks.map(Float.init)) }
+        return state
+    }
+
+    /// Restores ``stateTensors(names:)`` output; no lazy tensors means every row is current.
+    mutating func loadState(_ tensors: [String: Tensor], names: [String]) throws {
+        rows = [:]
+        guard let saved = tensors["lazy.coefficients"] else { return }
+        guard saved.count == window else {
+            throw CheckpointError("optimizer state tensor 'lazy.coefficients' has \(saved.count) values, expected \(window)")
+        }
+        coefficients = saved.storage
+        for (index, name) in names.enumerated() {
+            if let clocks = tensors[name + ".lazy_row_step"] { rows[index] = clocks.storage.map { Int32($0) } }
+        }
+    }
+
+    /// Removes and returns the row clocks of parameter `index` (`rowCount` rows; all up to date
+    /// with step `upTo` when the parameter is new here), so the caller mutates them without a
+    /// copy and puts them back.
+    mutating func takeClocks(of index: Int, rowCount: Int, upTo step: Int) -> [Int32] {
+        rows.removeValue(forKey: index) ?? [Int32](repeating: Int32(step), count: rowCount)
+    }
+}
+
 /// `torch.optim.SGD`: optional momentum (with dampening, Nesterov) and L2 weight decay.
 ///
 /// `g ← g + λp`; `b ← g` on the first step, else `b ← μ b + (1 - τ) g`;
@@ -77,6 +163,7 @@ public struct SGD: Optimizer {
     /// Steps taken so far (restored by ``loadState(_:)``).
     public private(set) var stepCount = 0
     private var buffers: [Tensor?]
+    private var lazyClock: LazyRowClock
 
     /// An SGD optimizer over `parameters` (names as in a state_dict).
     public init(
@@ -90,6 +177,7 @@ public struct SGD: Optimizer {
         self.weightDecay = weightDecay
         self.nesterov = nesterov
         self.buffers = Array(repeating: nil, count: parameters.count)
+        self.lazyClock = LazyRowClock(ratio: Double(momentum))
     }
 
     /// Updates every trainable parameter once (dense).
@@ -99,6 +187,7 @@ public struct SGD: Optimizer {
     public mutating func step(sparseRows: [String: [Int]]) {
         let first = stepCount == 0
         stepCount += 1
+        lazyClock.record(step: stepCount, coefficient: Double(learningRate))
         let lr = learningRate, mu = momentum, keep = 1 - dampening, wd = weightDecay, nesterov = nesterov
         for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
             let ranges = updateRanges(parameter, rows: sparseRows[name])
@@ -129,18 +218,70 @@ public struct SGD: Optimizer {
         }
     }
 
+    /// Updates every trainable parameter once; of those in `lazyRows` only the listed rows, each
+    /// first catching up on its missed momentum steps (exact: with a zero gradient the buffer
+    /// only decays by μ per step). With weight decay every parameter is updated densely.
+    public mutating func step(lazyRows: [String: [Int]]) {
+        guard weightDecay == 0 else { return step() }
+        for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
+            guard let rows = lazyRows[name] else { continue }
+            var clocks = lazyClock.takeClocks(of: index, rowCount: parameter.value.shape.first ?? 1, upTo: stepCount)
+            catchUp(index, rows: rows, clocks: &clocks, to: stepCount)
+            for row in rows { clocks[row] = Int32(stepCount + 1) }
+            lazyClock.rows[index] = clocks
+        }
+        step(sparseRows: lazyRows)
+    }
+
+    /// Brings every row left behind by ``step(lazyRows:)`` up to the current step.
+    public mutating func catchUpLazyRows() {
+        for index in Array(lazyClock.rows.keys) {
+            guard var clocks = lazyClock.rows.removeValue(forKey: index) else { continue }
+            let stale = clocks.indices.filter { Int(clocks[$0]) < stepCount }
+            catchUp(index, rows: stale, clocks: &clocks, to: stepCount)
+            lazyClock.rows[index] = clocks
+        }
+    }
+
+    /// Applies the missed momentum updates of `rows` of parameter `index` up to step `end`.
+    private mutating func catchUp(_ index: Int, rows: [Int], clocks: inout [Int32], to end: Int) {
+        let parameter = parameters[index].parameter
+        let width = parameter.value.count / max(1, parameter.value.shape.first ?? 1)
+        guard buffers[index] != nil else {
+            for row in rows { clocks[row] = Int32(end) }
+            return
+        }
+        let mu = Double(momentum), scale = nesterov ? mu : 1
+        parameter.value.storage.withUnsafeMutableBufferPointer { p in
+            buffers[index]!.storage.withUnsafeMutableBufferPointer { b in
+                for row in rows {
+                    let last = Int(clocks[row])
+                    clocks[row] = Int32(end)
+                    guard end > last else { continue }
+                    let move = Float(scale * lazyClock.missedSum(from: last, to: end))
+                    let decay = Float(pow(mu, Double(end - last)))
+                    for i in (row * width)..<((row + 1) * width) {
+                        p[i] -= move * b[i]
+                        b[i] *= decay
+                    }
+                }
+            }
+        }
+    }
+
     /// `step` and each parameter's buffers under `<name>.<buffer>`, PyTorch's buffer names.
     public func stateTensors() -> [String: Tensor] {
         var state = ["step": Tensor(shape: [1], values: [Float(stepCount)])]
         for (index, (name, _)) in parameters.enumerated() {
             if let b = buffers[index] { state[name + ".momentum_buffer"] = b }
         }
-        return state
+        return state.merging(lazyClock.stateTensors(names: parameters.map(\.name))) { a, _ in a }
     }
 
     /// Restores ``stateTensors()`` output; throws naming a missing or misshapen tensor.
     public mutating func loadState(_ tensors: [String: Tensor]) throws {
         stepCount = try restoredStep(tensors)
+        try lazyClock.loadState(tensors, names: parameters.map(\.name))
         for (index, (name, parameter)) in parameters.enumerated() {
             let key = name + ".momentum_buffer"
             buffers[index] = (momentum != 0 && stepCount > 0)
@@ -171,6 +312,7 @@ public struct Adam: Optimizer {
     public private(set) var stepCount = 0
     private var firstMoments: [Tensor]
     private var secondMoments: [Tensor]
+    private var lazyClock: LazyRowClock
 
     /// Adam over `parameters`, with PyTorch's defaults.
     public init(
@@ -186,6 +328,7 @@ public struct Adam: Optimizer {
         self.decoupledWeightDecay = decoupledWeightDecay
         self.firstMoments = parameters.map { Tensor(shape: $0.parameter.value.shape) }
         self.secondMoments = parameters.map { Tensor(shape: $0.parameter.value.shape) }
+        self.lazyClock = LazyRowClock(ratio: betas.1 > 0 ? Double(betas.0) / Double(betas.1).squareRoot() : 0)
     }
 
     /// AdamW with PyTorch's defaults (`weight_decay = 0.01`).
@@ -209,6 +352,7 @@ public struct Adam: Optimizer {
         let correction1 = 1 - pow(Double(b1), t)
         let correction2Root = Float((1 - pow(Double(b2), t)).squareRoot())
         let stepSize = Float(Double(learningRate) / correction1)
+        lazyClock.record(step: stepCount, coefficient: Double(learningRate) * Double(correction2Root) / correction1)
         let eps = epsilon, wd = weightDecay, decay = 1 - learningRate * weightDecay
         let decoupled = decoupledWeightDecay
         for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
@@ -230,6 +374,70 @@ public struct Adam: Optimizer {
                     }
                 }
             }
+        }
+    }
+
+    /// Updates every trainable parameter once; of those in `lazyRows` only the listed rows, each
+    /// first catching up on the steps it missed as dense Adam would have moved it with a zero
+    /// gradient (see ``LazyRowClock`` for the one approximation, in ε). With weight decay, or
+    /// `β₂ = 0`, every parameter is updated densely.
+    public mutating func step(lazyRows: [String: [Int]]) {
+        guard weightDecay == 0, betas.1 > 0 else { return step() }
+        for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
+            guard let rows = lazyRows[name] else { continue }
+            var clocks = lazyClock.takeClocks(of: index, rowCount: parameter.value.shape.first ?? 1, upTo: stepCount)
+            catchUp(index, rows: rows, clocks: &clocks, to: stepCount)
+            for row in rows { clocks[row] = Int32(stepCount + 1) }
+            lazyClock.rows[index] = clocks
+        }
+        step(sparseRows: lazyRows)
+    }
+
+    /// Brings every row left behind by ``step(lazyRows:)`` up to the current step.
+    public mutating func catchUpLazyRows() {
+        for index in Array(lazyClock.rows.keys) {
+            guard var clocks = lazyClock.rows.removeValue(forKey: index) else { continue }
+            let stale = clocks.indices.filter { Int(clocks[$0]) < stepCount }
+            catchUp(index, rows: stale, clocks: &clocks, to: stepCount)
+            lazyClock.rows[index] = clocks
+        }
+    }
+
+    /// Applies the zero-gradient Adam steps that `rows` of parameter `index` missed, up to step `end`:
+    /// `p -= (Σ c_j r^(j-s)) · m / (√v + ε√(1-β₂ᵉ))`, `m *= β₁ᵏ`, `v *= β₂ᵏ` for `k = end - s` missed steps.
+    private mutating func catchUp(_ index: Int, rows: [Int], clocks: inout [Int32], to end: Int) {
+        let parameter = parameters[index].parameter
+        let width = parameter.value.count / max(1, parameter.value.shape.first ?? 1)
+        let (b1, b2) = (Double(betas.0), Double(betas.1))
+        let epsilon = Float(Double(self.epsilon) * (1 - pow(b2, Double(max(end, 1)))).squareRoot())
+        parameter.value.storage.withUnsafeMutableBufferPointer { p in
+            firstMoments[index].storage.withUnsafeMutableBufferPointer { m in
+                secondMoments[index].storage.withUnsafeMutableBufferPointer { v in
+                    for row in rows {
+                        let last = Int(clocks[row])
+                        clocks[row] = Int32(end)
+                        guard end > last else { continue }
+                        let missed = Double(end - last)
+                        let offset = row * width
+                        Adam.catchUp(p.baseAddress! + offset, m.baseAddress! + offset, v.baseAddress! + offset, count: width,
+                                     move: Float(lazyClock.missedSum(from: last, to: end)), epsilon: epsilon,
+                                     decay1: Float(pow(b1, missed)), decay2: Float(pow(b2, missed)))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The element loop of ``catchUp(_:rows:clocks:to:)``, vectorizable like ``update(_:_:_:_:count:_:)``.
+    @inline(never)
+    static func catchUp(
+        _ p: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+        count: Int, move: Float, epsilon: Float, decay1: Float, decay2: Float
+    ) {
+        for i in 0..<count {
+            p[i] -= move * (m[i] / (VectorMath.sqrtCore(v[i]) + epsilon))
+            m[i] *= decay1
+            v[i] *= decay2
         }
     }
 
@@ -265,12 +473,13 @@ public struct Adam: Optimizer {
             state[name + ".exp_avg"] = firstMoments[index]
             state[name + ".exp_avg_sq"] = secondMoments[index]
         }
-        return state
+        return state.merging(lazyClock.stateTensors(names: parameters.map(\.name))) { a, _ in a }
     }
 
     /// Restores ``stateTensors()`` output; throws naming a missing or misshapen tensor.
     public mutating func loadState(_ tensors: [String: Tensor]) throws {
         stepCount = try restoredStep(tensors)
+        try lazyClock.loadState(tensors, names: parameters.map(\.name))
         for (index, (name, parameter)) in parameters.enumerated() {
             firstMoments[index] = try restoredBuffer(tensors, name + ".exp_avg", like: parameter)
             secondMoments[index] = try restoredBuffer(tensors, name + ".exp_avg_sq", like: parameter)

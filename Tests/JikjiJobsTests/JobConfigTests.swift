@@ -90,6 +90,12 @@ final class JobConfigTests: XCTestCase {
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["batching.token_budget=10"])) { error in
             XCTAssertTrue("\(error)".hasPrefix("batching.token_budget: a token budget of 10 cannot hold"), "\(error)")
         }
+        XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["optim.optimizer=adamw", "optim.embedding_update=lazy"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("optim.embedding_update: lazy updates need weight_decay 0"), "\(error)")
+        }
+        // Without an explicit choice, weight decay selects dense updates and no decay lazy ones.
+        XCTAssertEqual(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["optim.optimizer=adamw"]).optim.embeddingUpdate, "dense")
+        XCTAssertEqual(try JobConfig(yaml: classifier, source: "x.yaml").optim.embeddingUpdate, "lazy")
     }
 
     func testMissingRequiredKeysSayWhatToWrite() {

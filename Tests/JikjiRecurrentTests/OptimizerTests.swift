@@ -100,4 +100,77 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(Array(moments.storage[0..<3]), [0, 0, 0])
         XCTAssertNotEqual(Array(moments.storage[3..<6]), [0, 0, 0])
     }
+
+    /// Trains two copies of a 9 × 4 table for 60 steps with a changing learning rate: one dense,
+    /// one lazily (only the rows each step touches; rare rows miss many steps). After catching up,
+    /// values and moments agree with the dense run; midway, touched rows already do. A third copy
+    /// restored at step 30 from the lazy optimizer's saved state ends bit for bit like the second.
+    func lazyMatchesDense(makeOptimizer: ([(name: String, parameter: Parameter)]) -> any Optimizer,
+                          tolerance: Float, file: StaticString = #filePath, line: UInt = #line) throws {
+        var restored: (parameter: Parameter, optimizer: any Optimizer)?
+        var random = SeededGenerator(seed: 11)
+        let initial = Tensor(shape: [9, 4], values: (0..<36).map { _ in random.nextFloat(in: -1, 1) })
+        let dense = Parameter(initial), lazy = Parameter(initial)
+        var denseOptimizer = makeOptimizer([("weight", dense)]), lazyOptimizer = makeOptimizer([("weight", lazy)])
+        var anyLag = false
+        for step in 0..<60 {
+            // Row r is touched with probability falling with r; row 8 almost never.
+            let rows = (0..<9).filter { r in random.nextUnitFloat() < 0.9 / Float(r + 1) }
+            let gradient = Tensor(shape: [9, 4], values: (0..<36).map { i in rows.contains(i / 4) ? random.nextFloat(in: -1, 1) : 0 })
+            dense.gradient = gradient
+            lazy.gradient = gradient
+            let rate = 0.05 * Float(1 + step % 7) / 4
+            denseOptimizer.learningRate = rate
+            lazyOptimizer.learningRate = rate
+            if step == 30 {
+                let copy = Parameter(lazy.value)
+                var optimizer = makeOptimizer([("weight", copy)])
+                try optimizer.loadState(lazyOptimizer.stateTensors())
+                restored = (copy, optimizer)
+            }
+            denseOptimizer.step()
+            lazyOptimizer.step(lazyRows: ["weight": rows])
+            if var (copy, optimizer) = restored {
+                copy.gradient = gradient
+                optimizer.learningRate = rate
+                optimizer.step(lazyRows: ["weight": rows])
+                restored = (copy, optimizer)
+            }
+            for r in rows { for j in 0..<4 { XCTAssertEqual(lazy.value[r, j], dense.value[r, j], accuracy: tolerance, "step \(step) row \(r)", file: file, line: line) } }
+            anyLag = anyLag || (0..<9).contains { r in !rows.contains(r) && lazy.value[r, 0] != dense.value[r, 0] }
+        }
+        XCTAssertTrue(anyLag, "some untouched rows should lag before catching up", file: file, line: line)
+        lazyOptimizer.catchUpLazyRows()
+        for i in 0..<36 { XCTAssertEqual(lazy.value.storage[i], dense.value.storage[i], accuracy: tolerance, "element \(i)", file: file, line: line) }
+        var (copy, resumed) = try XCTUnwrap(restored)
+        resumed.catchUpLazyRows()
+        XCTAssertEqual(copy.value.storage, lazy.value.storage, "restored optimizer continues exactly", file: file, line: line)
+        let denseState = denseOptimizer.stateTensors(), lazyState = lazyOptimizer.stateTensors()
+        XCTAssertEqual(Set(lazyState.keys), Set(denseState.keys).union(["lazy.coefficients", "weight.lazy_row_step"]), file: file, line: line)
+        for (key, tensor) in denseState {
+            for (a, b) in zip(tensor.storage, lazyState[key]!.storage) { XCTAssertEqual(a, b, accuracy: tolerance, key, file: file, line: line) }
+        }
+    }
+
+    func testLazyAdamRowsFollowDenseAdam() throws {
+        try lazyMatchesDense(makeOptimizer: { Adam(parameters: $0, learningRate: 0.05) }, tolerance: 2e-5)
+        try lazyMatchesDense(makeOptimizer: { Adam(parameters: $0, learningRate: 0.05, betas: (0.8, 0.99)) }, tolerance: 2e-5)
+    }
+
+    func testLazySGDRowsFollowDenseSGD() throws {
+        try lazyMatchesDense(makeOptimizer: { SGD(parameters: $0, learningRate: 0.1, momentum: 0.9) }, tolerance: 2e-5)
+        try lazyMatchesDense(makeOptimizer: { SGD(parameters: $0, learningRate: 0.1, momentum: 0.7, dampening: 0.1, nesterov: true) }, tolerance: 2e-5)
+    }
+
+    /// Weight decay moves every row every step, so a lazy request falls back to the dense update.
+    func testLazyStepWithWeightDecayIsDense() {
+        let values = Tensor(shape: [2, 2], values: [1, 2, 3, 4])
+        let a = Parameter(values), b = Parameter(values)
+        var lazy = Adam.adamW(parameters: [("w", a)]), dense = Adam.adamW(parameters: [("w", b)])
+        a.gradient = Tensor(shape: [2, 2], values: [1, 1, 0, 0]); b.gradient = a.gradient
+        lazy.step(lazyRows: ["w": [0]])
+        dense.step()
+        XCTAssertEqual(a.value, b.value)
+        XCTAssertNotEqual(a.value[1, 0], 3, "the untouched row decays")
+    }
 }
