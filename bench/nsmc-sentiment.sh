@@ -7,7 +7,7 @@
 #   JIKJI_BENCH_VENV      virtual environment with torch and tokenizers (default bench/.venv)
 #   JIKJI_BENCH_EPOCHS    epochs (default 3)
 #   JIKJI_BENCH_THREADS   threads for both (default 2)
-#   JIKJI_BENCH_SET       extra job overrides for Jikji, space-separated (e.g. "optim.sparse_embedding=true")
+#   JIKJI_BENCH_SET       extra job overrides for Jikji, space-separated (e.g. "optim.embedding_update=dense")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${JIKJI_BENCH_VENV:-bench/.venv}"

@@ -12,7 +12,7 @@ protocol TrainingTask {
     var architectureJSON: String { get }
     /// How batches are cut and padded.
     var batching: BatchingOptions { get }
-    /// Embedding tables that may be updated row-sparsely (`optim.sparse_embedding`): a table here
+    /// Embedding tables that may be updated row by row (`optim.embedding_update` lazy or sparse): a table here
     /// must receive gradient only in the rows ``StepResult/touchedRows`` lists.
     var embeddingTables: [(name: String, parameter: Parameter)] { get }
     /// Forward and backward over one batch; gradients are accumulated into the parameters.
