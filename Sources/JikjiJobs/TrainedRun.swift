@@ -88,7 +88,7 @@ public struct TrainedRun {
             var ids = [Int](repeating: vocabulary.padID, count: chunk.count * steps)
             for (r, s) in sequences.enumerated() { for (t, id) in s.enumerated() { ids[r * steps + t] = id } }
             let (logits, _) = try model.forward(ids: ids, batch: chunk.count, steps: steps, lengths: lengths,
-                                                training: false, generator: &unused)
+                                                training: false, generator: &unused, recordTape: false)
             let width = logits.count / chunk.count
             for r in 0..<chunk.count {
                 if width == 1 {

@@ -93,7 +93,7 @@ struct ClassifierTask: TrainingTask {
             guard let labels = batch.labels else { throw JobRunError.data("a classification batch has no labels") }
             let lengths = batch.source.lengths.map { Swift.max(1, Int($0)) }
             let (logits, _) = try model.forward(ids: batch.source.ids.ints, batch: batch.size, steps: batch.source.columns,
-                                                lengths: lengths, training: false, generator: &unused)
+                                                lengths: lengths, training: false, generator: &unused, recordTape: false)
             let loss = try model.loss(logits: logits, labels: labels.ints)
             lossSum += Double(loss.value) * Double(batch.size)
             examples += batch.size

@@ -108,14 +108,16 @@ public struct SequenceClassifier: ParameterContainer {
     ///   - ids: `[B, T]` token ids, row-major, post-padded.
     ///   - lengths: `B` valid lengths in `1...T`.
     ///   - training: applies dropout with masks from `generator`.
+    ///   - recordTape: false for inference: the encoder keeps no per-step activations, and the
+    ///     returned tape cannot be used for backward.
     /// - Returns: logits `[B, 1]` (binary) or `[B, C]`, and the tape for backward.
     public func forward(ids: [Int], batch: Int, steps: Int, lengths: [Int], training: Bool,
-                        generator: inout SeededGenerator) throws -> (logits: Tensor, tape: Tape) {
+                        generator: inout SeededGenerator, recordTape: Bool = true) throws -> (logits: Tensor, tape: Tape) {
         guard ids.count == batch * steps, lengths.count == batch else {
             throw ModelError.input("\(ids.count) ids and \(lengths.count) lengths for a batch of \(batch) x \(steps)")
         }
         let embedded = try embedding.forward(ids: ids, shape: [batch, steps])
-        let result = try encoder.forward(embedded, lengths: lengths, training: training, generator: &generator)
+        let result = try encoder.forward(embedded, lengths: lengths, training: training, generator: &generator, recordTape: recordTape)
         let width = configuration.pooledSize, H = configuration.hiddenSize
         var pooled = Tensor(shape: [batch, width])
         var maxSteps: [Int32] = []
