@@ -10,6 +10,17 @@ public enum JobVocabularyTraining {
     /// Trains, saves and returns the new vocabulary. Seq2seq jobs read both the source and the
     /// target column; other jobs read the text column.
     public static func train(_ job: JobConfig) throws -> StoredVocabulary {
+        do {
+            return try trainUnchecked(job)
+        } catch let WordPieceTrainerError.vocabSizeBelowBaseVocabulary(requested, base, _, alphabet, _) {
+            // The trainer's message names its CLI flags; a job file user needs the job's keys.
+            throw JobConfigError.impossible(path: "vocab.vocab_size", reason:
+                "\(requested) is below the \(base) tokens every character of the corpus needs (\(alphabet) characters "
+                + "and their ## forms plus the special tokens): set vocab.vocab_size to at least \(base) or lower vocab.limit_alphabet")
+        }
+    }
+
+    static func trainUnchecked(_ job: JobConfig) throws -> StoredVocabulary {
         let reference = try VocabularyReference(parsing: job.vocab.name)
         guard reference.version == nil else {
             throw JobConfigError.impossible(path: "vocab.name",

@@ -99,6 +99,9 @@ final class JobCommandTests: XCTestCase {
         let missingFile = try jikji(["job", "run", path("nowhere.yaml"), "--quiet", "--runs", runs], status: 1)
         XCTAssertTrue(missingFile.stderr.contains("nowhere.yaml"), missingFile.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: runs + "/1"), "no run folder for a refused job")
+        let tiny = try jikji(["job", "run", job, "--quiet", "--runs", runs, "--set", "vocab.vocab_size=100"], status: 1)
+        XCTAssertTrue(tiny.stderr.contains("vocab.vocab_size: 100 is below the"), tiny.stderr)
+        XCTAssertTrue(tiny.stderr.contains("vocab.limit_alphabet"), tiny.stderr)
     }
 
     func testLanguageModelGeneratesReproduciblyWithASeed() throws {
