@@ -143,11 +143,46 @@ public struct LazyRowClock {
     }
 }
 
+/// An optimizer whose rows can lag (``Optimizer/step(lazyRows:)``): it says how to catch rows
+/// up, and the shared bookkeeping below does the rest.
+protocol LazyRowUpdating {
+    var parameters: [(name: String, parameter: Parameter)] { get }
+    var stepCount: Int { get }
+    var lazyClock: LazyRowClock { get set }
+    /// Applies the updates `rows` of parameter `index` missed since their clocks, up to step
+    /// `end`, and sets their clocks to `end`.
+    mutating func catchUp(_ index: Int, rows: [Int], clocks: inout [Int32], to end: Int)
+}
+
+extension LazyRowUpdating {
+    /// Before a step over `lazyRows`: catches those rows up to the previous step and marks them
+    /// as updated by the coming one.
+    mutating func catchUpRowsBeforeStep(_ lazyRows: [String: [Int]]) {
+        for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
+            guard let rows = lazyRows[name] else { continue }
+            var clocks = lazyClock.takeClocks(of: index, rowCount: parameter.value.shape.first ?? 1, upTo: stepCount)
+            catchUp(index, rows: rows, clocks: &clocks, to: stepCount)
+            for row in rows { clocks[row] = Int32(stepCount + 1) }
+            lazyClock.rows[index] = clocks
+        }
+    }
+
+    /// Catches every lagging row of every lazily updated parameter up to the current step.
+    mutating func catchUpEveryLaggingRow() {
+        for index in Array(lazyClock.rows.keys) {
+            guard var clocks = lazyClock.rows.removeValue(forKey: index) else { continue }
+            let stale = clocks.indices.filter { Int(clocks[$0]) < stepCount }
+            catchUp(index, rows: stale, clocks: &clocks, to: stepCount)
+            lazyClock.rows[index] = clocks
+        }
+    }
+}
+
 /// `torch.optim.SGD`: optional momentum (with dampening, Nesterov) and L2 weight decay.
 ///
 /// `g ← g + λp`; `b ← g` on the first step, else `b ← μ b + (1 - τ) g`;
 /// `g ← g + μ b` (Nesterov) or `g ← b`; `p ← p - lr·g`.
-public struct SGD: Optimizer {
+public struct SGD: Optimizer, LazyRowUpdating {
     /// The parameters updated, with their state_dict names.
     public let parameters: [(name: String, parameter: Parameter)]
     /// The learning rate of the next step.
@@ -163,7 +198,7 @@ public struct SGD: Optimizer {
     /// Steps taken so far (restored by ``loadState(_:)``).
     public private(set) var stepCount = 0
     private var buffers: [Tensor?]
-    private var lazyClock: LazyRowClock
+    var lazyClock: LazyRowClock
 
     /// An SGD optimizer over `parameters` (names as in a state_dict).
     public init(
@@ -223,28 +258,15 @@ public struct SGD: Optimizer {
     /// only decays by μ per step). With weight decay every parameter is updated densely.
     public mutating func step(lazyRows: [String: [Int]]) {
         guard weightDecay == 0 else { return step() }
-        for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
-            guard let rows = lazyRows[name] else { continue }
-            var clocks = lazyClock.takeClocks(of: index, rowCount: parameter.value.shape.first ?? 1, upTo: stepCount)
-            catchUp(index, rows: rows, clocks: &clocks, to: stepCount)
-            for row in rows { clocks[row] = Int32(stepCount + 1) }
-            lazyClock.rows[index] = clocks
-        }
+        catchUpRowsBeforeStep(lazyRows)
         step(sparseRows: lazyRows)
     }
 
     /// Brings every row left behind by ``step(lazyRows:)`` up to the current step.
-    public mutating func catchUpLazyRows() {
-        for index in Array(lazyClock.rows.keys) {
-            guard var clocks = lazyClock.rows.removeValue(forKey: index) else { continue }
-            let stale = clocks.indices.filter { Int(clocks[$0]) < stepCount }
-            catchUp(index, rows: stale, clocks: &clocks, to: stepCount)
-            lazyClock.rows[index] = clocks
-        }
-    }
+    public mutating func catchUpLazyRows() { catchUpEveryLaggingRow() }
 
     /// Applies the missed momentum updates of `rows` of parameter `index` up to step `end`.
-    private mutating func catchUp(_ index: Int, rows: [Int], clocks: inout [Int32], to end: Int) {
+    mutating func catchUp(_ index: Int, rows: [Int], clocks: inout [Int32], to end: Int) {
         let parameter = parameters[index].parameter
         let width = parameter.value.count / max(1, parameter.value.shape.first ?? 1)
         guard buffers[index] != nil else {
@@ -295,7 +317,7 @@ public struct SGD: Optimizer {
 /// `m ← β₁m + (1-β₁)g`, `v ← β₂v + (1-β₂)g²`,
 /// `p ← p - (lr / (1-β₁ᵗ)) · m / (√v / √(1-β₂ᵗ) + ε)`. Adam's weight decay adds `λp` to the
 /// gradient; AdamW's first scales `p` by `1 - lr·λ`.
-public struct Adam: Optimizer {
+public struct Adam: Optimizer, LazyRowUpdating {
     /// The parameters updated, with their state_dict names.
     public let parameters: [(name: String, parameter: Parameter)]
     /// The learning rate of the next step.
@@ -312,7 +334,7 @@ public struct Adam: Optimizer {
     public private(set) var stepCount = 0
     private var firstMoments: [Tensor]
     private var secondMoments: [Tensor]
-    private var lazyClock: LazyRowClock
+    var lazyClock: LazyRowClock
 
     /// Adam over `parameters`, with PyTorch's defaults.
     public init(
@@ -383,29 +405,16 @@ public struct Adam: Optimizer {
     /// `β₂ = 0`, every parameter is updated densely.
     public mutating func step(lazyRows: [String: [Int]]) {
         guard weightDecay == 0, betas.1 > 0 else { return step() }
-        for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
-            guard let rows = lazyRows[name] else { continue }
-            var clocks = lazyClock.takeClocks(of: index, rowCount: parameter.value.shape.first ?? 1, upTo: stepCount)
-            catchUp(index, rows: rows, clocks: &clocks, to: stepCount)
-            for row in rows { clocks[row] = Int32(stepCount + 1) }
-            lazyClock.rows[index] = clocks
-        }
+        catchUpRowsBeforeStep(lazyRows)
         step(sparseRows: lazyRows)
     }
 
     /// Brings every row left behind by ``step(lazyRows:)`` up to the current step.
-    public mutating func catchUpLazyRows() {
-        for index in Array(lazyClock.rows.keys) {
-            guard var clocks = lazyClock.rows.removeValue(forKey: index) else { continue }
-            let stale = clocks.indices.filter { Int(clocks[$0]) < stepCount }
-            catchUp(index, rows: stale, clocks: &clocks, to: stepCount)
-            lazyClock.rows[index] = clocks
-        }
-    }
+    public mutating func catchUpLazyRows() { catchUpEveryLaggingRow() }
 
     /// Applies the zero-gradient Adam steps that `rows` of parameter `index` missed, up to step `end`:
     /// `p -= (Σ c_j r^(j-s)) · m / (√v + ε√(1-β₂ᵉ))`, `m *= β₁ᵏ`, `v *= β₂ᵏ` for `k = end - s` missed steps.
-    private mutating func catchUp(_ index: Int, rows: [Int], clocks: inout [Int32], to end: Int) {
+    mutating func catchUp(_ index: Int, rows: [Int], clocks: inout [Int32], to end: Int) {
         let parameter = parameters[index].parameter
         let width = parameter.value.count / max(1, parameter.value.shape.first ?? 1)
         let (b1, b2) = (Double(betas.0), Double(betas.1))
