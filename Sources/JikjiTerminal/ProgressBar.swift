@@ -11,8 +11,9 @@ import Foundation
 /// On a terminal it redraws one line in place (`label [=====>    ] 41% 24.1/59.0 MB 12.3 MB/s
 /// ETA 0:03 loss 0.412`), at most every ``redrawInterval``. When standard error is not a
 /// terminal (CI, a log file) it prints a plain line every ``plainInterval`` instead, so logs stay
-/// readable. Updates are cheap enough for a hot loop: they only compare a clock.
-public final class ProgressBar {
+/// readable. Updates are cheap enough for a hot loop: they only take a lock and compare a clock,
+/// and may come from any thread.
+public final class ProgressBar: @unchecked Sendable {
     /// How totals and rates are shown.
     public enum Unit: Sendable {
         /// Bytes, shown as kB/MB/GB.
@@ -28,10 +29,12 @@ public final class ProgressBar {
     /// Time between two plain lines when not on a terminal.
     public var plainInterval: Double
 
-    private let label: String
+    private var label: String
     private var total: Int64?
-    private let unit: Unit
-    private let start: Double
+    private var unit: Unit
+    private var start: Double
+    /// Guards the mutable state: progress callbacks may come from worker threads.
+    private let lock = NSLock()
     private var lastDraw: Double = -Double.infinity
     private var done: Int64 = 0
     private var extra: String = ""
@@ -58,7 +61,10 @@ public final class ProgressBar {
 
     /// Sets the amount done so far, and optional extra text (for example "loss 0.41").
     public func update(_ done: Int64, extra: String? = nil) {
-        guard enabled, !finished else { return }
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return }
         self.done = done
         if let extra { self.extra = extra }
         let t = ProgressBar.now()
@@ -68,12 +74,36 @@ public final class ProgressBar {
         draw(at: t, final: false)
     }
 
-    /// Changes the total (for example when a second phase starts).
-    public func setTotal(_ total: Int64?) { self.total = total }
+    /// Changes the total (for example when it becomes known).
+    public func setTotal(_ total: Int64?) {
+        lock.lock()
+        self.total = total
+        lock.unlock()
+    }
+
+    /// Ends the current phase's line and starts another (for example "reading" bytes, then
+    /// "merging" merges), with its own label, total, unit and clock.
+    public func beginPhase(_ label: String, total: Int64?, unit: Unit) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return }
+        if lastDraw > -Double.infinity { draw(at: ProgressBar.now(), final: true) }
+        self.label = label
+        self.total = total
+        self.unit = unit
+        self.done = 0
+        self.extra = ""
+        self.start = ProgressBar.now()
+        self.lastDraw = -Double.infinity
+    }
 
     /// Draws the final state and ends the line.
     public func finish(extra: String? = nil) {
-        guard enabled, !finished else { return }
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return }
         if let extra { self.extra = extra }
         draw(at: ProgressBar.now(), final: true)
         finished = true

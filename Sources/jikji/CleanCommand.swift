@@ -1,4 +1,5 @@
 import ArgumentParser
+import JikjiTerminal
 import Foundation
 import JikjiText
 #if canImport(Glibc)
@@ -65,11 +66,12 @@ struct Clean: ParsableCommand {
             options.repairInvalidUTF8 = repairUTF8
             options.removeNULs = removeNUL
             options.keepBadRows = keepBadRows
-            let bar = isatty(2) != 0 ? ProgressLine(label: "clean") : nil
+            let bar = ProgressBar("clean", total: nil, unit: .bytes, enabled: isatty(STDERR_FILENO) == 1)
             let summary = try CleaningJob(pipeline: steps, options: options).run { read, total in
-                bar?.update(done: read, total: total)
+                bar.setTotal(total.map(Int64.init))
+                bar.update(Int64(read))
             }
-            bar?.finish()
+            bar.finish()
             // Standard output may be the data itself: then the summary goes to standard error.
             if output == "-" {
                 FileHandle.standardError.write(Data((summary.description + "\n").utf8))
@@ -91,38 +93,4 @@ struct Clean: ParsableCommand {
 struct CleanFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
-}
-
-/// A one-line progress display on standard error (only used when it is a terminal).
-final class ProgressLine {
-    private let label: String
-    private let started = Date()
-    private var lastDraw = Date.distantPast
-
-    init(label: String) { self.label = label }
-
-    func update(done: Int, total: Int?) {
-        let now = Date()
-        // Redraw at most ten times a second, and always at the end.
-        guard now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
-        lastDraw = now
-        let seconds = max(now.timeIntervalSince(started), 1e-6)
-        let rate = Double(done) / 1e6 / seconds
-        var line = "\r\(label) "
-        if let total, total > 0 {
-            let fraction = min(1, Double(done) / Double(total))
-            let filled = Int(fraction * 30)
-            line += "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: 30 - filled) + "] "
-            line += String(format: "%3.0f%% %.1f/%.1f MB", fraction * 100, Double(done) / 1e6, Double(total) / 1e6)
-        } else {
-            line += String(format: "%.1f MB", Double(done) / 1e6)
-        }
-        line += String(format: " %.1f MB/s", rate)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() {
-        lastDraw = .distantPast
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JikjiTerminal
 import Foundation
 import JikjiData
 
@@ -121,9 +122,9 @@ struct DatasetBuild: ParsableCommand {
         let catalog = try store.catalog(create: true)
         if !replace, try catalog.exists(name) { throw DatasetCatalogError.exists(name) }
         let encoder = try VocabularyResolver(databasePath: store.db).encoder(for: vocab)
-        let progress = DatasetProgressLine(label: "rows")
+        let progress = ProgressBar("dataset", total: nil, unit: .count("rows"), enabled: isatty(STDERR_FILENO) == 1)
         let builder = DatasetBuilder(name: name, spec: spec, encoder: encoder, toolVersion: JikjiVersion.string)
-        let result = try builder.build { rows, kept in progress.update("\(rows) read, \(kept) kept") }
+        let result = try builder.build { rows, kept in progress.update(Int64(rows), extra: "\(kept) kept") }
         progress.finish()
         let entry = try catalog.save(result.dataset, replace: replace)
         if let skippedRows {
@@ -459,25 +460,5 @@ private func printTable(header: [String], rows: [[String]]) {
     for row in all {
         print(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
             .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
-    }
-}
-
-/// A one-line progress display on standard error, shown only when it is a terminal.
-final class DatasetProgressLine {
-    private let label: String
-    private let enabled = isatty(STDERR_FILENO) != 0
-    private var last = Date.distantPast
-
-    init(label: String) { self.label = label }
-
-    func update(_ text: String) {
-        guard enabled, Date().timeIntervalSince(last) > 0.1 else { return }
-        last = Date()
-        FileHandle.standardError.write(Data("\r\(label): \(text)\u{1B}[K".utf8))
-    }
-
-    func finish() {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JikjiTerminal
 import Foundation
 import JikjiWordPiece
 
@@ -25,9 +26,9 @@ struct Decode: ParsableCommand {
     func run() throws {
         let tokenizer = try VocabularySourceOptions.resolve(source).tokenizer
         let handle = try openInput(input)
-        let meter = ProgressMeter(verb: "decoding", path: input)
+        let bar = ProgressBar.reading(input, label: "decoding")
         let summary = try tokenizer.decodeLines(from: handle, path: input, to: FileHandle.standardOutput,
-                                                skipSpecialTokens: skipSpecialTokens, progress: meter.update)
-        meter.finish("\(summary.lines) lines, \(summary.tokens) tokens")
+                                                skipSpecialTokens: skipSpecialTokens, progress: { bar.update(Int64($0)) })
+        bar.finish(extra: "\(summary.lines) lines, \(summary.tokens) tokens")
     }
 }

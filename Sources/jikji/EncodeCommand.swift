@@ -1,4 +1,5 @@
 import ArgumentParser
+import JikjiTerminal
 import Foundation
 import JikjiText
 import JikjiVocabStore
@@ -51,10 +52,10 @@ struct Encode: ParsableCommand {
                                           maxLength: maxLength, padToMaxLength: pad,
                                           textTransform: resolved.textTransform)
         let handle = try openInput(input)
-        let meter = ProgressMeter(verb: "encoding", path: input)
+        let bar = ProgressBar.reading(input, label: "encoding")
         let summary = try resolved.tokenizer.encodeLines(from: handle, path: input, to: FileHandle.standardOutput,
-                                                         options: options, progress: meter.update)
-        meter.finish("\(summary.lines) lines, \(summary.tokens) tokens")
+                                                         options: options, progress: { bar.update(Int64($0)) })
+        bar.finish(extra: "\(summary.lines) lines, \(summary.tokens) tokens")
     }
 }
 
@@ -155,44 +156,10 @@ struct VocabularySourceError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A one-line progress display on standard error, shown only when it is a terminal.
-final class ProgressMeter {
-    private let verb: String
-    private let total: Int?
-    private let start = Date()
-    private let enabled = isatty(STDERR_FILENO) == 1
-    private var lastDraw = Date.distantPast
-
-    /// A meter for reading `path` (its size is the total; `-` has none).
-    init(verb: String, path: String) {
-        self.verb = verb
+extension ProgressBar {
+    /// A terminal-only bar for reading `path`, whose size (none for `-`) is the total.
+    static func reading(_ path: String, label: String) -> ProgressBar {
         let size = path == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber
-        total = size?.intValue
-    }
-
-    /// Redraws with `bytes` read (at most ten times a second).
-    func update(_ bytes: Int) {
-        guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 else { return }
-        lastDraw = Date()
-        let seconds = max(Date().timeIntervalSince(start), 1e-6)
-        let rate = Double(bytes) / seconds / 1e6
-        var line = "\r\(verb) " + String(format: "%.1f MB", Double(bytes) / 1e6)
-        if let total, total > 0 {
-            let fraction = min(1, Double(bytes) / Double(total))
-            let width = 30, filled = Int(fraction * Double(width))
-            line += String(format: " / %.1f MB ", Double(total) / 1e6)
-                + "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
-                + String(format: " %3.0f%%", fraction * 100)
-        }
-        line += String(format: "  %.1f MB/s  ", rate)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    /// Replaces the bar with a summary line.
-    func finish(_ summary: String) {
-        guard enabled else { return }
-        let seconds = Date().timeIntervalSince(start)
-        let line = "\r\u{1B}[K\(verb) done: \(summary) in " + String(format: "%.1f s\n", seconds)
-        FileHandle.standardError.write(Data(line.utf8))
+        return ProgressBar(label, total: size.map { $0.int64Value }, unit: .bytes, enabled: isatty(STDERR_FILENO) == 1)
     }
 }

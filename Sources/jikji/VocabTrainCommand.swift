@@ -1,4 +1,5 @@
 import ArgumentParser
+import JikjiTerminal
 import Foundation
 import JikjiText
 import JikjiVocabStore
@@ -110,11 +111,21 @@ struct VocabTrain: ParsableCommand {
         let cleaning = try pipeline.map(loadPipeline)
         let reading = CorpusReadingOptions(normalizer: normalizer, column: column, pipeline: cleaning, threads: threads)
 
-        let bar = TrainProgressBar()
+        let bar = ProgressBar("reading", total: nil, unit: .bytes, enabled: isatty(STDERR_FILENO) == 1)
+        var merging = false
         let run = try WordPieceTrainer(options: options).train(
             files: inputs, reading: reading,
-            readProgress: { done, total in bar.show("reading", done, total, bytes: true) },
-            mergeProgress: { done, total in bar.show("merging", Int64(done), Int64(total), bytes: false) })
+            readProgress: { done, total in
+                bar.setTotal(total)
+                bar.update(done)
+            },
+            mergeProgress: { done, total in
+                if !merging {
+                    merging = true
+                    bar.beginPhase("merging", total: Int64(total), unit: .count("merges"))
+                }
+                bar.update(Int64(done))
+            })
         bar.finish()
 
         let stored = StoredVocabulary(run: run, name: name, normalizer: normalizer, column: column, pipeline: cleaning,
@@ -160,34 +171,5 @@ struct VocabTrain: ParsableCommand {
         } catch {
             throw ValidationError("cannot write \(path): \(error.localizedDescription)")
         }
-    }
-}
-
-/// A one-line progress bar on stderr, drawn only when stderr is a terminal.
-private final class TrainProgressBar: @unchecked Sendable {
-    private let enabled = isatty(2) != 0
-    private var lastDraw = Date.distantPast
-    private var drawn = false
-
-    func show(_ phase: String, _ done: Int64, _ total: Int64, bytes: Bool) {
-        guard enabled else { return }
-        let now = Date()
-        guard done >= total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
-        lastDraw = now
-        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
-        let width = 30
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let figures = bytes
-            ? String(format: "%.1f/%.1f MB", Double(done) / 1e6, Double(total) / 1e6)
-            : "\(done)/\(total)"
-        let percent = String(Int(fraction * 100))
-        let line = "\r\(phase) \(bar) \(String(repeating: " ", count: 3 - percent.count))\(percent)% \(figures)\u{1B}[K"
-        FileHandle.standardError.write(Data(line.utf8))
-        drawn = true
-    }
-
-    func finish() {
-        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }

@@ -34,6 +34,28 @@ final class ProgressBarTests: XCTestCase {
         XCTAssertEqual(ProgressBar.clock(3725), "1:02:05")
     }
 
+    /// A second phase ends the first one's line and starts its own label, unit and total.
+    func testPhasesEachGetTheirOwnLine() {
+        var printed: [String] = []
+        let bar = ProgressBar("reading", total: 2_000_000, unit: .bytes, interactive: true, output: { printed.append($0) })
+        bar.update(2_000_000)
+        bar.beginPhase("merging", total: 40, unit: .count("merges"))
+        XCTAssertTrue(printed.last!.contains("reading [") && printed.last!.hasSuffix("\n"), printed.last!)
+        bar.update(10)
+        XCTAssertTrue(printed.last!.contains("merging [") && printed.last!.contains("10/40 merges"), printed.last!)
+        XCTAssertFalse(printed.last!.contains("MB"), printed.last!)
+    }
+
+    /// Updates from several threads at once neither crash nor lose the final state.
+    func testUpdatesFromManyThreads() {
+        let bar = ProgressBar("x", total: 8000, unit: .count("rows"), interactive: false, plainInterval: 0, output: { _ in })
+        DispatchQueue.concurrentPerform(iterations: 8) { part in
+            for i in 0..<1000 { bar.update(Int64(part * 1000 + i)) }
+        }
+        bar.update(8000)
+        XCTAssertTrue(bar.line(elapsed: 1).contains("8000/8000 rows"), bar.line(elapsed: 1))
+    }
+
     func testDisabledBarPrintsNothing() {
         var printed: [String] = []
         let bar = ProgressBar("x", total: 10, unit: .count("lines"), enabled: false, interactive: false, output: { printed.append($0) })
