@@ -341,6 +341,14 @@ public final class RecurrentLayer: ParameterContainer {
             }
         }
         if cell == .gru && record { hn = FloatBuffer(count: rows * H, pool: pool) }
+        if cell == .lstm && FusedLSTMWeights.isEnabled {
+            forwardFusedLSTM(
+                weights: w, direction: direction, input: input, inputSize: inSize, layout: layout,
+                hState: hState, cState: cState!, gates: gates, hPrev: hPrev, cPrev: cPrev, cNew: cNew,
+                output: output, record: record)
+            return DirectionTape(gates: gates, hPrev: hPrev, hState: hState, cState: cState,
+                                 cPrev: cPrev, cNew: cNew, hn: nil)
+        }
 
         w.weightIH.value.storage.withUnsafeBufferPointer { wih in
         w.weightHH.value.storage.withUnsafeBufferPointer { whh in
@@ -406,6 +414,78 @@ public final class RecurrentLayer: ParameterContainer {
         }}}}
         return DirectionTape(gates: gates, hPrev: hPrev, hState: hState, cState: cState,
                              cPrev: cPrev, cNew: cNew, hn: hn)
+    }
+
+    /// The LSTM time loop of one direction with the fused step kernel (``FusedLSTMWeights``):
+    /// no separate input projection, and the gates never leave the registers unless `record`.
+    /// `hState` and `cState` `[B, H]` hold h0 and c0 (sorted) and receive the final states.
+    private func forwardFusedLSTM(
+        weights w: RecurrentWeights, direction: Int, input: FloatBuffer, inputSize inSize: Int,
+        layout: PackedLayout, hState: FloatBuffer, cState: FloatBuffer, gates: FloatBuffer,
+        hPrev: FloatBuffer?, cPrev: FloatBuffer?, cNew: FloatBuffer?, output: FloatBuffer, record: Bool
+    ) {
+        let H = hiddenSize, GH = 4 * H, D = directionCount, batch = layout.batch, steps = layout.steps
+        let fused = w.weightIH.value.storage.withUnsafeBufferPointer { wih in
+            w.weightHH.value.storage.withUnsafeBufferPointer { whh in
+                w.biasIH.value.storage.withUnsafeBufferPointer { bih in
+                    w.biasHH.value.storage.withUnsafeBufferPointer { bhh in
+                        FusedLSTMWeights(weightIH: wih.baseAddress!, weightHH: whh.baseAddress!,
+                                         biasIH: bih.baseAddress!, biasHH: bhh.baseAddress!,
+                                         inputSize: inSize, hiddenSize: H, pool: pool)
+                    }
+                }
+            }
+        }
+        // h alternates between two [B, H] buffers: every step reads all of h_{t-1} while it
+        // writes h_t. Rows that have not started yet (reverse direction) must find h0 in both.
+        let hBuffers = FloatBuffer(count: 2 * batch * H, pool: pool)
+        hBuffers.pointer.update(from: hState.pointer, count: batch * H)
+        (hBuffers.pointer + batch * H).update(from: hState.pointer, count: batch * H)
+        let ldo = D * H
+        let outBase = output.pointer + direction * H
+        let parts = layout.rowParts(BLAS.threadCount)
+        runParts(parts.count) { part in
+            let r0 = parts[part].lowerBound, r1 = parts[part].upperBound
+            var args = jk_lstm_step_args()
+            args.E = Int32(inSize)
+            args.H = Int32(H)
+            args.panelBegin = 0
+            args.panelEnd = Int32(fused.panelCount)
+            args.packed = UnsafePointer(fused.packed)
+            args.bias = UnsafePointer(fused.bias.pointer)
+            args.ldx = Int32(inSize)
+            args.ldh = Int32(H)
+            args.cState = cState.pointer + r0 * H
+            args.ldc = Int32(H)
+            args.ldhNext = Int32(H)
+            args.ldo = Int32(ldo)
+            for s in 0..<steps {
+                let t = direction == 0 ? s : steps - 1 - s
+                let n = min(layout.batchSizes[t], r1) - r0
+                if n <= 0 { continue }
+                let off = layout.offsets[t] + r0
+                args.rows = Int32(n)
+                args.x = UnsafePointer(input.pointer + off * inSize)
+                args.hPrev = UnsafePointer(hBuffers.pointer + (s % 2) * batch * H + r0 * H)
+                args.hNext = hBuffers.pointer + ((s + 1) % 2) * batch * H + r0 * H
+                args.output = outBase + off * ldo
+                if record {
+                    args.gatesOut = gates.pointer + off * GH
+                    args.cPrevOut = cPrev!.pointer + off * H
+                    args.cNewOut = cNew!.pointer + off * H
+                    args.hPrevOut = hPrev!.pointer + off * H
+                }
+                jk_lstm_step(&args)
+            }
+        }
+        // Each row's last h: the forward direction ends row i after its own length, the
+        // reverse direction ends every row at the last step of the loop.
+        var length = [Int](repeating: 0, count: batch)
+        for size in layout.batchSizes { for i in 0..<size { length[i] += 1 } }
+        for i in 0..<batch {
+            let last = (direction == 0 ? length[i] : steps) % 2
+            (hState.pointer + i * H).update(from: hBuffers.pointer + last * batch * H + i * H, count: H)
+        }
     }
 
     /// Backpropagation through time for one forward pass.
