@@ -38,19 +38,27 @@ size_t jk_lstm_packed_size(int E, int H) {
 void jk_lstm_pack(int E, int H, const float *weightIH, const float *weightHH, float *packed) {
     int panels = (H + JK_UNITS - 1) / JK_UNITS;
     int K = E + H;
+    // 16 weight rows (one gate of one panel) at a time, all read front to back together, each
+    // panel row receiving 16 consecutive floats: sequential on both sides.
     for (int p = 0; p < panels; p++) {
         float *panel = packed + (size_t)p * K * JK_LSTM_COLS;
-        for (int k = 0; k < K; k++) {
-            float *row = panel + (size_t)k * JK_LSTM_COLS;
-            for (int gate = 0; gate < 4; gate++) {
-                for (int u = 0; u < JK_UNITS; u++) {
-                    int unit = p * JK_UNITS + u;
-                    float v = 0.0f;
-                    if (unit < H) {
-                        size_t wrow = (size_t)gate * H + unit;
-                        v = k < E ? weightIH[wrow * E + k] : weightHH[wrow * H + (k - E)];
-                    }
-                    row[gate * JK_UNITS + u] = v;
+        int units = H - p * JK_UNITS < JK_UNITS ? H - p * JK_UNITS : JK_UNITS;
+        for (int gate = 0; gate < 4; gate++) {
+            const float *ih[JK_UNITS], *hh[JK_UNITS];
+            for (int u = 0; u < units; u++) {
+                size_t row = (size_t)gate * H + p * JK_UNITS + u;
+                ih[u] = weightIH + row * E;
+                hh[u] = weightHH + row * H;
+            }
+            float *column = panel + gate * JK_UNITS;
+            for (int k = 0; k < K; k++) {
+                float *dst = column + (size_t)k * JK_LSTM_COLS;
+                if (units == JK_UNITS) {
+                    if (k < E) for (int u = 0; u < JK_UNITS; u++) dst[u] = ih[u][k];
+                    else for (int u = 0; u < JK_UNITS; u++) dst[u] = hh[u][k - E];
+                } else {
+                    for (int u = 0; u < JK_UNITS; u++)
+                        dst[u] = u >= units ? 0.0f : k < E ? ih[u][k] : hh[u][k - E];
                 }
             }
         }
