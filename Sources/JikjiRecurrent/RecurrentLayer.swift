@@ -150,6 +150,25 @@ public final class RecurrentLayer: ParameterContainer {
         BLAS.setThreads(threads)
     }
 
+    /// Runs `body(range)` over `count` rows (of a product's result) split into one contiguous
+    /// range per BLAS thread, each on its own thread with single-threaded BLAS.
+    ///
+    /// Why not let OpenBLAS split the product: after a threaded call its worker threads keep
+    /// spinning (calling sched_yield) for a while, and on a machine with as many cores as
+    /// threads they then take time slices from the time loop's own threads that follow.
+    /// Splitting the large products here keeps OpenBLAS's workers asleep for the whole pass.
+    private func forEachRowRange(_ count: Int, _ body: (Range<Int>) -> Void) {
+        // Ranges in multiples of 16 rows keep the kernels' row blocks whole.
+        let parts = max(1, min(BLAS.threadCount, count / 16))
+        guard parts > 1 else {
+            body(0..<count)
+            return
+        }
+        let chunk = (count / parts + 15) / 16 * 16
+        let ranges = (0..<parts).map { min($0 * chunk, count)..<min(($0 + 1) * chunk, count) }.filter { !$0.isEmpty }
+        runParts(ranges.count) { body(ranges[$0]) }
+    }
+
     /// D: 2 when bidirectional, else 1.
     public var directionCount: Int { bidirectional ? 2 : 1 }
 
@@ -355,16 +374,17 @@ public final class RecurrentLayer: ParameterContainer {
         w.biasIH.value.storage.withUnsafeBufferPointer { bih in
         w.biasHH.value.storage.withUnsafeBufferPointer { bhh in
             // Input projection of every step at once: gates[N, GH] = X[N, in] · W_ihᵀ.
-            BLAS.gemm(transposeB: true, m: rows, n: GH, k: inSize,
-                      a: input.pointer, lda: inSize, b: wih.baseAddress!, ldb: inSize,
-                      beta: 0, c: gates.pointer, ldc: GH)
+            forEachRowRange(rows) { range in
+                BLAS.gemm(transposeB: true, m: range.count, n: GH, k: inSize,
+                          a: input.pointer + range.lowerBound * inSize, lda: inSize, b: wih.baseAddress!, ldb: inSize,
+                          beta: 0, c: gates.pointer + range.lowerBound * GH, ldc: GH)
+            }
             let outBase = output.pointer + direction * H
             let ldo = D * H
             // The time loop, split by rows: sequences never interact, so each part runs every
             // step for its own rows without synchronisation.
             let parts = layout.rowParts(BLAS.threadCount)
             let product = StepProduct(weights: whh.baseAddress!, K: H, N: GH, transposed: true, pool: pool)
-            let scratches = parts.map { product.makeScratch(rows: $0.count) }
             switch cell {
             case .lstm, .rnnTanh, .rnnReLU:
                 // Both biases fold into one vector the kernel adds while activating.
@@ -381,7 +401,7 @@ public final class RecurrentLayer: ParameterContainer {
                             let off = layout.offsets[t] + r0
                             let g = gates.pointer + off * GH
                             // gates[t] += h_prev · W_hhᵀ over the running rows.
-                            product.run(m: n, a: h, lda: H, c: g, ldc: GH, accumulate: true, scratch: scratches[part])
+                            product.run(m: n, a: h, lda: H, c: g, ldc: GH, accumulate: true)
                             if cell == .lstm {
                                 jk_lstm_forward(Int32(n), Int32(H), g, b.baseAddress!, cState!.pointer + r0 * H,
                                                 cPrev.map { $0.pointer + off * H }, cNew.map { $0.pointer + off * H },
@@ -404,7 +424,7 @@ public final class RecurrentLayer: ParameterContainer {
                         let n = min(layout.batchSizes[t], r1) - r0
                         if n <= 0 { continue }
                         let off = layout.offsets[t] + r0
-                        product.run(m: n, a: h, lda: H, c: hh, ldc: GH, accumulate: false, scratch: scratches[part])
+                        product.run(m: n, a: h, lda: H, c: hh, ldc: GH, accumulate: false)
                         jk_gru_forward(Int32(n), Int32(H), gates.pointer + off * GH, hh,
                                        bih.baseAddress!, bhh.baseAddress!, h, hn.map { $0.pointer + off * H },
                                        hPrev.map { $0.pointer + off * H }, outBase + off * ldo, Int32(ldo))
@@ -563,10 +583,14 @@ public final class RecurrentLayer: ParameterContainer {
             }
             // dX[N, in] = Σ_d dG_d[N, GH] · W_ih_d[GH, in]  (dG here is the input-side gradient).
             let dX = FloatBuffer(count: rows * inSize, pool: pool)
-            for d in 0..<D {
-                weights[layer][d].weightIH.value.storage.withUnsafeBufferPointer { wih in
-                    BLAS.gemm(m: rows, n: inSize, k: GH, a: dGates[d]!.pointer, lda: GH,
-                              b: wih.baseAddress!, ldb: inSize, beta: d == 0 ? 0 : 1, c: dX.pointer, ldc: inSize)
+            let dGatesReady = dGates.map { $0! }
+            forEachRowRange(rows) { range in
+                for d in 0..<D {
+                    self.weights[layer][d].weightIH.value.storage.withUnsafeBufferPointer { wih in
+                        BLAS.gemm(m: range.count, n: inSize, k: GH, a: dGatesReady[d].pointer + range.lowerBound * GH,
+                                  lda: GH, b: wih.baseAddress!, ldb: inSize, beta: d == 0 ? 0 : 1,
+                                  c: dX.pointer + range.lowerBound * inSize, ldc: inSize)
+                    }
                 }
             }
             if let mask = layerTape.dropoutMask {
@@ -615,7 +639,6 @@ public final class RecurrentLayer: ParameterContainer {
             // dh_prev = dG · W_hh at every step; rows split into independent parts as in forward.
             let product = StepProduct(weights: whhBuffer.baseAddress!, K: GH, N: H, transposed: false, pool: pool)
             let parts = layout.rowParts(BLAS.threadCount)
-            let scratches = parts.map { product.makeScratch(rows: $0.count) }
             runParts(parts.count) { part in
                 let r0 = parts[part].lowerBound, r1 = parts[part].upperBound
                 let dhRows = dh.pointer + r0 * H
@@ -631,35 +654,36 @@ public final class RecurrentLayer: ParameterContainer {
                     case .lstm:
                         jk_lstm_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.cPrev!.pointer + off * H,
                                          t.cNew!.pointer + off * H, dhRows, dOut, Int32(ldo), dc!.pointer + r0 * H, dG)
-                        product.run(m: n, a: dG, lda: GH, c: dhRows, ldc: H, accumulate: false, scratch: scratches[part])
+                        product.run(m: n, a: dG, lda: GH, c: dhRows, ldc: H, accumulate: false)
                     case .rnnTanh, .rnnReLU:
                         jk_rnn_backward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, t.gates.pointer + off * GH,
                                         dhRows, dOut, Int32(ldo), dG)
-                        product.run(m: n, a: dG, lda: GH, c: dhRows, ldc: H, accumulate: false, scratch: scratches[part])
+                        product.run(m: n, a: dG, lda: GH, c: dhRows, ldc: H, accumulate: false)
                     case .gru:
                         let dGH = dGatesHH.pointer + off * GH
                         jk_gru_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.hn!.pointer + off * H,
                                         t.hPrev!.pointer + off * H, dhRows, dOut, Int32(ldo), dG, dGH, dhRows)
-                        product.run(m: n, a: dGH, lda: GH, c: dhRows, ldc: H, accumulate: true, scratch: scratches[part])
+                        product.run(m: n, a: dGH, lda: GH, c: dhRows, ldc: H, accumulate: true)
                     }
                 }
             }
         }
-        // Weight gradients of all steps at once.
-        w.weightIH.gradient.storage.withUnsafeMutableBufferPointer { g in
-            BLAS.gemm(transposeA: true, m: GH, n: inSize, k: rows, a: dGates.pointer, lda: GH,
-                      b: layerTape.input.pointer, ldb: inSize, beta: 1, c: g.baseAddress!, ldc: inSize)
-        }
-        w.weightHH.gradient.storage.withUnsafeMutableBufferPointer { g in
-            BLAS.gemm(transposeA: true, m: GH, n: H, k: rows, a: dGatesHH.pointer, lda: GH,
-                      b: t.hPrev!.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
-        }
-        w.biasIH.gradient.storage.withUnsafeMutableBufferPointer { g in
-            jk_column_sums(Int32(rows), Int32(GH), dGates.pointer, Int32(GH), g.baseAddress!)
-        }
-        w.biasHH.gradient.storage.withUnsafeMutableBufferPointer { g in
-            jk_column_sums(Int32(rows), Int32(GH), dGatesHH.pointer, Int32(GH), g.baseAddress!)
-        }
+        // Weight gradients of all steps at once, split by gate rows between the threads.
+        w.weightIH.gradient.storage.withUnsafeMutableBufferPointer { gih in
+        w.weightHH.gradient.storage.withUnsafeMutableBufferPointer { ghh in
+        w.biasIH.gradient.storage.withUnsafeMutableBufferPointer { gbih in
+        w.biasHH.gradient.storage.withUnsafeMutableBufferPointer { gbhh in
+            let gih = gih.baseAddress!, ghh = ghh.baseAddress!, gbih = gbih.baseAddress!, gbhh = gbhh.baseAddress!
+            forEachRowRange(GH) { range in
+                let r0 = range.lowerBound, m = range.count
+                BLAS.gemm(transposeA: true, m: m, n: inSize, k: rows, a: dGates.pointer + r0, lda: GH,
+                          b: layerTape.input.pointer, ldb: inSize, beta: 1, c: gih + r0 * inSize, ldc: inSize)
+                BLAS.gemm(transposeA: true, m: m, n: H, k: rows, a: dGatesHH.pointer + r0, lda: GH,
+                          b: t.hPrev!.pointer, ldb: H, beta: 1, c: ghh + r0 * H, ldc: H)
+                jk_column_sums(Int32(rows), Int32(m), dGates.pointer + r0, Int32(GH), gbih + r0)
+                jk_column_sums(Int32(rows), Int32(m), dGatesHH.pointer + r0, Int32(GH), gbhh + r0)
+            }
+        }}}}
         return (dGates, dh, dc)
     }
 }

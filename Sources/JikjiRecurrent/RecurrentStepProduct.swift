@@ -46,19 +46,13 @@ struct StepProduct {
         }
     }
 
-    /// Work space for ``run(m:a:lda:c:ldc:accumulate:scratch:)`` on up to `rows` rows (one per
-    /// thread): the left-hand side repacked in blocks of 8 rows. Nil on the BLAS path.
-    func makeScratch(rows: Int) -> FloatBuffer? {
-        packed == nil ? nil : FloatBuffer(count: max((rows + 7) / 8 * 8 * K, 1), pool: pool)
-    }
-
-    /// `C[m, N] = A[m, K] · B`, or `+=` when `accumulate`; `scratch` from ``makeScratch(rows:)``.
+    /// `C[m, N] = A[m, K] · B`, or `+=` when `accumulate`.
     func run(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-             accumulate: Bool, scratch: FloatBuffer?) {
+             accumulate: Bool) {
         guard m > 0 else { return }
-        if let packed, let scratch {
+        if let packed {
             jk_gemm_packed(Int32(m), Int32(N), Int32(K), a, Int32(lda), packed.pointer, c, Int32(ldc),
-                           accumulate ? 1 : 0, scratch.pointer)
+                           accumulate ? 1 : 0)
         } else {
             BLAS.gemm(transposeB: transposed, m: m, n: N, k: K, a: a, lda: lda,
                       b: weights, ldb: transposed ? K : N, beta: accumulate ? 1 : 0, c: c, ldc: ldc)

@@ -69,21 +69,19 @@ void jk_multiply(size_t count, const float *x, const float *mask, float *y);
 /// 1 when this CPU runs the AVX-512 packed products below, 0 otherwise (use BLAS then).
 int jk_packed_gemm_available(void);
 
-/// Floats needed by `jk_pack_b` for a `[K, N]` right-hand side (N rounded up to 48).
+/// Floats needed by `jk_pack_b` for a `[K, N]` right-hand side (N rounded up to 64).
 size_t jk_packed_size(int K, int N);
 
 /// Packs a `[K, N]` right-hand side whose element (k, n) is `src[k * strideK + n * strideN]`
-/// into column panels of 48 (`[ceil(N/48)][K][48]`, zero-padded), the layout `jk_gemm_packed`
+/// into column panels of 64 (`[ceil(N/64)][K][64]`, zero-padded), the layout `jk_gemm_packed`
 /// streams. Recurrent layers pack W_hh once per pass and reuse it at every time step, where
 /// a BLAS call would repack it each time.
 void jk_pack_b(int K, int N, const float *src, int strideK, int strideN, float *packed);
 
 /// `C[m, N] = A[m, K] · B` (or `+=` when `accumulate`), B packed by `jk_pack_b`; row-major
-/// A and C with row strides lda and ldc. `scratchA` holds `ceil(m/8)*8*K` floats (A is
-/// repacked there). Requires `jk_packed_gemm_available()`.
+/// A and C with row strides lda and ldc. Requires `jk_packed_gemm_available()`.
 void jk_gemm_packed(int m, int N, int K, const float *A, int lda, const float *packedB,
-                    float *C, int ldc, int accumulate, float *scratchA);
-
+                    float *C, int ldc, int accumulate);
 
 /// 1 when this CPU runs `jk_lstm_step` (x86-64 with AVX-512F), 0 otherwise.
 int jk_lstm_step_available(void);
