@@ -1,9 +1,11 @@
 // Matrix products against a pre-packed right-hand side, for the recurrent step
 // (`[B, H] x [H, G*H]` at every time step with the same weights). See JikjiKernels.h.
 //
-// The micro-kernel keeps an 8 x 48 block of C in 24 AVX-512 registers and walks K: eight
-// broadcasts of the repacked A and three loads of the packed panel per 24 FMAs. Only built for x86-64 with
-// clang/gcc; elsewhere `jk_packed_gemm_available` returns 0 and callers use BLAS.
+// The micro-kernel keeps a 6 x 64 block of C in 24 AVX-512 registers and walks K: six
+// broadcasts straight from the rows of A and four loads of the packed panel per 24 FMAs. A is
+// read in place (no repacking: its rows stay in L1 for the whole K walk). 64-column panels fit
+// the layers' sizes (H, 3H, 4H for H a multiple of 64) without padding. Only built for x86-64
+// with clang/gcc; elsewhere `jk_packed_gemm_available` returns 0 and callers use BLAS.
 
 #include "JikjiKernels.h"
 
@@ -23,13 +25,10 @@ int jk_packed_gemm_available(void) {
 #endif
 }
 
-// Columns per packed panel: three AVX-512 vectors.
-#define JK_PANEL 48
-
-// The store mask of a 16-wide vector holding `cols` valid columns (all when >= 16).
-static inline unsigned short jk_mask(int cols) {
-    return cols >= 16 ? 0xFFFF : cols <= 0 ? 0 : (unsigned short)((1u << cols) - 1);
-}
+// Columns per packed panel: four AVX-512 vectors.
+#define JK_PANEL 64
+// Rows per register block: 6 x 4 vectors = 24 accumulators, + 4 panel vectors.
+#define JK_BLOCK_ROWS 6
 
 size_t jk_packed_size(int K, int N) {
     return (size_t)((N + JK_PANEL - 1) / JK_PANEL) * (size_t)K * JK_PANEL;
@@ -53,71 +52,77 @@ void jk_pack_b(int K, int N, const float *src, int strideK, int strideN, float *
 
 #define JK_AVX512 __attribute__((target("avx512f")))
 
-// One block of 8 rows x 48 columns of C: A is packed as [K][8] (row r of the block at
-// offset r), so the 8 broadcasts of a step read consecutive floats through one pointer. Only
-// the first `rows` rows are stored (the packed A is zero beyond them).
+// The store mask of a 16-wide vector holding `cols` valid columns (all when >= 16).
+static inline __mmask16 jk_mask(int cols) {
+    return cols >= 16 ? 0xFFFF : cols <= 0 ? 0 : (__mmask16)((1u << cols) - 1);
+}
+
+// One block of R rows (R <= 6, a literal at each call) x 64 columns of C. Named accumulators:
+// an array of vectors indexed in the loop ends up on the stack.
 JK_AVX512 static inline __attribute__((always_inline)) void jk_block(
-    int rows, int K, const float *Ap, const float *panel, float *C, int ldc,
-    __mmask16 mask0, __mmask16 mask1, __mmask16 mask2, int accumulate) {
-    __m512 c0[8], c1[8], c2[8];
-    for (int r = 0; r < 8; r++) {
-        c0[r] = _mm512_setzero_ps();
-        c1[r] = _mm512_setzero_ps();
-        c2[r] = _mm512_setzero_ps();
+    const int R, int K, const float *A, int lda, const float *panel, float *C, int ldc,
+    __mmask16 m0, __mmask16 m1, __mmask16 m2, __mmask16 m3, int accumulate) {
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
+    __m512 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+    __m512 a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+    __m512 a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    __m512 a40 = a00, a41 = a00, a42 = a00, a43 = a00;
+    __m512 a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+    const float *s0 = A, *s1 = s0 + lda, *s2 = s1 + lda, *s3 = s2 + lda, *s4 = s3 + lda, *s5 = s4 + lda;
+    const float *w = panel;
+#define JK_ROW(r)                                                                                  \
+    if (R > r) {                                                                                   \
+        __m512 av = _mm512_set1_ps(s##r[k]);                                                       \
+        a##r##0 = _mm512_fmadd_ps(av, b0, a##r##0);                                                \
+        a##r##1 = _mm512_fmadd_ps(av, b1, a##r##1);                                                \
+        a##r##2 = _mm512_fmadd_ps(av, b2, a##r##2);                                                \
+        a##r##3 = _mm512_fmadd_ps(av, b3, a##r##3);                                                \
     }
-#pragma clang loop unroll_count(4)
-    for (int k = 0; k < K; k++) {
-        __m512 b0 = _mm512_loadu_ps(panel + (size_t)k * JK_PANEL);
-        __m512 b1 = _mm512_loadu_ps(panel + (size_t)k * JK_PANEL + 16);
-        __m512 b2 = _mm512_loadu_ps(panel + (size_t)k * JK_PANEL + 32);
-        const float *a = Ap + (size_t)k * 8;
-        for (int r = 0; r < 8; r++) {
-            __m512 av = _mm512_set1_ps(a[r]);
-            c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
-            c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
-            c2[r] = _mm512_fmadd_ps(av, b2, c2[r]);
-        }
+    for (int k = 0; k < K; k++, w += JK_PANEL) {
+        __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
+        __m512 b2 = _mm512_loadu_ps(w + 32), b3 = _mm512_loadu_ps(w + 48);
+        JK_ROW(0) JK_ROW(1) JK_ROW(2) JK_ROW(3) JK_ROW(4) JK_ROW(5)
     }
-    for (int r = 0; r < rows; r++) {
-        float *row = C + (size_t)r * ldc;
-        if (accumulate) {
-            c0[r] = _mm512_add_ps(c0[r], _mm512_maskz_loadu_ps(mask0, row));
-            c1[r] = _mm512_add_ps(c1[r], _mm512_maskz_loadu_ps(mask1, row + 16));
-            c2[r] = _mm512_add_ps(c2[r], _mm512_maskz_loadu_ps(mask2, row + 32));
-        }
-        _mm512_mask_storeu_ps(row, mask0, c0[r]);
-        _mm512_mask_storeu_ps(row + 16, mask1, c1[r]);
-        _mm512_mask_storeu_ps(row + 32, mask2, c2[r]);
+#undef JK_ROW
+#define JK_STORE(r)                                                                                \
+    if (R > r) {                                                                                   \
+        float *c = C + (size_t)r * ldc;                                                            \
+        if (accumulate) {                                                                          \
+            a##r##0 = _mm512_add_ps(a##r##0, _mm512_maskz_loadu_ps(m0, c));                        \
+            a##r##1 = _mm512_add_ps(a##r##1, _mm512_maskz_loadu_ps(m1, c + 16));                   \
+            a##r##2 = _mm512_add_ps(a##r##2, _mm512_maskz_loadu_ps(m2, c + 32));                   \
+            a##r##3 = _mm512_add_ps(a##r##3, _mm512_maskz_loadu_ps(m3, c + 48));                   \
+        }                                                                                          \
+        _mm512_mask_storeu_ps(c, m0, a##r##0);                                                     \
+        _mm512_mask_storeu_ps(c + 16, m1, a##r##1);                                                \
+        _mm512_mask_storeu_ps(c + 32, m2, a##r##2);                                                \
+        _mm512_mask_storeu_ps(c + 48, m3, a##r##3);                                                \
     }
+    JK_STORE(0) JK_STORE(1) JK_STORE(2) JK_STORE(3) JK_STORE(4) JK_STORE(5)
+#undef JK_STORE
 }
 
 JK_AVX512 void jk_gemm_packed(int m, int N, int K, const float *A, int lda, const float *packedB,
-                              float *C, int ldc, int accumulate, float *scratchA) {
-    // Pack A into blocks of 8 rows, [block][K][8], zero rows past m.
-    int blocks = (m + 7) / 8;
-    for (int blk = 0; blk < blocks; blk++) {
-        float *dst = scratchA + (size_t)blk * K * 8;
-        for (int r = 0; r < 8; r++) {
-            int row = blk * 8 + r;
-            if (row < m) {
-                const float *src = A + (size_t)row * lda;
-                for (int k = 0; k < K; k++) dst[(size_t)k * 8 + r] = src[k];
-            } else {
-                for (int k = 0; k < K; k++) dst[(size_t)k * 8 + r] = 0.0f;
-            }
-        }
-    }
+                              float *C, int ldc, int accumulate) {
     int panels = (N + JK_PANEL - 1) / JK_PANEL;
-    // Panel-outer: one panel (K x 48) stays in cache while every row block uses it.
+    // Panel-outer: one panel (K x 64) stays in cache while every row block uses it.
     for (int p = 0; p < panels; p++) {
         const float *panel = packedB + (size_t)p * K * JK_PANEL;
         int cols = N - p * JK_PANEL;
-        __mmask16 mask0 = jk_mask(cols), mask1 = jk_mask(cols - 16), mask2 = jk_mask(cols - 32);
+        __mmask16 m0 = jk_mask(cols), m1 = jk_mask(cols - 16), m2 = jk_mask(cols - 32), m3 = jk_mask(cols - 48);
         float *Cp = C + p * JK_PANEL;
-        for (int blk = 0; blk < blocks; blk++) {
-            int rows = m - blk * 8 < 8 ? m - blk * 8 : 8;
-            jk_block(rows, K, scratchA + (size_t)blk * K * 8, panel, Cp + (size_t)blk * 8 * ldc, ldc,
-                     mask0, mask1, mask2, accumulate);
+        int r = 0;
+        for (; r + JK_BLOCK_ROWS <= m; r += JK_BLOCK_ROWS)
+            jk_block(6, K, A + (size_t)r * lda, lda, panel, Cp + (size_t)r * ldc, ldc, m0, m1, m2, m3, accumulate);
+        const float *Ar = A + (size_t)r * lda;
+        float *Cr = Cp + (size_t)r * ldc;
+        switch (m - r) {
+        case 5: jk_block(5, K, Ar, lda, panel, Cr, ldc, m0, m1, m2, m3, accumulate); break;
+        case 4: jk_block(4, K, Ar, lda, panel, Cr, ldc, m0, m1, m2, m3, accumulate); break;
+        case 3: jk_block(3, K, Ar, lda, panel, Cr, ldc, m0, m1, m2, m3, accumulate); break;
+        case 2: jk_block(2, K, Ar, lda, panel, Cr, ldc, m0, m1, m2, m3, accumulate); break;
+        case 1: jk_block(1, K, Ar, lda, panel, Cr, ldc, m0, m1, m2, m3, accumulate); break;
+        default: break;
         }
     }
 }
@@ -125,8 +130,8 @@ JK_AVX512 void jk_gemm_packed(int m, int N, int K, const float *A, int lda, cons
 #else
 
 void jk_gemm_packed(int m, int N, int K, const float *A, int lda, const float *packedB,
-                    float *C, int ldc, int accumulate, float *scratchA) {
-    (void)scratchA; (void)m; (void)N; (void)K; (void)A; (void)lda; (void)packedB; (void)C; (void)ldc; (void)accumulate;
+                    float *C, int ldc, int accumulate) {
+    (void)m; (void)N; (void)K; (void)A; (void)lda; (void)packedB; (void)C; (void)ldc; (void)accumulate;
 }
 
 #endif

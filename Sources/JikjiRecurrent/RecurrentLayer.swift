@@ -150,6 +150,25 @@ public final class RecurrentLayer: ParameterContainer {
         BLAS.setThreads(threads)
     }
 
+    /// Runs `body(range)` over `count` rows (of a product's result) split into one contiguous
+    /// range per BLAS thread, each on its own thread with single-threaded BLAS.
+    ///
+    /// Why not let OpenBLAS split the product: after a threaded call its worker threads keep
+    /// spinning (calling sched_yield) for a while, and on a machine with as many cores as
+    /// threads they then take time slices from the time loop's own threads that follow.
+    /// Splitting the large products here keeps OpenBLAS's workers asleep for the whole pass.
+    private func forEachRowRange(_ count: Int, _ body: (Range<Int>) -> Void) {
+        // Ranges in multiples of 16 rows keep the kernels' row blocks whole.
+        let parts = max(1, min(BLAS.threadCount, count / 16))
+        guard parts > 1 else {
+            body(0..<count)
+            return
+        }
+        let chunk = (count / parts + 15) / 16 * 16
+        let ranges = (0..<parts).map { min($0 * chunk, count)..<min(($0 + 1) * chunk, count) }.filter { !$0.isEmpty }
+        runParts(ranges.count) { body(ranges[$0]) }
+    }
+
     /// D: 2 when bidirectional, else 1.
     public var directionCount: Int { bidirectional ? 2 : 1 }
 
@@ -341,22 +360,31 @@ public final class RecurrentLayer: ParameterContainer {
             }
         }
         if cell == .gru && record { hn = FloatBuffer(count: rows * H, pool: pool) }
+        if cell == .lstm && FusedLSTMWeights.isEnabled {
+            forwardFusedLSTM(
+                weights: w, direction: direction, input: input, inputSize: inSize, layout: layout,
+                hState: hState, cState: cState!, gates: gates, hPrev: hPrev, cPrev: cPrev, cNew: cNew,
+                output: output, record: record)
+            return DirectionTape(gates: gates, hPrev: hPrev, hState: hState, cState: cState,
+                                 cPrev: cPrev, cNew: cNew, hn: nil)
+        }
 
         w.weightIH.value.storage.withUnsafeBufferPointer { wih in
         w.weightHH.value.storage.withUnsafeBufferPointer { whh in
         w.biasIH.value.storage.withUnsafeBufferPointer { bih in
         w.biasHH.value.storage.withUnsafeBufferPointer { bhh in
             // Input projection of every step at once: gates[N, GH] = X[N, in] · W_ihᵀ.
-            BLAS.gemm(transposeB: true, m: rows, n: GH, k: inSize,
-                      a: input.pointer, lda: inSize, b: wih.baseAddress!, ldb: inSize,
-                      beta: 0, c: gates.pointer, ldc: GH)
+            forEachRowRange(rows) { range in
+                BLAS.gemm(transposeB: true, m: range.count, n: GH, k: inSize,
+                          a: input.pointer + range.lowerBound * inSize, lda: inSize, b: wih.baseAddress!, ldb: inSize,
+                          beta: 0, c: gates.pointer + range.lowerBound * GH, ldc: GH)
+            }
             let outBase = output.pointer + direction * H
             let ldo = D * H
             // The time loop, split by rows: sequences never interact, so each part runs every
             // step for its own rows without synchronisation.
             let parts = layout.rowParts(BLAS.threadCount)
             let product = StepProduct(weights: whh.baseAddress!, K: H, N: GH, transposed: true, pool: pool)
-            let scratches = parts.map { product.makeScratch(rows: $0.count) }
             switch cell {
             case .lstm, .rnnTanh, .rnnReLU:
                 // Both biases fold into one vector the kernel adds while activating.
@@ -373,7 +401,7 @@ public final class RecurrentLayer: ParameterContainer {
                             let off = layout.offsets[t] + r0
                             let g = gates.pointer + off * GH
                             // gates[t] += h_prev · W_hhᵀ over the running rows.
-                            product.run(m: n, a: h, lda: H, c: g, ldc: GH, accumulate: true, scratch: scratches[part])
+                            product.run(m: n, a: h, lda: H, c: g, ldc: GH, accumulate: true)
                             if cell == .lstm {
                                 jk_lstm_forward(Int32(n), Int32(H), g, b.baseAddress!, cState!.pointer + r0 * H,
                                                 cPrev.map { $0.pointer + off * H }, cNew.map { $0.pointer + off * H },
@@ -396,7 +424,7 @@ public final class RecurrentLayer: ParameterContainer {
                         let n = min(layout.batchSizes[t], r1) - r0
                         if n <= 0 { continue }
                         let off = layout.offsets[t] + r0
-                        product.run(m: n, a: h, lda: H, c: hh, ldc: GH, accumulate: false, scratch: scratches[part])
+                        product.run(m: n, a: h, lda: H, c: hh, ldc: GH, accumulate: false)
                         jk_gru_forward(Int32(n), Int32(H), gates.pointer + off * GH, hh,
                                        bih.baseAddress!, bhh.baseAddress!, h, hn.map { $0.pointer + off * H },
                                        hPrev.map { $0.pointer + off * H }, outBase + off * ldo, Int32(ldo))
@@ -406,6 +434,78 @@ public final class RecurrentLayer: ParameterContainer {
         }}}}
         return DirectionTape(gates: gates, hPrev: hPrev, hState: hState, cState: cState,
                              cPrev: cPrev, cNew: cNew, hn: hn)
+    }
+
+    /// The LSTM time loop of one direction with the fused step kernel (``FusedLSTMWeights``):
+    /// no separate input projection, and the gates never leave the registers unless `record`.
+    /// `hState` and `cState` `[B, H]` hold h0 and c0 (sorted) and receive the final states.
+    private func forwardFusedLSTM(
+        weights w: RecurrentWeights, direction: Int, input: FloatBuffer, inputSize inSize: Int,
+        layout: PackedLayout, hState: FloatBuffer, cState: FloatBuffer, gates: FloatBuffer,
+        hPrev: FloatBuffer?, cPrev: FloatBuffer?, cNew: FloatBuffer?, output: FloatBuffer, record: Bool
+    ) {
+        let H = hiddenSize, GH = 4 * H, D = directionCount, batch = layout.batch, steps = layout.steps
+        let fused = w.weightIH.value.storage.withUnsafeBufferPointer { wih in
+            w.weightHH.value.storage.withUnsafeBufferPointer { whh in
+                w.biasIH.value.storage.withUnsafeBufferPointer { bih in
+                    w.biasHH.value.storage.withUnsafeBufferPointer { bhh in
+                        FusedLSTMWeights(weightIH: wih.baseAddress!, weightHH: whh.baseAddress!,
+                                         biasIH: bih.baseAddress!, biasHH: bhh.baseAddress!,
+                                         inputSize: inSize, hiddenSize: H, pool: pool)
+                    }
+                }
+            }
+        }
+        // h alternates between two [B, H] buffers: every step reads all of h_{t-1} while it
+        // writes h_t. Rows that have not started yet (reverse direction) must find h0 in both.
+        let hBuffers = FloatBuffer(count: 2 * batch * H, pool: pool)
+        hBuffers.pointer.update(from: hState.pointer, count: batch * H)
+        (hBuffers.pointer + batch * H).update(from: hState.pointer, count: batch * H)
+        let ldo = D * H
+        let outBase = output.pointer + direction * H
+        let parts = layout.rowParts(BLAS.threadCount)
+        runParts(parts.count) { part in
+            let r0 = parts[part].lowerBound, r1 = parts[part].upperBound
+            var args = jk_lstm_step_args()
+            args.E = Int32(inSize)
+            args.H = Int32(H)
+            args.panelBegin = 0
+            args.panelEnd = Int32(fused.panelCount)
+            args.packed = UnsafePointer(fused.packed)
+            args.bias = UnsafePointer(fused.bias.pointer)
+            args.ldx = Int32(inSize)
+            args.ldh = Int32(H)
+            args.cState = cState.pointer + r0 * H
+            args.ldc = Int32(H)
+            args.ldhNext = Int32(H)
+            args.ldo = Int32(ldo)
+            for s in 0..<steps {
+                let t = direction == 0 ? s : steps - 1 - s
+                let n = min(layout.batchSizes[t], r1) - r0
+                if n <= 0 { continue }
+                let off = layout.offsets[t] + r0
+                args.rows = Int32(n)
+                args.x = UnsafePointer(input.pointer + off * inSize)
+                args.hPrev = UnsafePointer(hBuffers.pointer + (s % 2) * batch * H + r0 * H)
+                args.hNext = hBuffers.pointer + ((s + 1) % 2) * batch * H + r0 * H
+                args.output = outBase + off * ldo
+                if record {
+                    args.gatesOut = gates.pointer + off * GH
+                    args.cPrevOut = cPrev!.pointer + off * H
+                    args.cNewOut = cNew!.pointer + off * H
+                    args.hPrevOut = hPrev!.pointer + off * H
+                }
+                jk_lstm_step(&args)
+            }
+        }
+        // Each row's last h: the forward direction ends row i after its own length, the
+        // reverse direction ends every row at the last step of the loop.
+        var length = [Int](repeating: 0, count: batch)
+        for size in layout.batchSizes { for i in 0..<size { length[i] += 1 } }
+        for i in 0..<batch {
+            let last = (direction == 0 ? length[i] : steps) % 2
+            (hState.pointer + i * H).update(from: hBuffers.pointer + last * batch * H + i * H, count: H)
+        }
     }
 
     /// Backpropagation through time for one forward pass.
@@ -483,10 +583,14 @@ public final class RecurrentLayer: ParameterContainer {
             }
             // dX[N, in] = Σ_d dG_d[N, GH] · W_ih_d[GH, in]  (dG here is the input-side gradient).
             let dX = FloatBuffer(count: rows * inSize, pool: pool)
-            for d in 0..<D {
-                weights[layer][d].weightIH.value.storage.withUnsafeBufferPointer { wih in
-                    BLAS.gemm(m: rows, n: inSize, k: GH, a: dGates[d]!.pointer, lda: GH,
-                              b: wih.baseAddress!, ldb: inSize, beta: d == 0 ? 0 : 1, c: dX.pointer, ldc: inSize)
+            let dGatesReady = dGates.map { $0! }
+            forEachRowRange(rows) { range in
+                for d in 0..<D {
+                    self.weights[layer][d].weightIH.value.storage.withUnsafeBufferPointer { wih in
+                        BLAS.gemm(m: range.count, n: inSize, k: GH, a: dGatesReady[d].pointer + range.lowerBound * GH,
+                                  lda: GH, b: wih.baseAddress!, ldb: inSize, beta: d == 0 ? 0 : 1,
+                                  c: dX.pointer + range.lowerBound * inSize, ldc: inSize)
+                    }
                 }
             }
             if let mask = layerTape.dropoutMask {
@@ -535,7 +639,6 @@ public final class RecurrentLayer: ParameterContainer {
             // dh_prev = dG · W_hh at every step; rows split into independent parts as in forward.
             let product = StepProduct(weights: whhBuffer.baseAddress!, K: GH, N: H, transposed: false, pool: pool)
             let parts = layout.rowParts(BLAS.threadCount)
-            let scratches = parts.map { product.makeScratch(rows: $0.count) }
             runParts(parts.count) { part in
                 let r0 = parts[part].lowerBound, r1 = parts[part].upperBound
                 let dhRows = dh.pointer + r0 * H
@@ -551,35 +654,36 @@ public final class RecurrentLayer: ParameterContainer {
                     case .lstm:
                         jk_lstm_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.cPrev!.pointer + off * H,
                                          t.cNew!.pointer + off * H, dhRows, dOut, Int32(ldo), dc!.pointer + r0 * H, dG)
-                        product.run(m: n, a: dG, lda: GH, c: dhRows, ldc: H, accumulate: false, scratch: scratches[part])
+                        product.run(m: n, a: dG, lda: GH, c: dhRows, ldc: H, accumulate: false)
                     case .rnnTanh, .rnnReLU:
                         jk_rnn_backward(Int32(n), Int32(H), cell == .rnnReLU ? 1 : 0, t.gates.pointer + off * GH,
                                         dhRows, dOut, Int32(ldo), dG)
-                        product.run(m: n, a: dG, lda: GH, c: dhRows, ldc: H, accumulate: false, scratch: scratches[part])
+                        product.run(m: n, a: dG, lda: GH, c: dhRows, ldc: H, accumulate: false)
                     case .gru:
                         let dGH = dGatesHH.pointer + off * GH
                         jk_gru_backward(Int32(n), Int32(H), t.gates.pointer + off * GH, t.hn!.pointer + off * H,
                                         t.hPrev!.pointer + off * H, dhRows, dOut, Int32(ldo), dG, dGH, dhRows)
-                        product.run(m: n, a: dGH, lda: GH, c: dhRows, ldc: H, accumulate: true, scratch: scratches[part])
+                        product.run(m: n, a: dGH, lda: GH, c: dhRows, ldc: H, accumulate: true)
                     }
                 }
             }
         }
-        // Weight gradients of all steps at once.
-        w.weightIH.gradient.storage.withUnsafeMutableBufferPointer { g in
-            BLAS.gemm(transposeA: true, m: GH, n: inSize, k: rows, a: dGates.pointer, lda: GH,
-                      b: layerTape.input.pointer, ldb: inSize, beta: 1, c: g.baseAddress!, ldc: inSize)
-        }
-        w.weightHH.gradient.storage.withUnsafeMutableBufferPointer { g in
-            BLAS.gemm(transposeA: true, m: GH, n: H, k: rows, a: dGatesHH.pointer, lda: GH,
-                      b: t.hPrev!.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
-        }
-        w.biasIH.gradient.storage.withUnsafeMutableBufferPointer { g in
-            jk_column_sums(Int32(rows), Int32(GH), dGates.pointer, Int32(GH), g.baseAddress!)
-        }
-        w.biasHH.gradient.storage.withUnsafeMutableBufferPointer { g in
-            jk_column_sums(Int32(rows), Int32(GH), dGatesHH.pointer, Int32(GH), g.baseAddress!)
-        }
+        // Weight gradients of all steps at once, split by gate rows between the threads.
+        w.weightIH.gradient.storage.withUnsafeMutableBufferPointer { gih in
+        w.weightHH.gradient.storage.withUnsafeMutableBufferPointer { ghh in
+        w.biasIH.gradient.storage.withUnsafeMutableBufferPointer { gbih in
+        w.biasHH.gradient.storage.withUnsafeMutableBufferPointer { gbhh in
+            let gih = gih.baseAddress!, ghh = ghh.baseAddress!, gbih = gbih.baseAddress!, gbhh = gbhh.baseAddress!
+            forEachRowRange(GH) { range in
+                let r0 = range.lowerBound, m = range.count
+                BLAS.gemm(transposeA: true, m: m, n: inSize, k: rows, a: dGates.pointer + r0, lda: GH,
+                          b: layerTape.input.pointer, ldb: inSize, beta: 1, c: gih + r0 * inSize, ldc: inSize)
+                BLAS.gemm(transposeA: true, m: m, n: H, k: rows, a: dGatesHH.pointer + r0, lda: GH,
+                          b: t.hPrev!.pointer, ldb: H, beta: 1, c: ghh + r0 * H, ldc: H)
+                jk_column_sums(Int32(rows), Int32(m), dGates.pointer + r0, Int32(GH), gbih + r0)
+                jk_column_sums(Int32(rows), Int32(m), dGatesHH.pointer + r0, Int32(GH), gbhh + r0)
+            }
+        }}}}
         return (dGates, dh, dc)
     }
 }

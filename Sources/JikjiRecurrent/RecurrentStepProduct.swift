@@ -2,14 +2,20 @@ import CJikjiKernels
 
 /// Switches for the recurrent layers' compute kernels (for benchmarks and tests).
 public enum RecurrentKernels {
-    /// Whether the per-step products `[B, H] x [H, G*H]` may use Jikji's AVX-512 kernel over
+    /// Whether the per-step products `[B, H] x [H, G*H]` may use Jikji's AVX-512 kernels over
     /// weights packed once per pass (true by default on CPUs with AVX-512) instead of a BLAS
-    /// call per step, which repacks the weights every time. Both give the same numbers up to
-    /// float rounding. Set it before running layers, not while one runs.
+    /// call per step, which repacks the weights every time; for LSTM forward this selects the
+    /// fused step kernel. Both give the same numbers up to float rounding. Set it before running
+    /// layers, not while one runs.
     nonisolated(unsafe) public static var packedStepProducts = isPackedStepProductAvailable
 
     /// Whether this CPU can run the packed kernel (x86-64 with AVX-512F).
     public static let isPackedStepProductAvailable = jk_packed_gemm_available() != 0
+
+    /// Whether this CPU can run the fused LSTM step (x86-64 with AVX-512F). LSTM layers use it
+    /// for their forward pass whenever ``packedStepProducts`` is on: one kernel per step computes
+    /// `x W_ihᵀ + h W_hhᵀ`, the gates and the cell update without writing the gates to memory.
+    public static let isFusedLSTMStepAvailable = jk_lstm_step_available() != 0
 }
 
 /// `C[m, N] (+)= A[m, K] · B` for one fixed right-hand side reused at every time step.
@@ -40,22 +46,53 @@ struct StepProduct {
         }
     }
 
-    /// Work space for ``run(m:a:lda:c:ldc:accumulate:scratch:)`` on up to `rows` rows (one per
-    /// thread): the left-hand side repacked in blocks of 8 rows. Nil on the BLAS path.
-    func makeScratch(rows: Int) -> FloatBuffer? {
-        packed == nil ? nil : FloatBuffer(count: max((rows + 7) / 8 * 8 * K, 1), pool: pool)
-    }
-
-    /// `C[m, N] = A[m, K] · B`, or `+=` when `accumulate`; `scratch` from ``makeScratch(rows:)``.
+    /// `C[m, N] = A[m, K] · B`, or `+=` when `accumulate`.
     func run(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-             accumulate: Bool, scratch: FloatBuffer?) {
+             accumulate: Bool) {
         guard m > 0 else { return }
-        if let packed, let scratch {
+        if let packed {
             jk_gemm_packed(Int32(m), Int32(N), Int32(K), a, Int32(lda), packed.pointer, c, Int32(ldc),
-                           accumulate ? 1 : 0, scratch.pointer)
+                           accumulate ? 1 : 0)
         } else {
             BLAS.gemm(transposeB: transposed, m: m, n: N, k: K, a: a, lda: lda,
                       b: weights, ldb: transposed ? K : N, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
         }
+    }
+}
+
+/// An LSTM direction's weights packed for ``CJikjiKernels/jk_lstm_step``, which computes a
+/// whole time step (input and recurrent products, gates, cell update) in registers.
+///
+/// `W_ih` `[4H, E]` and `W_hh` `[4H, H]` are packed once per pass into panels of 16 hidden
+/// units `[ceil(H/16)][E+H][64]` (see `jk_lstm_pack`), 64-byte aligned so every weight load is
+/// one cache line.
+struct FusedLSTMWeights {
+    let inputSize: Int, hiddenSize: Int
+    /// Owns the packed panels (with room to align them).
+    private let storage: FloatBuffer
+    /// The aligned start of the panels inside `storage`.
+    let packed: UnsafeMutablePointer<Float>
+    /// `[4H]`: b_ih + b_hh.
+    let bias: FloatBuffer
+
+    /// Panels of 16 hidden units: the unit of work the kernel can split between threads.
+    var panelCount: Int { (hiddenSize + 15) / 16 }
+
+    init(weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>, biasIH: UnsafePointer<Float>,
+         biasHH: UnsafePointer<Float>, inputSize: Int, hiddenSize: Int, pool: BufferPool) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        let count = jk_lstm_packed_size(Int32(inputSize), Int32(hiddenSize))
+        storage = FloatBuffer(count: count + 16, pool: pool)
+        let address = UInt(bitPattern: storage.pointer)
+        packed = storage.pointer + Int(((address + 63) & ~63) - address) / MemoryLayout<Float>.stride
+        jk_lstm_pack(Int32(inputSize), Int32(hiddenSize), weightIH, weightHH, packed)
+        bias = FloatBuffer(count: 4 * hiddenSize, pool: pool)
+        for j in 0..<(4 * hiddenSize) { bias.pointer[j] = biasIH[j] + biasHH[j] }
+    }
+
+    /// Whether layers use the fused LSTM step (AVX-512 CPUs, unless ``RecurrentKernels/packedStepProducts`` is off).
+    static var isEnabled: Bool {
+        RecurrentKernels.packedStepProducts && RecurrentKernels.isFusedLSTMStepAvailable
     }
 }

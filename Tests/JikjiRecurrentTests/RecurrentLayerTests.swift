@@ -144,7 +144,7 @@ final class RecurrentLayerTests: XCTestCase {
 }
 
 /// The AVX-512 packed step products against the BLAS path, on sizes that exercise the
-/// kernel's edges: hidden 37 (not a multiple of the 48-column panels) and batch 11 (8 + 3 rows), packed lengths.
+/// kernel's edges: hidden 37 (not a multiple of the 64-column panels or 16-unit LSTM panels) and batch 11 (6 + 5 rows), packed lengths.
 final class RecurrentKernelTests: XCTestCase {
     func testPackedStepProductsMatchBLAS() throws {
         try XCTSkipUnless(RecurrentKernels.isPackedStepProductAvailable, "CPU without AVX-512: BLAS path only")

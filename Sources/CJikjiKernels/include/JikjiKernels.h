@@ -69,20 +69,64 @@ void jk_multiply(size_t count, const float *x, const float *mask, float *y);
 /// 1 when this CPU runs the AVX-512 packed products below, 0 otherwise (use BLAS then).
 int jk_packed_gemm_available(void);
 
-/// Floats needed by `jk_pack_b` for a `[K, N]` right-hand side (N rounded up to 48).
+/// Floats needed by `jk_pack_b` for a `[K, N]` right-hand side (N rounded up to 64).
 size_t jk_packed_size(int K, int N);
 
 /// Packs a `[K, N]` right-hand side whose element (k, n) is `src[k * strideK + n * strideN]`
-/// into column panels of 48 (`[ceil(N/48)][K][48]`, zero-padded), the layout `jk_gemm_packed`
+/// into column panels of 64 (`[ceil(N/64)][K][64]`, zero-padded), the layout `jk_gemm_packed`
 /// streams. Recurrent layers pack W_hh once per pass and reuse it at every time step, where
 /// a BLAS call would repack it each time.
 void jk_pack_b(int K, int N, const float *src, int strideK, int strideN, float *packed);
 
 /// `C[m, N] = A[m, K] · B` (or `+=` when `accumulate`), B packed by `jk_pack_b`; row-major
-/// A and C with row strides lda and ldc. `scratchA` holds `ceil(m/8)*8*K` floats (A is
-/// repacked there). Requires `jk_packed_gemm_available()`.
+/// A and C with row strides lda and ldc. Requires `jk_packed_gemm_available()`.
 void jk_gemm_packed(int m, int N, int K, const float *A, int lda, const float *packedB,
-                    float *C, int ldc, int accumulate, float *scratchA);
+                    float *C, int ldc, int accumulate);
+
+/// 1 when this CPU runs `jk_lstm_step` (x86-64 with AVX-512F), 0 otherwise.
+int jk_lstm_step_available(void);
+
+/// Floats needed by `jk_lstm_pack` for input size E and hidden size H
+/// (`ceil(H/16)` panels of `[E+H][64]`).
+size_t jk_lstm_packed_size(int E, int H);
+
+/// Packs `weightIH` `[4H, E]` and `weightHH` `[4H, H]` (PyTorch layouts, gates i,f,g,o) into
+/// panels of 16 hidden units, `[ceil(H/16)][E+H][64]`: row k of panel p holds, for gates i, f,
+/// g, o in turn, the weights of units 16p..16p+15 for input feature k (k < E) or hidden
+/// feature k-E. Units past H are zero. `packed` should be 64-byte aligned.
+void jk_lstm_pack(int E, int H, const float *weightIH, const float *weightHH, float *packed);
+
+/// Arguments of `jk_lstm_step` (a struct: there are many, and most stay fixed over a pass).
+typedef struct {
+    /// Running rows this step, input size E, hidden size H.
+    int rows, E, H;
+    /// The hidden units computed by this call: panels `[panelBegin, panelEnd)` of 16 units.
+    int panelBegin, panelEnd;
+    /// `[ceil(H/16)][E+H][64]` from `jk_lstm_pack`, 64-byte aligned.
+    const float *packed;
+    /// `[4H]`: b_ih + b_hh.
+    const float *bias;
+    /// `[rows, E]` (row stride ldx): this step's inputs.
+    const float *x; int ldx;
+    /// `[rows, H]` (row stride ldh): h_{t-1}. Must not alias hNext (other panels still read it).
+    const float *hPrev; int ldh;
+    /// `[rows, H]` (row stride ldc): c_{t-1}, replaced by c_t (each unit by its own call).
+    float *cState; int ldc;
+    /// `[rows, H]` (row stride ldhNext): receives h_t.
+    float *hNext; int ldhNext;
+    /// `[rows, H]` (row stride ldo) or NULL: receives h_t too (the layer output).
+    float *output; int ldo;
+    /// NULL for inference. Otherwise, for backward: `[rows, 4H]` activated gates i,f,g,o, and
+    /// `[rows, H]` each: c_{t-1}, c_t and h_{t-1} (cPrevOut, cNewOut, hPrevOut must be set too).
+    float *gatesOut;
+    float *cPrevOut, *cNewOut, *hPrevOut;
+} jk_lstm_step_args;
+
+/// One LSTM time step fused with its products: for the given rows and units,
+/// `gates = x W_ihᵀ + h_{t-1} W_hhᵀ + bias`, `c_t = f*c_{t-1} + i*g`, `h_t = o*tanh(c_t)`
+/// (PyTorch's equations), without writing the pre-activation gates anywhere. Calls for
+/// disjoint panel ranges may run on different threads at once. Requires `jk_lstm_step_available()`.
+void jk_lstm_step(const jk_lstm_step_args *args);
 
 #ifdef __cplusplus
 }

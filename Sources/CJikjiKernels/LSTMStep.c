@@ -1,0 +1,204 @@
+// The LSTM time step as one fused kernel: the product `[x_t, h_{t-1}] · [W_ih; W_hh]ᵀ` for a
+// block of rows and 16 hidden units, with the gate nonlinearities and the cell update applied
+// to the accumulators before they leave the registers. See JikjiKernels.h.
+//
+// Why one kernel: the separate path (one large input-projection sgemm, then per step a product
+// accumulated into the [B, 4H] gates and a pass activating them) moves the gates through
+// memory three times per step. Here the gates of 6 rows x 16 units x 4 gates live in 24 AVX-512
+// registers from the first FMA to the finished h and c.
+//
+// Weights are packed once per pass into panels of 16 hidden units: panel p is `[E+H][64]`, row
+// k holding the weights of input feature k (k < E, from W_ih) or hidden feature k-E (from W_hh)
+// for gate columns i(16 units), f(16), g(16), o(16). A step walks the panels (the 2-thread
+// split gives each thread a range of panels) and, per panel, every block of 6 rows, so a panel
+// is fetched once per step and reused from L1/L2 by all row blocks.
+
+#include "JikjiKernels.h"
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+#define JK_HAS_LSTM_STEP 1
+#else
+#define JK_HAS_LSTM_STEP 0
+#endif
+
+// Hidden units per panel (one AVX-512 vector per gate) and columns per panel row.
+#define JK_UNITS 16
+#define JK_LSTM_COLS (4 * JK_UNITS)
+// Rows per register block: 6 rows x 4 gates = 24 accumulators, + 4 weight vectors.
+#define JK_LSTM_ROWS 6
+
+int jk_lstm_step_available(void) { return jk_packed_gemm_available(); }
+
+size_t jk_lstm_packed_size(int E, int H) {
+    return (size_t)((H + JK_UNITS - 1) / JK_UNITS) * (size_t)(E + H) * JK_LSTM_COLS;
+}
+
+void jk_lstm_pack(int E, int H, const float *weightIH, const float *weightHH, float *packed) {
+    int panels = (H + JK_UNITS - 1) / JK_UNITS;
+    int K = E + H;
+    // 16 weight rows (one gate of one panel) at a time, all read front to back together, each
+    // panel row receiving 16 consecutive floats: sequential on both sides.
+    for (int p = 0; p < panels; p++) {
+        float *panel = packed + (size_t)p * K * JK_LSTM_COLS;
+        int units = H - p * JK_UNITS < JK_UNITS ? H - p * JK_UNITS : JK_UNITS;
+        for (int gate = 0; gate < 4; gate++) {
+            const float *ih[JK_UNITS], *hh[JK_UNITS];
+            for (int u = 0; u < units; u++) {
+                size_t row = (size_t)gate * H + p * JK_UNITS + u;
+                ih[u] = weightIH + row * E;
+                hh[u] = weightHH + row * H;
+            }
+            float *column = panel + gate * JK_UNITS;
+            for (int k = 0; k < K; k++) {
+                float *dst = column + (size_t)k * JK_LSTM_COLS;
+                if (units == JK_UNITS) {
+                    if (k < E) for (int u = 0; u < JK_UNITS; u++) dst[u] = ih[u][k];
+                    else for (int u = 0; u < JK_UNITS; u++) dst[u] = hh[u][k - E];
+                } else {
+                    for (int u = 0; u < JK_UNITS; u++)
+                        dst[u] = u >= units ? 0.0f : k < E ? ih[u][k] : hh[u][k - E];
+                }
+            }
+        }
+    }
+}
+
+#if JK_HAS_LSTM_STEP
+
+#define JK_AVX512 __attribute__((target("avx512f")))
+#define JK_INLINE static inline __attribute__((always_inline))
+
+// exp(x) for x clamped to [-87, 88]: 2^n · p(r), r = x - n ln 2, the same Cephes polynomial
+// as Kernels.c, with scalef doing the 2^n.
+JK_AVX512 JK_INLINE __m512 jk_exp16(__m512 x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_scalef_ps(p, n);
+}
+
+// 1 / d for d >= 1 (the denominators below): 14-bit estimate and one Newton step (~1e-8 relative).
+JK_AVX512 JK_INLINE __m512 jk_reciprocal16(__m512 d) {
+    __m512 y = _mm512_rcp14_ps(d);
+    return _mm512_mul_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(2.0f)));
+}
+
+JK_AVX512 JK_INLINE __m512 jk_sigmoid16(__m512 x) {
+    return jk_reciprocal16(_mm512_add_ps(jk_exp16(_mm512_sub_ps(_mm512_setzero_ps(), x)), _mm512_set1_ps(1.0f)));
+}
+
+// tanh(x) = 1 - 2 / (e^{2x} + 1).
+JK_AVX512 JK_INLINE __m512 jk_tanh16(__m512 x) {
+    __m512 e = jk_exp16(_mm512_add_ps(x, x));
+    return _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), jk_reciprocal16(_mm512_add_ps(e, _mm512_set1_ps(1.0f))),
+                            _mm512_set1_ps(1.0f));
+}
+
+// One block of R rows (R <= 6, a literal at each call) and one panel: the product over K = E+H,
+// then the cell. `unit0` is the first hidden unit of the panel, `mask` selects the valid units.
+JK_AVX512 JK_INLINE void jk_lstm_block(
+    const int R, int E, int H, int unit0, __mmask16 mask, const float *panel,
+    const float *x, int ldx, const float *hPrev, int ldh, const float *bias, const jk_lstm_step_args *a,
+    int row0) {
+    // Named accumulators (an array indexed in two loops ends up on the stack); rows past R
+    // are dead code for each literal R.
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
+    __m512 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+    __m512 a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+    __m512 a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    __m512 a40 = a00, a41 = a00, a42 = a00, a43 = a00;
+    __m512 a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+    const float *s0 = x + (size_t)row0 * ldx;
+    const float *s1 = s0 + ldx, *s2 = s1 + ldx, *s3 = s2 + ldx, *s4 = s3 + ldx, *s5 = s4 + ldx;
+    const float *w = panel;
+#define JK_ROW(r)                                                                                  \
+    if (R > r) {                                                                                   \
+        __m512 av = _mm512_set1_ps(s##r[k]);                                                       \
+        a##r##0 = _mm512_fmadd_ps(av, b0, a##r##0);                                                \
+        a##r##1 = _mm512_fmadd_ps(av, b1, a##r##1);                                                \
+        a##r##2 = _mm512_fmadd_ps(av, b2, a##r##2);                                                \
+        a##r##3 = _mm512_fmadd_ps(av, b3, a##r##3);                                                \
+    }
+#define JK_K_LOOP(count)                                                                           \
+    for (int k = 0; k < (count); k++, w += JK_LSTM_COLS) {                                         \
+        __m512 b0 = _mm512_load_ps(w), b1 = _mm512_load_ps(w + 16);                                \
+        __m512 b2 = _mm512_load_ps(w + 32), b3 = _mm512_load_ps(w + 48);                           \
+        JK_ROW(0) JK_ROW(1) JK_ROW(2) JK_ROW(3) JK_ROW(4) JK_ROW(5)                                \
+    }
+    JK_K_LOOP(E)
+    s0 = hPrev + (size_t)row0 * ldh;
+    s1 = s0 + ldh; s2 = s1 + ldh; s3 = s2 + ldh; s4 = s3 + ldh; s5 = s4 + ldh;
+    JK_K_LOOP(H)
+#undef JK_K_LOOP
+#undef JK_ROW
+    __m512 acc[JK_LSTM_ROWS][4] = {
+        {a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23},
+        {a30, a31, a32, a33}, {a40, a41, a42, a43}, {a50, a51, a52, a53}};
+    __m512 bi = _mm512_maskz_loadu_ps(mask, bias + unit0);
+    __m512 bf = _mm512_maskz_loadu_ps(mask, bias + H + unit0);
+    __m512 bg = _mm512_maskz_loadu_ps(mask, bias + 2 * H + unit0);
+    __m512 bo = _mm512_maskz_loadu_ps(mask, bias + 3 * H + unit0);
+    for (int r = 0; r < R; r++) {
+        size_t row = (size_t)(row0 + r);
+        __m512 i = jk_sigmoid16(_mm512_add_ps(acc[r][0], bi));
+        __m512 f = jk_sigmoid16(_mm512_add_ps(acc[r][1], bf));
+        __m512 g = jk_tanh16(_mm512_add_ps(acc[r][2], bg));
+        __m512 o = jk_sigmoid16(_mm512_add_ps(acc[r][3], bo));
+        float *cr = a->cState + row * a->ldc + unit0;
+        __m512 cPrev = _mm512_maskz_loadu_ps(mask, cr);
+        __m512 c = _mm512_fmadd_ps(f, cPrev, _mm512_mul_ps(i, g));
+        __m512 h = _mm512_mul_ps(o, jk_tanh16(c));
+        _mm512_mask_storeu_ps(cr, mask, c);
+        _mm512_mask_storeu_ps(a->hNext + row * a->ldhNext + unit0, mask, h);
+        if (a->output) _mm512_mask_storeu_ps(a->output + row * a->ldo + unit0, mask, h);
+        if (a->gatesOut) {
+            float *gr = a->gatesOut + row * 4 * (size_t)H + unit0;
+            _mm512_mask_storeu_ps(gr, mask, i);
+            _mm512_mask_storeu_ps(gr + H, mask, f);
+            _mm512_mask_storeu_ps(gr + 2 * H, mask, g);
+            _mm512_mask_storeu_ps(gr + 3 * H, mask, o);
+            _mm512_mask_storeu_ps(a->cPrevOut + row * H + unit0, mask, cPrev);
+            _mm512_mask_storeu_ps(a->cNewOut + row * H + unit0, mask, c);
+            _mm512_mask_storeu_ps(a->hPrevOut + row * H + unit0, mask,
+                                  _mm512_maskz_loadu_ps(mask, hPrev + row * ldh + unit0));
+        }
+    }
+}
+
+JK_AVX512 void jk_lstm_step(const jk_lstm_step_args *a) {
+    const int E = a->E, H = a->H, K = E + H;
+    for (int p = a->panelBegin; p < a->panelEnd; p++) {
+        const float *panel = a->packed + (size_t)p * K * JK_LSTM_COLS;
+        int unit0 = p * JK_UNITS;
+        int units = H - unit0;
+        __mmask16 mask = units >= 16 ? 0xFFFF : (__mmask16)((1u << units) - 1);
+        int row = 0;
+        for (; row + JK_LSTM_ROWS <= a->rows; row += JK_LSTM_ROWS)
+            jk_lstm_block(6, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row);
+        switch (a->rows - row) {
+        case 5: jk_lstm_block(5, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row); break;
+        case 4: jk_lstm_block(4, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row); break;
+        case 3: jk_lstm_block(3, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row); break;
+        case 2: jk_lstm_block(2, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row); break;
+        case 1: jk_lstm_block(1, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row); break;
+        default: break;
+        }
+    }
+}
+
+#else
+
+void jk_lstm_step(const jk_lstm_step_args *a) { (void)a; }
+
+#endif
