@@ -286,24 +286,35 @@ public struct Seq2Seq: ParameterContainer {
         return (loss, count)
     }
 
+    /// The decoder one step at a time (input feeding, or teacher forcing below 1). Attention runs
+    /// through one workspace sized for all `T` steps up front (``LuongAttention/beginSteps(encoderOutputs:sourceLengths:steps:state:)``),
+    /// which also sums the encoder-output gradient over the steps; the per-step input and
+    /// gradient rows are reused buffers.
     private func stepwiseStep(encoded: Encoded, source: [Int], decoderInput: [Int], decoderOutput: [Int32], batch: Int,
                               targetSteps T: Int, teacherForcing: Float, training: Bool,
                               generator: inout SeededGenerator) throws -> (loss: Float, count: Int) {
         let E = configuration.embeddingSize, Hd = configuration.decoder.hiddenSize
         let feeding = configuration.inputFeeding
         let inputWidth = E + (feeding ? Hd : 0)
+        let attentionState = LuongAttentionState()
+        if let attention {
+            try attention.beginSteps(encoderOutputs: encoded.result.output, sourceLengths: encoded.lengths, steps: T,
+                                     state: attentionState)
+        }
         var hidden = encoded.initialHidden, cell = encoded.initialCell
         var feed = Tensor(shape: [batch, Hd])
-        var tapes: [RecurrentTape] = [], attentionStates: [LuongAttentionState] = [], stepIDs: [[Int]] = []
+        var tapes: [RecurrentTape] = [], stepIDs: [[Int]] = []
+        tapes.reserveCapacity(T); stepIDs.reserveCapacity(T)
         var attentionalAll = Tensor(shape: [batch, T, Hd])
-        var previous = Array(decoderInput[0..<batch].indices.map { decoderInput[$0 * T] })
+        var previous = (0..<batch).map { decoderInput[$0 * T] }
+        // One decoder input row per step, refilled in place (the layer copies what it keeps).
+        var x = Tensor(shape: [batch, 1, inputWidth])
         for t in 0..<T {
             let ids = t == 0 ? previous : (0..<batch).map { b in
                 generator.nextUnitFloat() < teacherForcing ? decoderInput[b * T + t] : previous[b]
             }
             stepIDs.append(ids)
             let embedded = try targetEmbedding.forward(ids: ids, shape: [batch, 1])
-            var x = Tensor(shape: [batch, 1, inputWidth])
             for b in 0..<batch {
                 for j in 0..<E { x.storage[b * inputWidth + j] = embedded.storage[b * E + j] }
                 if feeding { for j in 0..<Hd { x.storage[b * inputWidth + E + j] = feed.storage[b * Hd + j] } }
@@ -311,12 +322,8 @@ public struct Seq2Seq: ParameterContainer {
             let result = try decoder.forward(x, initialHidden: hidden, initialCell: cell, training: training, generator: &generator)
             hidden = result.finalHidden; cell = result.finalCell
             tapes.append(result.tape)
-            let state = LuongAttentionState()
             let h = result.output.reshaped([batch, Hd])
-            let attentional = try attention.map {
-                try $0.forward(encoderOutputs: encoded.result.output, sourceLengths: encoded.lengths, decoderStates: h, state: state)
-            } ?? h
-            attentionStates.append(state)
+            let attentional = try attention.map { try $0.forwardStep(t, decoderState: h, state: attentionState) } ?? h
             feed = attentional
             for b in 0..<batch { for j in 0..<Hd { attentionalAll.storage[(b * T + t) * Hd + j] = attentional.storage[b * Hd + j] } }
             if teacherForcing < 1 {
@@ -334,31 +341,35 @@ public struct Seq2Seq: ParameterContainer {
             hidden: dropped, targets: decoderOutput, ignoreIndex: Int32(configuration.paddingIndex), accumulateGradients: training)
         guard training, let dHiddenAll = dHidden, count > 0 else { return (loss, count) }
         let dAll = dropout.backward(outputGradient: dHiddenAll.reshaped([batch, T, Hd]), mask: mask)
-        var dEncoderOutputs = Tensor(shape: encoded.result.output.shape)
         var dFeed = Tensor(shape: [batch, Hd])
         var dh: Tensor? = nil, dc: Tensor? = nil
+        var dAttentional = Tensor(shape: [batch, Hd])
+        var dEmbedded = Tensor(shape: [batch, 1, E])
+        var dState = Tensor(shape: [batch, 1, Hd])
         for t in stride(from: T - 1, through: 0, by: -1) {
-            var dAttentional = Tensor(shape: [batch, Hd])
             for b in 0..<batch { for j in 0..<Hd {
                 dAttentional.storage[b * Hd + j] = dAll.storage[(b * T + t) * Hd + j] + dFeed.storage[b * Hd + j]
             } }
-            var dState = dAttentional
             if let attention {
-                let g = attention.backward(attentionalGradient: dAttentional, state: attentionStates[t])
-                dState = g.decoderStates
-                for i in 0..<dEncoderOutputs.count { dEncoderOutputs.storage[i] += g.encoderOutputs.storage[i] }
+                try dAttentional.storage.withUnsafeBufferPointer { g in
+                    try dState.storage.withUnsafeMutableBufferPointer { d in
+                        try attention.backwardStep(t, attentionalGradient: g.baseAddress!, decoderGradient: d.baseAddress!,
+                                                   state: attentionState)
+                    }
+                }
+            } else {
+                dState.storage = dAttentional.storage
             }
-            let grads = try decoder.backward(tapes[t], outputGradient: dState.reshaped([batch, 1, Hd]),
-                                             finalHiddenGradient: dh, finalCellGradient: dc)
+            let grads = try decoder.backward(tapes[t], outputGradient: dState, finalHiddenGradient: dh, finalCellGradient: dc)
             dh = grads.initialHidden; dc = grads.initialCell
-            var dEmbedded = Tensor(shape: [batch, 1, E])
             for b in 0..<batch {
                 for j in 0..<E { dEmbedded.storage[b * E + j] = grads.input.storage[b * inputWidth + j] }
                 if feeding { for j in 0..<Hd { dFeed.storage[b * Hd + j] = grads.input.storage[b * inputWidth + E + j] } }
             }
             targetEmbedding.backward(ids: stepIDs[t], outputGradient: dEmbedded)
         }
-        try backwardEncoder(encoded, batch: batch, source: source, outputGradient: attention == nil ? nil : dEncoderOutputs,
+        try backwardEncoder(encoded, batch: batch, source: source,
+                            outputGradient: attention == nil ? nil : attentionState.encoderGradient,
                             initialHiddenGradient: dh!, initialCellGradient: dc)
         return (loss, count)
     }
