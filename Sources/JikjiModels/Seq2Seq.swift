@@ -256,6 +256,40 @@ public struct Seq2Seq: ParameterContainer {
                                 training: training, generator: &generator)
     }
 
+    /// The output layer's mean cross-entropy over the decoder rows `[N, Hd]` whose target is not
+    /// the pad id, with those rows gathered first: padded decoder steps (about an eighth of the
+    /// chatbot job's rows under bucketing) then cost no `[rows, V]` products or softmax. Loss and
+    /// gradients are those of the full call; the hidden gradient comes back `[N, Hd]`, zero at padding.
+    private func outputCrossEntropy(hidden: Tensor, targets: [Int32], training: Bool)
+        throws -> (loss: Float, count: Int, hiddenGradient: Tensor?)
+    {
+        let pad = Int32(configuration.paddingIndex)
+        let n = targets.count, width = n > 0 ? hidden.count / n : 0
+        var kept: [Int] = []
+        kept.reserveCapacity(n)
+        for (row, target) in targets.enumerated() where target != pad { kept.append(row) }
+        guard width > 0, hidden.count == n * width, !kept.isEmpty, kept.count < n else {
+            // Nothing to drop (or shapes the output layer reports): one call over every row.
+            return try output.crossEntropy(hidden: hidden, targets: targets, ignoreIndex: pad, accumulateGradients: training)
+        }
+        var compact = Tensor(shape: [kept.count, width])
+        hidden.storage.withUnsafeBufferPointer { h in
+            compact.storage.withUnsafeMutableBufferPointer { c in
+                for (r, row) in kept.enumerated() { (c.baseAddress! + r * width).update(from: h.baseAddress! + row * width, count: width) }
+            }
+        }
+        let (loss, count, compactGradient) = try output.crossEntropy(
+            hidden: compact, targets: kept.map { targets[$0] }, ignoreIndex: pad, accumulateGradients: training)
+        guard let compactGradient else { return (loss, count, nil) }
+        var gradient = Tensor(shape: [n, width])
+        compactGradient.storage.withUnsafeBufferPointer { g in
+            gradient.storage.withUnsafeMutableBufferPointer { d in
+                for (r, row) in kept.enumerated() { (d.baseAddress! + row * width).update(from: g.baseAddress! + r * width, count: width) }
+            }
+        }
+        return (loss, count, gradient)
+    }
+
     private func parallelStep(encoded: Encoded, source: [Int], decoderInput: [Int], decoderOutput: [Int32], batch: Int,
                               targetSteps T: Int, training: Bool, generator: inout SeededGenerator) throws -> (loss: Float, count: Int) {
         let Hd = configuration.decoder.hiddenSize
@@ -268,8 +302,7 @@ public struct Seq2Seq: ParameterContainer {
                            decoderStates: decoded.output, state: attentionState)
         } ?? decoded.output
         let (dropped, mask) = dropout.forward(attentional, training: training, generator: &generator)
-        let (loss, count, dHidden) = try output.crossEntropy(
-            hidden: dropped, targets: decoderOutput, ignoreIndex: Int32(configuration.paddingIndex), accumulateGradients: training)
+        let (loss, count, dHidden) = try outputCrossEntropy(hidden: dropped, targets: decoderOutput, training: training)
         guard training, let dHidden, count > 0 else { return (loss, count) }
         let dAttentional = dropout.backward(outputGradient: dHidden.reshaped([batch, T, Hd]), mask: mask)
         var dDecoderStates = dAttentional
@@ -337,8 +370,7 @@ public struct Seq2Seq: ParameterContainer {
             }
         }
         let (dropped, mask) = dropout.forward(attentionalAll, training: training, generator: &generator)
-        let (loss, count, dHidden) = try output.crossEntropy(
-            hidden: dropped, targets: decoderOutput, ignoreIndex: Int32(configuration.paddingIndex), accumulateGradients: training)
+        let (loss, count, dHidden) = try outputCrossEntropy(hidden: dropped, targets: decoderOutput, training: training)
         guard training, let dHiddenAll = dHidden, count > 0 else { return (loss, count) }
         let dAll = dropout.backward(outputGradient: dHiddenAll.reshaped([batch, T, Hd]), mask: mask)
         var dFeed = Tensor(shape: [batch, Hd])
