@@ -216,7 +216,12 @@ final class TrainingSession {
                 if step >= totalSteps { break }
             }
             if batchIndex >= batches.plan.count {
-                if startedAtBatch == 0 { epochTimes.append(Date().timeIntervalSince(epochStart)) }
+                if startedAtBatch == 0 {
+                    let seconds = Date().timeIntervalSince(epochStart)
+                    epochTimes.append(seconds)
+                    // Per epoch, so benchmarks can set each epoch's time beside its evaluation.
+                    options.log(String(format: "epoch %d: %.2f s of training", epoch + 1, seconds))
+                }
                 epoch += 1
                 batchIndex = 0
                 if job.train.evalEvery == 0 {

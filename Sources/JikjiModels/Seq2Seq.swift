@@ -256,6 +256,40 @@ public struct Seq2Seq: ParameterContainer {
                                 training: training, generator: &generator)
     }
 
+    /// The output layer's mean cross-entropy over the decoder rows `[N, Hd]` whose target is not
+    /// the pad id, with those rows gathered first: padded decoder steps (about an eighth of the
+    /// chatbot job's rows under bucketing) then cost no `[rows, V]` products or softmax. Loss and
+    /// gradients are those of the full call; the hidden gradient comes back `[N, Hd]`, zero at padding.
+    private func outputCrossEntropy(hidden: Tensor, targets: [Int32], training: Bool)
+        throws -> (loss: Float, count: Int, hiddenGradient: Tensor?)
+    {
+        let pad = Int32(configuration.paddingIndex)
+        let n = targets.count, width = n > 0 ? hidden.count / n : 0
+        var kept: [Int] = []
+        kept.reserveCapacity(n)
+        for (row, target) in targets.enumerated() where target != pad { kept.append(row) }
+        guard width > 0, hidden.count == n * width, !kept.isEmpty, kept.count < n else {
+            // Nothing to drop (or shapes the output layer reports): one call over every row.
+            return try output.crossEntropy(hidden: hidden, targets: targets, ignoreIndex: pad, accumulateGradients: training)
+        }
+        var compact = Tensor(shape: [kept.count, width])
+        hidden.storage.withUnsafeBufferPointer { h in
+            compact.storage.withUnsafeMutableBufferPointer { c in
+                for (r, row) in kept.enumerated() { (c.baseAddress! + r * width).update(from: h.baseAddress! + row * width, count: width) }
+            }
+        }
+        let (loss, count, compactGradient) = try output.crossEntropy(
+            hidden: compact, targets: kept.map { targets[$0] }, ignoreIndex: pad, accumulateGradients: training)
+        guard let compactGradient else { return (loss, count, nil) }
+        var gradient = Tensor(shape: [n, width])
+        compactGradient.storage.withUnsafeBufferPointer { g in
+            gradient.storage.withUnsafeMutableBufferPointer { d in
+                for (r, row) in kept.enumerated() { (d.baseAddress! + row * width).update(from: g.baseAddress! + r * width, count: width) }
+            }
+        }
+        return (loss, count, gradient)
+    }
+
     private func parallelStep(encoded: Encoded, source: [Int], decoderInput: [Int], decoderOutput: [Int32], batch: Int,
                               targetSteps T: Int, training: Bool, generator: inout SeededGenerator) throws -> (loss: Float, count: Int) {
         let Hd = configuration.decoder.hiddenSize
@@ -268,8 +302,7 @@ public struct Seq2Seq: ParameterContainer {
                            decoderStates: decoded.output, state: attentionState)
         } ?? decoded.output
         let (dropped, mask) = dropout.forward(attentional, training: training, generator: &generator)
-        let (loss, count, dHidden) = try output.crossEntropy(
-            hidden: dropped, targets: decoderOutput, ignoreIndex: Int32(configuration.paddingIndex), accumulateGradients: training)
+        let (loss, count, dHidden) = try outputCrossEntropy(hidden: dropped, targets: decoderOutput, training: training)
         guard training, let dHidden, count > 0 else { return (loss, count) }
         let dAttentional = dropout.backward(outputGradient: dHidden.reshaped([batch, T, Hd]), mask: mask)
         var dDecoderStates = dAttentional
@@ -286,24 +319,35 @@ public struct Seq2Seq: ParameterContainer {
         return (loss, count)
     }
 
+    /// The decoder one step at a time (input feeding, or teacher forcing below 1). Attention runs
+    /// through one workspace sized for all `T` steps up front (``LuongAttention/beginSteps(encoderOutputs:sourceLengths:steps:state:)``),
+    /// which also sums the encoder-output gradient over the steps; the per-step input and
+    /// gradient rows are reused buffers.
     private func stepwiseStep(encoded: Encoded, source: [Int], decoderInput: [Int], decoderOutput: [Int32], batch: Int,
                               targetSteps T: Int, teacherForcing: Float, training: Bool,
                               generator: inout SeededGenerator) throws -> (loss: Float, count: Int) {
         let E = configuration.embeddingSize, Hd = configuration.decoder.hiddenSize
         let feeding = configuration.inputFeeding
         let inputWidth = E + (feeding ? Hd : 0)
+        let attentionState = LuongAttentionState()
+        if let attention {
+            try attention.beginSteps(encoderOutputs: encoded.result.output, sourceLengths: encoded.lengths, steps: T,
+                                     state: attentionState)
+        }
         var hidden = encoded.initialHidden, cell = encoded.initialCell
         var feed = Tensor(shape: [batch, Hd])
-        var tapes: [RecurrentTape] = [], attentionStates: [LuongAttentionState] = [], stepIDs: [[Int]] = []
+        var tapes: [RecurrentTape] = [], stepIDs: [[Int]] = []
+        tapes.reserveCapacity(T); stepIDs.reserveCapacity(T)
         var attentionalAll = Tensor(shape: [batch, T, Hd])
-        var previous = Array(decoderInput[0..<batch].indices.map { decoderInput[$0 * T] })
+        var previous = (0..<batch).map { decoderInput[$0 * T] }
+        // One decoder input row per step, refilled in place (the layer copies what it keeps).
+        var x = Tensor(shape: [batch, 1, inputWidth])
         for t in 0..<T {
             let ids = t == 0 ? previous : (0..<batch).map { b in
                 generator.nextUnitFloat() < teacherForcing ? decoderInput[b * T + t] : previous[b]
             }
             stepIDs.append(ids)
             let embedded = try targetEmbedding.forward(ids: ids, shape: [batch, 1])
-            var x = Tensor(shape: [batch, 1, inputWidth])
             for b in 0..<batch {
                 for j in 0..<E { x.storage[b * inputWidth + j] = embedded.storage[b * E + j] }
                 if feeding { for j in 0..<Hd { x.storage[b * inputWidth + E + j] = feed.storage[b * Hd + j] } }
@@ -311,12 +355,8 @@ public struct Seq2Seq: ParameterContainer {
             let result = try decoder.forward(x, initialHidden: hidden, initialCell: cell, training: training, generator: &generator)
             hidden = result.finalHidden; cell = result.finalCell
             tapes.append(result.tape)
-            let state = LuongAttentionState()
             let h = result.output.reshaped([batch, Hd])
-            let attentional = try attention.map {
-                try $0.forward(encoderOutputs: encoded.result.output, sourceLengths: encoded.lengths, decoderStates: h, state: state)
-            } ?? h
-            attentionStates.append(state)
+            let attentional = try attention.map { try $0.forwardStep(t, decoderState: h, state: attentionState) } ?? h
             feed = attentional
             for b in 0..<batch { for j in 0..<Hd { attentionalAll.storage[(b * T + t) * Hd + j] = attentional.storage[b * Hd + j] } }
             if teacherForcing < 1 {
@@ -330,35 +370,38 @@ public struct Seq2Seq: ParameterContainer {
             }
         }
         let (dropped, mask) = dropout.forward(attentionalAll, training: training, generator: &generator)
-        let (loss, count, dHidden) = try output.crossEntropy(
-            hidden: dropped, targets: decoderOutput, ignoreIndex: Int32(configuration.paddingIndex), accumulateGradients: training)
+        let (loss, count, dHidden) = try outputCrossEntropy(hidden: dropped, targets: decoderOutput, training: training)
         guard training, let dHiddenAll = dHidden, count > 0 else { return (loss, count) }
         let dAll = dropout.backward(outputGradient: dHiddenAll.reshaped([batch, T, Hd]), mask: mask)
-        var dEncoderOutputs = Tensor(shape: encoded.result.output.shape)
         var dFeed = Tensor(shape: [batch, Hd])
         var dh: Tensor? = nil, dc: Tensor? = nil
+        var dAttentional = Tensor(shape: [batch, Hd])
+        var dEmbedded = Tensor(shape: [batch, 1, E])
+        var dState = Tensor(shape: [batch, 1, Hd])
         for t in stride(from: T - 1, through: 0, by: -1) {
-            var dAttentional = Tensor(shape: [batch, Hd])
             for b in 0..<batch { for j in 0..<Hd {
                 dAttentional.storage[b * Hd + j] = dAll.storage[(b * T + t) * Hd + j] + dFeed.storage[b * Hd + j]
             } }
-            var dState = dAttentional
             if let attention {
-                let g = attention.backward(attentionalGradient: dAttentional, state: attentionStates[t])
-                dState = g.decoderStates
-                for i in 0..<dEncoderOutputs.count { dEncoderOutputs.storage[i] += g.encoderOutputs.storage[i] }
+                try dAttentional.storage.withUnsafeBufferPointer { g in
+                    try dState.storage.withUnsafeMutableBufferPointer { d in
+                        try attention.backwardStep(t, attentionalGradient: g.baseAddress!, decoderGradient: d.baseAddress!,
+                                                   state: attentionState)
+                    }
+                }
+            } else {
+                dState.storage = dAttentional.storage
             }
-            let grads = try decoder.backward(tapes[t], outputGradient: dState.reshaped([batch, 1, Hd]),
-                                             finalHiddenGradient: dh, finalCellGradient: dc)
+            let grads = try decoder.backward(tapes[t], outputGradient: dState, finalHiddenGradient: dh, finalCellGradient: dc)
             dh = grads.initialHidden; dc = grads.initialCell
-            var dEmbedded = Tensor(shape: [batch, 1, E])
             for b in 0..<batch {
                 for j in 0..<E { dEmbedded.storage[b * E + j] = grads.input.storage[b * inputWidth + j] }
                 if feeding { for j in 0..<Hd { dFeed.storage[b * Hd + j] = grads.input.storage[b * inputWidth + E + j] } }
             }
             targetEmbedding.backward(ids: stepIDs[t], outputGradient: dEmbedded)
         }
-        try backwardEncoder(encoded, batch: batch, source: source, outputGradient: attention == nil ? nil : dEncoderOutputs,
+        try backwardEncoder(encoded, batch: batch, source: source,
+                            outputGradient: attention == nil ? nil : attentionState.encoderGradient,
                             initialHiddenGradient: dh!, initialCellGradient: dc)
         return (loss, count)
     }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A problem restoring optimizer state or checkpoints: a missing tensor, a shape that does not fit.
 public struct CheckpointError: Error, CustomStringConvertible, Equatable {
     /// What is wrong, naming the tensor and the file when known.
@@ -387,10 +389,22 @@ public struct Adam: Optimizer, LazyRowUpdating {
                             let constants = AdamConstants(
                                 shrink: decoupled ? decay : 1, l2: decoupled ? 0 : wd, beta1: b1, beta2: b2,
                                 correction2Root: correction2Root, epsilon: eps, stepSize: stepSize)
+                            let (pp, gp, mp, vp) = (p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!)
                             for range in ranges {
-                                Adam.update(p.baseAddress! + range.lowerBound, g.baseAddress! + range.lowerBound,
-                                            m.baseAddress! + range.lowerBound, v.baseAddress! + range.lowerBound,
-                                            count: range.count, constants)
+                                // Memory-bound: a large tensor is cut into one slice per BLAS thread,
+                                // each updated on its own core (elementwise, so the result is the same).
+                                let parts = range.count >= Adam.parallelThreshold ? max(1, BLAS.threadCount) : 1
+                                if parts == 1 {
+                                    Adam.update(pp + range.lowerBound, gp + range.lowerBound, mp + range.lowerBound,
+                                                vp + range.lowerBound, count: range.count, constants)
+                                    continue
+                                }
+                                let slice = (range.count + parts - 1) / parts
+                                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                                    let start = range.lowerBound + part * slice
+                                    let count = min(slice, range.upperBound - start)
+                                    if count > 0 { Adam.update(pp + start, gp + start, mp + start, vp + start, count: count, constants) }
+                                }
                             }
                         }
                     }
@@ -449,6 +463,10 @@ public struct Adam: Optimizer, LazyRowUpdating {
             v[i] *= decay2
         }
     }
+
+    /// Elements from which one tensor's update is split across threads (smaller ones are not
+    /// worth waking a thread for).
+    static let parallelThreshold = 1 << 16
 
     /// The scalars of one Adam step, passed by value so the element loop keeps them in registers.
     struct AdamConstants {

@@ -67,6 +67,31 @@ final class Seq2SeqTests: XCTestCase {
         }
     }
 
+    /// Without attention the stepwise path feeds decoder states straight to the output layer:
+    /// it still equals the one-call path (loss and every gradient).
+    func testStepwiseDecodingWithoutAttentionEqualsParallelDecoding() throws {
+        var g = SeededGenerator(seed: 12)
+        let config = Seq2Seq.Configuration(vocabularySize: 17, embeddingSize: 4,
+                                           encoder: .init(cell: "lstm", hiddenSize: 5), decoder: .init(cell: "lstm", hiddenSize: 5),
+                                           attention: "none", startID: 1, endID: 2)
+        let model = try Seq2Seq(config, generator: &g)
+        let d = makeBatch()
+        func run(_ tf: Float) throws -> (Float, [[Float]]) {
+            model.zeroGradients()
+            var r = SeededGenerator(seed: 0)
+            let loss = try model.step(source: d.source, sourceLengths: d.lengths, decoderInput: d.input, decoderOutput: d.output,
+                                      batch: d.B, sourceSteps: d.S, targetSteps: d.T, teacherForcing: tf, training: true, generator: &r).loss
+            return (loss, model.namedParameters.map { $0.parameter.gradient.storage })
+        }
+        let (parallelLoss, parallelGrads) = try run(1)
+        let (stepLoss, stepGrads) = try run(0.999_999_9)
+        XCTAssertEqual(parallelLoss, stepLoss, accuracy: 1e-5)
+        XCTAssertTrue(parallelGrads.contains { $0.contains { $0 != 0 } })
+        for (k, (a, b)) in zip(parallelGrads, stepGrads).enumerated() {
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, model.namedParameters[k].name) }
+        }
+    }
+
     /// Input feeding, a bidirectional encoder and a projecting bridge: gradients equal central differences.
     func testInputFeedingGradientsMatchFiniteDifferences() throws {
         var g = SeededGenerator(seed: 21)

@@ -26,6 +26,32 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
+    /// A tensor large enough to be split across threads is updated in every element, by the
+    /// same rule: two steps on 2 threads equal two steps on 1 thread, bit for bit, and the first
+    /// step is lr·sign(g) throughout (a slice left out would keep its old value).
+    func testAdamOnALargeTensorGivesTheSameResultOnOneAndTwoThreads() {
+        let count = 3 * (1 << 16) + 7
+        func run(threads: Int) -> (first: [Float], second: [Float]) {
+            let saved = BLAS.threadCount
+            BLAS.setThreads(threads)
+            defer { BLAS.setThreads(saved) }
+            let p = Parameter(Tensor(shape: [count]))
+            var adam = Adam(parameters: [("p", p)], learningRate: 0.01)
+            let gradient = (0..<count).map { Float(($0 % 13) - 6) + 0.5 }
+            p.gradient = Tensor(shape: [count], values: gradient)
+            adam.step()
+            let first = p.value.storage
+            p.gradient = Tensor(shape: [count], values: gradient.reversed())
+            adam.step()
+            return (first, p.value.storage)
+        }
+        let one = run(threads: 1), two = run(threads: 2)
+        XCTAssertEqual(two.second, one.second)
+        var wrong = 0
+        for (i, value) in two.first.enumerated() where abs(value - (Float((i % 13) - 6) + 0.5 > 0 ? -0.01 : 0.01)) > 1e-5 { wrong += 1 }
+        XCTAssertEqual(wrong, 0)
+    }
+
     func testAdamWDecaysWeightsWithoutGradient() {
         let p = Parameter(Tensor(shape: [1], values: [2]))
         var adamW = Adam.adamW(parameters: [("p", p)], learningRate: 0.1, weightDecay: 0.5)
