@@ -37,11 +37,29 @@ public struct BatchingOptions: Codable, Sendable, Equatable {
     public var dropLast: Bool
     /// Seed of the data order; epoch k uses sub-stream k, so it is reproducible on its own.
     public var seed: UInt64
+    /// How a language-model stream is cut into batches (ignored for other datasets).
+    public var languageModelLayout: LanguageModelLayout
+
+    /// How the token stream of a language-model dataset becomes batches.
+    public enum LanguageModelLayout: String, Codable, Sendable, Equatable, CaseIterable {
+        /// Windows of N tokens cut one after another from the stream, batched in shuffled window
+        /// order: the rows of a batch, and consecutive batches, are unrelated. For models that start
+        /// every window from a zero state.
+        case shuffledWindows = "shuffled_windows"
+        /// The stream (documents in shuffled order when ``BatchingOptions/shuffle`` is set, else in
+        /// corpus order) is cut into B contiguous rows of ⌊S / B⌋ tokens, and batch k holds window k
+        /// of every row, so row r of batch k continues row r of batch k − 1 — PyTorch's
+        /// word_language_model `batchify`. Every batch has B rows; the last window of an epoch may
+        /// be shorter than N. The < B tokens left over by the division are not used. For models
+        /// that carry their state from one window to the next (truncated BPTT).
+        case contiguousRows = "contiguous_rows"
+    }
 
     /// Options with torchtext-like defaults; see each property.
     public init(size: Size = .sentences(64), source: SequenceLayout = SequenceLayout(), target: SequenceLayout = SequenceLayout(),
                 decoderStart: UInt32? = nil, decoderEnd: UInt32? = nil, window: Int = 64, documentSeparator: UInt32? = nil,
-                shuffle: Bool = true, bucketPool: Int = 0, sortWithinBatch: Bool = false, dropLast: Bool = false, seed: UInt64 = 0) {
+                shuffle: Bool = true, bucketPool: Int = 0, sortWithinBatch: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
+                languageModelLayout: LanguageModelLayout = .shuffledWindows) {
         self.size = size
         self.source = source
         self.target = target
@@ -54,6 +72,7 @@ public struct BatchingOptions: Codable, Sendable, Equatable {
         self.sortWithinBatch = sortWithinBatch
         self.dropLast = dropLast
         self.seed = seed
+        self.languageModelLayout = languageModelLayout
     }
 }
 
@@ -68,7 +87,8 @@ public enum BatchingError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// One batch. Shapes use B = ``size``, T = `source.columns`.
 public struct Batch: Sendable {
-    /// The examples (LM: window numbers) in row order; lets a caller trace rows back to the corpus.
+    /// The examples in row order; lets a caller trace rows back to the corpus. LM: window numbers
+    /// (shuffled windows) or the stream offset of each row's first input token (contiguous rows).
     public var indices: [Int]
     /// Classification text, pair source or LM input window: ids `[B, T]`, lengths `[B]`, mask `[B, T]`.
     public var source: PaddedSequences
@@ -119,6 +139,8 @@ public struct Batches: Sequence, Sendable {
     public let plan: BatchPlan
     /// LM only: the split's documents joined with the separator.
     private let stream: [UInt32]
+    /// LM contiguous rows only: the window width (columns) of each batch.
+    private let windowWidths: [Int]
 
     /// Plans epoch `epoch` of `split`.
     /// - Throws: ``BatchingError`` for options that do not fit the dataset (no `[SEP]` for an LM
@@ -143,21 +165,29 @@ public struct Batches: Sequence, Sendable {
             guard let separator = options.documentSeparator ?? dataset.info.specialTokens.sep else {
                 throw BatchingError.invalid("the vocabulary has no [SEP]; give a document separator token")
             }
-            var stream: [UInt32] = []
-            stream.reserveCapacity(dataset.source.tokenCount + examples.count)
-            for index in examples {
-                stream.append(contentsOf: dataset.source[index])
-                stream.append(separator)
-            }
-            self.stream = stream
-            let windows = stream.count > 0 ? (stream.count - 1) / options.window : 0
-            var order = Array(0..<windows)
-            if options.shuffle { generator.shuffle(&order) }
             let batchSize: Int
             switch options.size {
             case let .sentences(n): batchSize = n
             case let .tokens(budget): batchSize = Swift.max(1, budget / options.window)
             }
+            var documents = examples
+            let contiguous = options.languageModelLayout == .contiguousRows
+            if contiguous, options.shuffle { generator.shuffle(&documents) }
+            var stream: [UInt32] = []
+            stream.reserveCapacity(dataset.source.tokenCount + documents.count)
+            for index in documents {
+                stream.append(contentsOf: dataset.source[index])
+                stream.append(separator)
+            }
+            self.stream = stream
+            if contiguous {
+                (plan, windowWidths) = Self.contiguousPlan(streamLength: stream.count, rows: batchSize, window: options.window)
+                return
+            }
+            windowWidths = []
+            let windows = stream.count > 0 ? (stream.count - 1) / options.window : 0
+            var order = Array(0..<windows)
+            if options.shuffle { generator.shuffle(&order) }
             var starts = Array(stride(from: 0, to: order.count, by: batchSize))
             starts.append(order.count)
             if options.dropLast, starts.count > 1, order.count % batchSize != 0 { starts.removeLast(); order.removeLast(order.count - starts.last!) }
@@ -171,7 +201,28 @@ public struct Batches: Sequence, Sendable {
             if let limit = options.target.maxLength, limit < 2 { throw BatchingError.invalid("target max length must be at least 2") }
         }
         stream = []
+        windowWidths = []
         plan = Self.plan(examples: examples, dataset: dataset, options: options, generator: &generator)
+    }
+
+    /// Batches of `rows` contiguous rows over a stream of `streamLength` tokens: row r is stream
+    /// `[r·L, (r+1)·L)` with L = ⌊streamLength / rows⌋; its L − 1 inputs are cut into windows of
+    /// `window` (the last one shorter when `window` does not divide L − 1). The plan's order holds
+    /// each row's first input offset, `rows` per batch.
+    static func contiguousPlan(streamLength: Int, rows: Int, window: Int) -> (BatchPlan, [Int]) {
+        let rowLength = streamLength / rows
+        guard rowLength >= 2 else { return (BatchPlan(order: [], starts: [0]), []) }
+        let inputs = rowLength - 1
+        var order: [Int] = [], starts: [Int] = [0], widths: [Int] = []
+        let batches = (inputs + window - 1) / window
+        order.reserveCapacity(batches * rows)
+        for k in 0..<batches {
+            let offset = k * window
+            widths.append(Swift.min(window, inputs - offset))
+            for r in 0..<rows { order.append(r * rowLength + offset) }
+            starts.append(order.count)
+        }
+        return (BatchPlan(order: order, starts: starts), widths)
     }
 
     /// The padded width an example takes (pairs: the wider of its two sides).
@@ -273,7 +324,10 @@ public struct Batches: Sequence, Sendable {
     public func batch(_ b: Int) -> Batch {
         let indices = plan.batch(b)
         let pad = dataset.info.specialTokens.pad
-        if dataset.info.kind == .lm { return lmBatch(indices) }
+        if dataset.info.kind == .lm {
+            return windowWidths.isEmpty ? lmBatch(indices.map { $0 * options.window }, width: options.window)
+                                        : lmBatch(Array(indices), width: windowWidths[b])
+        }
         let source = PaddedSequences.make(indices: indices, sequences: dataset.source, layout: options.source, pad: pad)
         var labels: [Int32]?
         if let all = dataset.labels {
@@ -292,13 +346,13 @@ public struct Batches: Sequence, Sendable {
                      decoderOutput: decoderOutput, nextTokens: nil)
     }
 
-    private func lmBatch(_ windows: ArraySlice<Int>) -> Batch {
-        let n = options.window, rows = windows.count
+    /// Rows of `width` inputs starting at the stream `offsets`, with their next-token targets.
+    private func lmBatch(_ offsets: [Int], width n: Int) -> Batch {
+        let rows = offsets.count
         var inputs = [Int32](repeating: 0, count: rows * n)
         var targets = [Int32](repeating: 0, count: rows * n)
         stream.withUnsafeBufferPointer { stream in
-            for (r, w) in windows.enumerated() {
-                let base = w * n
+            for (r, base) in offsets.enumerated() {
                 for j in 0..<n {
                     inputs[r * n + j] = Int32(bitPattern: stream[base + j])
                     targets[r * n + j] = Int32(bitPattern: stream[base + j + 1])
@@ -308,12 +362,17 @@ public struct Batches: Sequence, Sendable {
         let source = PaddedSequences(rows: rows, columns: n, ids: inputs,
                                      lengths: [Int32](repeating: Int32(n), count: rows),
                                      mask: [UInt8](repeating: 1, count: rows * n))
-        return Batch(indices: Array(windows), source: source, labels: nil, decoderInput: nil, decoderOutput: nil, nextTokens: targets)
+        let indices = windowWidths.isEmpty ? offsets.map { $0 / options.window } : offsets
+        return Batch(indices: indices, source: source, labels: nil, decoderInput: nil, decoderOutput: nil, nextTokens: targets)
     }
 
     /// Real and total (padded) token slots of the source side over the whole epoch, without building batches.
     public func paddingCounts() -> (real: Int, total: Int) {
-        if dataset.info.kind == .lm { return (plan.order.count * options.window, plan.order.count * options.window) }
+        if dataset.info.kind == .lm {
+            let slots = windowWidths.isEmpty ? plan.order.count * options.window
+                : zip(0..<plan.count, windowWidths).reduce(0) { $0 + plan.batch($1.0).count * $1.1 }
+            return (slots, slots)
+        }
         var real = 0, total = 0
         for b in 0..<plan.count {
             var longest = 0

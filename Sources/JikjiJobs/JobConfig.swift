@@ -352,6 +352,19 @@ public struct TrainSection: Sendable {
     public var checkpointEvery: Int
     public var keepLast: Int
     public var keepBest: Bool
+    /// Language models only (nil otherwise): what each training window starts from.
+    public var hiddenState: HiddenState?
+
+    /// `train.hidden_state` of a language model.
+    public enum HiddenState: String, Sendable, CaseIterable {
+        /// Truncated BPTT: the stream is laid out as `batch_size` contiguous rows (row r of a batch
+        /// continues row r of the previous batch) and each window starts from the previous window's
+        /// final state, detached (gradients stop at the window boundary); zeros at each epoch start.
+        /// Evaluation does the same over the evaluated split, from zeros.
+        case carry
+        /// Every window starts from zeros; windows are batched in shuffled order.
+        case reset
+    }
 
     init(_ r: ConfigReader, task: JobConfig.Task) throws {
         epochs = try r.int("epochs", default: 3, range: 1...100_000)
@@ -368,5 +381,15 @@ public struct TrainSection: Sendable {
         checkpointEvery = try r.int("checkpoint_every", default: 0, range: 0...Int.max)
         keepLast = try r.int("keep_last", default: 2, range: 1...1000)
         keepBest = try r.bool("keep_best", default: true)
+        if task == .languageModel {
+            let state = try r.string("hidden_state", default: HiddenState.carry.rawValue, allowed: HiddenState.allCases.map(\.rawValue))
+            hiddenState = HiddenState(rawValue: state)!  // checked by `allowed` above
+        } else {
+            if r.has("hidden_state") {
+                throw JobConfigError.impossible(path: r.keyPath("hidden_state"),
+                                                reason: "hidden_state applies only to model.kind language_model (carry or reset)")
+            }
+            hiddenState = nil
+        }
     }
 }

@@ -63,6 +63,9 @@ public struct JobRunner {
         public let steps: Int
         /// Mean wall time of a training epoch, seconds (nil when no epoch completed in this process).
         public let secondsPerEpoch: Double?
+        /// Tokens read per second of training steps in this process (batch building, forward,
+        /// backward, clipping and the optimizer; evaluations and checkpoints excluded), or nil.
+        public let trainingTokensPerSecond: Double?
         public let reportPath: String
         public let directory: String
     }
@@ -175,13 +178,16 @@ final class TrainingSession {
         var stepsThisProcess = 0
         var runningLoss = 0.0, runningCount = 0
         var tokens = 0
+        var stepSeconds = 0.0
         var stopped: RunRegistry.Status? = nil
         let start = Date()
         training: while epoch < job.train.epochs && step < totalSteps {
             let epochStart = Date()
             let startedAtBatch = batchIndex
+            if batchIndex == 0 { task.startEpoch() }
             let batches = try Batches(dataset: data.main, split: .train, options: task.batching, epoch: epoch)
             while batchIndex < batches.plan.count {
+                let stepStart = Date()
                 let batch = batches.batch(batchIndex)
                 optimizer.learningRate = schedule.rate(atStep: step)
                 let result = try task.trainStep(batch, generator: &generator)
@@ -193,6 +199,7 @@ final class TrainingSession {
                 if job.optim.embeddingUpdate == "lazy" { optimizer.step(lazyRows: rows) } else { optimizer.step(sparseRows: rows) }
                 for p in denseParameters { p.zeroGradient() }
                 for (table, touched) in zip(sparseTables, result.touchedRows) { table.parameter.zeroGradient(rows: touched) }
+                stepSeconds += Date().timeIntervalSince(stepStart)
                 step += 1
                 batchIndex += 1
                 stepsThisProcess += 1
@@ -235,7 +242,7 @@ final class TrainingSession {
         if stopped == .interrupted {
             try registry.setStatus(.interrupted, of: run.id)
             options.log("run \(run.id) interrupted at step \(step); continue with: jikji job resume \(run.id)")
-            return try summary(status: .interrupted, epochTimes: epochTimes)
+            return try summary(status: .interrupted, epochTimes: epochTimes, tokensPerSecond: stepSeconds > 0 ? Double(tokens) / stepSeconds : nil)
         }
         if lastEvaluationStep != step {
             // The steps since the previous evaluation still deserve an evaluation and a checkpoint.
@@ -243,16 +250,17 @@ final class TrainingSession {
         }
         try testBest()
         try registry.setStatus(.completed, of: run.id)
-        return try summary(status: .completed, epochTimes: epochTimes)
+        return try summary(status: .completed, epochTimes: epochTimes, tokensPerSecond: stepSeconds > 0 ? Double(tokens) / stepSeconds : nil)
     }
 
-    func summary(status: RunRegistry.Status, epochTimes: [Double]) throws -> JobRunner.Summary {
+    func summary(status: RunRegistry.Status, epochTimes: [Double], tokensPerSecond: Double?) throws -> JobRunner.Summary {
         let reportPath = run.directory + "/report.html"
         let report = RunReport(run: try registry.run(run.id), metrics: try registry.metrics(of: run.id),
                                checkpoints: try registry.checkpoints(of: run.id))
         try report.write(to: URL(fileURLWithPath: reportPath))
         return JobRunner.Summary(runID: run.id, status: status, metrics: lastMetrics, steps: step,
                                  secondsPerEpoch: epochTimes.isEmpty ? nil : epochTimes.reduce(0, +) / Double(epochTimes.count),
+                                 trainingTokensPerSecond: tokensPerSecond,
                                  reportPath: reportPath, directory: run.directory)
     }
 
@@ -352,6 +360,7 @@ final class TrainingSession {
             parameter.value = value
         }
         for (name, tensor) in optimizer.stateTensors() { state.tensors["optimizer." + name] = tensor }
+        for (name, tensor) in task.carriedTensors { state.tensors["task." + name] = tensor }
         let g = generator.state
         state.integerTensors["position"] = IntegerTensor(shape: [3], values: [Int64(epoch), Int64(batchIndex), Int64(step)])
         state.integerTensors["generator"] = IntegerTensor(shape: [4], values: [g.0, g.1, g.2, g.3].map { Int64(bitPattern: $0) })
@@ -391,6 +400,9 @@ final class TrainingSession {
             }
             table.parameter.value = value
         }
+        var carried: [String: Tensor] = [:]
+        for (name, tensor) in state.tensors where name.hasPrefix("task.") { carried[String(name.dropFirst("task.".count))] = tensor }
+        try task.restoreCarriedTensors(carried)
 
         guard let position = state.integerTensors["position"], position.values.count == 3,
               let words = state.integerTensors["generator"], words.values.count == 4 else {

@@ -4,9 +4,17 @@ import JikjiModels
 import JikjiRecurrent
 
 /// A language-model job: windows of the joined document stream, next-token targets.
+///
+/// With `train.hidden_state: carry` the batches are contiguous rows of the stream and each
+/// window starts from the final (h, c) of the previous window of the same rows, detached
+/// (truncated BPTT); the state is dropped at each epoch start and saved in checkpoints. With
+/// `reset` every window starts from zeros.
 struct LanguageModelTask: TrainingTask {
     let model: LanguageModel
     let batching: BatchingOptions
+    let hiddenState: TrainSection.HiddenState
+    /// The state after the last training window (carry only; nil at an epoch start).
+    var carried: LanguageModel.State?
 
     init(job: JobConfig, vocabulary: JobVocabulary, generator: inout SeededGenerator) throws {
         let m = job.model
@@ -16,6 +24,7 @@ struct LanguageModelTask: TrainingTask {
             dropout: Float(m.dropout), tieWeights: m.tieWeights, paddingIndex: vocabulary.padID)
         model = try LanguageModel(config, generator: &generator)
         batching = try JobBatching.options(job: job, vocabulary: vocabulary)
+        hiddenState = job.train.hiddenState ?? .carry
     }
 
     var namedParameters: [(name: String, parameter: Parameter)] { model.namedParameters }
@@ -27,22 +36,55 @@ struct LanguageModelTask: TrainingTask {
         model.configuration.tieWeights ? [] : [("embedding.weight", model.embedding.weight)]
     }
 
+    mutating func startEpoch() { carried = nil }
+
+    var carriedTensors: [String: Tensor] {
+        guard let carried else { return [:] }
+        var tensors = ["lm_state.hidden": carried.hidden]
+        if let cell = carried.cell { tensors["lm_state.cell"] = cell }
+        return tensors
+    }
+
+    mutating func restoreCarriedTensors(_ tensors: [String: Tensor]) throws {
+        guard let hidden = tensors["lm_state.hidden"] else { carried = nil; return }
+        let c = model.configuration
+        guard hiddenState == .carry, hidden.shape.count == 3, hidden.shape[0] == c.layers, hidden.shape[2] == c.hiddenSize else {
+            throw JobRunError.resume("the checkpoint's carried state \(hidden.shape) does not fit this language model")
+        }
+        carried = LanguageModel.State(hidden: hidden, cell: tensors["lm_state.cell"])
+    }
+
+    /// The carried state when it fits a batch of `rows` rows (it always does with contiguous rows).
+    private static func state(_ state: LanguageModel.State?, rows: Int) -> LanguageModel.State? {
+        guard let state, state.hidden.shape.count == 3, state.hidden.shape[1] == rows else { return nil }
+        return state
+    }
+
     mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> StepResult {
         guard let targets = batch.nextTokens else { throw JobRunError.data("a language-model batch has no next-token targets") }
+        let initial = hiddenState == .carry ? Self.state(carried, rows: batch.size) : nil
         let result = try model.step(ids: batch.source.ids.ints, targets: targets, batch: batch.size, steps: batch.source.columns,
-                                    training: true, generator: &generator)
+                                    state: initial, training: true, generator: &generator)
+        if hiddenState == .carry { carried = result.state }
         let rows = model.configuration.tieWeights ? [] : [distinctRows(batch.source.ids, excluding: model.configuration.paddingIndex ?? -1,
                                                                       limit: model.configuration.vocabularySize)]
         return StepResult(loss: Double(result.loss), count: result.count, tokens: result.count, touchedRows: rows)
     }
 
+    /// Loss and perplexity over every target of `batches`: exp of the mean next-token
+    /// cross-entropy. With `carry` the state runs through each row from zeros at the split's start
+    /// (the batches are contiguous rows), so a prediction sees everything before it in its row;
+    /// with `reset` each window sees only its own earlier tokens.
     func evaluate(_ batches: Batches) throws -> [String: Double] {
         var total = 0.0, count = 0
         var unused = SeededGenerator(seed: 0)
+        var state: LanguageModel.State? = nil
         for batch in batches {
             guard let targets = batch.nextTokens else { throw JobRunError.data("a language-model batch has no next-token targets") }
+            let initial = hiddenState == .carry ? Self.state(state, rows: batch.size) : nil
             let result = try model.step(ids: batch.source.ids.ints, targets: targets, batch: batch.size, steps: batch.source.columns,
-                                        training: false, generator: &unused)
+                                        state: initial, training: false, generator: &unused)
+            state = result.state
             if result.count > 0 { total += Double(result.loss) * Double(result.count); count += result.count }
         }
         let loss = count > 0 ? total / Double(count) : .nan

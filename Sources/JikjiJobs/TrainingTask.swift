@@ -19,6 +19,20 @@ protocol TrainingTask {
     mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> StepResult
     /// Metrics over batches (no gradients): `loss` plus the task's own.
     func evaluate(_ batches: Batches) throws -> [String: Double]
+    /// Called before the first batch of every epoch (a language model carrying its state drops it here).
+    mutating func startEpoch()
+    /// State carried from one batch to the next that a checkpoint must hold for a resumed run to
+    /// continue exactly (a language model's carried (h, c)); empty for tasks without any.
+    var carriedTensors: [String: Tensor] { get }
+    /// Puts back what ``carriedTensors`` returned when the checkpoint was written.
+    mutating func restoreCarriedTensors(_ tensors: [String: Tensor]) throws
+}
+
+extension TrainingTask {
+    /// Nothing carried across batches.
+    mutating func startEpoch() {}
+    var carriedTensors: [String: Tensor] { [:] }
+    mutating func restoreCarriedTensors(_ tensors: [String: Tensor]) throws {}
 }
 
 /// The task of `job.model.kind`, with freshly initialised weights drawn from `generator`.
@@ -137,6 +151,9 @@ enum JobBatching {
                                       shuffle: true, bucketPool: b.bucketPool > 1 ? b.bucketPool : 0,
                                       sortWithinBatch: b.sortWithinBatch, dropLast: b.dropLast, seed: job.seed)
         options.window = max(2, b.window)
+        if job.model.task == .languageModel {
+            options.languageModelLayout = job.train.hiddenState == .carry ? .contiguousRows : .shuffledWindows
+        }
         if job.model.task == .seq2seq {
             options.target = SequenceLayout(maxLength: b.maxLength, padSide: .post, truncationSide: .post)
             options.decoderStart = specials.cls

@@ -39,6 +39,12 @@ public struct LanguageModel: ParameterContainer {
         public var hidden: Tensor
         /// `[L, B, H]` for LSTM.
         public var cell: Tensor?
+
+        /// A state from its tensors (for example read back from a checkpoint).
+        public init(hidden: Tensor, cell: Tensor?) {
+            self.hidden = hidden
+            self.cell = cell
+        }
     }
 
     public let configuration: Configuration

@@ -65,27 +65,10 @@ public struct VocabularyOutput {
                         }
                         BLAS.gemm(transposeB: true, m: rows, n: V, k: H, a: hChunk, lda: H, b: w.baseAddress!, ldb: H,
                                   beta: bias == nil ? 0 : 1, c: z.baseAddress!, ldc: V)
-                        // Softmax per row; loss; logits become d loss / d logits (scaled).
-                        for r in 0..<rows {
-                            let row = z.baseAddress! + r * V
-                            let target = targets[start + r]
-                            if target == ignoreIndex {
-                                if accumulateGradients { row.update(repeating: 0, count: V) }
-                                continue
-                            }
-                            var maxValue = -Float.infinity
-                            for j in 0..<V where row[j] > maxValue { maxValue = row[j] }
-                            let targetLogit = row[Int(target)]
-                            for j in 0..<V { row[j] -= maxValue }
-                            VectorMath.exp(row, row, count: V)
-                            var sum: Float = 0
-                            for j in 0..<V { sum += row[j] }
-                            total += Double(log(sum) - (targetLogit - maxValue))
-                            if accumulateGradients {
-                                let inv = scale / sum
-                                for j in 0..<V { row[j] *= inv }
-                                row[Int(target)] -= scale
-                            }
+                        // Softmax per row, on all threads; loss; logits become d loss / d logits (scaled).
+                        total += targets.withUnsafeBufferPointer { t in
+                            RowSoftmaxCrossEntropy.sum(logits: z.baseAddress!, rows: rows, columns: V, targets: t.baseAddress! + start,
+                                                       ignoreIndex: ignoreIndex, gradientScale: accumulateGradients ? scale : nil)
                         }
                         if accumulateGradients {
                             // dW += dZᵀ h, db += Σ rows dZ, dh = dZ W.
@@ -95,10 +78,7 @@ public struct VocabularyOutput {
                             }
                             if let bias {
                                 bias.gradient.storage.withUnsafeMutableBufferPointer { db in
-                                    for r in 0..<rows {
-                                        let row = z.baseAddress! + r * V
-                                        for j in 0..<V { db[j] += row[j] }
-                                    }
+                                    RowSoftmaxCrossEntropy.addColumnSums(z.baseAddress!, rows: rows, columns: V, into: db.baseAddress!)
                                 }
                             }
                             dHidden!.storage.withUnsafeMutableBufferPointer { dh in

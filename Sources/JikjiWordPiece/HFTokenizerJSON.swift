@@ -89,9 +89,12 @@ public struct HFTokenizerJSON: Equatable, Sendable {
     ///   holes (a token twice), which `model.vocab`, a JSON object, cannot represent.
     public init(vocabulary: WordPieceVocabulary, normalizer: BertNormalizerOptions,
                 postProcessor: Bool, cls: String = "[CLS]", sep: String = "[SEP]") throws {
-        var seen: [String: Int] = [:]
+        // Compared as bytes: Swift's `String ==` treats canonically equivalent tokens as equal
+        // (a CJK compatibility ideograph such as U+F90A and U+91D1 it decomposes to), but they are
+        // distinct keys in JSON and distinct tokens to HF; only byte-identical tokens collide.
+        var seen: [[UInt8]: Int] = [:]
         for (id, token) in vocabulary.tokens.enumerated() {
-            if let first = seen.updateValue(id, forKey: token) {
+            if let first = seen.updateValue(id, forKey: Array(token.utf8)) {
                 throw HFTokenizerJSONError.duplicateToken(token: token, firstId: first, secondId: id)
             }
         }

@@ -133,6 +133,7 @@ enum JobSummaryPrinter {
             Swift.print(String(format: "  %-18@ %.4f", key, value))
         }
         if let seconds = s.secondsPerEpoch { Swift.print(String(format: "  %-18@ %.1f s", "time per epoch", seconds)) }
+        if let rate = s.trainingTokensPerSecond { Swift.print(String(format: "  %-18@ %.0f", "training tokens/s", rate)) }
         Swift.print("report: \(s.reportPath)")
     }
 }

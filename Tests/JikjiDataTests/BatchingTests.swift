@@ -183,6 +183,70 @@ final class BatchingTests: XCTestCase {
         XCTAssertEqual(allIndices(shuffled).sorted(), [0, 1, 2])
     }
 
+    /// Contiguous rows (truncated BPTT): row r of batch k continues row r of batch k − 1, every
+    /// batch has B rows, and each stream token up to B·⌊S/B⌋ is read once as an input (the last
+    /// token of each row only as a target).
+    func testLanguageModelContiguousRowsContinueAcrossBatchesAndUseEveryTokenOnce() throws {
+        var documents: [[UInt32]] = []
+        for d in 0..<9 {
+            let length = 3 + d % 4
+            documents.append((0..<length).map { UInt32(100 * (d + 1) + $0) })
+        }
+        let dataset = makeDataset(documents, kind: .lm)
+        for shuffle in [false, true] {
+            let options = BatchingOptions(size: .sentences(3), window: 4, shuffle: shuffle, seed: 8, languageModelLayout: .contiguousRows)
+            let batches = try Batches(dataset: dataset, options: options, epoch: 1)
+            // The stream the batches must follow: documents (shuffled or not), each ended by [SEP] = 3.
+            var rebuilt: [UInt32] = []
+            var rowInputs = [[Int32]](repeating: [], count: 3), rowTargets = [[Int32]](repeating: [], count: 3)
+            var previous: Batch?
+            var covered: [Int] = []
+            for batch in batches {
+                XCTAssertEqual(batch.size, 3)
+                let n = batch.source.columns
+                XCTAssertLessThanOrEqual(n, 4)
+                for r in 0..<3 {
+                    let inputs = Array(batch.source.ids[(r * n)..<((r + 1) * n)])
+                    let targets = Array(batch.nextTokens![(r * n)..<((r + 1) * n)])
+                    XCTAssertEqual(Array(inputs.dropFirst()), Array(targets.dropLast()), "targets are the inputs shifted by one")
+                    if let previous {
+                        let p = previous.source.columns
+                        XCTAssertEqual(inputs[0], previous.nextTokens![(r + 1) * p - 1], "row \(r) continues")
+                        XCTAssertEqual(batch.indices[r], previous.indices[r] + p, "row \(r) offset continues")
+                    }
+                    rowInputs[r] += inputs
+                    rowTargets[r] += targets
+                    let start: Int = batch.indices[r]
+                    covered.append(contentsOf: start..<(start + n))
+                }
+                previous = batch
+            }
+            XCTAssertEqual(covered.count, Set(covered).count, "no input position read twice")
+            // Rows are consecutive slices of one stream that holds every document exactly once.
+            for r in 0..<3 {
+                rebuilt.append(contentsOf: rowInputs[r].map { UInt32($0) })
+                rebuilt.append(UInt32(rowTargets[r].last!))
+            }
+            let total: Int = documents.map { $0.count + 1 }.reduce(0, +)
+            let rowLength = total / 3
+            XCTAssertEqual(rebuilt.count, 3 * rowLength)
+            XCTAssertEqual(Set(covered).count, 3 * (rowLength - 1))
+            XCTAssertEqual(batches.count, (rowLength - 1 + 3) / 4, "the last, shorter window is kept")
+            var pieces: [[UInt32]] = [], current: [UInt32] = []
+            for token in rebuilt { if token == 3 { pieces.append(current); current = [] } else { current.append(token) } }
+            let expectedOrder = shuffle ? pieces : Array(documents.prefix(pieces.count))
+            XCTAssertEqual(pieces, expectedOrder)
+            for piece in pieces { XCTAssertTrue(documents.contains(piece), "\(piece) is a whole document") }
+            XCTAssertEqual(Set(pieces.map { $0[0] }).count, pieces.count, "each document once")
+            if shuffle {
+                XCTAssertNotEqual(pieces, Array(documents.prefix(pieces.count)), "documents are shuffled")
+                let again = try Batches(dataset: dataset, options: options, epoch: 1)
+                XCTAssertEqual(again.batch(0).source.ids, batches.batch(0).source.ids, "the epoch's order is reproducible")
+            }
+            XCTAssertEqual(batches.paddingCounts().real, 3 * (rowLength - 1))
+        }
+    }
+
     func testSplitMix64IsStableAcrossRuns() {
         // Fixed expected values pin the generator: changing it would silently change every data order.
         var generator = SplitMix64(seed: 1234567)

@@ -98,6 +98,26 @@ final class JobConfigTests: XCTestCase {
         XCTAssertEqual(try JobConfig(yaml: classifier, source: "x.yaml").optim.embeddingUpdate, "lazy")
     }
 
+    /// `train.hidden_state` is carry or reset, language models only, and carry is filled in by default.
+    func testLanguageModelHiddenStateIsValidatedAndResolved() throws {
+        let lm = """
+        data: {train: corpora/nsmc/reviews_train.tsv}
+        vocab: {name: reviews}
+        model: {kind: language_model, embedding: 128, tie_weights: true, encoder: {hidden: 128}}
+        """
+        let job = try JobConfig(yaml: lm, source: "lm.yaml")
+        XCTAssertEqual(job.train.hiddenState, .carry)
+        XCTAssertTrue(job.resolved.yaml().contains("hidden_state: carry"), job.resolved.yaml())
+        XCTAssertEqual(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["train.hidden_state=reset"]).train.hiddenState, .reset)
+        XCTAssertThrowsError(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["train.hidden_state=keep"])) { error in
+            XCTAssertEqual("\(error)", "train.hidden_state: 'keep' is not allowed; allowed: carry, reset")
+        }
+        XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["train.hidden_state=carry"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("train.hidden_state: hidden_state applies only to model.kind language_model"), "\(error)")
+        }
+        XCTAssertNil(try JobConfig(yaml: classifier, source: "x.yaml").train.hiddenState)
+    }
+
     func testMissingRequiredKeysSayWhatToWrite() {
         XCTAssertThrowsError(try JobConfig(yaml: "vocab: {name: v}\n", source: "x.yaml")) { error in
             XCTAssertTrue("\(error)".hasPrefix("data.train: missing; name one or more corpus files"), "\(error)")

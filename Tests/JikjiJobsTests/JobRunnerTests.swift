@@ -102,6 +102,52 @@ final class JobRunnerTests: XCTestCase {
         XCTAssertEqual(resumed.metrics["test.accuracy"], whole.metrics["test.accuracy"])
     }
 
+    /// A small language model over the same corpus's documents (tied weights, LSTM).
+    func lmJob(_ overrides: [String] = []) throws -> JobConfig {
+        let yaml = """
+        name: tiny-lm
+        seed: 3
+        data: {train: \(folder.path)/train.tsv, test: \(folder.path)/test.tsv, valid_ratio: 0.2}
+        vocab: {name: tiny, database: \(folder.path)/vocab.sqlite}
+        batching: {batch_size: 8, window: 8}
+        model: {kind: language_model, embedding: 8, encoder: {cell: lstm, hidden: 8}, dropout: 0.1, tie_weights: true}
+        optim: {optimizer: adam, lr: 0.01, clip_norm: 1.0}
+        train: {epochs: 2, eval_every: 7, keep_last: 2}
+        """
+        return try JobConfig(yaml: yaml, source: "tiny-lm.yaml", overrides: overrides)
+    }
+
+    /// Truncated BPTT: a run stopped mid-epoch checkpoints the carried (h, c), and resuming ends
+    /// with the weights of an uninterrupted run; carrying the state trains differently from resetting it.
+    func testResumedLanguageModelWithCarriedStateEndsLikeAnUninterruptedRun() throws {
+        let job = try lmJob()
+        XCTAssertEqual(job.train.hiddenState, .carry)
+        let whole = try JobRunner.start(job: job, jobFile: "tiny-lm.yaml", options: options("lm-whole"))
+        XCTAssertEqual(whole.status, .completed)
+        XCTAssertGreaterThan(whole.steps, 20, "two epochs of several windows each")
+        XCTAssertNotNil(whole.metrics["test.perplexity"])
+        var interrupted = options("lm-parts")
+        interrupted.stopAfterSteps = 9   // mid-epoch, between evaluations, with a state carried into step 10
+        let first = try JobRunner.start(job: job, jobFile: "tiny-lm.yaml", options: interrupted)
+        XCTAssertEqual(first.status, .interrupted)
+        let registry = try RunRegistry(path: interrupted.registryPath)
+        let checkpoint = try XCTUnwrap(registry.checkpoints(of: first.runID).last)
+        XCTAssertEqual(checkpoint.step, 9)
+        let state = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: checkpoint.path + "/state.safetensors"))
+        XCTAssertEqual(state.tensors["task.lm_state.hidden"]?.shape, [1, 8, 8])
+        XCTAssertEqual(state.tensors["task.lm_state.cell"]?.shape, [1, 8, 8])
+        let resumed = try JobRunner.resume(runID: first.runID, options: options("lm-parts"))
+        XCTAssertEqual(resumed.steps, whole.steps)
+        let a = try weights(whole), b = try weights(resumed)
+        XCTAssertEqual(Set(a.keys), Set(b.keys))
+        for (name, tensor) in a { XCTAssertEqual(tensor.storage, b[name]?.storage, name) }
+        XCTAssertEqual(resumed.metrics["test.perplexity"], whole.metrics["test.perplexity"])
+
+        let reset = try JobRunner.start(job: try lmJob(["train.hidden_state=reset"]), jobFile: "tiny-lm.yaml", options: options("lm-reset"))
+        XCTAssertEqual(reset.status, .completed)
+        XCTAssertNotEqual(try weights(reset)["embedding.weight"]?.storage, a["embedding.weight"]?.storage)
+    }
+
     /// A crash while a checkpoint is written leaves a `.partial` folder and no registry record:
     /// resuming uses the previous recorded checkpoint and still ends like an uninterrupted run.
     func testACrashWhileCheckpointingLosesOnlyTheUnfinishedCheckpoint() throws {

@@ -39,6 +39,47 @@ final class LanguageModelTests: XCTestCase {
         }
     }
 
+    /// Truncated BPTT's forward pass: the second window started from the first window's final
+    /// state predicts exactly what one pass over both windows predicts for those positions, and
+    /// differently from a window started from zeros.
+    func testCarriedStateContinuesTheSequenceAndChangesTheNextWindow() throws {
+        for cell in ["lstm", "gru"] {
+            let model = try makeModel(tied: true, cell: cell)
+            let (B, T) = (2, 4)
+            let stream = (0..<(B * (2 * T + 1))).map { 1 + ($0 * 7 + 3) % 18 }
+            func window(_ k: Int) -> (ids: [Int], targets: [Int32]) {
+                var ids: [Int] = [], targets: [Int32] = []
+                for r in 0..<B {
+                    let base = r * (2 * T + 1) + k * T
+                    ids += stream[base..<(base + T)]
+                    targets += stream[(base + 1)..<(base + T + 1)].map { Int32($0) }
+                }
+                return (ids, targets)
+            }
+            var g = SeededGenerator(seed: 0)
+            let (ids1, targets1) = window(0), (ids2, targets2) = window(1)
+            let first = try model.step(ids: ids1, targets: targets1, batch: B, steps: T, training: false, generator: &g)
+            XCTAssertEqual(first.state.hidden.shape, [2, B, 6])
+            XCTAssertEqual(first.state.cell != nil, cell == "lstm")
+            let carried = try model.step(ids: ids2, targets: targets2, batch: B, steps: T, state: first.state, training: false, generator: &g)
+            let reset = try model.step(ids: ids2, targets: targets2, batch: B, steps: T, training: false, generator: &g)
+            XCTAssertGreaterThan(abs(carried.loss - reset.loss), 1e-4, cell)
+            // One pass over both windows, counting only the second window's targets ([PAD] = 0 is ignored).
+            var ids: [Int] = [], targets: [Int32] = []
+            for r in 0..<B {
+                let row = (r * T)..<((r + 1) * T)
+                ids.append(contentsOf: ids1[row])
+                ids.append(contentsOf: ids2[row])
+                targets.append(contentsOf: [Int32](repeating: 0, count: T))
+                targets.append(contentsOf: targets2[row])
+            }
+            let whole = try model.step(ids: ids, targets: targets, batch: B, steps: 2 * T, training: false, generator: &g)
+            XCTAssertEqual(whole.count, carried.count)
+            XCTAssertEqual(whole.loss, carried.loss, accuracy: 1e-5, cell)
+            for (a, b) in zip(whole.state.hidden.storage, carried.state.hidden.storage) { XCTAssertEqual(a, b, accuracy: 1e-5, cell) }
+        }
+    }
+
     func testSeededGenerationIsReproducibleAndStopsAtTheStopToken() throws {
         let model = try makeModel(tied: false)
         var a = SeededGenerator(seed: 99), b = SeededGenerator(seed: 99), c = SeededGenerator(seed: 100)

@@ -47,6 +47,12 @@ final class HFTokenizerJSONTests: XCTestCase {
         XCTAssertThrowsError(try HFTokenizerJSON(vocabulary: twice, normalizer: .korean, postProcessor: false)) {
             XCTAssertEqual($0 as? HFTokenizerJSONError, .duplicateToken(token: "a", firstId: 1, secondId: 2))
         }
+        // Canonically equivalent but different code points (a compatibility ideograph, as WordPiece
+        // training on the review corpus produces) are two tokens, not a duplicate.
+        let equivalent = try WordPieceVocabulary(tokens: ["[UNK]", "\u{91D1}", "\u{F90A}"])
+        let data = try HFTokenizerJSON(vocabulary: equivalent, normalizer: .korean, postProcessor: false).serialized()
+        XCTAssertNotNil(data.range(of: Data("\"\u{91D1}\": 1".utf8)), "byte-wise")
+        XCTAssertNotNil(data.range(of: Data("\"\u{F90A}\": 2".utf8)), "byte-wise")
     }
 
     func testAwkwardTokensSurviveARoundTrip() throws {

@@ -10,6 +10,7 @@
 // (clang's target_clones), so one binary runs everywhere and uses AVX-512 where present.
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,6 +60,14 @@ void jk_rnn_forward(int rows, int H, int relu, float *pre, const float *bias,
 /// stored activation [rows, H].
 void jk_rnn_backward(int rows, int H, int relu, const float *act, const float *dh,
                      const float *dOut, int ldo, float *dPre);
+
+/// Softmax cross-entropy of `rows` rows of logits `z` [rows, V] (row stride `ldz`), in place.
+/// Returns the sum over rows whose target is not `ignore` of log Σ_j exp(z_j) − z_target.
+/// With `gradient` nonzero each such row becomes `scale · softmax(z)` minus `scale` at the target
+/// (d loss / d logits of a mean over counted rows when `scale` = 1 / count) and ignored rows
+/// become zeros; otherwise `z` is left unchanged. Targets must lie in 0..<V (or equal `ignore`).
+double jk_softmax_cross_entropy(int rows, int V, float *z, int ldz, const int32_t *targets,
+                                int32_t ignore, float scale, int gradient);
 
 /// `sum[j] += sum over rows of m[r, j]` for a [rows, cols] matrix with row stride ld.
 void jk_column_sums(int rows, int cols, const float *m, int ld, float *sum);

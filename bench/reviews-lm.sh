@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The review language model against PyTorch, side by side in one run (issue 6): jobs/reviews-lm.yaml
+# trained by Jikji, and the same model trained by PyTorch (bench/reviews_lm_torch.py) on the same
+# tokens in the same stream layout (64 contiguous rows, windows of 64, state carried across
+# windows), both for the same fixed number of steps, then evaluated on the same validation
+# documents (the first JIKJI_BENCH_VALID reviews of reviews_test.tsv). Prints training tokens/s of
+# both, their ratio, and validation perplexity of both.
+#
+# Environment:
+#   JIKJI_BENCH_VENV      virtual environment with torch and tokenizers (default bench/.venv)
+#   JIKJI_BENCH_STEPS     training steps for both (default 150)
+#   JIKJI_BENCH_VALID     validation documents (default 5000)
+#   JIKJI_BENCH_THREADS   threads for both (default 2)
+#   JIKJI_BENCH_SET       extra job overrides for Jikji, space-separated
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv="${JIKJI_BENCH_VENV:-bench/.venv}"
+steps="${JIKJI_BENCH_STEPS:-150}"
+valid_docs="${JIKJI_BENCH_VALID:-5000}"
+threads="${JIKJI_BENCH_THREADS:-2}"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -c "import torch, tokenizers" 2>/dev/null || "$venv/bin/pip" install --quiet torch tokenizers numpy
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE="${JIKJI_OPENBLAS_CORETYPE:-SkylakeX}"; fi
+export OPENBLAS_NUM_THREADS="$threads"
+[ -e corpora/nsmc/reviews_train.tsv ] || bash corpora/fetch.sh
+
+swift build -c release --product jikji >&2
+jikji="$(swift build -c release --show-bin-path)/jikji"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+head -n "$((valid_docs + 1))" corpora/nsmc/reviews_test.tsv >"$work/valid.tsv"
+
+# The vocabulary (trained by the job when missing) and the datasets are prepared by a zero-step
+# run first, so the timed runs below only train and evaluate.
+"$jikji" job run jobs/reviews-lm.yaml --quiet --runs "$work/prepare" --set data.valid="$work/valid.tsv" \
+    --set data.valid_ratio=0 --set 'data.test=[]' --set train.max_steps=1 >/dev/null 2>"$work/prepare.log" \
+    || { cat "$work/prepare.log" >&2; exit 1; }
+"$jikji" vocab export reviews-wp30k --format tokenizer-json --no-post-processor --output "$work/tokenizer.json" >&2
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "# $(date -u +%FT%TZ), $(nproc) CPUs, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $steps steps, $threads threads" >&2
+jikji_load="$(load)"
+"$jikji" job run jobs/reviews-lm.yaml --quiet --runs "$work/runs" --set data.valid="$work/valid.tsv" \
+    --set data.valid_ratio=0 --set 'data.test=[]' --set train.max_steps="$steps" \
+    $(for o in ${JIKJI_BENCH_SET:-}; do printf -- '--set %s ' "$o"; done) 2>"$work/jikji.log" >"$work/jikji.out" \
+    || { cat "$work/jikji.log" >&2; exit 1; }
+torch_load="$(load)"
+OMP_NUM_THREADS="$threads" "$venv/bin/python" bench/reviews_lm_torch.py --tokenizer "$work/tokenizer.json" \
+    --train corpora/nsmc/reviews_train.tsv --valid "$work/valid.tsv" --steps "$steps" --threads "$threads" \
+    >"$work/torch.json"
+end_load="$(load)"
+
+python3 - "$work/jikji.log" "$work/jikji.out" "$work/torch.json" "$jikji_load" "$torch_load" "$end_load" <<'PY'
+import json, re, sys
+log, out = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+torch = json.load(open(sys.argv[3]))
+rate = float(re.search(r"training tokens/s\s+([0-9.]+)", out).group(1))
+ppl = float(re.search(r"valid\.perplexity\s+([0-9.]+)", out).group(1))
+print(f"load before Jikji {sys.argv[4]}, before PyTorch {sys.argv[5]}, at the end {sys.argv[6]}")
+print(f"steps {torch['steps']}, validation targets {torch['valid_tokens']}")
+print("| | Jikji | PyTorch | ratio (Jikji / PyTorch) |")
+print("| --- | --- | --- | --- |")
+print(f"| training tokens/s | {rate:.0f} | {torch['tokens_per_second']:.0f} | {rate / torch['tokens_per_second']:.2f} |")
+print(f"| validation perplexity | {ppl:.2f} | {torch['valid_perplexity']:.2f} | {ppl / torch['valid_perplexity']:.3f} |")
+PY

@@ -1,0 +1,179 @@
+"""The PyTorch side of bench/reviews-lm.sh: the reviews-lm job's language model, trained the
+PyTorch way on the same tokens (HF tokenizers with the vocabulary Jikji exported), in the same
+stream layout, for training tokens/s and validation perplexity.
+
+Embedding(V, 512, padding_idx=[PAD]) -> LSTM(512) -> dropout 0.2 -> Linear(512, V) whose weight
+is the embedding table (tied) -> cross-entropy ignoring [PAD]; Adam 1e-3; clip_grad_norm 1.0;
+batch 64, window 64.
+
+The stream is what Jikji's `train.hidden_state: carry` batching builds: the training documents
+(rows whose text is blank or encodes to nothing are left out, as Jikji's dataset builder does) in
+the order of Jikji's seeded shuffle for epoch 0 (SplitMix64, reproduced below), each followed by
+[SEP], cut into 64 contiguous rows (word_language_model's `batchify`); batch k is window k of every
+row. With --state carry each window starts from the previous window's final (h, c), detached.
+Validation: the validation documents in file order, laid out the same way, the state carried from
+zeros through each row; perplexity = exp(mean cross-entropy over every target).
+
+Prints one JSON line: {"steps", "tokens", "seconds", "tokens_per_second", "valid_tokens",
+"valid_loss", "valid_perplexity", "train_stream_tokens"}.
+"""
+import argparse, json, math, time
+
+import torch
+from tokenizers import Tokenizer
+
+MASK64 = (1 << 64) - 1
+
+
+class SplitMix64:
+    """Jikji's data-order generator (Sources/JikjiData/SplitMix64.swift), bit for bit."""
+
+    def __init__(self, seed, stream=None):
+        if stream is None:
+            self.state = seed & MASK64
+            return
+        mixer = SplitMix64(seed ^ 0x6A09E667F3BCC909)
+        a = mixer.next()
+        second = SplitMix64((stream + a) & MASK64)
+        self.state = second.next() ^ a
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        return z ^ (z >> 31)
+
+    def next_index(self, bound):
+        # Lemire's multiply-and-reject, as in Swift's multipliedFullWidth version.
+        product = self.next() * bound
+        low = product & MASK64
+        if low < bound:
+            threshold = ((1 << 64) - bound) % bound
+            while low < threshold:
+                product = self.next() * bound
+                low = product & MASK64
+        return product >> 64
+
+    def shuffle(self, items):
+        i = len(items) - 1
+        while i > 0:
+            j = self.next_index(i + 1)
+            items[i], items[j] = items[j], items[i]
+            i -= 1
+
+
+def read_documents(path, column):
+    texts = []
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        index = header.index(column)
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != len(header) or not parts[index].strip():
+                continue
+            texts.append(parts[index])
+    return texts
+
+
+def encode(tokenizer, texts):
+    return [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False) if e.ids]
+
+
+def stream_rows(documents, order, separator, rows):
+    stream = []
+    for i in order:
+        stream += documents[i]
+        stream.append(separator)
+    length = len(stream) // rows
+    data = torch.tensor(stream[:length * rows], dtype=torch.long).view(rows, length)
+    return data, len(stream)
+
+
+def windows(data, window):
+    inputs = data.size(1) - 1
+    for start in range(0, inputs, window):
+        width = min(window, inputs - start)
+        yield data[:, start:start + width], data[:, start + 1:start + 1 + width]
+
+
+class LanguageModel(torch.nn.Module):
+    def __init__(self, vocab, size, dropout, pad):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab, size, padding_idx=pad)
+        self.rnn = torch.nn.LSTM(size, size, batch_first=True)
+        self.dropout = torch.nn.Dropout(dropout)
+        self.fc = torch.nn.Linear(size, vocab)
+        self.fc.weight = self.embedding.weight
+
+    def forward(self, ids, state):
+        output, state = self.rnn(self.embedding(ids), state)
+        return self.fc(self.dropout(output)), state
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--tokenizer", required=True)
+    p.add_argument("--train", required=True)
+    p.add_argument("--valid", required=True)
+    p.add_argument("--column", default="document")
+    p.add_argument("--steps", type=int, required=True)
+    p.add_argument("--state", choices=["carry", "reset"], default="carry")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--window", type=int, default=64)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    if a.state != "carry":
+        raise SystemExit("only --state carry reproduces Jikji's stream layout here")
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    tokenizer = Tokenizer.from_file(a.tokenizer)
+    pad, separator = tokenizer.token_to_id("[PAD]"), tokenizer.token_to_id("[SEP]")
+    train = encode(tokenizer, read_documents(a.train, a.column))
+    valid = encode(tokenizer, read_documents(a.valid, a.column))
+    order = list(range(len(train)))
+    SplitMix64(a.seed, 0).shuffle(order)
+    train_rows, train_stream = stream_rows(train, order, separator, a.batch)
+    valid_rows, _ = stream_rows(valid, range(len(valid)), separator, a.batch)
+
+    model = LanguageModel(tokenizer.get_vocab_size(), 512, 0.2, pad)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=pad)
+    vocab = tokenizer.get_vocab_size()
+
+    model.train()
+    state, steps, tokens = None, 0, 0
+    start = time.perf_counter()
+    for ids, targets in windows(train_rows, a.window):
+        if steps >= a.steps:
+            break
+        if state is not None:
+            state = tuple(s.detach() for s in state)
+        optimizer.zero_grad()
+        logits, state = model(ids, state)
+        loss = loss_fn(logits.reshape(-1, vocab), targets.reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        steps += 1
+        tokens += targets.numel()
+    seconds = time.perf_counter() - start
+
+    model.eval()
+    total, count, state = 0.0, 0, None
+    with torch.no_grad():
+        for ids, targets in windows(valid_rows, a.window):
+            logits, state = model(ids, state)
+            total += float(torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1),
+                                                             ignore_index=pad, reduction="sum"))
+            count += int((targets != pad).sum())
+    loss = total / count
+    print(json.dumps({"steps": steps, "tokens": tokens, "seconds": round(seconds, 2),
+                      "tokens_per_second": round(tokens / seconds, 1), "valid_tokens": count,
+                      "valid_loss": round(loss, 5), "valid_perplexity": round(math.exp(loss), 3),
+                      "train_stream_tokens": train_stream}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
