@@ -16,6 +16,14 @@ public enum RecurrentKernels {
     /// for their forward pass whenever ``packedStepProducts`` is on: one kernel per step computes
     /// `x W_ihᵀ + h W_hhᵀ`, the gates and the cell update without writing the gates to memory.
     public static let isFusedLSTMStepAvailable = jk_lstm_step_available() != 0
+
+    /// How a fused LSTM time loop uses two or more threads when one direction has them all
+    /// (unidirectional layers, or directions run one after the other): true (default) splits
+    /// the hidden units, each thread computing its units of every step for all sequences and
+    /// the threads meeting at a spin barrier after each step (each packs and streams only its
+    /// share of the weights); false splits the sequences, each thread running every step for
+    /// its own rows without synchronisation (it streams all weights). Same numbers either way.
+    nonisolated(unsafe) public static var splitLSTMStepsByUnits = true
 }
 
 /// `C[m, N] (+)= A[m, K] · B` for one fixed right-hand side reused at every time step.
@@ -78,17 +86,24 @@ struct FusedLSTMWeights {
     /// Panels of 16 hidden units: the unit of work the kernel can split between threads.
     var panelCount: Int { (hiddenSize + 15) / 16 }
 
-    init(weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>, biasIH: UnsafePointer<Float>,
-         biasHH: UnsafePointer<Float>, inputSize: Int, hiddenSize: Int, pool: BufferPool) {
+    /// Room for the panels (not yet packed: see ``pack(weightIH:weightHH:panels:)``) and the summed bias.
+    init(biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>, inputSize: Int, hiddenSize: Int,
+         pool: BufferPool) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         let count = jk_lstm_packed_size(Int32(inputSize), Int32(hiddenSize))
         storage = FloatBuffer(count: count + 16, pool: pool)
         let address = UInt(bitPattern: storage.pointer)
         packed = storage.pointer + Int(((address + 63) & ~63) - address) / MemoryLayout<Float>.stride
-        jk_lstm_pack(Int32(inputSize), Int32(hiddenSize), weightIH, weightHH, packed)
         bias = FloatBuffer(count: 4 * hiddenSize, pool: pool)
         for j in 0..<(4 * hiddenSize) { bias.pointer[j] = biasIH[j] + biasHH[j] }
+    }
+
+    /// Packs the given panels of `W_ih` `[4H, E]` and `W_hh` `[4H, H]` (threads that split the
+    /// hidden units pack only their own).
+    func pack(weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>, panels: Range<Int>) {
+        jk_lstm_pack_panels(Int32(inputSize), Int32(hiddenSize), weightIH, weightHH, packed,
+                            Int32(panels.lowerBound), Int32(panels.upperBound))
     }
 
     /// Whether layers use the fused LSTM step (AVX-512 CPUs, unless ``RecurrentKernels/packedStepProducts`` is off).

@@ -4,7 +4,7 @@
 //   framework cell hidden directions mode lengths threads tokens_per_second gflops
 // with the same configurations and the same lengths as bench/recurrent_torch.py.
 // Usage: jikji-bench-recurrent [--threads N] [--seconds S] [--filter SUBSTRING] [--schedule automatic|sequential|parallel]
-//        [--step-products blas|packed]
+//        [--step-products blas|packed] [--lstm-split units|rows]
 import Foundation
 import JikjiRecurrent
 
@@ -31,13 +31,16 @@ struct Options {
                 // "blas" or "packed": which per-step product the layers use (A/B measurements).
                 RecurrentKernels.packedStepProducts = try value() == "packed"
                     && RecurrentKernels.isPackedStepProductAvailable
+            case "--lstm-split":
+                // "units" or "rows": how a fused LSTM time loop splits between threads (A/B measurements).
+                RecurrentKernels.splitLSTMStepsByUnits = try value() != "rows"
             case "--schedule":
                 switch try value() {
                 case "sequential": schedule = .sequential
                 case "parallel": schedule = .parallel
                 default: schedule = .automatic
                 }
-            default: throw BenchError("unknown argument \(arguments[i]); use --threads N --seconds S --filter TEXT --schedule automatic|sequential|parallel --step-products blas|packed")
+            default: throw BenchError("unknown argument \(arguments[i]); use --threads N --seconds S --filter TEXT --schedule automatic|sequential|parallel --step-products blas|packed --lstm-split units|rows")
             }
             i += 1
         }

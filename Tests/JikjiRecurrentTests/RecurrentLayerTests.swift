@@ -204,3 +204,61 @@ final class RecurrentThreadingTests: XCTestCase {
         }
     }
 }
+
+/// The fused LSTM step kernel (AVX-512) against the per-step BLAS path, and its two ways of
+/// splitting the time loop between threads (by hidden units with a barrier per step, or by
+/// sequences): hidden 37 spans three 16-unit panels, the last one partial; batch 13 is two
+/// row blocks of 6 and one of 1; lengths vary so rows stop early (forward) and start late
+/// (reverse direction).
+final class FusedLSTMStepTests: XCTestCase {
+    func testFusedStepMatchesBLASPathForEveryThreadSplit() throws {
+        try XCTSkipUnless(RecurrentKernels.isFusedLSTMStepAvailable, "CPU without AVX-512: BLAS path only")
+        let savedThreads = BLAS.threadCount
+        defer {
+            BLAS.setThreads(savedThreads)
+            RecurrentKernels.packedStepProducts = RecurrentKernels.isPackedStepProductAvailable
+            RecurrentKernels.splitLSTMStepsByUnits = true
+        }
+        for bidirectional in [false, true] {
+            var g = SeededGenerator(seed: 41)
+            let layer = try RecurrentLayer(cell: .lstm, inputSize: 11, hiddenSize: 37, layerCount: 2,
+                                           bidirectional: bidirectional, generator: &g)
+            layer.directionSchedule = .sequential
+            let D = layer.directionCount
+            let batch = 13, steps = 6
+            var input = Tensor(shape: [batch, steps, 11]), dy = Tensor(shape: [batch, steps, D * 37])
+            var h0 = Tensor(shape: [2 * D, batch, 37]), c0 = Tensor(shape: [2 * D, batch, 37])
+            for i in 0..<input.count { input.storage[i] = g.nextFloat(in: -1, 1) }
+            for i in 0..<dy.count { dy.storage[i] = g.nextFloat(in: -1, 1) }
+            for i in 0..<h0.count { h0.storage[i] = g.nextFloat(in: -1, 1) }
+            for i in 0..<c0.count { c0.storage[i] = g.nextFloat(in: -2, 2) }
+            let lengths = [6, 1, 3, 6, 2, 4, 5, 1, 2, 3, 4, 6, 5]
+            // (BLAS path, threads, split by units)
+            let setups: [(Bool, Int, Bool)] = [(false, 1, true), (true, 1, true), (true, 2, true), (true, 2, false)]
+            var runs: [[Float]] = []
+            for (fused, threads, byUnits) in setups {
+                RecurrentKernels.packedStepProducts = fused
+                RecurrentKernels.splitLSTMStepsByUnits = byUnits
+                BLAS.setThreads(threads)
+                layer.zeroGradients()
+                let inference = try layer.forward(input, lengths: lengths, initialHidden: h0, initialCell: c0,
+                                                  recordTape: false)
+                let r = try layer.forward(input, lengths: lengths, initialHidden: h0, initialCell: c0)
+                XCTAssertEqual(inference.output, r.output, "inference and training forward differ")
+                XCTAssertEqual(inference.finalHidden, r.finalHidden)
+                XCTAssertEqual(inference.finalCell, r.finalCell)
+                let grads = try layer.backward(r.tape, outputGradient: dy, finalHiddenGradient: r.finalHidden,
+                                               finalCellGradient: r.finalCell)
+                runs.append(r.output.storage + r.finalHidden.storage + r.finalCell!.storage + grads.input.storage
+                            + grads.initialHidden.storage + grads.initialCell!.storage
+                            + layer.namedParameters.flatMap { $0.parameter.gradient.storage })
+            }
+            XCTAssertTrue(runs[0].contains { $0 != 0 })
+            for (index, run) in runs.enumerated().dropFirst() {
+                XCTAssertEqual(run.count, runs[0].count)
+                let worst = zip(runs[0], run).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+                XCTAssertLessThan(worst, 1e-5, "bidirectional \(bidirectional), setup \(setups[index])")
+            }
+        }
+    }
+}

@@ -105,6 +105,23 @@ size_t jk_lstm_packed_size(int E, int H);
 /// feature k-E. Units past H are zero. `packed` should be 64-byte aligned.
 void jk_lstm_pack(int E, int H, const float *weightIH, const float *weightHH, float *packed);
 
+/// Packs panels `[panelBegin, panelEnd)` only (see `jk_lstm_pack`): threads that split a
+/// layer's hidden units pack their own panels.
+void jk_lstm_pack_panels(int E, int H, const float *weightIH, const float *weightHH, float *packed,
+                         int panelBegin, int panelEnd);
+
+/// A barrier for threads that run the steps of one time loop side by side (each on its own
+/// hidden units): zero-initialise it, then every thread calls `jk_spin_barrier_wait` after
+/// each step. Waiting spins (a step takes tens of microseconds, far less than a sleep and
+/// wake-up), then yields the CPU if the other thread is long in coming.
+typedef struct {
+    int arrived;
+    int phase;
+} jk_spin_barrier;
+
+/// Returns once `threads` threads have called it for the current phase.
+void jk_spin_barrier_wait(jk_spin_barrier *barrier, int threads);
+
 /// Arguments of `jk_lstm_step` (a struct: there are many, and most stay fixed over a pass).
 typedef struct {
     /// Running rows this step, input size E, hidden size H.
