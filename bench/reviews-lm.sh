@@ -11,6 +11,8 @@
 #   JIKJI_BENCH_STEPS     training steps for both (default 150)
 #   JIKJI_BENCH_VALID     validation documents (default 5000)
 #   JIKJI_BENCH_THREADS   threads for both (default 2)
+#   JIKJI_BENCH_SEED      seed of both: Jikji's job seed, and PyTorch's initialisation, dropout and (reproducing
+#                         Jikji's shuffle) document order (default 42, the job's)
 #   JIKJI_BENCH_SET       extra job overrides for Jikji, space-separated
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,7 @@ venv="${JIKJI_BENCH_VENV:-bench/.venv}"
 steps="${JIKJI_BENCH_STEPS:-150}"
 valid_docs="${JIKJI_BENCH_VALID:-5000}"
 threads="${JIKJI_BENCH_THREADS:-2}"
+seed="${JIKJI_BENCH_SEED:-42}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import torch, tokenizers" 2>/dev/null || "$venv/bin/pip" install --quiet torch tokenizers numpy
 if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE="${JIKJI_OPENBLAS_CORETYPE:-SkylakeX}"; fi
@@ -33,20 +36,20 @@ head -n "$((valid_docs + 1))" corpora/nsmc/reviews_test.tsv >"$work/valid.tsv"
 # The vocabulary (trained by the job when missing) and the datasets are prepared by a zero-step
 # run first, so the timed runs below only train and evaluate.
 "$jikji" job run jobs/reviews-lm.yaml --quiet --runs "$work/prepare" --set data.valid="$work/valid.tsv" \
-    --set data.valid_ratio=0 --set 'data.test=[]' --set train.max_steps=1 >/dev/null 2>"$work/prepare.log" \
+    --set data.valid_ratio=0 --set 'data.test=[]' --set train.max_steps=1 --set seed="$seed" >/dev/null 2>"$work/prepare.log" \
     || { cat "$work/prepare.log" >&2; exit 1; }
 "$jikji" vocab export reviews-wp30k --format tokenizer-json --no-post-processor --output "$work/tokenizer.json" >&2
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-echo "# $(date -u +%FT%TZ), $(nproc) CPUs, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $steps steps, $threads threads" >&2
+echo "# $(date -u +%FT%TZ), $(nproc) CPUs, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $steps steps, $threads threads, seed $seed" >&2
 jikji_load="$(load)"
 "$jikji" job run jobs/reviews-lm.yaml --quiet --runs "$work/runs" --set data.valid="$work/valid.tsv" \
-    --set data.valid_ratio=0 --set 'data.test=[]' --set train.max_steps="$steps" \
+    --set data.valid_ratio=0 --set 'data.test=[]' --set train.max_steps="$steps" --set seed="$seed" \
     $(for o in ${JIKJI_BENCH_SET:-}; do printf -- '--set %s ' "$o"; done) 2>"$work/jikji.log" >"$work/jikji.out" \
     || { cat "$work/jikji.log" >&2; exit 1; }
 torch_load="$(load)"
 OMP_NUM_THREADS="$threads" "$venv/bin/python" bench/reviews_lm_torch.py --tokenizer "$work/tokenizer.json" \
-    --train corpora/nsmc/reviews_train.tsv --valid "$work/valid.tsv" --steps "$steps" --threads "$threads" \
+    --train corpora/nsmc/reviews_train.tsv --valid "$work/valid.tsv" --steps "$steps" --threads "$threads" --seed "$seed" \
     >"$work/torch.json"
 end_load="$(load)"
 

@@ -17,7 +17,7 @@ zeros through each row; perplexity = exp(mean cross-entropy over every target).
 Prints one JSON line: {"steps", "tokens", "seconds", "tokens_per_second", "valid_tokens",
 "valid_loss", "valid_perplexity", "train_stream_tokens"}.
 """
-import argparse, json, math, time
+import argparse, json, math, sys, time
 
 import torch
 from tokenizers import Tokenizer
@@ -123,6 +123,7 @@ def main():
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--window", type=int, default=64)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--eval-every", type=int, default=0, help="also evaluate every N steps (untimed; JSON lines on stderr)")
     a = p.parse_args()
     if a.state != "carry":
         raise SystemExit("only --state carry reproduces Jikji's stream layout here")
@@ -142,12 +143,24 @@ def main():
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=pad)
     vocab = tokenizer.get_vocab_size()
 
+    def evaluate():
+        model.eval()
+        total, count, state = 0.0, 0, None
+        with torch.no_grad():
+            for ids, targets in windows(valid_rows, a.window):
+                logits, state = model(ids, state)
+                total += float(torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1),
+                                                                 ignore_index=pad, reduction="sum"))
+                count += int((targets != pad).sum())
+        model.train()
+        return total / count, count
+
     model.train()
-    state, steps, tokens = None, 0, 0
-    start = time.perf_counter()
+    state, steps, tokens, seconds = None, 0, 0, 0.0
     for ids, targets in windows(train_rows, a.window):
         if steps >= a.steps:
             break
+        start = time.perf_counter()
         if state is not None:
             state = tuple(s.detach() for s in state)
         optimizer.zero_grad()
@@ -158,17 +171,13 @@ def main():
         optimizer.step()
         steps += 1
         tokens += targets.numel()
-    seconds = time.perf_counter() - start
+        seconds += time.perf_counter() - start
+        if a.eval_every and steps % a.eval_every == 0 and steps < a.steps:
+            valid_loss, _ = evaluate()
+            print(json.dumps({"step": steps, "train_loss": round(loss.item(), 4), "valid_loss": round(valid_loss, 4),
+                              "valid_perplexity": round(math.exp(valid_loss), 2)}), file=sys.stderr, flush=True)
 
-    model.eval()
-    total, count, state = 0.0, 0, None
-    with torch.no_grad():
-        for ids, targets in windows(valid_rows, a.window):
-            logits, state = model(ids, state)
-            total += float(torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1),
-                                                             ignore_index=pad, reduction="sum"))
-            count += int((targets != pad).sum())
-    loss = total / count
+    loss, count = evaluate()
     print(json.dumps({"steps": steps, "tokens": tokens, "seconds": round(seconds, 2),
                       "tokens_per_second": round(tokens / seconds, 1), "valid_tokens": count,
                       "valid_loss": round(loss, 5), "valid_perplexity": round(math.exp(loss), 3),

@@ -80,6 +80,35 @@ final class LanguageModelTests: XCTestCase {
         }
     }
 
+    /// Gradients of a window that starts from a carried state (a constant) equal central differences.
+    func testGradientsFromACarriedStateMatchFiniteDifferences() throws {
+        for cell in ["lstm", "gru"] {
+            let model = try makeModel(tied: true, cell: cell)
+            let (B, T) = (2, 5)
+            var g = SeededGenerator(seed: 0)
+            let warmIDs = (0..<(B * T)).map { 1 + ($0 * 5 + 1) % 18 }
+            let warm = try model.step(ids: warmIDs, targets: warmIDs.map { Int32($0) }, batch: B, steps: T, training: false, generator: &g)
+            let ids = (0..<(B * T)).map { 1 + ($0 * 7) % 18 }
+            let targets = (0..<(B * T)).map { Int32(1 + ($0 * 5 + 3) % 18) }
+            func loss() throws -> Float {
+                var g = SeededGenerator(seed: 0)
+                return try model.step(ids: ids, targets: targets, batch: B, steps: T, state: warm.state, training: false, generator: &g).loss
+            }
+            model.zeroGradients()
+            _ = try model.step(ids: ids, targets: targets, batch: B, steps: T, state: warm.state, training: true, generator: &g)
+            for (name, p) in model.namedParameters {
+                for i in stride(from: 0, to: p.value.count, by: max(1, p.value.count / 8)) {
+                    let saved = p.value.storage[i]
+                    p.value.storage[i] = saved + 1e-2; let up = try loss()
+                    p.value.storage[i] = saved - 1e-2; let down = try loss()
+                    p.value.storage[i] = saved
+                    let numeric = (up - down) / 2e-2
+                    XCTAssertEqual(p.gradient.storage[i], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "\(cell) \(name)[\(i)]")
+                }
+            }
+        }
+    }
+
     func testSeededGenerationIsReproducibleAndStopsAtTheStopToken() throws {
         let model = try makeModel(tied: false)
         var a = SeededGenerator(seed: 99), b = SeededGenerator(seed: 99), c = SeededGenerator(seed: 100)
