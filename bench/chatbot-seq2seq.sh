@@ -11,6 +11,7 @@
 #   JIKJI_BENCH_THREADS   threads for both (default 2)
 #   JIKJI_BENCH_SET       extra job overrides for Jikji, space-separated (e.g. "model.input_feeding=true")
 #   JIKJI_BENCH_SKIP      "torch" or "jikji" to run one side only (the other column stays empty)
+#   JIKJI_BENCH_BIN       a jikji binary to use instead of building this checkout's
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${JIKJI_BENCH_VENV:-bench/.venv}"
@@ -22,8 +23,12 @@ skip="${JIKJI_BENCH_SKIP:-}"
 if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE="${JIKJI_OPENBLAS_CORETYPE:-SkylakeX}"; fi
 export OPENBLAS_NUM_THREADS="$threads"
 
-swift build -c release --product jikji >&2
-jikji="$(swift build -c release --show-bin-path)/jikji"
+if [ -n "${JIKJI_BENCH_BIN:-}" ]; then
+    jikji="$JIKJI_BENCH_BIN"
+else
+    swift build -c release --product jikji >&2
+    jikji="$(swift build -c release --show-bin-path)/jikji"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "# $(date -u +%FT%TZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $threads threads, $epochs epochs" >&2

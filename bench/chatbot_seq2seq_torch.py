@@ -127,10 +127,11 @@ def main():
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--bucket-pool", type=int, default=50)
     p.add_argument("--max-steps", type=int, default=0, help="stop each epoch after this many steps (0: all)")
+    p.add_argument("--seed", type=int, default=42, help="seed of the initial weights, dropout and batch order")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    torch.manual_seed(42)
-    rng = random.Random(42)
+    torch.manual_seed(a.seed)
+    rng = random.Random(a.seed)
     info, sources, targets, splits = read_shard(a.shard)
     specials = info["specialTokens"]
     pad, start, end = specials["pad"], specials["cls"], specials["sep"]
