@@ -9,8 +9,8 @@ import Foundation
 public struct WordPieceVocabulary: Equatable, Sendable {
     /// Every token, by id (holes included, see the type's documentation).
     public let tokens: [String]
-    /// Token → id.
-    private let idsByToken: [String: Int]
+    /// Token → id, keyed by the token's exact bytes (see ``ExactToken``).
+    private let idsByToken: [ExactToken: Int]
     /// The prefix that marks a piece continuing a word (`##`).
     public var continuingSubwordPrefix: String
     /// The token for a word that cannot be split into known pieces.
@@ -31,9 +31,9 @@ public struct WordPieceVocabulary: Equatable, Sendable {
     /// - Throws: ``WordPieceError/missingToken(token:role:)`` when a given special token is absent.
     public init(tokens: [String], unknownToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
                 specialTokens: [String]? = nil, maxInputCharactersPerWord: Int = 100) throws {
-        var ids: [String: Int] = [:]
+        var ids: [ExactToken: Int] = [:]
         ids.reserveCapacity(tokens.count)
-        for (id, token) in tokens.enumerated() { ids[token] = id }
+        for (id, token) in tokens.enumerated() { ids[ExactToken(token)] = id }
         self.tokens = tokens
         self.idsByToken = ids
         self.unknownToken = unknownToken
@@ -41,13 +41,13 @@ public struct WordPieceVocabulary: Equatable, Sendable {
         self.maxInputCharactersPerWord = maxInputCharactersPerWord
         self.specialTokens = []
         if let specialTokens {
-            for token in specialTokens where ids[token] == nil {
+            for token in specialTokens where ids[ExactToken(token)] == nil {
                 throw WordPieceError.missingToken(token: token, role: "special")
             }
             var seen = Set<String>()
             self.specialTokens = specialTokens.filter { seen.insert($0).inserted }
         } else {
-            self.specialTokens = Self.bertSpecialTokens.filter { ids[$0] != nil }
+            self.specialTokens = Self.bertSpecialTokens.filter { ids[ExactToken($0)] != nil }
         }
     }
 
@@ -103,20 +103,20 @@ public struct WordPieceVocabulary: Equatable, Sendable {
     public var count: Int { tokens.count }
 
     /// The id of `token`, if it is in the vocabulary.
-    public func id(for token: String) -> Int? { idsByToken[token] }
+    public func id(for token: String) -> Int? { idsByToken[ExactToken(token)] }
 
     /// The token with id `id`; nil for an id out of range or a hole.
     public func token(for id: Int) -> String? {
         guard id >= 0, id < tokens.count else { return nil }
         let token = tokens[id]
-        return idsByToken[token] == id ? token : nil
+        return idsByToken[ExactToken(token)] == id ? token : nil
     }
 
     /// The id of ``unknownToken``, if it is in the vocabulary.
-    public var unknownTokenId: Int? { idsByToken[unknownToken] }
+    public var unknownTokenId: Int? { idsByToken[ExactToken(unknownToken)] }
 
     /// The ids of ``specialTokens``, in the same order.
-    public var specialTokenIds: [Int] { specialTokens.compactMap { idsByToken[$0] } }
+    public var specialTokenIds: [Int] { specialTokens.compactMap { idsByToken[ExactToken($0)] } }
 
     /// Whether `id` is one of the special tokens.
     public func isSpecial(id: Int) -> Bool {
@@ -126,7 +126,7 @@ public struct WordPieceVocabulary: Equatable, Sendable {
 
     /// Registers `token` (already in the vocabulary) as special.
     public mutating func registerSpecialToken(_ token: String) throws {
-        guard idsByToken[token] != nil else { throw WordPieceError.missingToken(token: token, role: "special") }
+        guard idsByToken[ExactToken(token)] != nil else { throw WordPieceError.missingToken(token: token, role: "special") }
         if !specialTokens.contains(token) { specialTokens.append(token) }
     }
 
@@ -154,5 +154,22 @@ public struct WordPieceVocabulary: Equatable, Sendable {
         a.tokens == b.tokens && a.continuingSubwordPrefix == b.continuingSubwordPrefix
             && a.unknownToken == b.unknownToken && a.specialTokens == b.specialTokens
             && a.maxInputCharactersPerWord == b.maxInputCharactersPerWord
+    }
+}
+
+/// A token compared and hashed by its exact UTF-8 bytes. Swift's `String` equality is canonical
+/// equivalence, under which distinct vocabulary entries — 金 (U+91D1) and its compatibility
+/// twin U+F90A, or a precomposed syllable and its jamo sequence — would be one key; HF keeps
+/// them apart, so Jikji must too.
+struct ExactToken: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: ExactToken, b: ExactToken) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

@@ -32,6 +32,19 @@ final class WordPieceVocabularyTests: XCTestCase {
         XCTAssertEqual(vocab.specialTokens, ["[UNK]"])
     }
 
+    /// 金 (U+91D1) and its compatibility twin U+F90A are canonically equivalent, so Swift's `String`
+    /// calls them equal; HF's vocabularies (the reviews corpus has both) keep them as two tokens.
+    func testCanonicallyEquivalentTokensStayDistinct() throws {
+        let vocab = try WordPieceVocabulary(tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "\u{91D1}", "\u{F90A}"])
+        XCTAssertEqual(vocab.id(for: "\u{91D1}"), 4)
+        XCTAssertEqual(vocab.id(for: "\u{F90A}"), 5)
+        XCTAssertEqual(vocab.token(for: 4), "\u{91D1}")
+        XCTAssertEqual(vocab.token(for: 5).map { Array($0.unicodeScalars) }, ["\u{F90A}"])
+        // Without accent stripping (no NFD, which maps U+F90A to U+91D1) HF gives each its own id.
+        let tokenizer = try WordPieceTokenizer(vocabulary: vocab, normalizer: BertNormalizerOptions(stripAccents: false, lowercase: false))
+        XCTAssertEqual(try tokenizer.encode("\u{91D1}\u{F90A}\u{91D1}", addSpecialTokens: false).ids, [4, 5, 4])
+    }
+
     func testWriteThenReadRoundTrips() throws {
         let vocab = try WordPieceVocabulary(tokens: ["[PAD]", "[UNK]", "한", "##국"])
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-vocab-\(UUID().uuidString).txt")
