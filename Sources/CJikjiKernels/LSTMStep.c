@@ -9,8 +9,8 @@
 //
 // Weights are packed once per pass into panels of 16 hidden units: panel p is `[E+H][64]`, row
 // k holding the weights of input feature k (k < E, from W_ih) or hidden feature k-E (from W_hh)
-// for gate columns i(16 units), f(16), g(16), o(16). A step walks the panels (a split by units
-// split gives each thread a range of panels) and, per panel, every block of 6 rows, so a panel
+// for gate columns i(16 units), f(16), g(16), o(16). A step walks the panels (a split by
+// units gives each thread a range of panels) and, per panel, every block of 6 rows, so a panel
 // is fetched once per step and reused from L1/L2 by all row blocks.
 
 #include "JikjiKernels.h"
