@@ -18,14 +18,15 @@ public enum RecurrentKernels {
     public static let isFusedLSTMStepAvailable = jk_lstm_step_available() != 0
 
     /// How a fused LSTM time loop uses two or more threads when one direction has them all
-    /// (unidirectional layers, or directions run one after the other): false (default) splits
-    /// the sequences, each thread running every step for its own rows without synchronisation;
-    /// true splits the hidden units, each thread computing its units of every step for all
-    /// sequences and the threads meeting at a spin barrier after each step (each packs and
-    /// streams only its share of the weights). Same numbers either way. Measured here (B=64,
-    /// H 128–512, 2 threads) the sequence split was as fast or faster, by 35% at H=128, where a
-    /// step is too short to pay for the barrier.
-    nonisolated(unsafe) public static var splitLSTMStepsByUnits = false
+    /// (unidirectional layers, or directions run one after the other). true splits the hidden
+    /// units: each thread computes its units of every step for all sequences, and the threads
+    /// meet at a spin barrier after each step (each packs and streams only its share of the
+    /// weights). false splits the sequences: each thread runs every step for its own rows
+    /// without synchronisation. nil (default) chooses units when every thread gets at least 16
+    /// panels of 16 units (H >= 512 with 2 threads), where a step is long enough to pay for
+    /// the barrier: measured here with B=64 on 2 threads, the unit split was 35% slower at
+    /// H=128 and 3–7% faster at H=512. Same numbers either way.
+    nonisolated(unsafe) public static var splitLSTMStepsByUnits: Bool? = nil
 }
 
 /// `C[m, N] (+)= A[m, K] · B` for one fixed right-hand side reused at every time step.
