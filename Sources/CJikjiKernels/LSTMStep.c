@@ -9,8 +9,8 @@
 //
 // Weights are packed once per pass into panels of 16 hidden units: panel p is `[E+H][64]`, row
 // k holding the weights of input feature k (k < E, from W_ih) or hidden feature k-E (from W_hh)
-// for gate columns i(16 units), f(16), g(16), o(16). A step walks the panels (a split by
-// units gives each thread a range of panels) and, per panel, every block of 6 rows, so a panel
+// for gate columns i(16 units), f(16), g(16), o(16). A step walks the panels (the 2-thread
+// split gives each thread a range of panels) and, per panel, every block of 6 rows, so a panel
 // is fetched once per step and reused from L1/L2 by all row blocks.
 
 #include "JikjiKernels.h"
@@ -128,12 +128,14 @@ JK_AVX512 JK_INLINE __m512 jk_tanh16(__m512 x) {
                             _mm512_set1_ps(1.0f));
 }
 
-// One block of R rows (R <= 6, a literal at each call) and one panel: the product over K = E+H,
-// then the cell. `unit0` is the first hidden unit of the panel, `mask` selects the valid units.
-JK_AVX512 JK_INLINE void jk_lstm_block(
-    const int R, int E, int H, int unit0, __mmask16 mask, const float *panel,
-    const float *x, int ldx, const float *hPrev, int ldh, const float *bias, const jk_lstm_step_args *a,
-    int row0) {
+// Rows whose pre-activation gates are collected before the cell pass runs over them.
+#define JK_LSTM_CHUNK 48
+
+// The product for one block of R rows (R <= 6, a literal at each call) and one panel, over
+// K = E+H: `pre[r][64]` receives the gates i, f, g, o (16 units each) without bias.
+JK_AVX512 JK_INLINE void jk_lstm_product(
+    const int R, int E, int H, const float *panel, const float *x, int ldx, const float *hPrev, int ldh,
+    float *pre) {
     // Named accumulators (an array indexed in two loops ends up on the stack); rows past R
     // are dead code for each literal R.
     __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
@@ -142,7 +144,7 @@ JK_AVX512 JK_INLINE void jk_lstm_block(
     __m512 a30 = a00, a31 = a00, a32 = a00, a33 = a00;
     __m512 a40 = a00, a41 = a00, a42 = a00, a43 = a00;
     __m512 a50 = a00, a51 = a00, a52 = a00, a53 = a00;
-    const float *s0 = x + (size_t)row0 * ldx;
+    const float *s0 = x;
     const float *s1 = s0 + ldx, *s2 = s1 + ldx, *s3 = s2 + ldx, *s4 = s3 + ldx, *s5 = s4 + ldx;
     const float *w = panel;
 #define JK_ROW(r)                                                                                  \
@@ -160,24 +162,39 @@ JK_AVX512 JK_INLINE void jk_lstm_block(
         JK_ROW(0) JK_ROW(1) JK_ROW(2) JK_ROW(3) JK_ROW(4) JK_ROW(5)                                \
     }
     JK_K_LOOP(E)
-    s0 = hPrev + (size_t)row0 * ldh;
+    s0 = hPrev;
     s1 = s0 + ldh; s2 = s1 + ldh; s3 = s2 + ldh; s4 = s3 + ldh; s5 = s4 + ldh;
     JK_K_LOOP(H)
 #undef JK_K_LOOP
 #undef JK_ROW
-    __m512 acc[JK_LSTM_ROWS][4] = {
-        {a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23},
-        {a30, a31, a32, a33}, {a40, a41, a42, a43}, {a50, a51, a52, a53}};
-    __m512 bi = _mm512_maskz_loadu_ps(mask, bias + unit0);
-    __m512 bf = _mm512_maskz_loadu_ps(mask, bias + H + unit0);
-    __m512 bg = _mm512_maskz_loadu_ps(mask, bias + 2 * H + unit0);
-    __m512 bo = _mm512_maskz_loadu_ps(mask, bias + 3 * H + unit0);
-    for (int r = 0; r < R; r++) {
+#define JK_STORE(r)                                                                                \
+    if (R > r) {                                                                                   \
+        _mm512_store_ps(pre + r * JK_LSTM_COLS, a##r##0);                                          \
+        _mm512_store_ps(pre + r * JK_LSTM_COLS + 16, a##r##1);                                     \
+        _mm512_store_ps(pre + r * JK_LSTM_COLS + 32, a##r##2);                                     \
+        _mm512_store_ps(pre + r * JK_LSTM_COLS + 48, a##r##3);                                     \
+    }
+    JK_STORE(0) JK_STORE(1) JK_STORE(2) JK_STORE(3) JK_STORE(4) JK_STORE(5)
+#undef JK_STORE
+}
+
+// The cell for `rows` rows from `row0` and the 16 units from `unit0`: bias, nonlinearities,
+// c and h. A separate loop over rows whose iterations are independent, so the long
+// exp/reciprocal chains of consecutive rows overlap (inside the product's block they stalled).
+JK_AVX512 static void jk_lstm_cell(
+    const jk_lstm_step_args *a, int row0, int rows, int unit0, __mmask16 mask, const float *pre) {
+    const int H = a->H;
+    __m512 bi = _mm512_maskz_loadu_ps(mask, a->bias + unit0);
+    __m512 bf = _mm512_maskz_loadu_ps(mask, a->bias + H + unit0);
+    __m512 bg = _mm512_maskz_loadu_ps(mask, a->bias + 2 * H + unit0);
+    __m512 bo = _mm512_maskz_loadu_ps(mask, a->bias + 3 * H + unit0);
+    for (int r = 0; r < rows; r++) {
         size_t row = (size_t)(row0 + r);
-        __m512 i = jk_sigmoid16(_mm512_add_ps(acc[r][0], bi));
-        __m512 f = jk_sigmoid16(_mm512_add_ps(acc[r][1], bf));
-        __m512 g = jk_tanh16(_mm512_add_ps(acc[r][2], bg));
-        __m512 o = jk_sigmoid16(_mm512_add_ps(acc[r][3], bo));
+        const float *p = pre + (size_t)r * JK_LSTM_COLS;
+        __m512 i = jk_sigmoid16(_mm512_add_ps(_mm512_load_ps(p), bi));
+        __m512 f = jk_sigmoid16(_mm512_add_ps(_mm512_load_ps(p + 16), bf));
+        __m512 g = jk_tanh16(_mm512_add_ps(_mm512_load_ps(p + 32), bg));
+        __m512 o = jk_sigmoid16(_mm512_add_ps(_mm512_load_ps(p + 48), bo));
         float *cr = a->cState + row * a->ldc + unit0;
         __m512 cPrev = _mm512_maskz_loadu_ps(mask, cr);
         __m512 c = _mm512_fmadd_ps(f, cPrev, _mm512_mul_ps(i, g));
@@ -194,28 +211,36 @@ JK_AVX512 JK_INLINE void jk_lstm_block(
             _mm512_mask_storeu_ps(a->cPrevOut + row * H + unit0, mask, cPrev);
             _mm512_mask_storeu_ps(a->cNewOut + row * H + unit0, mask, c);
             _mm512_mask_storeu_ps(a->hPrevOut + row * H + unit0, mask,
-                                  _mm512_maskz_loadu_ps(mask, hPrev + row * ldh + unit0));
+                                  _mm512_maskz_loadu_ps(mask, a->hPrev + row * a->ldh + unit0));
         }
     }
 }
 
 JK_AVX512 void jk_lstm_step(const jk_lstm_step_args *a) {
     const int E = a->E, H = a->H, K = E + H;
+    float pre[JK_LSTM_CHUNK * JK_LSTM_COLS] __attribute__((aligned(64)));
     for (int p = a->panelBegin; p < a->panelEnd; p++) {
         const float *panel = a->packed + (size_t)p * K * JK_LSTM_COLS;
         int unit0 = p * JK_UNITS;
         int units = H - unit0;
         __mmask16 mask = units >= 16 ? 0xFFFF : (__mmask16)((1u << units) - 1);
-        int row = 0;
-        for (; row + JK_LSTM_ROWS <= a->rows; row += JK_LSTM_ROWS)
-            jk_lstm_block(6, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row);
-        switch (a->rows - row) {
-        case 5: jk_lstm_block(5, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row); break;
-        case 4: jk_lstm_block(4, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row); break;
-        case 3: jk_lstm_block(3, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row); break;
-        case 2: jk_lstm_block(2, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row); break;
-        case 1: jk_lstm_block(1, E, H, unit0, mask, panel, a->x, a->ldx, a->hPrev, a->ldh, a->bias, a, row); break;
-        default: break;
+        for (int chunk = 0; chunk < a->rows; chunk += JK_LSTM_CHUNK) {
+            int end = chunk + JK_LSTM_CHUNK < a->rows ? chunk + JK_LSTM_CHUNK : a->rows;
+            int row = chunk;
+            for (; row + JK_LSTM_ROWS <= end; row += JK_LSTM_ROWS)
+                jk_lstm_product(6, E, H, panel, a->x + (size_t)row * a->ldx, a->ldx,
+                                a->hPrev + (size_t)row * a->ldh, a->ldh, pre + (size_t)(row - chunk) * JK_LSTM_COLS);
+            const float *xr = a->x + (size_t)row * a->ldx, *hr = a->hPrev + (size_t)row * a->ldh;
+            float *pr = pre + (size_t)(row - chunk) * JK_LSTM_COLS;
+            switch (end - row) {
+            case 5: jk_lstm_product(5, E, H, panel, xr, a->ldx, hr, a->ldh, pr); break;
+            case 4: jk_lstm_product(4, E, H, panel, xr, a->ldx, hr, a->ldh, pr); break;
+            case 3: jk_lstm_product(3, E, H, panel, xr, a->ldx, hr, a->ldh, pr); break;
+            case 2: jk_lstm_product(2, E, H, panel, xr, a->ldx, hr, a->ldh, pr); break;
+            case 1: jk_lstm_product(1, E, H, panel, xr, a->ldx, hr, a->ldh, pr); break;
+            default: break;
+            }
+            jk_lstm_cell(a, chunk, end - chunk, unit0, mask, pre);
         }
     }
 }

@@ -459,8 +459,7 @@ public final class RecurrentLayer: ParameterContainer {
         let ldo = D * H
         let outBase = output.pointer + direction * H
         let threads = BLAS.threadCount
-        let byUnits = threads > 1 && fused.panelCount > 1
-            && (RecurrentKernels.splitLSTMStepsByUnits ?? (fused.panelCount >= 16 * threads))
+        let byUnits = threads > 1 && RecurrentKernels.splitLSTMStepsByUnits && fused.panelCount > 1
         // Either hidden-unit panels split between threads (all rows each), or rows (all panels each).
         let unitParts: [Range<Int>], rowParts: [Range<Int>]
         if byUnits {

@@ -18,15 +18,12 @@ public enum RecurrentKernels {
     public static let isFusedLSTMStepAvailable = jk_lstm_step_available() != 0
 
     /// How a fused LSTM time loop uses two or more threads when one direction has them all
-    /// (unidirectional layers, or directions run one after the other). true splits the hidden
-    /// units: each thread computes its units of every step for all sequences, and the threads
-    /// meet at a spin barrier after each step (each packs and streams only its share of the
-    /// weights). false splits the sequences: each thread runs every step for its own rows
-    /// without synchronisation. nil (default) chooses units when every thread gets at least 16
-    /// panels of 16 units (H >= 512 with 2 threads), where a step is long enough to pay for
-    /// the barrier: measured here with B=64 on 2 threads, the unit split was 35% slower at
-    /// H=128 and 3–7% faster at H=512. Same numbers either way.
-    nonisolated(unsafe) public static var splitLSTMStepsByUnits: Bool? = nil
+    /// (unidirectional layers, or directions run one after the other): true (default) splits
+    /// the hidden units, each thread computing its units of every step for all sequences and
+    /// the threads meeting at a spin barrier after each step (each packs and streams only its
+    /// share of the weights); false splits the sequences, each thread running every step for
+    /// its own rows without synchronisation (it streams all weights). Same numbers either way.
+    nonisolated(unsafe) public static var splitLSTMStepsByUnits = true
 }
 
 /// `C[m, N] (+)= A[m, K] · B` for one fixed right-hand side reused at every time step.

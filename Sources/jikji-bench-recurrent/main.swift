@@ -4,7 +4,7 @@
 //   framework cell hidden directions mode lengths threads tokens_per_second gflops
 // with the same configurations and the same lengths as bench/recurrent_torch.py.
 // Usage: jikji-bench-recurrent [--threads N] [--seconds S] [--filter SUBSTRING] [--schedule automatic|sequential|parallel]
-//        [--step-products blas|packed] [--lstm-split units|rows|auto]
+//        [--step-products blas|packed] [--lstm-split units|rows]
 import Foundation
 import JikjiRecurrent
 
@@ -32,19 +32,15 @@ struct Options {
                 RecurrentKernels.packedStepProducts = try value() == "packed"
                     && RecurrentKernels.isPackedStepProductAvailable
             case "--lstm-split":
-                // "units", "rows" or "auto": how a fused LSTM time loop splits between threads (A/B measurements).
-                switch try value() {
-                case "units": RecurrentKernels.splitLSTMStepsByUnits = true
-                case "rows": RecurrentKernels.splitLSTMStepsByUnits = false
-                default: RecurrentKernels.splitLSTMStepsByUnits = nil
-                }
+                // "units" or "rows": how a fused LSTM time loop splits between threads (A/B measurements).
+                RecurrentKernels.splitLSTMStepsByUnits = try value() != "rows"
             case "--schedule":
                 switch try value() {
                 case "sequential": schedule = .sequential
                 case "parallel": schedule = .parallel
                 default: schedule = .automatic
                 }
-            default: throw BenchError("unknown argument \(arguments[i]); use --threads N --seconds S --filter TEXT --schedule automatic|sequential|parallel --step-products blas|packed --lstm-split units|rows|auto")
+            default: throw BenchError("unknown argument \(arguments[i]); use --threads N --seconds S --filter TEXT --schedule automatic|sequential|parallel --step-products blas|packed --lstm-split units|rows")
             }
             i += 1
         }

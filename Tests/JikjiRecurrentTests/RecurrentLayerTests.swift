@@ -217,7 +217,7 @@ final class FusedLSTMStepTests: XCTestCase {
         defer {
             BLAS.setThreads(savedThreads)
             RecurrentKernels.packedStepProducts = RecurrentKernels.isPackedStepProductAvailable
-            RecurrentKernels.splitLSTMStepsByUnits = nil
+            RecurrentKernels.splitLSTMStepsByUnits = true
         }
         for bidirectional in [false, true] {
             var g = SeededGenerator(seed: 41)
