@@ -205,6 +205,42 @@ final class RecurrentThreadingTests: XCTestCase {
     }
 }
 
+/// The NSMC classifier's encoder shape (bidirectional LSTM, E = H = 128, B = 64, packed lengths):
+/// two threads (directions side by side) give what one thread gives, call after call, in training
+/// (forward and backward) and in inference (no tape).
+final class ClassifierShapeThreadingTests: XCTestCase {
+    func testBidirectionalLSTMAtTheNSMCShapeIsTheSameOnOneAndTwoThreads() throws {
+        let saved = BLAS.threadCount
+        defer { BLAS.setThreads(saved) }
+        var g = SeededGenerator(seed: 77)
+        let layer = try RecurrentLayer(cell: .lstm, inputSize: 128, hiddenSize: 128, bidirectional: true, generator: &g)
+        let (B, T) = (64, 40)
+        var input = Tensor(shape: [B, T, 128]), dy = Tensor(shape: [B, T, 256])
+        for i in 0..<input.count { input.storage[i] = g.nextFloat(in: -1, 1) }
+        for i in 0..<dy.count { dy.storage[i] = g.nextFloat(in: -1, 1) }
+        let lengths = (0..<B).map { 1 + ($0 * 37) % T }
+        func run(threads: Int) throws -> [Float] {
+            BLAS.setThreads(threads)
+            layer.zeroGradients()
+            let r = try layer.forward(input, lengths: lengths)
+            let grads = try layer.backward(r.tape, outputGradient: dy, finalHiddenGradient: r.finalHidden)
+            return r.output.storage + r.finalHidden.storage + grads.input.storage
+                + layer.namedParameters.flatMap { $0.parameter.gradient.storage }
+        }
+        let reference = try run(threads: 1)
+        for attempt in 0..<3 {
+            let parallel = try run(threads: 2)
+            let worst = zip(reference, parallel).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-5, "attempt \(attempt)")
+            // Inference (no tape), as evaluation and predict run it.
+            let inferred = try layer.forward(input, lengths: lengths, recordTape: false)
+            let worstInference = zip(reference.prefix(inferred.output.count), inferred.output.storage)
+                .map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+            XCTAssertLessThan(worstInference, 1e-5, "inference, attempt \(attempt)")
+        }
+    }
+}
+
 /// The fused LSTM step kernel (AVX-512) against the per-step BLAS path, and its two ways of
 /// splitting the time loop between threads (by hidden units with a barrier per step, or by
 /// sequences): hidden 37 spans three 16-unit panels, the last one partial; batch 13 is two
