@@ -28,15 +28,18 @@ public struct VocabularyDiff: Equatable, Sendable {
     public var unchanged: Int
 
     /// Compares token lists (id = index). A token listed twice counts at its later id, as HF does.
+    /// Tokens are compared by their exact bytes, as HF does: canonically equivalent tokens such as
+    /// 金 (U+91D1) and U+F90A, which Swift's `String` calls equal, are different tokens.
     public init(from old: [String], to new: [String]) {
         let oldIDs = Self.ids(old), newIDs = Self.ids(new)
-        added = newIDs.filter { oldIDs[$0.key] == nil }.map { Entry(token: $0.key, id: $0.value) }.sorted { $0.id < $1.id }
-        removed = oldIDs.filter { newIDs[$0.key] == nil }.map { Entry(token: $0.key, id: $0.value) }.sorted { $0.id < $1.id }
+        func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+        added = newIDs.filter { oldIDs[$0.key] == nil }.map { Entry(token: text($0.key), id: $0.value) }.sorted { $0.id < $1.id }
+        removed = oldIDs.filter { newIDs[$0.key] == nil }.map { Entry(token: text($0.key), id: $0.value) }.sorted { $0.id < $1.id }
         var moved: [Move] = []
         var unchanged = 0
         for (token, newID) in newIDs {
             guard let oldID = oldIDs[token] else { continue }
-            if oldID == newID { unchanged += 1 } else { moved.append(Move(token: token, oldID: oldID, newID: newID)) }
+            if oldID == newID { unchanged += 1 } else { moved.append(Move(token: text(token), oldID: oldID, newID: newID)) }
         }
         self.moved = moved.sorted { $0.newID < $1.newID }
         self.unchanged = unchanged
@@ -50,10 +53,11 @@ public struct VocabularyDiff: Equatable, Sendable {
     /// True when both have the same tokens with the same ids.
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && moved.isEmpty }
 
-    private static func ids(_ tokens: [String]) -> [String: Int] {
-        var ids: [String: Int] = [:]
+    /// Token bytes → id (the later id of a repeated token).
+    private static func ids(_ tokens: [String]) -> [[UInt8]: Int] {
+        var ids: [[UInt8]: Int] = [:]
         ids.reserveCapacity(tokens.count)
-        for (id, token) in tokens.enumerated() { ids[token] = id }
+        for (id, token) in tokens.enumerated() { ids[Array(token.utf8)] = id }
         return ids
     }
 }

@@ -285,6 +285,11 @@ final class VocabularyStoreTests: XCTestCase {
         XCTAssertEqual(diff.moved, [.init(token: "c", oldID: 3, newID: 1), .init(token: "a", oldID: 1, newID: 2)])
         XCTAssertEqual(diff.unchanged, 1)
         XCTAssertTrue(VocabularyDiff(from: ["x", "y"], to: ["x", "y"]).isEmpty)
+        // 金 (U+91D1) and U+F90A are canonically equivalent but different tokens, as in HF.
+        let twins = VocabularyDiff(from: ["[UNK]", "\u{91D1}"], to: ["[UNK]", "\u{F90A}"])
+        XCTAssertEqual(twins.added.map { $0.token.unicodeScalars.map(\.value) }, [[0xF90A]])
+        XCTAssertEqual(twins.removed.map { $0.token.unicodeScalars.map(\.value) }, [[0x91D1]])
+        XCTAssertEqual(twins.unchanged, 1)
     }
 }
 
