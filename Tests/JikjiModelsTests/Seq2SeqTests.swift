@@ -42,6 +42,28 @@ final class Seq2SeqTests: XCTestCase {
         return (source, lengths, input, output, B, S, T)
     }
 
+    /// Loss and parameter gradients of one training step with teacher-forcing ratio `tf`, from zeroed gradients.
+    func trainingStep(_ model: Seq2Seq, teacherForcing tf: Float) throws -> (loss: Float, gradients: [[Float]]) {
+        let d = makeBatch()
+        model.zeroGradients()
+        var r = SeededGenerator(seed: 0)
+        let loss = try model.step(source: d.source, sourceLengths: d.lengths, decoderInput: d.input, decoderOutput: d.output,
+                                  batch: d.B, sourceSteps: d.S, targetSteps: d.T, teacherForcing: tf, training: true, generator: &r).loss
+        return (loss, model.namedParameters.map { $0.parameter.gradient.storage })
+    }
+
+    /// The one-call path (teacher forcing 1) and the stepwise path (just below 1, every fed token
+    /// still the true one) agree on the loss and every gradient.
+    func assertStepwiseEqualsParallel(_ model: Seq2Seq, file: StaticString = #filePath, line: UInt = #line) throws -> [[Float]] {
+        let (parallelLoss, parallelGrads) = try trainingStep(model, teacherForcing: 1)
+        let (stepLoss, stepGrads) = try trainingStep(model, teacherForcing: 0.999_999_9)
+        XCTAssertEqual(parallelLoss, stepLoss, accuracy: 1e-5, file: file, line: line)
+        for (k, (a, b)) in zip(parallelGrads, stepGrads).enumerated() {
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, model.namedParameters[k].name, file: file, line: line) }
+        }
+        return parallelGrads
+    }
+
     /// Step-by-step decoding with teacher forcing gives the same loss and gradients as the
     /// one-call path, which the PyTorch fixture checks.
     func testStepwiseDecodingEqualsParallelDecoding() throws {
@@ -50,21 +72,7 @@ final class Seq2SeqTests: XCTestCase {
                                            encoder: .init(cell: "gru", hiddenSize: 3, layers: 2, bidirectional: true),
                                            decoder: .init(cell: "lstm", hiddenSize: 5, layers: 2), attention: "concat",
                                            bridge: .project, startID: 1, endID: 2)
-        let model = try Seq2Seq(config, generator: &g)
-        let d = makeBatch()
-        func run(_ tf: Float) throws -> (Float, [[Float]]) {
-            model.zeroGradients()
-            var r = SeededGenerator(seed: 0)
-            let loss = try model.step(source: d.source, sourceLengths: d.lengths, decoderInput: d.input, decoderOutput: d.output,
-                                      batch: d.B, sourceSteps: d.S, targetSteps: d.T, teacherForcing: tf, training: true, generator: &r).loss
-            return (loss, model.namedParameters.map { $0.parameter.gradient.storage })
-        }
-        let (parallelLoss, parallelGrads) = try run(1)
-        let (stepLoss, stepGrads) = try run(0.999_999_9)
-        XCTAssertEqual(parallelLoss, stepLoss, accuracy: 1e-5)
-        for (k, (a, b)) in zip(parallelGrads, stepGrads).enumerated() {
-            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, model.namedParameters[k].name) }
-        }
+        _ = try assertStepwiseEqualsParallel(try Seq2Seq(config, generator: &g))
     }
 
     /// Without attention the stepwise path feeds decoder states straight to the output layer:
@@ -74,22 +82,8 @@ final class Seq2SeqTests: XCTestCase {
         let config = Seq2Seq.Configuration(vocabularySize: 17, embeddingSize: 4,
                                            encoder: .init(cell: "lstm", hiddenSize: 5), decoder: .init(cell: "lstm", hiddenSize: 5),
                                            attention: "none", startID: 1, endID: 2)
-        let model = try Seq2Seq(config, generator: &g)
-        let d = makeBatch()
-        func run(_ tf: Float) throws -> (Float, [[Float]]) {
-            model.zeroGradients()
-            var r = SeededGenerator(seed: 0)
-            let loss = try model.step(source: d.source, sourceLengths: d.lengths, decoderInput: d.input, decoderOutput: d.output,
-                                      batch: d.B, sourceSteps: d.S, targetSteps: d.T, teacherForcing: tf, training: true, generator: &r).loss
-            return (loss, model.namedParameters.map { $0.parameter.gradient.storage })
-        }
-        let (parallelLoss, parallelGrads) = try run(1)
-        let (stepLoss, stepGrads) = try run(0.999_999_9)
-        XCTAssertEqual(parallelLoss, stepLoss, accuracy: 1e-5)
+        let parallelGrads = try assertStepwiseEqualsParallel(try Seq2Seq(config, generator: &g))
         XCTAssertTrue(parallelGrads.contains { $0.contains { $0 != 0 } })
-        for (k, (a, b)) in zip(parallelGrads, stepGrads).enumerated() {
-            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, model.namedParameters[k].name) }
-        }
     }
 
     /// Input feeding, a bidirectional encoder and a projecting bridge: gradients equal central differences.
