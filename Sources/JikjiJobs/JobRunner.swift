@@ -349,13 +349,12 @@ final class TrainingSession {
         // caught-up copy; the state file holds the rows as they lag, with the optimizer's row
         // clocks, so a resumed run continues exactly like an uninterrupted one — catching up
         // here instead would round differently from a run that never stopped.
-        let lagging = sparseTables.map { ($0.parameter, $0.parameter.value) }
+        let lagging = sparseTables.map { (name: $0.name, parameter: $0.parameter, value: $0.parameter.value) }
         var caughtUp = optimizer
         caughtUp.catchUpLazyRows()
         try task.saveModel(to: URL(fileURLWithPath: temporary + "/model.safetensors"))
         var state = SafeTensorsFile(tensors: [:], metadata: [:])
-        for (parameter, value) in lagging where parameter.value.storage != value.storage {
-            let name = sparseTables.first { $0.parameter === parameter }!.name
+        for (name, parameter, value) in lagging where parameter.value.storage != value.storage {
             state.tensors["lagging." + name] = value
             parameter.value = value
         }
