@@ -15,6 +15,11 @@
 
 #include "JikjiKernels.h"
 #include <sched.h>
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -70,22 +75,49 @@ void jk_lstm_pack_panels(int E, int H, const float *weightIH, const float *weigh
     }
 }
 
+// Sleep while `*word == expected`, and wake every sleeper on `word` (private futexes on Linux;
+// elsewhere the wait yields the CPU and the caller re-checks).
+static void jk_futex_wait(int *word, int expected) {
+#if defined(__linux__)
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+#else
+    (void)word; (void)expected;
+    sched_yield();
+#endif
+}
+
+static void jk_futex_wake_all(int *word) {
+#if defined(__linux__)
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL, NULL, 0);
+#else
+    (void)word;
+#endif
+}
+
+// Spins of `pause` before a waiting thread sleeps: a few tens of microseconds, more than the
+// usual imbalance between two threads' shares of a step.
+#define JK_BARRIER_SPINS 4096
+
 void jk_spin_barrier_wait(jk_spin_barrier *barrier, int threads) {
     int phase = __atomic_load_n(&barrier->phase, __ATOMIC_ACQUIRE);
     if (__atomic_add_fetch(&barrier->arrived, 1, __ATOMIC_ACQ_REL) == threads) {
         __atomic_store_n(&barrier->arrived, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&barrier->phase, phase + 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&barrier->phase, phase + 1, __ATOMIC_SEQ_CST);
+        // A waiter counts itself before it sleeps and sleeps only while the phase is unchanged
+        // (the futex checks that atomically), so with both sides sequentially consistent either
+        // this load sees it or its futex call sees the new phase and returns at once.
+        if (__atomic_load_n(&barrier->sleepers, __ATOMIC_SEQ_CST) > 0) jk_futex_wake_all(&barrier->phase);
         return;
     }
-    for (int spins = 0; __atomic_load_n(&barrier->phase, __ATOMIC_ACQUIRE) == phase; spins++) {
-        if (spins < (1 << 16)) {
+    for (int spins = 0; spins < JK_BARRIER_SPINS; spins++) {
+        if (__atomic_load_n(&barrier->phase, __ATOMIC_ACQUIRE) != phase) return;
 #if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
+        __builtin_ia32_pause();
 #endif
-        } else {
-            sched_yield(); // the other thread lost its core: let it run
-        }
     }
+    __atomic_add_fetch(&barrier->sleepers, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&barrier->phase, __ATOMIC_SEQ_CST) == phase) jk_futex_wait(&barrier->phase, phase);
+    __atomic_sub_fetch(&barrier->sleepers, 1, __ATOMIC_SEQ_CST);
 }
 
 #if JK_HAS_LSTM_STEP

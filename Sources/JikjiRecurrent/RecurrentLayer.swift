@@ -472,7 +472,7 @@ public final class RecurrentLayer: ParameterContainer {
         }
         let partCount = max(unitParts.count, rowParts.count)
         let barrier = UnsafeMutablePointer<jk_spin_barrier>.allocate(capacity: 1)
-        barrier.initialize(to: jk_spin_barrier(arrived: 0, phase: 0))
+        barrier.initialize(to: jk_spin_barrier(arrived: 0, phase: 0, sleepers: 0))
         defer { barrier.deallocate() }
         w.weightIH.value.storage.withUnsafeBufferPointer { wih in
         w.weightHH.value.storage.withUnsafeBufferPointer { whh in

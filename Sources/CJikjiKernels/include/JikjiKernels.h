@@ -112,11 +112,14 @@ void jk_lstm_pack_panels(int E, int H, const float *weightIH, const float *weigh
 
 /// A barrier for threads that run the steps of one time loop side by side (each on its own
 /// hidden units): zero-initialise it, then every thread calls `jk_spin_barrier_wait` after
-/// each step. Waiting spins (a step takes tens of microseconds, far less than a sleep and
-/// wake-up), then yields the CPU if the other thread is long in coming.
+/// each step. Waiting spins first (a step takes tens of microseconds, less than a sleep and
+/// wake-up), then sleeps (Linux futex) so that a partner thread that lost its core to another
+/// process can have this one's: spinning on would hold every step to a scheduler time slice.
 typedef struct {
     int arrived;
     int phase;
+    /// Threads asleep in the current phase (the last arriver wakes them when non-zero).
+    int sleepers;
 } jk_spin_barrier;
 
 /// Returns once `threads` threads have called it for the current phase.
