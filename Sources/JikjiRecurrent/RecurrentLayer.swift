@@ -164,7 +164,9 @@ public final class RecurrentLayer: ParameterContainer {
             body(0..<count)
             return
         }
-        let chunk = (count / parts + 15) / 16 * 16
+        // Each range holds ceil(count / parts) rows rounded up to 16, so the ranges cover every
+        // row (rounding count / parts down instead left the last rows of, say, 97 unwritten).
+        let chunk = ((count + parts - 1) / parts + 15) / 16 * 16
         let ranges = (0..<parts).map { min($0 * chunk, count)..<min(($0 + 1) * chunk, count) }.filter { !$0.isEmpty }
         runParts(ranges.count) { body(ranges[$0]) }
     }
