@@ -60,3 +60,68 @@ public enum JikjiCommand {
                       stderr: String(decoding: errBox.data, as: UTF8.self))
     }
 }
+
+/// A `jikji` process started in the background, for tests that act on it while it runs
+/// (send Ctrl-C once it is training, for example).
+public final class RunningJikjiCommand: @unchecked Sendable {
+    private let process = Process()
+    private let lock = NSLock()
+    private var errorText = Data()
+    private var outputText = Data()
+    private let readers = DispatchGroup()
+
+    /// Starts `jikji arguments…` in `directory` (default: the package root).
+    public init(_ arguments: [String], in directory: URL? = nil) throws {
+        process.executableURL = JikjiCommand.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory ?? ProjectPaths.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        for (handle, isError) in [(out.fileHandleForReading, false), (err.fileHandleForReading, true)] {
+            readers.enter()
+            DispatchQueue.global().async {
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    self.lock.lock()
+                    if isError { self.errorText.append(chunk) } else { self.outputText.append(chunk) }
+                    self.lock.unlock()
+                }
+                self.readers.leave()
+            }
+        }
+    }
+
+    /// Standard error so far.
+    public var stderr: String {
+        lock.lock(); defer { lock.unlock() }
+        return String(decoding: errorText, as: UTF8.self)
+    }
+
+    /// Waits until standard error contains `text`; false when the process ended or `timeout`
+    /// seconds passed first.
+    public func waitForStderr(containing text: String, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if stderr.contains(text) { return true }
+            if !process.isRunning { return stderr.contains(text) }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    public func interrupt() { process.interrupt() }
+
+    /// Waits for the process to end and returns what it produced.
+    public func finish() -> JikjiCommand.Result {
+        process.waitUntilExit()
+        readers.wait()
+        lock.lock(); defer { lock.unlock() }
+        return JikjiCommand.Result(status: process.terminationStatus, stdout: outputText,
+                                   stderr: String(decoding: errorText, as: UTF8.self))
+    }
+}

@@ -52,7 +52,7 @@ struct JobRun: ParsableCommand {
         if quick { all = ["train.epochs=1", "train.max_steps=300"] + all }
         let job = try JobConfig(contentsOf: URL(fileURLWithPath: file), overrides: all)
         let summary = try JobRunner.start(job: job, jobFile: file, options: registry.runnerOptions(quiet: quiet))
-        JobSummaryPrinter.print(summary)
+        try JobSummaryPrinter.print(summary, runsFolder: registry.runs)
     }
 }
 
@@ -70,7 +70,7 @@ struct JobResume: ParsableCommand {
 
     func run() throws {
         let summary = try JobRunner.resume(runID: runID, options: registry.runnerOptions(quiet: quiet))
-        JobSummaryPrinter.print(summary)
+        try JobSummaryPrinter.print(summary, runsFolder: registry.runs)
     }
 }
 
@@ -127,7 +127,9 @@ struct JobReport: ParsableCommand {
 }
 
 enum JobSummaryPrinter {
-    static func print(_ s: JobRunner.Summary) {
+    /// Prints the summary; a run stopped by Ctrl-C also gets the command that continues it and
+    /// exits with status 130 (the shell's code for SIGINT), so `jikji job run … && next` stops.
+    static func print(_ s: JobRunner.Summary, runsFolder: String) throws {
         Swift.print("run \(s.runID) \(s.status.rawValue) after \(s.steps) steps")
         for (key, value) in s.metrics.sorted(by: { $0.key < $1.key }) {
             Swift.print(String(format: "  %-18@ %.4f", key, value))
@@ -135,5 +137,10 @@ enum JobSummaryPrinter {
         if let seconds = s.secondsPerEpoch { Swift.print(String(format: "  %-18@ %.1f s", "time per epoch", seconds)) }
         if let rate = s.trainingTokensPerSecond { Swift.print(String(format: "  %-18@ %.0f", "training tokens/s", rate)) }
         Swift.print("report: \(s.reportPath)")
+        if s.status == .interrupted {
+            Swift.print("interrupted after a checkpoint at step \(s.steps); continue with: jikji job resume \(s.runID)"
+                        + (runsFolder == "runs" ? "" : " --runs \(runsFolder)"))
+            throw ExitCode(130)
+        }
     }
 }

@@ -89,6 +89,38 @@ final class JobCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("42"), missing.stderr)
     }
 
+    /// Ctrl-C while training: the run checkpoints, says how to continue and exits with 130;
+    /// `job resume` then finishes it with the metrics of a run that was never interrupted.
+    func testCtrlCCheckpointsAndResumeEndsLikeAnUninterruptedRun() throws {
+        let job = try writeJob("sentiment.yaml", classifierJob)
+        let longer = ["--set", "train.epochs=8"]
+        let started = try RunningJikjiCommand(["job", "run", job, "--quiet", "--runs", runs] + longer)
+        // The handler is installed before "training:" is logged; let a few steps run first.
+        XCTAssertTrue(started.waitForStderr(containing: "training:", timeout: 300), started.stderr)
+        usleep(300_000)
+        started.interrupt()
+        let stopped = started.finish()
+        XCTAssertEqual(stopped.status, 130, stopped.stderr + stopped.output)
+        XCTAssertTrue(stopped.output.contains("run 1 interrupted"), stopped.output)
+        XCTAssertTrue(stopped.output.contains("continue with: jikji job resume 1 --runs \(runs)"), stopped.output)
+        let list = try jikji(["job", "list", "--runs", runs])
+        XCTAssertTrue(list.output.contains("interrupted"), list.output)
+        let show = try jikji(["job", "show", "1", "--runs", runs])
+        XCTAssertTrue(show.output.contains("checkpoint step"), show.output)
+
+        let resumed = try jikji(["job", "resume", "1", "--quiet", "--runs", runs])
+        XCTAssertTrue(resumed.output.contains("run 1 completed"), resumed.output)
+        let otherRuns = path("uninterrupted-runs")
+        let whole = try jikji(["job", "run", job, "--quiet", "--runs", otherRuns] + longer)
+        XCTAssertTrue(whole.output.contains("completed"), whole.output)
+        // Metric lines (`  test.accuracy 0.7312`) of both: equal, since the weights are.
+        func metrics(_ output: String) -> [String] {
+            output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("  test.") || $0.hasPrefix("  valid.") }
+        }
+        XCTAssertFalse(metrics(whole.output).isEmpty, whole.output)
+        XCTAssertEqual(metrics(resumed.output), metrics(whole.output))
+    }
+
     func testBadJobFilesAreRefusedWithTheKeyPathAndNothingIsRun() throws {
         let job = try writeJob("sentiment.yaml", classifierJob)
         let typo = try jikji(["job", "run", job, "--quiet", "--runs", runs, "--set", "model.encoder.cel=lstm"], status: 1)
