@@ -101,7 +101,9 @@ public struct RecurrentWeights {
 /// otherwise the sequences (rows) are split into one part per thread, balanced by valid steps,
 /// each part running every step on its own rows (sequences never interact, so no
 /// synchronisation is needed). Inside those parts BLAS is held to one thread and restored
-/// afterwards. Results do not depend on the thread count (see `RecurrentThreadingTests`).
+/// afterwards. Results agree across thread counts to float rounding (OpenBLAS may sum a small
+/// product in another order; see `RecurrentThreadingTests`), and runs with the same thread count
+/// are bit-for-bit repeatable (`DeterminismTests`).
 public final class RecurrentLayer: ParameterContainer {
     /// The repeated cell (RNN tanh/ReLU, LSTM, GRU).
     public let cell: RecurrentCell
