@@ -173,6 +173,9 @@ final class TrainingSession {
         let sparseIDs = Set(sparseTables.map { ObjectIdentifier($0.parameter) })
         let denseParameters = allParameters.filter { !sparseIDs.contains(ObjectIdentifier($0)) }
         let bar = ProgressBar("train", total: Int64(totalSteps), unit: .count("steps"), enabled: options.progress, plainInterval: 15)
+        // Training alternates threaded products with Jikji's own threaded loops: OpenBLAS's idle
+        // workers must not spin through the latter (see BLAS.shortenIdleSpin).
+        BLAS.shortenIdleSpin()
         options.log("training: \(stepsPerEpoch) batches per epoch, \(totalSteps) steps, \(BLAS.backendDescription)")
         var epochTimes: [Double] = []
         var stepsThisProcess = 0
