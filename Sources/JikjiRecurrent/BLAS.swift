@@ -80,6 +80,16 @@ public enum BLAS {
         openblas_set_num_threads(Int32(count))
     }
 
+    /// `y = alpha * A * x + beta * y` for a row-major `A` `[m, n]` (row stride `lda`), `x` `[n]`,
+    /// `y` `[m]`: one pass over `A`, where a product with a single row would first repack `A`.
+    @inlinable
+    public static func gemv(
+        m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+        beta: Float = 0, y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
     /// `C = alpha * op(A) * op(B) + beta * C`, row-major, where `op(A)` is `[m, k]`,
     /// `op(B)` is `[k, n]` and `C` is `[m, n]`; `lda`, `ldb`, `ldc` are row strides.
     @inlinable
