@@ -101,6 +101,39 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
+    /// Enough values for the norm to share parameters out between threads: 1 and 2 threads give
+    /// the same bits, and so does a plain Double sum of each parameter's squares in order.
+    func testGlobalNormIsTheSameOnOneAndTwoThreads() {
+        var random = SeededGenerator(seed: 17)
+        let parameters = [40_000, 300_000, 7, 120_000, 65_536, 1].map { count -> Parameter in
+            let p = Parameter(Tensor(shape: [count]))
+            for i in 0..<count { p.gradient.storage[i] = random.nextFloat(in: -1, 1) }
+            return p
+        }
+        func norm(threads: Int) -> Float {
+            let saved = BLAS.threadCount
+            BLAS.setThreads(threads)
+            defer { BLAS.setThreads(saved) }
+            return GradientClipping.globalNorm(parameters)
+        }
+        var reference = 0.0
+        for p in parameters {
+            var own = 0.0, start = 0
+            // The blocks of 4 096 values in 8 float lanes that sumOfSquares uses.
+            while start < p.gradient.count {
+                let end = min(p.gradient.count, start + 4096)
+                var lanes = [Float](repeating: 0, count: 8), i = start
+                while i + 8 <= end { for l in 0..<8 { lanes[l] += p.gradient.storage[i + l] * p.gradient.storage[i + l] }; i += 8 }
+                for l in 0..<8 { own += Double(lanes[l]) }
+                while i < end { own += Double(p.gradient.storage[i]) * Double(p.gradient.storage[i]); i += 1 }
+                start = end
+            }
+            reference += own
+        }
+        XCTAssertEqual(norm(threads: 1), Float(reference.squareRoot()))
+        XCTAssertEqual(norm(threads: 2), Float(reference.squareRoot()))
+    }
+
     /// Clipping's coefficient and the zeroing folded into the step give what clipping, stepping
     /// and zeroing in three passes give, bit for bit: for Adam (fused) and SGD (in passes),
     /// dense and row-wise, clipped (scale < 1) and not (scale 1); afterwards every gradient the
