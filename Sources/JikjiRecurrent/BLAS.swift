@@ -23,7 +23,8 @@ public enum BLAS {
         getenv("OPENBLAS_THREAD_TIMEOUT").flatMap { Int(String(cString: $0)) }.map { min(max($0, 4), 30) }
     }
 
-    /// Whether ``shortenIdleSpin(log2Cycles:)`` already restarted the pool (the variable it set is then no user setting).
+    /// Whether ``shortenIdleSpin(log2Cycles:)`` already restarted the pool (the variable it set
+    /// is then no user setting).
     private static var poolRestarted = false
 
     /// The idle spin ``shortenIdleSpin(log2Cycles:)`` sets by default: 2^16 cycles, some 20 µs.
@@ -31,8 +32,9 @@ public enum BLAS {
 
     /// Makes OpenBLAS's worker threads go to sleep after spinning `2^log2Cycles` cycles without
     /// work, instead of OpenBLAS's default 2^28 (about 0.1 s); does nothing when the user set
-    /// `OPENBLAS_THREAD_TIMEOUT` (which OpenBLAS reads when it loads) or when the library lacks
-    /// the entry points used here. Returns whether the setting is in effect.
+    /// `OPENBLAS_THREAD_TIMEOUT` (which OpenBLAS reads when it loads), when OpenBLAS was not
+    /// built with its own pthreads pool, or when the library lacks the entry points used here.
+    /// Returns whether the setting is in effect.
     ///
     /// Why: a worker waiting for work spins calling `sched_yield`. Training interleaves
     /// threaded products with Jikji's own threaded loops (the recurrent time loop, the softmax,
@@ -53,6 +55,9 @@ public enum BLAS {
             idleSpinLog2 = userSetting
             return false
         }
+        // Only OpenBLAS's own thread pool spins this way (1: pthreads; 0: no threads, 2: OpenMP,
+        // whose runtime has its own wait policy).
+        guard openblas_get_parallel() == 1 else { return false }
         typealias Entry = @convention(c) () -> Int32
         typealias VoidEntry = @convention(c) () -> Void
         guard let library = dlopen(nil, RTLD_NOW),
