@@ -170,9 +170,11 @@ final class TrainingSession {
         defer { signal(SIGINT, SIG_DFL) }
         let totalSteps = job.train.maxSteps ?? stepsPerEpoch * job.train.epochs
         let allParameters = task.namedParameters.map(\.parameter)
-        let sparseIDs = Set(sparseTables.map { ObjectIdentifier($0.parameter) })
-        let denseParameters = allParameters.filter { !sparseIDs.contains(ObjectIdentifier($0)) }
+        let frozenParameters = allParameters.filter { !$0.requiresGradient }
         let bar = ProgressBar("train", total: Int64(totalSteps), unit: .count("steps"), enabled: options.progress, plainInterval: 15)
+        // Training alternates threaded products with Jikji's own threaded loops: OpenBLAS's idle
+        // workers must not spin through the latter (see BLAS.shortenIdleSpin).
+        BLAS.shortenIdleSpin()
         options.log("training: \(stepsPerEpoch) batches per epoch, \(totalSteps) steps, \(BLAS.backendDescription)")
         var epochTimes: [Double] = []
         var stepsThisProcess = 0
@@ -191,14 +193,25 @@ final class TrainingSession {
                 let batch = batches.batch(batchIndex)
                 optimizer.learningRate = schedule.rate(atStep: step)
                 let result = try task.trainStep(batch, generator: &generator)
-                if let maxNorm = job.optim.clipNorm {
-                    _ = GradientClipping.clipGlobalNorm(allParameters, maxNorm: Float(maxNorm))
+                var rows: [String: [Int]] = [:], nonzeroRows: [ObjectIdentifier: [Int]] = [:]
+                for (table, touched) in zip(sparseTables, result.touchedRows) {
+                    rows[table.name] = touched
+                    nonzeroRows[ObjectIdentifier(table.parameter)] = touched
                 }
-                var rows: [String: [Int]] = [:]
-                for (table, touched) in zip(sparseTables, result.touchedRows) { rows[table.name] = touched }
-                if job.optim.embeddingUpdate == "lazy" { optimizer.step(lazyRows: rows) } else { optimizer.step(sparseRows: rows) }
-                for p in denseParameters { p.zeroGradient() }
-                for (table, touched) in zip(sparseTables, result.touchedRows) { table.parameter.zeroGradient(rows: touched) }
+                // Clipping's coefficient is applied, and the gradients zeroed for the next batch,
+                // inside the optimizer's pass over them; the norm reads only the table rows used.
+                var gradients = GradientUse(scale: 1, zeroAfterUse: true)
+                if let maxNorm = job.optim.clipNorm {
+                    let norm = GradientClipping.globalNorm(allParameters, nonzeroRows: nonzeroRows)
+                    gradients.scale = GradientClipping.coefficient(norm: norm, maxNorm: Float(maxNorm))
+                }
+                if job.optim.embeddingUpdate == "lazy" {
+                    optimizer.step(lazyRows: rows, gradients: gradients)
+                } else {
+                    optimizer.step(sparseRows: rows, gradients: gradients)
+                }
+                // Frozen parameters are no optimizer's business, but keep their gradients clean too.
+                for p in frozenParameters { p.zeroGradient() }
                 stepSeconds += Date().timeIntervalSince(stepStart)
                 step += 1
                 batchIndex += 1

@@ -20,6 +20,8 @@ public struct TrainedRun {
 
     /// Loads run `runID` from the registry at `registryPath`.
     public init(runID: Int, registryPath: String) throws {
+        // Decoding alternates BLAS products with Jikji's threaded recurrent steps, as training does.
+        BLAS.shortenIdleSpin()
         let registry = try RunRegistry(path: registryPath)
         run = try registry.run(runID)
         job = try JobConfig(yaml: run.resolvedConfig, source: "run \(runID)'s resolved job", defaultName: run.jobName)

@@ -294,8 +294,16 @@ public struct Seq2Seq: ParameterContainer {
                               targetSteps T: Int, training: Bool, generator: inout SeededGenerator) throws -> (loss: Float, count: Int) {
         let Hd = configuration.decoder.hiddenSize
         let embedded = try targetEmbedding.forward(ids: decoderInput, shape: [batch, T])
-        let decoded = try decoder.forward(embedded, initialHidden: encoded.initialHidden, initialCell: encoded.initialCell,
-                                          training: training, generator: &generator)
+        // The decoder runs each row only up to its last real target, as a packed sequence: later
+        // steps feed no loss, so their states would only be computed to be thrown away.
+        let pad = Int32(configuration.paddingIndex)
+        let targetLengths = (0..<batch).map { b in
+            var length = T
+            while length > 1 && decoderOutput[b * T + length - 1] == pad { length -= 1 }
+            return length
+        }
+        let decoded = try decoder.forward(embedded, lengths: targetLengths, initialHidden: encoded.initialHidden,
+                                          initialCell: encoded.initialCell, training: training, generator: &generator)
         let attentionState = LuongAttentionState()
         let attentional = try attention.map {
             try $0.forward(encoderOutputs: encoded.result.output, sourceLengths: encoded.lengths,

@@ -94,7 +94,8 @@ public struct VocabularyOutput {
         return (Float(total / Double(counted)), counted, dHidden)
     }
 
-    /// Logits `[N, V]` of `hidden` `[N, H]` (for generation and beam search; small N).
+    /// Logits `[N, V]` of `hidden` `[N, H]` (for generation and beam search; small N). Up to
+    /// four rows are computed one matrix-vector product each, larger N as one matrix product.
     public func logits(hidden: Tensor) -> Tensor {
         let V = vocabularySize, H = inputSize, N = hidden.count / H
         var out = Tensor(shape: [N, V])
@@ -106,6 +107,15 @@ public struct VocabularyOutput {
                             for r in 0..<N { (z.baseAddress! + r * V).update(from: b.baseAddress!, count: V) }
                         }
                     }
+                    guard N > VocabularyOutput.vectorProductRows else {
+                        // A few rows (a decoding step): one pass over W per row. A matrix product
+                        // would first repack all of W (V × H) for the sake of these rows.
+                        for r in 0..<N {
+                            BLAS.gemv(m: V, n: H, a: w.baseAddress!, lda: H, x: h.baseAddress! + r * H,
+                                      beta: bias == nil ? 0 : 1, y: z.baseAddress! + r * V)
+                        }
+                        return
+                    }
                     BLAS.gemm(transposeB: true, m: N, n: V, k: H, a: h.baseAddress!, lda: H, b: w.baseAddress!, ldb: H,
                               beta: bias == nil ? 0 : 1, c: z.baseAddress!, ldc: V)
                 }
@@ -113,4 +123,7 @@ public struct VocabularyOutput {
         }
         return out
     }
+
+    /// Up to this many rows, ``logits(hidden:)`` computes one matrix-vector product per row.
+    static let vectorProductRows = 4
 }

@@ -184,6 +184,37 @@ enum RowMath {
         return result
     }
 
+    /// ``sumOfSquares(_:_:)`` of `count` values laid out as rows of `width`, of which only `rows`
+    /// (ascending, distinct) may be nonzero: only those rows are read, and the result is the
+    /// full sum's to the bit, because each 4096-value block still gathers its rows' squares in
+    /// the same float lanes in the same order before they join the Double total (blocks and
+    /// rows without a value add exact zeros). Falls back to the full pass when rows do not tile
+    /// the blocks that way (`width` not a multiple of 8 dividing 4096) or are not ascending.
+    static func sumOfSquares(_ p: UnsafePointer<Float>, _ count: Int, rows: [Int], width: Int) -> Double {
+        guard width > 0, width % 8 == 0, 4096 % width == 0, count % width == 0,
+              zip(rows, rows.dropFirst()).allSatisfy({ $0 < $1 }) else { return sumOfSquares(p, count) }
+        var result = 0.0
+        var index = 0
+        while index < rows.count {
+            let block = rows[index] * width / 4096
+            var acc = SIMD8<Float>()
+            while index < rows.count && rows[index] * width / 4096 == block {
+                let row = rows[index]
+                precondition(row >= 0 && (row + 1) * width <= count, "row \(row) outside the \(count / width) rows")
+                var i = row * width
+                let end = i + width
+                while i < end {
+                    let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+                    acc += v * v
+                    i += 8
+                }
+                index += 1
+            }
+            for lane in 0..<8 { result += Double(acc[lane]) }
+        }
+        return result
+    }
+
     /// The sum of `count` values: float lanes, combined in Double.
     @inline(__always)
     static func sum(_ p: UnsafePointer<Float>, _ count: Int) -> Double {

@@ -11,8 +11,9 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 /// An optimizer updating ``Parameter``s from their gradients, as `torch.optim` does.
 ///
 /// `step()` reads each trainable parameter's gradient and updates its value in place; the
-/// caller zeroes gradients afterwards. State (moments, momentum buffers, step count) is
-/// exported under PyTorch-like names keyed by parameter name, so it can go into a checkpoint.
+/// caller zeroes gradients afterwards, or lets the step do it (``step(sparseRows:gradients:)``).
+/// State (moments, momentum buffers, step count) is exported under PyTorch-like names keyed by
+/// parameter name, so it can go into a checkpoint.
 public protocol Optimizer {
     /// The learning rate used by the next ``step()``; set it from a ``LearningRateSchedule``.
     var learningRate: Float { get set }
@@ -34,12 +35,60 @@ public protocol Optimizer {
     mutating func step(lazyRows: [String: [Int]])
     /// Brings every row left behind by ``step(lazyRows:)`` up to the current step.
     mutating func catchUpLazyRows()
+    /// ``step(sparseRows:)`` reading every gradient as `gradients.scale · g` (gradient clipping's
+    /// coefficient, without a pass of its own) and, with `gradients.zeroAfterUse`, leaving the
+    /// gradients it read zero (the whole gradient of a dense parameter, the listed rows of the
+    /// others), as a caller zeroing them before the next batch would.
+    mutating func step(sparseRows: [String: [Int]], gradients: GradientUse)
+    /// ``step(lazyRows:)`` with the gradients read and left as ``step(sparseRows:gradients:)`` says.
+    mutating func step(lazyRows: [String: [Int]], gradients: GradientUse)
     /// The optimizer's state as named tensors (`<parameter>.exp_avg`, `step`, …), including the
     /// bookkeeping of rows left behind by ``step(lazyRows:)`` (`<parameter>.lazy_row_step`,
     /// `lazy.coefficients`), so a restored optimizer continues exactly.
     func stateTensors() -> [String: Tensor]
     /// Restores state saved by ``stateTensors()``; throws naming a missing or misshapen tensor.
     mutating func loadState(_ tensors: [String: Tensor]) throws
+}
+
+/// How an optimizer step treats the gradients it reads (``Optimizer/step(sparseRows:gradients:)``).
+///
+/// A training step clips the gradients (scales them by one coefficient), updates the
+/// parameters and zeroes the gradients: three passes over memory that the update alone can
+/// do in one, since it reads every gradient element anyway. The results are those of the
+/// three passes: `scale · g` is the product clipping would have stored.
+public struct GradientUse: Equatable, Sendable {
+    /// Multiplies every gradient element as it is read (1: as is).
+    public var scale: Float
+    /// Zeroes the gradient elements after reading them.
+    public var zeroAfterUse: Bool
+    /// Gradients read as they are and left in place.
+    public static let asIs = GradientUse(scale: 1, zeroAfterUse: false)
+    /// A gradient treatment; see the properties.
+    public init(scale: Float = 1, zeroAfterUse: Bool = false) {
+        self.scale = scale
+        self.zeroAfterUse = zeroAfterUse
+    }
+}
+
+extension Optimizer {
+    /// The unfused sequence, for optimizers without a fused pass: scale every trainable
+    /// gradient, step, then zero what the step read.
+    fileprivate mutating func stepInPasses(_ parameters: [(name: String, parameter: Parameter)], rows: [String: [Int]],
+                                           gradients: GradientUse, step: (inout Self) -> Void) {
+        if gradients.scale != 1 {
+            let scale = gradients.scale
+            for (_, parameter) in parameters where parameter.requiresGradient {
+                parameter.gradient.storage.withUnsafeMutableBufferPointer { g in
+                    for i in 0..<g.count { g[i] *= scale }
+                }
+            }
+        }
+        step(&self)
+        guard gradients.zeroAfterUse else { return }
+        for (name, parameter) in parameters where parameter.requiresGradient {
+            if let listed = rows[name] { parameter.zeroGradient(rows: listed) } else { parameter.zeroGradient() }
+        }
+    }
 }
 
 /// The element ranges of a parameter to update: whole, or the given rows of its first dimension.
@@ -267,6 +316,18 @@ public struct SGD: Optimizer, LazyRowUpdating {
     /// Brings every row left behind by ``step(lazyRows:)`` up to the current step.
     public mutating func catchUpLazyRows() { catchUpEveryLaggingRow() }
 
+    /// ``step(sparseRows:)`` with scaled gradients zeroed afterwards (in separate passes).
+    public mutating func step(sparseRows: [String: [Int]], gradients: GradientUse) {
+        stepInPasses(parameters, rows: sparseRows, gradients: gradients) { $0.step(sparseRows: sparseRows) }
+    }
+
+    /// ``step(lazyRows:)`` with scaled gradients zeroed afterwards (in separate passes).
+    public mutating func step(lazyRows: [String: [Int]], gradients: GradientUse) {
+        // With weight decay the step is dense, and so is what it read.
+        let read = weightDecay == 0 ? lazyRows : [:]
+        stepInPasses(parameters, rows: read, gradients: gradients) { $0.step(lazyRows: lazyRows) }
+    }
+
     /// Applies the missed momentum updates of `rows` of parameter `index` up to step `end`.
     mutating func catchUp(_ index: Int, rows: [Int], clocks: inout [Int32], to end: Int) {
         let parameter = parameters[index].parameter
@@ -368,7 +429,12 @@ public struct Adam: Optimizer, LazyRowUpdating {
     public mutating func step() { step(sparseRows: [:]) }
 
     /// Updates every trainable parameter once; only the listed rows of those in `sparseRows`.
-    public mutating func step(sparseRows: [String: [Int]]) {
+    public mutating func step(sparseRows: [String: [Int]]) { step(sparseRows: sparseRows, gradients: .asIs) }
+
+    /// Updates every trainable parameter once, only the listed rows of those in `sparseRows`,
+    /// reading each gradient element as `gradients.scale · g` and zeroing it after use when asked,
+    /// all in the update's own pass.
+    public mutating func step(sparseRows: [String: [Int]], gradients: GradientUse) {
         stepCount += 1
         let (b1, b2) = betas
         let t = Double(stepCount)
@@ -381,14 +447,15 @@ public struct Adam: Optimizer, LazyRowUpdating {
         let decoupled = decoupledWeightDecay
         for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
             let ranges = updateRanges(parameter, rows: sparseRows[name])
-            parameter.gradient.storage.withUnsafeBufferPointer { g in
+            parameter.gradient.storage.withUnsafeMutableBufferPointer { g in
                 parameter.value.storage.withUnsafeMutableBufferPointer { p in
                     firstMoments[index].storage.withUnsafeMutableBufferPointer { m in
                         secondMoments[index].storage.withUnsafeMutableBufferPointer { v in
                             // Decoupled decay shrinks p first; L2 decay adds to the gradient.
                             let constants = AdamConstants(
                                 shrink: decoupled ? decay : 1, l2: decoupled ? 0 : wd, beta1: b1, beta2: b2,
-                                correction2Root: correction2Root, epsilon: eps, stepSize: stepSize)
+                                correction2Root: correction2Root, epsilon: eps, stepSize: stepSize,
+                                gradientScale: gradients.scale, zeroGradient: gradients.zeroAfterUse)
                             let (pp, gp, mp, vp) = (p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!)
                             for range in ranges {
                                 // Memory-bound: a large tensor is cut into one slice per BLAS thread,
@@ -417,10 +484,13 @@ public struct Adam: Optimizer, LazyRowUpdating {
     /// first catching up on the steps it missed as dense Adam would have moved it with a zero
     /// gradient (see ``LazyRowClock`` for the one approximation, in ε). With weight decay, or
     /// `β₂ = 0`, every parameter is updated densely.
-    public mutating func step(lazyRows: [String: [Int]]) {
-        guard weightDecay == 0, betas.1 > 0 else { return step() }
+    public mutating func step(lazyRows: [String: [Int]]) { step(lazyRows: lazyRows, gradients: .asIs) }
+
+    /// ``step(lazyRows:)``, reading and leaving the gradients as ``step(sparseRows:gradients:)`` does.
+    public mutating func step(lazyRows: [String: [Int]], gradients: GradientUse) {
+        guard weightDecay == 0, betas.1 > 0 else { return step(sparseRows: [:], gradients: gradients) }
         catchUpRowsBeforeStep(lazyRows)
-        step(sparseRows: lazyRows)
+        step(sparseRows: lazyRows, gradients: gradients)
     }
 
     /// Brings every row left behind by ``step(lazyRows:)`` up to the current step.
@@ -471,26 +541,44 @@ public struct Adam: Optimizer, LazyRowUpdating {
     /// The scalars of one Adam step, passed by value so the element loop keeps them in registers.
     struct AdamConstants {
         var shrink, l2, beta1, beta2, correction2Root, epsilon, stepSize: Float
+        /// Clipping's coefficient, applied to each gradient element as it is read.
+        var gradientScale: Float = 1
+        /// Zero each gradient element once read.
+        var zeroGradient = false
     }
 
     /// One Adam update of `count` elements, over plain pointers and by-value scalars, with a
     /// vectorizable square root (see ``VectorMath``), so LLVM emits packed AVX/SSE code.
     @inline(never)
     static func update(
-        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
         _ v: UnsafeMutablePointer<Float>, count: Int, _ k: AdamConstants
     ) {
-        let (shrink, l2, b1, b2) = (k.shrink, k.l2, k.beta1, k.beta2)
-        let (root, eps, stepSize) = (k.correction2Root, k.epsilon, k.stepSize)
-        for i in 0..<count {
-            let decayed = p[i] * shrink
-            let grad = g[i] + l2 * decayed
-            let first = m[i] + (grad - m[i]) * (1 - b1)
-            let second = v[i] * b2 + (1 - b2) * grad * grad
-            m[i] = first
-            v[i] = second
-            p[i] = decayed - stepSize * (first / (VectorMath.sqrtCore(second) / root + eps))
+        // Two copies of the loop, so each stays branch-free and vectorizes.
+        if k.zeroGradient {
+            for i in 0..<count {
+                element(p, g, m, v, i, k)
+                g[i] = 0
+            }
+        } else {
+            for i in 0..<count { element(p, g, m, v, i, k) }
         }
+    }
+
+    /// Element `i` of ``update(_:_:_:_:count:_:)``.
+    @inline(__always)
+    static func element(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+        _ v: UnsafeMutablePointer<Float>, _ i: Int, _ k: AdamConstants
+    ) {
+        let decayed = p[i] * k.shrink
+        // Exactly the clipped value a separate pass would have stored (x · 1 is x).
+        let grad = g[i] * k.gradientScale + k.l2 * decayed
+        let first = m[i] + (grad - m[i]) * (1 - k.beta1)
+        let second = v[i] * k.beta2 + (1 - k.beta2) * grad * grad
+        m[i] = first
+        v[i] = second
+        p[i] = decayed - k.stepSize * (first / (VectorMath.sqrtCore(second) / k.correction2Root + k.epsilon))
     }
 
     /// `step` and each parameter's buffers under `<name>.<buffer>`, PyTorch's buffer names.

@@ -58,4 +58,24 @@ final class VocabularyOutputTests: XCTestCase {
             for (a, e) in zip(linear.bias!.gradient.storage, referenceBias) { XCTAssertEqual(a, e, accuracy: 1e-6) }
         }
     }
+
+    /// Decoding-step logits equal Linear's for one to four rows (one matrix-vector product per
+    /// row) and for more (one matrix product), with and without a bias.
+    func testLogitsEqualLinearForFewAndManyRows() {
+        var g = SeededGenerator(seed: 21)
+        let (H, V) = (24, 301)
+        let linear = Linear(inputSize: H, outputSize: V, generator: &g)
+        for N in [1, 3, 4, 5, 9] {
+            var hidden = Tensor(shape: [N, H])
+            for i in 0..<hidden.count { hidden.storage[i] = g.nextFloat(in: -2, 2) }
+            let reference = linear.forward(hidden)
+            let withBias = VocabularyOutput(weight: linear.weight, bias: linear.bias).logits(hidden: hidden)
+            XCTAssertEqual(withBias.shape, [N, V])
+            for (a, e) in zip(withBias.storage, reference.storage) { XCTAssertEqual(a, e, accuracy: 1e-5, "\(N) rows") }
+            let withoutBias = VocabularyOutput(weight: linear.weight, bias: nil).logits(hidden: hidden)
+            for (i, (a, e)) in zip(withoutBias.storage, reference.storage).enumerated() {
+                XCTAssertEqual(a, e - linear.bias!.value.storage[i % V], accuracy: 1e-5, "\(N) rows without bias")
+            }
+        }
+    }
 }

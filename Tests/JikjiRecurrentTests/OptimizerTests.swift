@@ -84,6 +84,111 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(b.gradient.storage[0], 0.2, accuracy: 1e-6)
     }
 
+    /// A table whose gradient is zero outside a few rows: the norm read from those rows alone is
+    /// the full norm to the bit, with rows that tile the sum's blocks (width 128) and with rows
+    /// that do not (width 12, read in full). A dense parameter beside it counts whole.
+    func testGlobalNormOverTheNonzeroRowsEqualsTheFullNormExactly() {
+        var random = SeededGenerator(seed: 5)
+        for width in [128, 12] {
+            let table = Parameter(Tensor(shape: [300, width])), dense = Parameter(Tensor(shape: [7, 5]))
+            let rows = [0, 3, 31, 32, 33, 150, 299]
+            for row in rows { for j in 0..<width { table.gradient.storage[row * width + j] = random.nextFloat(in: -3, 3) } }
+            for i in 0..<dense.gradient.count { dense.gradient.storage[i] = random.nextFloat(in: -1, 1) }
+            let full = GradientClipping.globalNorm([table, dense])
+            let partial = GradientClipping.globalNorm([table, dense], nonzeroRows: [ObjectIdentifier(table): rows])
+            XCTAssertEqual(partial, full, "width \(width)")
+            XCTAssertGreaterThan(full, 1)
+        }
+    }
+
+    /// Enough values for the norm to share parameters out between threads: 1 and 2 threads give
+    /// the same bits, and so does a plain Double sum of each parameter's squares in order.
+    func testGlobalNormIsTheSameOnOneAndTwoThreads() {
+        var random = SeededGenerator(seed: 17)
+        let parameters = [40_000, 300_000, 7, 120_000, 65_536, 1].map { count -> Parameter in
+            let p = Parameter(Tensor(shape: [count]))
+            for i in 0..<count { p.gradient.storage[i] = random.nextFloat(in: -1, 1) }
+            return p
+        }
+        func norm(threads: Int) -> Float {
+            let saved = BLAS.threadCount
+            BLAS.setThreads(threads)
+            defer { BLAS.setThreads(saved) }
+            return GradientClipping.globalNorm(parameters)
+        }
+        var reference = 0.0
+        for p in parameters {
+            var own = 0.0, start = 0
+            // The blocks of 4 096 values in 8 float lanes that sumOfSquares uses.
+            while start < p.gradient.count {
+                let end = min(p.gradient.count, start + 4096)
+                var lanes = [Float](repeating: 0, count: 8), i = start
+                while i + 8 <= end { for l in 0..<8 { lanes[l] += p.gradient.storage[i + l] * p.gradient.storage[i + l] }; i += 8 }
+                for l in 0..<8 { own += Double(lanes[l]) }
+                while i < end { own += Double(p.gradient.storage[i]) * Double(p.gradient.storage[i]); i += 1 }
+                start = end
+            }
+            reference += own
+        }
+        XCTAssertEqual(norm(threads: 1), Float(reference.squareRoot()))
+        XCTAssertEqual(norm(threads: 2), Float(reference.squareRoot()))
+    }
+
+    /// Clipping's coefficient and the zeroing folded into the step give what clipping, stepping
+    /// and zeroing in three passes give, bit for bit: for Adam (fused) and SGD (in passes),
+    /// dense and row-wise, clipped (scale < 1) and not (scale 1); afterwards every gradient the
+    /// step read is zero.
+    func testStepWithGradientScaleAndZeroingEqualsClipStepZero() {
+        func parameters(seed: UInt64) -> [(name: String, parameter: Parameter)] {
+            var random = SeededGenerator(seed: seed)
+            let big = Parameter(Tensor(shape: [3 * (1 << 15), 4], values: (0..<(3 << 17)).map { _ in random.nextFloat(in: -1, 1) }))
+            let table = Parameter(Tensor(shape: [50, 8], values: (0..<400).map { _ in random.nextFloat(in: -1, 1) }))
+            for p in [big, table] { for i in 0..<p.gradient.count { p.gradient.storage[i] = random.nextFloat(in: -2, 2) } }
+            // A row-wise table has gradient in its used rows only.
+            for row in 0..<50 where ![2, 7, 40].contains(row) { for j in 0..<8 { table.gradient.storage[row * 8 + j] = 0 } }
+            return [("big", big), ("table", table)]
+        }
+        let rows = ["table": [2, 7, 40]]
+        for maxNorm: Float in [1, 1e9] {
+            for kind in ["adam", "sgd"] {
+                func optimizer(_ list: [(name: String, parameter: Parameter)]) -> any Optimizer {
+                    kind == "adam" ? Adam(parameters: list, learningRate: 0.01)
+                        : SGD(parameters: list, learningRate: 0.1, momentum: 0.9)
+                }
+                let reference = parameters(seed: 9), fused = parameters(seed: 9)
+                var referenceOptimizer = optimizer(reference), fusedOptimizer = optimizer(fused)
+                for round in 0..<2 {
+                    GradientClipping.clipGlobalNorm(reference.map(\.parameter), maxNorm: maxNorm)
+                    referenceOptimizer.step(lazyRows: rows)
+                    reference[0].parameter.zeroGradient()
+                    reference[1].parameter.zeroGradient(rows: rows["table"]!)
+
+                    let norm = GradientClipping.globalNorm(fused.map(\.parameter),
+                                                           nonzeroRows: [ObjectIdentifier(fused[1].parameter): rows["table"]!])
+                    let scale = GradientClipping.coefficient(norm: norm, maxNorm: maxNorm)
+                    XCTAssertEqual(scale < 1, maxNorm == 1)
+                    fusedOptimizer.step(lazyRows: rows, gradients: GradientUse(scale: scale, zeroAfterUse: true))
+                    for (a, b) in zip(reference, fused) {
+                        XCTAssertEqual(b.parameter.value, a.parameter.value, "\(kind) max norm \(maxNorm) round \(round) \(a.name)")
+                        XCTAssertEqual(b.parameter.gradient.storage, [Float](repeating: 0, count: b.parameter.gradient.count))
+                    }
+                    // The next batch's gradients, in both copies.
+                    var random = SeededGenerator(seed: UInt64(round + 20))
+                    for i in 0..<reference[0].parameter.gradient.count {
+                        let g = random.nextFloat(in: -2, 2)
+                        reference[0].parameter.gradient.storage[i] = g
+                        fused[0].parameter.gradient.storage[i] = g
+                    }
+                    for row in rows["table"]! { for j in 0..<8 {
+                        let g = random.nextFloat(in: -2, 2)
+                        reference[1].parameter.gradient.storage[row * 8 + j] = g
+                        fused[1].parameter.gradient.storage[row * 8 + j] = g
+                    } }
+                }
+            }
+        }
+    }
+
     func testLearningRateSchedules() {
         XCTAssertEqual(LearningRateSchedule.constant(0.3).rate(atStep: 1000), 0.3)
         let step = LearningRateSchedule.stepDecay(initial: 1, every: 10, factor: 0.5)
