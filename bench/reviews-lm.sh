@@ -48,8 +48,11 @@ jikji_load="$(load)"
     $(for o in ${JIKJI_BENCH_SET:-}; do printf -- '--set %s ' "$o"; done) 2>"$work/jikji.log" >"$work/jikji.out" \
     || { cat "$work/jikji.log" >&2; exit 1; }
 torch_load="$(load)"
+# The same initialisation as the job Jikji just ran (its resolved model.init_range).
+init_range="$(awk '$1 == "init_range:" { print $2 }' "$work/runs/1/job.yaml")"
 OMP_NUM_THREADS="$threads" "$venv/bin/python" bench/reviews_lm_torch.py --tokenizer "$work/tokenizer.json" \
     --train corpora/nsmc/reviews_train.tsv --valid "$work/valid.tsv" --steps "$steps" --threads "$threads" --seed "$seed" \
+    --init-range "${init_range:-0}" \
     >"$work/torch.json"
 end_load="$(load)"
 

@@ -123,6 +123,8 @@ def main():
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--window", type=int, default=64)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--init-range", type=float, default=0.0,
+                   help="the job's model.init_range: > 0 redraws the (tied) embedding uniformly in [-r, r], padding row zero")
     p.add_argument("--eval-every", type=int, default=0, help="also evaluate every N steps (untimed; JSON lines on stderr)")
     a = p.parse_args()
     if a.state != "carry":
@@ -139,6 +141,11 @@ def main():
     valid_rows, _ = stream_rows(valid, range(len(valid)), separator, a.batch)
 
     model = LanguageModel(tokenizer.get_vocab_size(), 512, 0.2, pad)
+    if a.init_range > 0:
+        # As Jikji's model.init_range (and word_language_model): after the modules' own draws.
+        with torch.no_grad():
+            model.embedding.weight.uniform_(-a.init_range, a.init_range)
+            model.embedding.weight[pad].zero_()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=pad)
     vocab = tokenizer.get_vocab_size()

@@ -229,6 +229,11 @@ public struct ModelSection: Sendable {
     public var classes: Int
     /// Language model: share the embedding and output weights (needs embedding == hidden).
     public var tieWeights: Bool
+    /// Language model: 0 keeps PyTorch's module initialisation (embedding `N(0, 1)`); r > 0 draws
+    /// the embedding (and an untied output weight) uniformly in `[-r, r]`, as PyTorch's
+    /// word_language_model example does with 0.1. With tied weights `N(0, 1)` gives logits of
+    /// ±100 as soon as an LSTM state saturates; ±0.1 keeps them small.
+    public var initRange: Double
     /// Seq2seq: `dot`, `general`, `concat` or `none`.
     public var attention: String
     public var inputFeeding: Bool
@@ -249,8 +254,10 @@ public struct ModelSection: Sendable {
             pooling = try r.string("pooling", default: "final", allowed: ["final", "mean", "max"])
             classes = try r.int("classes", default: 2, range: 2...100_000)
             decoder = nil; tieWeights = false; attention = "none"; inputFeeding = false; bridge = "project"; teacherForcing = 1
+            initRange = 0
         case .languageModel:
             tieWeights = try r.bool("tie_weights", default: false)
+            initRange = try r.double("init_range", default: 0, range: 0...10)
             pooling = "final"; classes = 0
             decoder = nil; attention = "none"; inputFeeding = false; bridge = "project"; teacherForcing = 1
             if encoder.bidirectional {
@@ -267,7 +274,7 @@ public struct ModelSection: Sendable {
             inputFeeding = try r.bool("input_feeding", default: false)
             bridge = try r.string("bridge", default: "project", allowed: ["project", "sum"])
             teacherForcing = try r.double("teacher_forcing", default: 1, range: 0...1)
-            pooling = "final"; classes = 0; tieWeights = false
+            pooling = "final"; classes = 0; tieWeights = false; initRange = 0
             if decoder!.bidirectional {
                 throw JobConfigError.impossible(path: r.keyPath("decoder.bidirectional"), reason: "a decoder generates left to right; set it to false")
             }

@@ -21,7 +21,8 @@ struct LanguageModelTask: TrainingTask {
         let config = LanguageModel.Configuration(
             vocabularySize: vocabulary.size, embeddingSize: m.embedding, cell: m.encoder.cell,
             hiddenSize: m.encoder.hidden, layers: m.encoder.layers, layerDropout: Float(m.encoder.dropout),
-            dropout: Float(m.dropout), tieWeights: m.tieWeights, paddingIndex: vocabulary.padID)
+            dropout: Float(m.dropout), tieWeights: m.tieWeights, paddingIndex: vocabulary.padID,
+            initRange: Float(m.initRange))
         model = try LanguageModel(config, generator: &generator)
         batching = try JobBatching.options(job: job, vocabulary: vocabulary)
         hiddenState = job.train.hiddenState ?? .carry

@@ -23,13 +23,19 @@ public struct LanguageModel: ParameterContainer {
         public var tieWeights: Bool
         /// The `[PAD]` id: its embedding row gets no gradient and targets equal to it are ignored.
         public var paddingIndex: Int?
+        /// 0: PyTorch's module initialisation (embedding `N(0, 1)`, output `U(±1/sqrt(H))`); r > 0: the
+        /// embedding and an untied output weight uniform in `[-r, r]` (word_language_model uses 0.1),
+        /// drawn after every other parameter; the padding row stays zero.
+        public var initRange: Float
 
         /// A configuration; see the properties for the meaning of each value.
         public init(vocabularySize: Int, embeddingSize: Int, cell: String, hiddenSize: Int, layers: Int = 1,
-                    layerDropout: Float = 0, dropout: Float = 0, tieWeights: Bool = false, paddingIndex: Int? = 0) {
+                    layerDropout: Float = 0, dropout: Float = 0, tieWeights: Bool = false, paddingIndex: Int? = 0,
+                    initRange: Float = 0) {
             self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.cell = cell
             self.hiddenSize = hiddenSize; self.layers = layers; self.layerDropout = layerDropout
             self.dropout = dropout; self.tieWeights = tieWeights; self.paddingIndex = paddingIndex
+            self.initRange = initRange
         }
     }
 
@@ -73,6 +79,18 @@ public struct LanguageModel: ParameterContainer {
         ownOutputWeight = configuration.tieWeights ? nil : linear.weight
         output = VocabularyOutput(weight: configuration.tieWeights ? embedding.weight : linear.weight, bias: linear.bias)
         dropout = try Dropout(probability: configuration.dropout)
+        let r = configuration.initRange
+        if r > 0 {
+            var tables = [embedding.weight]
+            if let own = ownOutputWeight { tables.append(own) }
+            for table in tables {
+                for i in 0..<table.value.count { table.value.storage[i] = generator.nextFloat(in: -r, r) }
+            }
+            if let pad = configuration.paddingIndex, pad >= 0, pad < configuration.vocabularySize {
+                let D = configuration.embeddingSize
+                for j in 0..<D { embedding.weight.value.storage[pad * D + j] = 0 }
+            }
+        }
     }
 
     /// `embedding.weight`, `rnn.*`, `fc.weight` (untied only), `fc.bias`.

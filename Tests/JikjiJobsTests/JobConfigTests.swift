@@ -118,6 +118,24 @@ final class JobConfigTests: XCTestCase {
         XCTAssertNil(try JobConfig(yaml: classifier, source: "x.yaml").train.hiddenState)
     }
 
+    func testLanguageModelInitRangeIsValidatedAndResolved() throws {
+        let lm = """
+        data: {train: corpora/nsmc/reviews_train.tsv}
+        vocab: {name: reviews}
+        model: {kind: language_model, embedding: 128, tie_weights: true, encoder: {hidden: 128}}
+        """
+        let job = try JobConfig(yaml: lm, source: "lm.yaml")
+        XCTAssertEqual(job.model.initRange, 0)
+        XCTAssertTrue(job.resolved.yaml().contains("init_range: 0"), job.resolved.yaml())
+        XCTAssertEqual(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["model.init_range=0.1"]).model.initRange, 0.1)
+        XCTAssertThrowsError(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["model.init_range=-1"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("model.init_range: '-1' is not allowed"), "\(error)")
+        }
+        XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["model.init_range=0.1"])) { error in
+            XCTAssertTrue("\(error)".contains("model.init_range"), "\(error)")
+        }
+    }
+
     func testMissingRequiredKeysSayWhatToWrite() {
         XCTAssertThrowsError(try JobConfig(yaml: "vocab: {name: v}\n", source: "x.yaml")) { error in
             XCTAssertTrue("\(error)".hasPrefix("data.train: missing; name one or more corpus files"), "\(error)")

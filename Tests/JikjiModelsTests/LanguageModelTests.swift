@@ -39,6 +39,35 @@ final class LanguageModelTests: XCTestCase {
         }
     }
 
+    /// `initRange` redraws the embedding (and an untied output weight) uniformly in `[-r, r]`
+    /// with the padding row zero, after every other draw: the other parameters are those of the
+    /// default initialisation with the same seed.
+    func testInitRangeDrawsTheTablesUniformlyAndLeavesTheRestAlone() throws {
+        for tied in [false, true] {
+            func model(_ range: Float) throws -> LanguageModel {
+                var g = SeededGenerator(seed: 5)
+                return try LanguageModel(.init(vocabularySize: 300, embeddingSize: 16, cell: "lstm", hiddenSize: 16,
+                                               tieWeights: tied, paddingIndex: 0, initRange: range), generator: &g)
+            }
+            let plain = try model(0), narrow = try model(0.1)
+            let tables = tied ? ["embedding.weight"] : ["embedding.weight", "fc.weight"]
+            let before = Dictionary(uniqueKeysWithValues: plain.namedParameters.map { ($0.name, $0.parameter.value.storage) })
+            for (name, p) in narrow.namedParameters {
+                let values = p.value.storage
+                if tables.contains(name) {
+                    XCTAssertTrue(values.allSatisfy { abs($0) <= 0.1 }, name)
+                    XCTAssertGreaterThan(values.map { abs($0) }.max() ?? 0, 0.09, "\(name) spans the range")
+                    XCTAssertNotEqual(values, before[name], name)
+                } else {
+                    XCTAssertEqual(values, before[name], "\(name) keeps its default draw")
+                }
+            }
+            XCTAssertTrue(narrow.embedding.weight.value.storage[0..<16].allSatisfy { $0 == 0 }, "padding row")
+            // The default embedding is N(0, 1), far outside ±0.1.
+            XCTAssertGreaterThan(plain.embedding.weight.value.storage.map { abs($0) }.max() ?? 0, 2)
+        }
+    }
+
     /// Truncated BPTT's forward pass: the second window started from the first window's final
     /// state predicts exactly what one pass over both windows predicts for those positions, and
     /// differently from a window started from zeros.
