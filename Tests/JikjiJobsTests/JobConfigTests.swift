@@ -99,12 +99,14 @@ final class JobConfigTests: XCTestCase {
     }
 
     /// `train.hidden_state` is carry or reset, language models only, and carry is filled in by default.
+    /// A small tied language model job (the LM-only keys are checked against it).
+    let lm = """
+    data: {train: corpora/nsmc/reviews_train.tsv}
+    vocab: {name: reviews}
+    model: {kind: language_model, embedding: 128, tie_weights: true, encoder: {hidden: 128}}
+    """
+
     func testLanguageModelHiddenStateIsValidatedAndResolved() throws {
-        let lm = """
-        data: {train: corpora/nsmc/reviews_train.tsv}
-        vocab: {name: reviews}
-        model: {kind: language_model, embedding: 128, tie_weights: true, encoder: {hidden: 128}}
-        """
         let job = try JobConfig(yaml: lm, source: "lm.yaml")
         XCTAssertEqual(job.train.hiddenState, .carry)
         XCTAssertTrue(job.resolved.yaml().contains("hidden_state: carry"), job.resolved.yaml())
@@ -119,11 +121,6 @@ final class JobConfigTests: XCTestCase {
     }
 
     func testLanguageModelInitRangeIsValidatedAndResolved() throws {
-        let lm = """
-        data: {train: corpora/nsmc/reviews_train.tsv}
-        vocab: {name: reviews}
-        model: {kind: language_model, embedding: 128, tie_weights: true, encoder: {hidden: 128}}
-        """
         let job = try JobConfig(yaml: lm, source: "lm.yaml")
         XCTAssertEqual(job.model.initRange, 0)
         XCTAssertTrue(job.resolved.yaml().contains("init_range: 0"), job.resolved.yaml())
