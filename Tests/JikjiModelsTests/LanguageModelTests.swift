@@ -25,16 +25,7 @@ final class LanguageModelTests: XCTestCase {
             var g = SeededGenerator(seed: 0)
             let result = try model.step(ids: ids, targets: targets, batch: B, steps: T, training: true, generator: &g)
             XCTAssertEqual(result.count, 9)
-            for (name, p) in model.namedParameters {
-                for i in stride(from: 0, to: p.value.count, by: max(1, p.value.count / 6)) {
-                    let saved = p.value.storage[i]
-                    p.value.storage[i] = saved + 1e-2; let up = try loss()
-                    p.value.storage[i] = saved - 1e-2; let down = try loss()
-                    p.value.storage[i] = saved
-                    let numeric = (up - down) / 2e-2
-                    XCTAssertEqual(p.gradient.storage[i], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "tied \(tied) \(name)[\(i)]")
-                }
-            }
+            try assertGradientsMatchCentralDifferences(model.namedParameters, divisions: 6, label: "tied \(tied) ", loss: loss)
             XCTAssertEqual(model.namedParameters.contains { $0.name == "fc.weight" }, !tied)
         }
     }
@@ -125,16 +116,7 @@ final class LanguageModelTests: XCTestCase {
             }
             model.zeroGradients()
             _ = try model.step(ids: ids, targets: targets, batch: B, steps: T, state: warm.state, training: true, generator: &g)
-            for (name, p) in model.namedParameters {
-                for i in stride(from: 0, to: p.value.count, by: max(1, p.value.count / 8)) {
-                    let saved = p.value.storage[i]
-                    p.value.storage[i] = saved + 1e-2; let up = try loss()
-                    p.value.storage[i] = saved - 1e-2; let down = try loss()
-                    p.value.storage[i] = saved
-                    let numeric = (up - down) / 2e-2
-                    XCTAssertEqual(p.gradient.storage[i], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "\(cell) \(name)[\(i)]")
-                }
-            }
+            try assertGradientsMatchCentralDifferences(model.namedParameters, divisions: 8, label: "\(cell) ", loss: loss)
         }
     }
 

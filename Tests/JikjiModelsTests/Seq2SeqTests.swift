@@ -105,16 +105,7 @@ final class Seq2SeqTests: XCTestCase {
         _ = try model.step(source: d.source, sourceLengths: d.lengths, decoderInput: d.input, decoderOutput: d.output,
                            batch: d.B, sourceSteps: d.S, targetSteps: d.T, training: true, generator: &r)
         XCTAssertTrue(model.namedParameters.contains { $0.name == "bridge_h.weight" })
-        for (name, p) in model.namedParameters {
-            for i in stride(from: 0, to: p.value.count, by: max(1, p.value.count / 4)) {
-                let saved = p.value.storage[i]
-                p.value.storage[i] = saved + 1e-2; let up = try loss()
-                p.value.storage[i] = saved - 1e-2; let down = try loss()
-                p.value.storage[i] = saved
-                let numeric = (up - down) / 2e-2
-                XCTAssertEqual(p.gradient.storage[i], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "\(name)[\(i)]")
-            }
-        }
+        try assertGradientsMatchCentralDifferences(model.namedParameters, divisions: 4, loss: loss)
     }
 
     /// Beam search results do not depend on which other sources are translated with it, greedy
