@@ -30,34 +30,7 @@ public enum JikjiCommand {
     /// Runs `jikji arguments…` in `directory` (default: the package root), feeding `input` on stdin.
     public static func run(_ arguments: [String], input: Data? = nil, in directory: URL? = nil,
                            environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory ?? ProjectPaths.root
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe(), inPipe = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = inPipe
-        try process.run()
-        // Read both pipes concurrently so a chatty command cannot block on a full pipe.
-        final class Box: @unchecked Sendable { var data = Data() }  // written once, read after group.wait()
-        let errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        if let input { inPipe.fileHandleForWriting.write(input) }
-        try? inPipe.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: outData,
-                      stderr: String(decoding: errBox.data, as: UTF8.self))
+        try RunningJikjiCommand(arguments, input: input, in: directory, environment: environment).finish()
     }
 }
 
@@ -70,15 +43,20 @@ public final class RunningJikjiCommand: @unchecked Sendable {
     private var outputText = Data()
     private let readers = DispatchGroup()
 
-    /// Starts `jikji arguments…` in `directory` (default: the package root).
-    public init(_ arguments: [String], in directory: URL? = nil) throws {
+    /// Starts `jikji arguments…` in `directory` (default: the package root) with `environment`
+    /// added to this process's, feeding `input` on stdin (then closing it).
+    public init(_ arguments: [String], input: Data? = nil, in directory: URL? = nil,
+                environment: [String: String] = [:]) throws {
         process.executableURL = JikjiCommand.executable
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? ProjectPaths.root
-        let out = Pipe(), err = Pipe()
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = inPipe
         try process.run()
         for (handle, isError) in [(out.fileHandleForReading, false), (err.fileHandleForReading, true)] {
             readers.enter()
@@ -93,6 +71,9 @@ public final class RunningJikjiCommand: @unchecked Sendable {
                 self.readers.leave()
             }
         }
+        // Both outputs are drained by then, so a chatty command cannot block this write.
+        if let input { inPipe.fileHandleForWriting.write(input) }
+        try? inPipe.fileHandleForWriting.close()
     }
 
     /// Standard error so far.
