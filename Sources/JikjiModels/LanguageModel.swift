@@ -84,11 +84,13 @@ public struct LanguageModel: ParameterContainer {
             var tables = [embedding.weight]
             if let own = ownOutputWeight { tables.append(own) }
             for table in tables {
-                for i in 0..<table.value.count { table.value.storage[i] = generator.nextFloat(in: -r, r) }
+                table.value.storage.withUnsafeMutableBufferPointer { values in
+                    for i in values.indices { values[i] = generator.nextFloat(in: -r, r) }
+                }
             }
             if let pad = configuration.paddingIndex, pad >= 0, pad < configuration.vocabularySize {
                 let D = configuration.embeddingSize
-                for j in 0..<D { embedding.weight.value.storage[pad * D + j] = 0 }
+                embedding.weight.value.storage.withUnsafeMutableBufferPointer { $0[(pad * D)..<((pad + 1) * D)].update(repeating: 0) }
             }
         }
     }
