@@ -14,6 +14,11 @@ row. With --state carry each window starts from the previous window's final (h, 
 Validation: the validation documents in file order, laid out the same way, the state carried from
 zeros through each row; perplexity = exp(mean cross-entropy over every target).
 
+With --start-from DIR (a Jikji checkpoint folder: model.safetensors, state.safetensors) PyTorch starts
+where Jikji's run was after that checkpoint's step: the same weights, Adam moments and step count,
+and carried (h, c); it skips the windows already trained and runs the rest up to --steps. Both sides
+then differ only in their dropout masks (and rounding).
+
 Prints one JSON line: {"steps", "tokens", "seconds", "tokens_per_second", "valid_tokens",
 "valid_loss", "valid_perplexity", "train_stream_tokens"}.
 """
@@ -111,6 +116,26 @@ class LanguageModel(torch.nn.Module):
         return self.fc(self.dropout(output)), state
 
 
+def start_from(folder, model, optimizer):
+    """Loads a Jikji checkpoint into `model` and `optimizer`; returns the carried state and the step."""
+    from safetensors.numpy import load_file
+    weights = load_file(f"{folder}/model.safetensors")
+    saved = load_file(f"{folder}/state.safetensors")
+    done = int(saved["optimizer.step"][0])
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            parameter.copy_(torch.from_numpy(weights[name]))
+    for name, parameter in model.named_parameters():
+        optimizer.state[parameter] = {
+            "step": torch.tensor(float(done)),
+            "exp_avg": torch.from_numpy(saved[f"optimizer.{name}.exp_avg"].copy()),
+            "exp_avg_sq": torch.from_numpy(saved[f"optimizer.{name}.exp_avg_sq"].copy())}
+    state = None
+    if "task.lm_state.hidden" in saved:
+        state = (torch.from_numpy(saved["task.lm_state.hidden"].copy()), torch.from_numpy(saved["task.lm_state.cell"].copy()))
+    return state, done
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--tokenizer", required=True)
@@ -125,6 +150,8 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--init-range", type=float, default=0.0,
                    help="the job's model.init_range: > 0 redraws the (tied) embedding uniformly in [-r, r], padding row zero")
+    p.add_argument("--dropout", type=float, default=0.2, help="the job's model.dropout")
+    p.add_argument("--start-from", help="a Jikji checkpoint folder to continue from (weights, Adam state, carried state)")
     p.add_argument("--eval-every", type=int, default=0, help="also evaluate every N steps (untimed; JSON lines on stderr)")
     a = p.parse_args()
     if a.state != "carry":
@@ -140,13 +167,16 @@ def main():
     train_rows, train_stream = stream_rows(train, order, separator, a.batch)
     valid_rows, _ = stream_rows(valid, range(len(valid)), separator, a.batch)
 
-    model = LanguageModel(tokenizer.get_vocab_size(), 512, 0.2, pad)
+    model = LanguageModel(tokenizer.get_vocab_size(), 512, a.dropout, pad)
     if a.init_range > 0:
         # As Jikji's model.init_range (and word_language_model): after the modules' own draws.
         with torch.no_grad():
             model.embedding.weight.uniform_(-a.init_range, a.init_range)
             model.embedding.weight[pad].zero_()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    state, done = None, 0
+    if a.start_from:
+        state, done = start_from(a.start_from, model, optimizer)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=pad)
     vocab = tokenizer.get_vocab_size()
 
@@ -163,8 +193,10 @@ def main():
         return total / count, count
 
     model.train()
-    state, steps, tokens, seconds = None, 0, 0, 0.0
-    for ids, targets in windows(train_rows, a.window):
+    steps, tokens, seconds = done, 0, 0.0
+    for index, (ids, targets) in enumerate(windows(train_rows, a.window)):
+        if index < done:
+            continue
         if steps >= a.steps:
             break
         start = time.perf_counter()
