@@ -24,8 +24,12 @@ public struct BatchingOptions: Codable, Sendable, Equatable {
     public var decoderEnd: UInt32?
     /// Window length N of language-model batches (inputs `[B, N]`, next-token targets `[B, N]`).
     public var window: Int
-    /// Token between documents of a language-model stream (defaults to the dataset's `[SEP]`).
+    /// Token between documents of a language-model stream (defaults to the dataset's `[SEP]`); with
+    /// ``LanguageModelLayout/documents`` the token that ends every document.
     public var documentSeparator: UInt32?
+    /// ``LanguageModelLayout/documents`` only: the token fed before a document's first token, so
+    /// that the first token is predicted too (nil: a document's first token is only an input).
+    public var documentStart: UInt32?
     /// Shuffle example (or window) order each epoch.
     public var shuffle: Bool
     /// Bucketing: pools of this many batches' worth of examples are sorted by length before being
@@ -53,12 +57,21 @@ public struct BatchingOptions: Codable, Sendable, Equatable {
         /// be shorter than N. The < B tokens left over by the division are not used. For models
         /// that carry their state from one window to the next (truncated BPTT).
         case contiguousRows = "contiguous_rows"
+        /// Every document is a row of its own: inputs `start + document`, targets `document + separator`
+        /// (without ``BatchingOptions/documentStart``: inputs `document`, targets `document[1...] +
+        /// separator`). A document with more than N targets is cut into pieces of at most N, each a
+        /// row whose input starts with the token before its first target, so every target is
+        /// predicted once. Rows are padded after the tokens (targets with `[PAD]`, which losses
+        /// ignore), and batched like sentences: shuffled, bucketed by length with
+        /// ``BatchingOptions/bucketPool``, sorted within a batch with
+        /// ``BatchingOptions/sortWithinBatch``. For models that start every document from a zero state.
+        case documents
     }
 
     /// Options with torchtext-like defaults; see each property.
     public init(size: Size = .sentences(64), source: SequenceLayout = SequenceLayout(), target: SequenceLayout = SequenceLayout(),
                 decoderStart: UInt32? = nil, decoderEnd: UInt32? = nil, window: Int = 64, documentSeparator: UInt32? = nil,
-                shuffle: Bool = true, bucketPool: Int = 0, sortWithinBatch: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
+                documentStart: UInt32? = nil, shuffle: Bool = true, bucketPool: Int = 0, sortWithinBatch: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
                 languageModelLayout: LanguageModelLayout = .shuffledWindows) {
         self.size = size
         self.source = source
@@ -67,6 +80,7 @@ public struct BatchingOptions: Codable, Sendable, Equatable {
         self.decoderEnd = decoderEnd
         self.window = window
         self.documentSeparator = documentSeparator
+        self.documentStart = documentStart
         self.shuffle = shuffle
         self.bucketPool = bucketPool
         self.sortWithinBatch = sortWithinBatch
@@ -88,7 +102,8 @@ public enum BatchingError: Error, Sendable, Equatable, CustomStringConvertible {
 /// One batch. Shapes use B = ``size``, T = `source.columns`.
 public struct Batch: Sendable {
     /// The examples in row order; lets a caller trace rows back to the corpus. LM: window numbers
-    /// (shuffled windows) or the stream offset of each row's first input token (contiguous rows).
+    /// (shuffled windows), the stream offset of each row's first input token (contiguous rows), or
+    /// the document's example index (documents; a long document's pieces share it).
     public var indices: [Int]
     /// Classification text, pair source or LM input window: ids `[B, T]`, lengths `[B]`, mask `[B, T]`.
     public var source: PaddedSequences
@@ -98,7 +113,8 @@ public struct Batch: Sendable {
     public var decoderInput: PaddedSequences?
     /// Pairs: `target + [end]`, `[B, T']` (same lengths and mask as ``decoderInput``).
     public var decoderOutput: [Int32]?
-    /// LM: next-token targets `[B, N]`, row r = source row r shifted left by one token.
+    /// LM: next-token targets `[B, N]`, row r = source row r shifted left by one token (`[PAD]`
+    /// after a row's length).
     public var nextTokens: [Int32]?
 
     /// B.
@@ -137,10 +153,14 @@ public struct Batches: Sequence, Sendable {
     public let epoch: Int
     /// The epoch's order and batch boundaries.
     public let plan: BatchPlan
-    /// LM only: the split's documents joined with the separator.
+    /// LM only: the split's documents joined with the separator (documents layout: each also
+    /// preceded by the start token).
     private let stream: [UInt32]
     /// LM contiguous rows only: the window width (columns) of each batch.
     private let windowWidths: [Int]
+    /// LM documents layout only: each row's first input in ``stream``, its width (targets) and
+    /// its document; the plan's order holds indices into these.
+    private let pieces: DocumentPieces
 
     /// Plans epoch `epoch` of `split`.
     /// - Throws: ``BatchingError`` for options that do not fit the dataset (no `[SEP]` for an LM
@@ -170,6 +190,16 @@ public struct Batches: Sequence, Sendable {
             case let .sentences(n): batchSize = n
             case let .tokens(budget): batchSize = Swift.max(1, budget / options.window)
             }
+            if options.languageModelLayout == .documents {
+                windowWidths = []
+                (stream, pieces) = Self.documentPieces(examples, dataset: dataset, start: options.documentStart,
+                                                       separator: separator, window: options.window)
+                let widths = pieces.widths
+                plan = Self.plan(examples: Array(0..<widths.count), options: options, generator: &generator,
+                                 rowLength: { widths[$0] }, sortLength: { widths[$0] }, width: { $0 })
+                return
+            }
+            pieces = DocumentPieces()
             var documents = examples
             let contiguous = options.languageModelLayout == .contiguousRows
             if contiguous, options.shuffle { generator.shuffle(&documents) }
@@ -202,7 +232,41 @@ public struct Batches: Sequence, Sendable {
         }
         stream = []
         windowWidths = []
-        plan = Self.plan(examples: examples, dataset: dataset, options: options, generator: &generator)
+        pieces = DocumentPieces()
+        let pairs = dataset.target != nil
+        plan = Self.plan(examples: examples, options: options, generator: &generator,
+                         rowLength: { Self.rowLength($0, dataset: dataset, options: options) },
+                         sortLength: { dataset.source.length($0) },
+                         width: { Self.width($0, options: options, pairs: pairs) })
+    }
+
+    /// Rows of the documents layout, as parallel arrays.
+    struct DocumentPieces: Sendable {
+        var offsets: [Int] = []
+        var widths: [Int] = []
+        var documents: [Int] = []
+    }
+
+    /// The documents of `examples` as `start + document + separator` sequences one after another,
+    /// and the pieces of at most `window` targets each is cut into.
+    static func documentPieces(_ examples: [Int], dataset: EncodedDataset, start: UInt32?, separator: UInt32,
+                               window: Int) -> ([UInt32], DocumentPieces) {
+        var stream: [UInt32] = []
+        stream.reserveCapacity(dataset.source.tokenCount + 2 * examples.count)
+        var pieces = DocumentPieces()
+        for index in examples {
+            let base = stream.count
+            if let start { stream.append(start) }
+            stream.append(contentsOf: dataset.source[index])
+            stream.append(separator)
+            let targets = stream.count - base - 1
+            for first in stride(from: 0, to: targets, by: window) {
+                pieces.offsets.append(base + first)
+                pieces.widths.append(Swift.min(window, targets - first))
+                pieces.documents.append(index)
+            }
+        }
+        return (stream, pieces)
     }
 
     /// Batches of `rows` contiguous rows over a stream of `streamLength` tokens: row r is stream
@@ -243,19 +307,23 @@ public struct Batches: Sequence, Sendable {
         pairs ? Swift.max(options.source.width(longest: longest), options.target.width(longest: longest)) : options.source.width(longest: longest)
     }
 
-    private static func plan(examples: [Int], dataset: EncodedDataset, options: BatchingOptions,
-                             generator: inout SplitMix64) -> BatchPlan {
+    /// Shuffles, buckets and cuts `examples` into batches.
+    /// - Parameters:
+    ///   - rowLength: the padded width an example needs.
+    ///   - sortLength: the length batches are sorted by (longest first) with `sortWithinBatch`.
+    ///   - width: the width of a batch whose longest row needs the given width (token budgets).
+    private static func plan(examples: [Int], options: BatchingOptions, generator: inout SplitMix64,
+                             rowLength: (Int) -> Int, sortLength: (Int) -> Int, width: (Int) -> Int) -> BatchPlan {
         var order = examples
         if options.shuffle { generator.shuffle(&order) }
-        let lengths = order.map { rowLength($0, dataset: dataset, options: options) }
-        let pairs = dataset.target != nil
+        let lengths = order.map(rowLength)
         // Examples per pool: N sentence batches, or N budgets' worth at the mean row length.
         let nominalBatch: Int
         switch options.size {
         case let .sentences(n): nominalBatch = n
         case let .tokens(budget):
             let mean = lengths.isEmpty ? 1 : Swift.max(1, lengths.reduce(0, +) / lengths.count)
-            nominalBatch = Swift.max(1, budget / width(mean, options: options, pairs: pairs))
+            nominalBatch = Swift.max(1, budget / width(mean))
         }
         var sorted = Array(0..<order.count)  // positions into `order`
         if options.bucketPool > 0 {
@@ -283,7 +351,7 @@ public struct Batches: Sequence, Sendable {
             var longest = 0, count = 0
             for (position, slot) in sorted.enumerated() {
                 let candidate = Swift.max(longest, lengths[slot])
-                if count > 0, (count + 1) * width(candidate, options: options, pairs: pairs) > budget {
+                if count > 0, (count + 1) * width(candidate) > budget {
                     starts.append(position)
                     longest = lengths[slot]
                     count = 1
@@ -308,7 +376,7 @@ public struct Batches: Sequence, Sendable {
             for slot in slots { finalOrder.append(order[slot]) }
             if options.sortWithinBatch {
                 finalOrder[begin...].sort { a, b in
-                    let la = dataset.source.length(a), lb = dataset.source.length(b)
+                    let la = sortLength(a), lb = sortLength(b)
                     return la != lb ? la > lb : a < b
                 }
             }
@@ -325,6 +393,7 @@ public struct Batches: Sequence, Sendable {
         let indices = plan.batch(b)
         let pad = dataset.info.specialTokens.pad
         if dataset.info.kind == .lm {
+            if options.languageModelLayout == .documents { return documentBatch(indices, pad: pad) }
             return windowWidths.isEmpty ? lmBatch(indices.map { $0 * options.window }, width: options.window)
                                         : lmBatch(Array(indices), width: windowWidths[b])
         }
@@ -366,8 +435,42 @@ public struct Batches: Sequence, Sendable {
         return Batch(indices: indices, source: source, labels: nil, decoderInput: nil, decoderOutput: nil, nextTokens: targets)
     }
 
+    /// The document pieces `indices` as rows padded to the longest, with their next-token targets.
+    private func documentBatch(_ indices: ArraySlice<Int>, pad: UInt32) -> Batch {
+        let rows = indices.count
+        let n = indices.map { pieces.widths[$0] }.max() ?? 0
+        let padding = Int32(bitPattern: pad)
+        var inputs = [Int32](repeating: padding, count: rows * n)
+        var targets = [Int32](repeating: padding, count: rows * n)
+        var lengths = [Int32](repeating: 0, count: rows)
+        var mask = [UInt8](repeating: 0, count: rows * n)
+        stream.withUnsafeBufferPointer { stream in
+            for (r, piece) in indices.enumerated() {
+                let base = pieces.offsets[piece], width = pieces.widths[piece]
+                for j in 0..<width {
+                    inputs[r * n + j] = Int32(bitPattern: stream[base + j])
+                    targets[r * n + j] = Int32(bitPattern: stream[base + j + 1])
+                    mask[r * n + j] = 1
+                }
+                lengths[r] = Int32(width)
+            }
+        }
+        let source = PaddedSequences(rows: rows, columns: n, ids: inputs, lengths: lengths, mask: mask)
+        return Batch(indices: indices.map { pieces.documents[$0] }, source: source, labels: nil, decoderInput: nil,
+                     decoderOutput: nil, nextTokens: targets)
+    }
+
     /// Real and total (padded) token slots of the source side over the whole epoch, without building batches.
     public func paddingCounts() -> (real: Int, total: Int) {
+        if dataset.info.kind == .lm, options.languageModelLayout == .documents {
+            var real = 0, total = 0
+            for b in 0..<plan.count {
+                let widths = plan.batch(b).map { pieces.widths[$0] }
+                real += widths.reduce(0, +)
+                total += widths.count * (widths.max() ?? 0)
+            }
+            return (real, total)
+        }
         if dataset.info.kind == .lm {
             let slots = windowWidths.isEmpty ? plan.order.count * options.window
                 : zip(0..<plan.count, windowWidths).reduce(0) { $0 + plan.batch($1.0).count * $1.1 }

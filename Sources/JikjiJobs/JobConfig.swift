@@ -359,7 +359,8 @@ public struct TrainSection: Sendable {
     public var checkpointEvery: Int
     public var keepLast: Int
     public var keepBest: Bool
-    /// Language models only (nil otherwise): what each training window starts from.
+    /// Language models only (nil otherwise): what each training window starts from, and so how the
+    /// text is cut into batches.
     public var hiddenState: HiddenState?
 
     /// `train.hidden_state` of a language model.
@@ -369,8 +370,14 @@ public struct TrainSection: Sendable {
         /// final state, detached (gradients stop at the window boundary); zeros at each epoch start.
         /// Evaluation does the same over the evaluated split, from zeros.
         case carry
-        /// Every window starts from zeros; windows are batched in shuffled order.
+        /// Every window starts from zeros; windows are cut from the stream of documents (across
+        /// document boundaries) and batched in shuffled order.
         case reset
+        /// Every document starts from zeros: each review is a row of its own, `[CLS]` + its tokens
+        /// in, its tokens + `[SEP]` out (a longer document is cut into pieces of `window` targets,
+        /// each from zeros), padded and bucketed like sentences. What `jikji generate` does from a
+        /// prompt, so the model to generate or score single documents with.
+        case document
     }
 
     init(_ r: ConfigReader, task: JobConfig.Task) throws {
@@ -394,7 +401,7 @@ public struct TrainSection: Sendable {
         } else {
             if r.has("hidden_state") {
                 throw JobConfigError.impossible(path: r.keyPath("hidden_state"),
-                                                reason: "hidden_state applies only to model.kind language_model (carry or reset)")
+                                                reason: "hidden_state applies only to model.kind language_model (carry, reset or document)")
             }
             hiddenState = nil
         }

@@ -8,7 +8,8 @@ import JikjiRecurrent
 /// With `train.hidden_state: carry` the batches are contiguous rows of the stream and each
 /// window starts from the final (h, c) of the previous window of the same rows, detached
 /// (truncated BPTT); the state is dropped at each epoch start and saved in checkpoints. With
-/// `reset` every window starts from zeros.
+/// `reset` every window starts from zeros; with `document` every document (or piece of one) is a
+/// padded row of its own that starts from zeros.
 struct LanguageModelTask: TrainingTask {
     let model: LanguageModel
     let batching: BatchingOptions
@@ -65,17 +66,23 @@ struct LanguageModelTask: TrainingTask {
         guard let targets = batch.nextTokens else { throw JobRunError.data("a language-model batch has no next-token targets") }
         let initial = hiddenState == .carry ? Self.state(carried, rows: batch.size) : nil
         let result = try model.step(ids: batch.source.ids.ints, targets: targets, batch: batch.size, steps: batch.source.columns,
-                                    state: initial, training: true, generator: &generator)
+                                    lengths: lengths(batch), state: initial, training: true, generator: &generator)
         if hiddenState == .carry { carried = result.state }
         let rows = model.configuration.tieWeights ? [] : [distinctRows(batch.source.ids, excluding: model.configuration.paddingIndex ?? -1,
                                                                       limit: model.configuration.vocabularySize)]
         return StepResult(loss: Double(result.loss), count: result.count, tokens: result.count, touchedRows: rows)
     }
 
+    /// The rows' lengths when they are padded documents (nil: every row is full).
+    private func lengths(_ batch: Batch) -> [Int]? {
+        hiddenState == .document ? batch.source.lengths.map { Int($0) } : nil
+    }
+
     /// Loss and perplexity over every target of `batches`: exp of the mean next-token
     /// cross-entropy. With `carry` the state runs through each row from zeros at the split's start
     /// (the batches are contiguous rows), so a prediction sees everything before it in its row;
-    /// with `reset` each window sees only its own earlier tokens.
+    /// with `reset` each window sees only its own earlier tokens; with `document` each prediction
+    /// sees its document's earlier tokens (its piece's, for a document longer than the window).
     func evaluate(_ batches: Batches) throws -> [String: Double] {
         var total = 0.0, count = 0
         var unused = SeededGenerator(seed: 0)
@@ -84,7 +91,7 @@ struct LanguageModelTask: TrainingTask {
             guard let targets = batch.nextTokens else { throw JobRunError.data("a language-model batch has no next-token targets") }
             let initial = hiddenState == .carry ? Self.state(state, rows: batch.size) : nil
             let result = try model.step(ids: batch.source.ids.ints, targets: targets, batch: batch.size, steps: batch.source.columns,
-                                        state: initial, training: false, generator: &unused)
+                                        lengths: lengths(batch), state: initial, training: false, generator: &unused)
             state = result.state
             if result.count > 0 { total += Double(result.loss) * Double(result.count); count += result.count }
         }

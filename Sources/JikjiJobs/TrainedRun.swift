@@ -124,13 +124,16 @@ public struct TrainedRun {
         guard let lm = task as? LanguageModelTask else {
             throw JobRunError.unsupported("run \(run.id) is a \(job.model.task.rawValue) run; generate needs a language model")
         }
-        var ids = try encode([prompt])[0]
-        if ids.isEmpty, let sep = vocabulary.specials.sep { ids = [Int(sep)] }  // start of a document
-        guard !ids.isEmpty else { throw JobRunError.data("the prompt encodes to no tokens and the vocabulary has no [SEP]") }
+        let ids = try encode([prompt])[0]
+        // A document starts the way training saw documents start: after [CLS] when every document
+        // was its own row, after the [SEP] that ended the previous document in a stream.
+        let start = lm.hiddenState == .document ? vocabulary.specials.cls : vocabulary.specials.sep
+        let context = (start.map { [Int($0)] } ?? []) + ids
+        guard !context.isEmpty else { throw JobRunError.data("the prompt encodes to no tokens and the vocabulary has no [SEP]") }
         var stops = Set<Int>()
         if let sep = vocabulary.specials.sep { stops.insert(Int(sep)) }
         var generator = SeededGenerator(seed: seed)
-        let produced = try lm.model.generate(prompt: ids, maxTokens: maxTokens,
+        let produced = try lm.model.generate(prompt: context, maxTokens: maxTokens,
                                              sampling: .init(temperature: temperature, topK: topK), stopIDs: stops, generator: &generator)
         return decode(ids + produced)
     }

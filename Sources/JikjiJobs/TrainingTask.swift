@@ -152,7 +152,13 @@ enum JobBatching {
                                       sortWithinBatch: b.sortWithinBatch, dropLast: b.dropLast, seed: job.seed)
         options.window = max(2, b.window)
         if job.model.task == .languageModel {
-            options.languageModelLayout = job.train.hiddenState == .carry ? .contiguousRows : .shuffledWindows
+            switch job.train.hiddenState ?? .carry {
+            case .carry: options.languageModelLayout = .contiguousRows
+            case .reset: options.languageModelLayout = .shuffledWindows
+            case .document:
+                options.languageModelLayout = .documents
+                options.documentStart = specials.cls
+            }
         }
         if job.model.task == .seq2seq {
             options.target = SequenceLayout(maxLength: b.maxLength, padSide: .post, truncationSide: .post)

@@ -183,6 +183,79 @@ final class BatchingTests: XCTestCase {
         XCTAssertEqual(allIndices(shuffled).sorted(), [0, 1, 2])
     }
 
+    /// Documents layout: each document is its own row, `[CLS]` + document in, document + `[SEP]`
+    /// out, padded with `[PAD]` (targets too); a document with more targets than the window is cut
+    /// into pieces whose input starts with the token before their first target.
+    func testLanguageModelDocumentsAreRowsOfTheirOwn() throws {
+        let dataset = makeDataset([[11, 12, 13], [21, 22], [31, 32, 33, 34, 35, 36]], kind: .lm)
+        var options = BatchingOptions(size: .sentences(2), window: 4, documentStart: 2, shuffle: false,
+                                      languageModelLayout: .documents)
+        let batches = try Batches(dataset: dataset, options: options)
+        XCTAssertEqual(batches.count, 2)
+        let first = batches.batch(0)
+        XCTAssertEqual(first.source.ids, [2, 11, 12, 13, 2, 21, 22, 0])
+        XCTAssertEqual(first.nextTokens, [11, 12, 13, 3, 21, 22, 3, 0])
+        XCTAssertEqual(first.source.lengths, [4, 3])
+        XCTAssertEqual(first.source.mask, [1, 1, 1, 1, 1, 1, 1, 0])
+        XCTAssertEqual(first.indices, [0, 1])
+        let second = batches.batch(1)
+        XCTAssertEqual(second.source.ids, [2, 31, 32, 33, 34, 35, 36, 0])
+        XCTAssertEqual(second.nextTokens, [31, 32, 33, 34, 35, 36, 3, 0])
+        XCTAssertEqual(second.indices, [2, 2], "both pieces come from document 2")
+        XCTAssertEqual(batches.paddingCounts().real, 14)
+        XCTAssertEqual(batches.paddingCounts().total, 16)
+        // Without a start token the first token of a document is only an input.
+        options.documentStart = nil
+        let plain = try Batches(dataset: dataset, options: options).batch(0)
+        XCTAssertEqual(plain.source.ids, [11, 12, 13, 21, 22, 0])
+        XCTAssertEqual(plain.nextTokens, [12, 13, 3, 22, 3, 0])
+    }
+
+    /// Shuffled and bucketed documents: every target of every document is predicted exactly once,
+    /// in a row that holds only that document's tokens, and the order depends on the seed.
+    func testLanguageModelDocumentsShuffledAndBucketedPredictEveryTargetOnce() throws {
+        var documents: [[UInt32]] = []
+        for d in 0..<40 { documents.append((0..<(1 + (d * 7) % 13)).map { UInt32(100 * (d + 1) + $0) }) }
+        let dataset = makeDataset(documents, kind: .lm)
+        for size in [BatchingOptions.Size.sentences(5), .tokens(24)] {
+            let options = BatchingOptions(size: size, window: 6, documentStart: 2, shuffle: true, bucketPool: 3,
+                                          sortWithinBatch: true, seed: 11, languageModelLayout: .documents)
+            let batches = try Batches(dataset: dataset, options: options, epoch: 2)
+            var pieces: [Int: [(inputs: [Int32], targets: [Int32])]] = [:]
+            var order: [Int] = []
+            for batch in batches {
+                let n = batch.source.columns
+                if case let .tokens(budget) = size { XCTAssertLessThanOrEqual(batch.size * n, budget) }
+                XCTAssertEqual(batch.source.lengths.map { Int($0) }, batch.source.lengths.map { Int($0) }.sorted(by: >), "longest first")
+                for r in 0..<batch.size {
+                    let length = Int(batch.source.lengths[r])
+                    XCTAssertLessThanOrEqual(length, 6)
+                    let inputs = Array(batch.source.ids[(r * n)..<(r * n + length)])
+                    let targets = Array(batch.nextTokens![(r * n)..<(r * n + length)])
+                    XCTAssertEqual(Array(inputs.dropFirst()), Array(targets.dropLast()), "targets are the inputs shifted by one")
+                    XCTAssertTrue(batch.nextTokens![(r * n + length)..<((r + 1) * n)].allSatisfy { $0 == 0 }, "padding targets are [PAD]")
+                    let d = batch.indices[r]
+                    if pieces[d] == nil { pieces[d] = []; order.append(d) }
+                    pieces[d]!.append((inputs, targets))
+                }
+            }
+            XCTAssertEqual(pieces.count, documents.count)
+            for (d, parts) in pieces {
+                // A document's tokens increase, and [SEP] (3) ends it: order its pieces by their first target.
+                let sorted = parts.sorted { ($0.targets[0] == 3 ? Int32.max : $0.targets[0]) < ($1.targets[0] == 3 ? Int32.max : $1.targets[0]) }
+                var previous: Int32 = 2   // [CLS] before the first target
+                for part in sorted {
+                    XCTAssertEqual(part.inputs[0], previous, "document \(d): a piece starts with [CLS] or the token before its first target")
+                    previous = part.targets.last!
+                }
+                XCTAssertEqual(sorted.flatMap(\.targets), documents[d].map { Int32($0) } + [3], "document \(d)")
+            }
+            XCTAssertNotEqual(order, Array(0..<documents.count), "shuffled")
+            let again = try Batches(dataset: dataset, options: options, epoch: 2)
+            XCTAssertEqual(again.plan, batches.plan, "the plan depends on (seed, epoch) only")
+        }
+    }
+
     /// Contiguous rows (truncated BPTT): row r of batch k continues row r of batch k − 1, every
     /// batch has B rows, and each stream token up to B·⌊S/B⌋ is read once as an input (the last
     /// token of each row only as a target).

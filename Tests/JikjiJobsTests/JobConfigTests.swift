@@ -98,7 +98,7 @@ final class JobConfigTests: XCTestCase {
         XCTAssertEqual(try JobConfig(yaml: classifier, source: "x.yaml").optim.embeddingUpdate, "lazy")
     }
 
-    /// `train.hidden_state` is carry or reset, language models only, and carry is filled in by default.
+    /// `train.hidden_state` is carry, reset or document, language models only, and carry is filled in by default.
     /// A small tied language model job (the LM-only keys are checked against it).
     let lm = """
     data: {train: corpora/nsmc/reviews_train.tsv}
@@ -111,8 +111,9 @@ final class JobConfigTests: XCTestCase {
         XCTAssertEqual(job.train.hiddenState, .carry)
         XCTAssertTrue(job.resolved.yaml().contains("hidden_state: carry"), job.resolved.yaml())
         XCTAssertEqual(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["train.hidden_state=reset"]).train.hiddenState, .reset)
+        XCTAssertEqual(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["train.hidden_state=document"]).train.hiddenState, .document)
         XCTAssertThrowsError(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["train.hidden_state=keep"])) { error in
-            XCTAssertEqual("\(error)", "train.hidden_state: 'keep' is not allowed; allowed: carry, reset")
+            XCTAssertEqual("\(error)", "train.hidden_state: 'keep' is not allowed; allowed: carry, reset, document")
         }
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["train.hidden_state=carry"])) { error in
             XCTAssertTrue("\(error)".hasPrefix("train.hidden_state: hidden_state applies only to model.kind language_model"), "\(error)")

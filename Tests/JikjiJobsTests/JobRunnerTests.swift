@@ -148,6 +148,28 @@ final class JobRunnerTests: XCTestCase {
         XCTAssertNotEqual(try weights(reset)["embedding.weight"]?.storage, a["embedding.weight"]?.storage)
     }
 
+    /// `hidden_state: document`: every review is a padded row from a zero state, `[CLS]` in front
+    /// and `[SEP]` after. The tiny corpus's reviews always open with one of six words and end with a
+    /// digit, so a model that learned document starts and ends generates, greedily from an empty
+    /// prompt (context `[CLS]`), one of those words first and stops at `[SEP]` after a digit.
+    func testDocumentLanguageModelLearnsWhereReviewsStartAndEnd() throws {
+        let job = try lmJob(["train.hidden_state=document", "train.epochs=12", "batching.bucket_pool=4"])
+        let options = options("lm-document")
+        let summary = try JobRunner.start(job: job, jobFile: "tiny-lm.yaml", options: options)
+        XCTAssertEqual(summary.status, .completed)
+        XCTAssertEqual(summary.steps, 12 * Int((192.0 / 8).rounded(.up)), "one row per review (every review fits the window of 8)")
+        let perplexity = try XCTUnwrap(summary.metrics["test.perplexity"])
+        XCTAssertLessThan(perplexity, 6, "the corpus is nearly deterministic; a model that did not learn it sits near the vocabulary size")
+        let trained = try TrainedRun(runID: summary.runID, registryPath: options.registryPath)
+        let text = try trained.generate(prompt: "", maxTokens: 10, temperature: 0, topK: 0, seed: 1)
+        let words = text.split(separator: " ").map(String.init)
+        XCTAssertTrue(["정말", "최고", "좋", "다시", "별로", "최악"].contains(words.first ?? ""), text)
+        XCTAssertLessThan(words.count, 10, "stopped at [SEP]: \(text)")
+        XCTAssertNotNil(Int(words.last ?? ""), "a review ends with its digit: \(text)")
+        let again = try trained.generate(prompt: "", maxTokens: 10, temperature: 0, topK: 0, seed: 2)
+        XCTAssertEqual(again, text, "greedy does not depend on the seed")
+    }
+
     /// A crash while a checkpoint is written leaves a `.partial` folder and no registry record:
     /// resuming uses the previous recorded checkpoint and still ends like an uninterrupted run.
     func testACrashWhileCheckpointingLosesOnlyTheUnfinishedCheckpoint() throws {
