@@ -120,14 +120,45 @@ public struct LanguageModel: ParameterContainer {
                                          training: training, generator: &generator)
         let (dropped, mask) = dropout.forward(result.output, training: training, generator: &generator)
         let ignore = Int32(configuration.paddingIndex ?? -100)
-        let (loss, count, dHidden) = try output.crossEntropy(
-            hidden: dropped, targets: targets, ignoreIndex: ignore, accumulateGradients: training)
-        if training, let dHidden, count > 0 {
-            let dOutput = dropout.backward(outputGradient: dHidden.reshaped([batch, steps, configuration.hiddenSize]), mask: mask)
+        // Rows without a target (padding of document rows) skip the output layer, the costliest
+        // part of a step: only the rows with a target go through it, and their gradients go back
+        // to their places.
+        let real = targets.indices.filter { targets[$0] != ignore }
+        let compact = !real.isEmpty && real.count < targets.count
+        let H = configuration.hiddenSize
+        let (loss, count, dReal) = try output.crossEntropy(
+            hidden: compact ? Self.rows(real, of: dropped, width: H) : dropped, targets: compact ? real.map { targets[$0] } : targets,
+            ignoreIndex: ignore, accumulateGradients: training)
+        if training, let dReal, count > 0 {
+            var dHidden = dReal
+            if compact {
+                dHidden = Tensor(shape: [targets.count, H])
+                dReal.storage.withUnsafeBufferPointer { source in
+                    dHidden.storage.withUnsafeMutableBufferPointer { destination in
+                        for (k, row) in real.enumerated() {
+                            (destination.baseAddress! + row * H).update(from: source.baseAddress! + k * H, count: H)
+                        }
+                    }
+                }
+            }
+            let dOutput = dropout.backward(outputGradient: dHidden.reshaped([batch, steps, H]), mask: mask)
             let grads = try encoder.backward(result.tape, outputGradient: dOutput)
             embedding.backward(ids: ids, outputGradient: grads.input)
         }
         return (loss, count, State(hidden: result.finalHidden, cell: result.finalCell))
+    }
+
+    /// Rows `indices` of `x` seen as `[N, width]`, as a `[indices.count, width]` tensor.
+    static func rows(_ indices: [Int], of x: Tensor, width: Int) -> Tensor {
+        var out = Tensor(shape: [indices.count, width])
+        x.storage.withUnsafeBufferPointer { source in
+            out.storage.withUnsafeMutableBufferPointer { destination in
+                for (k, row) in indices.enumerated() {
+                    (destination.baseAddress! + k * width).update(from: source.baseAddress! + row * width, count: width)
+                }
+            }
+        }
+        return out
     }
 
     /// How the next token is chosen during generation.

@@ -30,6 +30,48 @@ final class LanguageModelTests: XCTestCase {
         }
     }
 
+    /// Padded document rows (with `lengths`, `[PAD]` targets after each row's end) give the loss
+    /// and the gradients of the same rows run one at a time without padding.
+    func testPaddedRowsTrainLikeTheSameRowsUnpadded() throws {
+        for tied in [false, true] {
+            let model = try makeModel(tied: tied)
+            let rows: [[Int]] = [[2, 5, 7, 9, 11], [2, 4, 6], [2, 8]]
+            let (B, T) = (rows.count, 5)
+            var ids = [Int](repeating: 0, count: B * T), targets = [Int32](repeating: 0, count: B * T)
+            for (r, row) in rows.enumerated() {
+                for (j, id) in row.enumerated() {
+                    ids[r * T + j] = id
+                    targets[r * T + j] = Int32(j + 1 < row.count ? row[j + 1] : 3)
+                }
+            }
+            model.zeroGradients()
+            var g = SeededGenerator(seed: 0)
+            let padded = try model.step(ids: ids, targets: targets, batch: B, steps: T, lengths: rows.map(\.count),
+                                        training: true, generator: &g)
+            XCTAssertEqual(padded.count, 10)
+            let paddedGradients = model.namedParameters.map { $0.parameter.gradient.storage }
+            var loss: Float = 0
+            var gradients = paddedGradients.map { [Float](repeating: 0, count: $0.count) }
+            for row in rows {
+                model.zeroGradients()
+                let alone = try model.step(ids: row, targets: (row.dropFirst() + [3]).map(Int32.init), batch: 1, steps: row.count,
+                                           training: true, generator: &g)
+                let weight = Float(alone.count) / Float(padded.count)
+                loss += weight * alone.loss
+                for (k, p) in model.namedParameters.enumerated() {
+                    for i in gradients[k].indices { gradients[k][i] += weight * p.parameter.gradient.storage[i] }
+                }
+            }
+            XCTAssertEqual(padded.loss, loss, accuracy: 1e-5)
+            for (k, name) in model.namedParameters.map(\.name).enumerated() {
+                let scale = max(1e-3, gradients[k].map(abs).max() ?? 0)
+                for i in gradients[k].indices {
+                    XCTAssertEqual(paddedGradients[k][i], gradients[k][i], accuracy: 1e-4 * scale, "tied \(tied) \(name)[\(i)]")
+                }
+            }
+        }
+    }
+
     /// `initRange` redraws the embedding (and an untied output weight) uniformly in `[-r, r]`
     /// with the padding row zero, after every other draw: the other parameters are those of the
     /// default initialisation with the same seed.
