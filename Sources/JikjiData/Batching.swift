@@ -185,11 +185,6 @@ public struct Batches: Sequence, Sendable {
             guard let separator = options.documentSeparator ?? dataset.info.specialTokens.sep else {
                 throw BatchingError.invalid("the vocabulary has no [SEP]; give a document separator token")
             }
-            let batchSize: Int
-            switch options.size {
-            case let .sentences(n): batchSize = n
-            case let .tokens(budget): batchSize = Swift.max(1, budget / options.window)
-            }
             if options.languageModelLayout == .documents {
                 windowWidths = []
                 (stream, pieces) = Self.documentPieces(examples, dataset: dataset, start: options.documentStart,
@@ -200,6 +195,11 @@ public struct Batches: Sequence, Sendable {
                 return
             }
             pieces = DocumentPieces()
+            let batchSize: Int
+            switch options.size {
+            case let .sentences(n): batchSize = n
+            case let .tokens(budget): batchSize = Swift.max(1, budget / options.window)
+            }
             var documents = examples
             let contiguous = options.languageModelLayout == .contiguousRows
             if contiguous, options.shuffle { generator.shuffle(&documents) }

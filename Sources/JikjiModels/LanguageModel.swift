@@ -126,20 +126,19 @@ public struct LanguageModel: ParameterContainer {
         let real = targets.indices.filter { targets[$0] != ignore }
         let compact = !real.isEmpty && real.count < targets.count
         let H = configuration.hiddenSize
+        var hidden = dropped
+        if compact {
+            hidden = Tensor(shape: [real.count, H])
+            Self.copyRows(real.count, width: H, from: dropped, to: &hidden) { (real[$0], $0) }
+        }
         let (loss, count, dReal) = try output.crossEntropy(
-            hidden: compact ? Self.rows(real, of: dropped, width: H) : dropped, targets: compact ? real.map { targets[$0] } : targets,
+            hidden: hidden, targets: compact ? real.map { targets[$0] } : targets,
             ignoreIndex: ignore, accumulateGradients: training)
         if training, let dReal, count > 0 {
             var dHidden = dReal
             if compact {
                 dHidden = Tensor(shape: [targets.count, H])
-                dReal.storage.withUnsafeBufferPointer { source in
-                    dHidden.storage.withUnsafeMutableBufferPointer { destination in
-                        for (k, row) in real.enumerated() {
-                            (destination.baseAddress! + row * H).update(from: source.baseAddress! + k * H, count: H)
-                        }
-                    }
-                }
+                Self.copyRows(real.count, width: H, from: dReal, to: &dHidden) { ($0, real[$0]) }
             }
             let dOutput = dropout.backward(outputGradient: dHidden.reshaped([batch, steps, H]), mask: mask)
             let grads = try encoder.backward(result.tape, outputGradient: dOutput)
@@ -148,17 +147,18 @@ public struct LanguageModel: ParameterContainer {
         return (loss, count, State(hidden: result.finalHidden, cell: result.finalCell))
     }
 
-    /// Rows `indices` of `x` seen as `[N, width]`, as a `[indices.count, width]` tensor.
-    static func rows(_ indices: [Int], of x: Tensor, width: Int) -> Tensor {
-        var out = Tensor(shape: [indices.count, width])
-        x.storage.withUnsafeBufferPointer { source in
-            out.storage.withUnsafeMutableBufferPointer { destination in
-                for (k, row) in indices.enumerated() {
-                    (destination.baseAddress! + k * width).update(from: source.baseAddress! + row * width, count: width)
+    /// For k in `0..<count`, copies row `rows(k).from` of `source` to row `rows(k).to` of
+    /// `destination` (both seen as rows of `width`): gathers with `(index[k], k)`, scatters with `(k, index[k])`.
+    static func copyRows(_ count: Int, width: Int, from source: Tensor, to destination: inout Tensor,
+                         _ rows: (Int) -> (from: Int, to: Int)) {
+        source.storage.withUnsafeBufferPointer { s in
+            destination.storage.withUnsafeMutableBufferPointer { d in
+                for k in 0..<count {
+                    let (from, to) = rows(k)
+                    (d.baseAddress! + to * width).update(from: s.baseAddress! + from * width, count: width)
                 }
             }
         }
-        return out
     }
 
     /// How the next token is chosen during generation.
