@@ -1,7 +1,8 @@
 import Dispatch
 import Foundation
+import JikjiIO
 
-/// What ``WordPieceTokenizer/encodeLines(from:path:to:options:)`` writes and how it reads.
+/// What ``WordPieceTokenizer/encodeLines(from:to:options:progress:)`` writes and how it reads.
 public struct LineEncodingOptions: Sendable {
     /// One output line per input line, in one of these forms.
     public enum Format: String, Sendable, CaseIterable {
@@ -15,8 +16,11 @@ public struct LineEncodingOptions: Sendable {
 
     /// The output form.
     public var format: Format
-    /// Read this column of a tab-separated file whose first line is a header; nil: whole lines.
+    /// Read this column of the input (TSV, CSV or JSONL, see ``inputFormat``); nil: whole lines.
     public var column: String?
+    /// The input's format for ``column``; nil: inferred from the input's name
+    /// (``RecordFormat/inferred(fromPath:readsColumns:)``: TSV for `.txt` and standard input).
+    public var inputFormat: RecordFormat?
     /// Add `[CLS]`/`[SEP]`.
     public var addSpecialTokens: Bool
     /// Truncate to this many tokens (special tokens included).
@@ -52,16 +56,17 @@ public struct LineCodingSummary: Equatable, Sendable {
 }
 
 extension WordPieceTokenizer {
-    /// Encodes every line of `input` and writes one line per input line to `output`, in order,
-    /// on all cores, reading in blocks (memory stays bounded whatever the input size).
+    /// Encodes every record of `input` (a path, `-` for standard input) and writes one line per
+    /// record to `output`, in order, on all cores, reading in blocks of whole records (memory
+    /// stays bounded whatever the input size).
     ///
-    /// - Parameter path: how errors name the input (a file path, or `-` for standard input).
-    /// - Throws: ``WordPieceError/invalidUTF8InFile(path:line:byteOffset:)`` for a line that is
-    ///   not UTF-8, ``WordPieceError/invalidOption(name:reason:)`` for a missing column or
-    ///   inconsistent options, and write errors.
+    /// - Throws: ``TextInputError`` naming the file and line for unreadable input, a missing
+    ///   column, a record with the wrong number of fields, bad CSV quoting, bytes that are not
+    ///   UTF-8 or a NUL byte; ``WordPieceError/invalidOption(name:reason:)`` for inconsistent
+    ///   options; and write errors.
     /// - Parameter progress: called after each block with the input bytes consumed so far.
-    public func encodeLines(from input: FileHandle, path: String, to output: FileHandle,
-                            options: LineEncodingOptions, progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
+    public func encodeLines(from input: String, to output: FileHandle, options: LineEncodingOptions,
+                            progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
         if options.padToMaxLength, options.maxLength == nil {
             throw WordPieceError.invalidOption(name: "padding", reason: "padding to a fixed length needs a max length")
         }
@@ -73,72 +78,48 @@ extension WordPieceTokenizer {
         let padId = Int32(vocabulary.id(for: "[PAD]") ?? 0)
         let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0), padId: padId) } : nil
         let texts = options.format == .ids ? nil : TokenTexts(vocabulary: vocabulary, json: options.format == .jsonl)
-        var reader = LineBlockReader(handle: input, blockSize: max(1, options.blockSize))
-        var column: TSVColumn?
+        let format: RecordFormat = options.column == nil
+            ? .lines : options.inputFormat ?? .inferred(fromPath: input, readsColumns: true)
+        var reader = try RecordBlockReader(path: input, format: format, blockSize: max(1, options.blockSize))
+        let columns = try reader.columns([options.column ?? RecordFormat.linesColumn])
         var summary = LineCodingSummary()
-        var needHeader = options.column != nil
-        while let block = try reader.nextBlock() {
-            var lines = block.lines[...]
-            var firstLine = block.firstLine
-            if needHeader, let header = lines.first {
-                column = try block.bytes.withUnsafeBufferPointer {
-                    try TSVColumn(name: options.column ?? "", header: UnsafeBufferPointer(rebasing: $0[header]), path: path)
-                }
-                lines = lines.dropFirst()
-                firstLine += 1
-                needHeader = false
-            }
-            let outputs = try processBlock(lineCount: lines.count) { range, scratch, out, stats in
-                try block.bytes.withUnsafeBufferPointer { bytes in
-                    for k in range {
-                        let lineNumber = firstLine + k
-                        var span = lines[lines.startIndex + k]
-                        if let column {
-                            guard let field = column.field(in: bytes, line: span) else {
-                                throw WordPieceError.invalidOption(
-                                    name: "column", reason: "\(path):\(lineNumber): line has no field '\(options.column ?? "")'")
-                            }
-                            span = field
-                        }
-                        let raw = UnsafeBufferPointer(rebasing: bytes[span])
+        while let block = try reader.next() {
+            let outputs = try processBlock(lineCount: block.count) { range, scratch, out, stats in
+                var cursor = RecordCursor(columns: columns, format: format)
+                for k in range {
+                    try cursor.select(k, in: block)
+                    try cursor.withColumn(0, in: block) { raw in
                         // Encodes one text and appends its output line.
                         func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
-                            do {
-                                if truncation == nil {
-                                    // No truncation: build [CLS] text [SEP] in place in a reused
-                                    // encoding, so a line allocates nothing.
-                                    var e = scratch.encoding
-                                    scratch.encoding = Encoding()
-                                    e.removeAll()
-                                    let processor = options.addSpecialTokens ? postProcessor : nil
-                                    if let processor {
-                                        e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
-                                    }
-                                    try encodeSequence(text, into: &e, scratch: &scratch)
-                                    if let processor {
-                                        e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
-                                    }
-                                    Self.format(e, options.format, texts, into: &out)
-                                    stats.tokens += e.count
-                                    scratch.encoding = e
-                                } else {
-                                    var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
-                                                       truncation: truncation, scratch: &scratch)
-                                    if let padding { e.pad(to: options.maxLength ?? 0, padding) }
-                                    Self.format(e, options.format, texts, into: &out)
-                                    stats.tokens += e.count
+                            if truncation == nil {
+                                // No truncation: build [CLS] text [SEP] in place in a reused
+                                // encoding, so a line allocates nothing.
+                                var e = scratch.encoding
+                                scratch.encoding = Encoding()
+                                e.removeAll()
+                                let processor = options.addSpecialTokens ? postProcessor : nil
+                                if let processor {
+                                    e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
                                 }
-                            } catch WordPieceError.invalidUTF8(let offset) {
-                                throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber, byteOffset: offset)
+                                try encodeSequence(text, into: &e, scratch: &scratch)
+                                if let processor {
+                                    e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                }
+                                Self.format(e, options.format, texts, into: &out)
+                                stats.tokens += e.count
+                                scratch.encoding = e
+                            } else {
+                                var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
+                                                   truncation: truncation, scratch: &scratch)
+                                if let padding { e.pad(to: options.maxLength ?? 0, padding) }
+                                Self.format(e, options.format, texts, into: &out)
+                                stats.tokens += e.count
                             }
                             stats.textBytes += text.count
                         }
                         if let transform = options.textTransform {
-                            guard let line = String(validating: raw, as: UTF8.self) else {
-                                throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber,
-                                                                      byteOffset: NormalizedText.firstInvalidByte(raw))
-                            }
-                            var transformed = try transform(line)
+                            // The cursor checked the bytes: they are UTF-8.
+                            var transformed = try transform(String(decoding: raw, as: UTF8.self))
                             try transformed.withUTF8 { try encodeLine($0) }
                         } else {
                             try encodeLine(raw)
@@ -151,11 +132,8 @@ extension WordPieceTokenizer {
                 summary.tokens += stats.tokens
                 summary.textBytes += stats.textBytes
             }
-            summary.lines += lines.count
+            summary.lines += block.count
             progress?(reader.bytesRead)
-        }
-        if needHeader, let name = options.column {
-            throw WordPieceError.invalidOption(name: "column", reason: "\(path) is empty: no header with column '\(name)'")
         }
         return summary
     }
@@ -166,18 +144,18 @@ extension WordPieceTokenizer {
     /// - Throws: ``WordPieceError/invalidOption(name:reason:)`` naming the line of anything that
     ///   is not an id.
     /// - Parameter blockSize: bytes read per block.
-    public func decodeLines(from input: FileHandle, path: String, to output: FileHandle,
+    public func decodeLines(from input: String, to output: FileHandle,
                             skipSpecialTokens: Bool, blockSize: Int = 8 << 20,
                             progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
-        var reader = LineBlockReader(handle: input, blockSize: max(1, blockSize))
+        var reader = try RecordBlockReader(path: input, format: .lines, blockSize: max(1, blockSize))
         var summary = LineCodingSummary()
-        while let block = try reader.nextBlock() {
-            let outputs = try processBlock(lineCount: block.lines.count) { range, _, out, stats in
+        while let block = try reader.next() {
+            let outputs = try processBlock(lineCount: block.count) { range, _, out, stats in
                 var ids: [Int32] = []
                 try block.bytes.withUnsafeBufferPointer { bytes in
                     for k in range {
                         ids.removeAll(keepingCapacity: true)
-                        try Self.parseIds(bytes, block.lines[k], into: &ids, path: path, line: block.firstLine + k)
+                        try Self.parseIds(bytes, block.records[k], into: &ids, path: input, line: block.line(of: k))
                         let before = out.count
                         ids.withUnsafeBufferPointer {
                             decoderTable.decode($0, skipSpecialTokens: skipSpecialTokens, into: &out)
@@ -193,7 +171,7 @@ extension WordPieceTokenizer {
                 summary.tokens += stats.tokens
                 summary.textBytes += stats.textBytes
             }
-            summary.lines += block.lines.count
+            summary.lines += block.count
             progress?(reader.bytesRead)
         }
         return summary

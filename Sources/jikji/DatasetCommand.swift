@@ -1,3 +1,4 @@
+import JikjiIO
 import ArgumentParser
 import JikjiTerminal
 import Foundation
@@ -53,7 +54,7 @@ struct DatasetBuild: ParsableCommand {
     var test: [String] = []
 
     @Option(name: .long, help: "File format: lines, tsv, csv or jsonl (default: from the extension; .txt with tabs is TSV).")
-    var format: CorpusFormat?
+    var format: RecordFormat?
 
     @Option(name: .long, help: "classification, pairs or lm (default: pairs with --source-column, else classification).")
     var kind: DatasetKind?
@@ -448,7 +449,7 @@ struct DatasetDelete: ParsableCommand {
     }
 }
 
-extension CorpusFormat: ExpressibleByArgument {}
+extension RecordFormat: ExpressibleByArgument {}
 extension DatasetKind: ExpressibleByArgument {}
 extension BadRowPolicy: ExpressibleByArgument {}
 extension Side: ExpressibleByArgument {}

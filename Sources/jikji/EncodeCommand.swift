@@ -23,7 +23,7 @@ struct Encode: ParsableCommand {
     @Option(help: "Text to encode: a file, or - for standard input.")
     var input: String = "-"
 
-    @Option(help: "Read this column of a tab-separated file with a header line (default: whole lines).")
+    @Option(help: "Read this column of a TSV, CSV or JSONL input, by its name: .csv is CSV, .jsonl JSONL, else TSV with a header line (default: whole lines).")
     var column: String?
 
     @Option(help: "Output: ids, tokens or jsonl (ids, tokens, offsets, attention_mask, type_ids).")
@@ -51,9 +51,8 @@ struct Encode: ParsableCommand {
         let options = LineEncodingOptions(format: format, column: column, addSpecialTokens: !noSpecialTokens,
                                           maxLength: maxLength, padToMaxLength: pad,
                                           textTransform: resolved.textTransform)
-        let handle = try openInput(input)
         let bar = ProgressBar.reading(input, label: "encoding")
-        let summary = try resolved.tokenizer.encodeLines(from: handle, path: input, to: FileHandle.standardOutput,
+        let summary = try resolved.tokenizer.encodeLines(from: input, to: FileHandle.standardOutput,
                                                          options: options, progress: { bar.update(Int64($0)) })
         bar.finish(extra: "\(summary.lines) lines, \(summary.tokens) tokens")
     }
@@ -138,15 +137,6 @@ struct VocabularySourceOptions: ParsableArguments {
         let head = try handle.read(upToCount: 64) ?? Data()
         return head.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) } == UInt8(ascii: "{")
     }
-}
-
-/// The file at `path`, or standard input for `-`.
-func openInput(_ path: String) throws -> FileHandle {
-    if path == "-" { return FileHandle.standardInput }
-    guard FileManager.default.isReadableFile(atPath: path) else {
-        throw VocabularySourceError("cannot read input \(path): no such readable file")
-    }
-    return try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
 }
 
 /// A problem with `--vocab` or `--input` (reported without the usage text that

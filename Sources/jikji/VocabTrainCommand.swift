@@ -1,3 +1,4 @@
+import JikjiIO
 import ArgumentParser
 import JikjiTerminal
 import Foundation

@@ -3,11 +3,32 @@ public enum UTF8Validation {
     /// The offset of the first byte of the first ill-formed sequence in `bytes`, or nil when all
     /// of it is well-formed UTF-8.
     public static func firstInvalidOffset(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        switch firstProblem(in: bytes, rejectingNUL: false) {
+        case .invalid(let offset)?: return offset
+        default: return nil
+        }
+    }
+
+    /// What is wrong with a text's bytes: an ill-formed sequence, or a NUL byte.
+    public enum Problem: Equatable, Sendable {
+        /// An ill-formed UTF-8 sequence starts at this 0-based offset.
+        case invalid(Int)
+        /// A NUL byte is at this 0-based offset.
+        case nul(Int)
+    }
+
+    /// The first problem in `bytes` (a NUL byte counts only with `rejectingNUL`), or nil when
+    /// the bytes are well-formed UTF-8: one pass for both checks every reader makes.
+    public static func firstProblem(in bytes: UnsafeBufferPointer<UInt8>, rejectingNUL: Bool) -> Problem? {
         let count = bytes.count
         var i = 0
         while i < count {
             let b0 = bytes[i]
-            if b0 < 0x80 { i += 1; continue }
+            if b0 < 0x80 {
+                if b0 == 0 && rejectingNUL { return .nul(i) }
+                i += 1
+                continue
+            }
             let need: Int
             var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
             switch b0 {
@@ -18,16 +39,16 @@ public enum UTF8Validation {
             case 0xF0: need = 3; lower = 0x90
             case 0xF1...0xF3: need = 3
             case 0xF4: need = 3; upper = 0x8F
-            default: return i
+            default: return .invalid(i)
             }
             // A sequence cut short by the end of the buffer is ill-formed too.
-            if i + need >= count { return i }
+            if i + need >= count { return .invalid(i) }
             let b1 = bytes[i + 1]
-            if b1 < lower || b1 > upper { return i }
+            if b1 < lower || b1 > upper { return .invalid(i) }
             var k = 2
             while k <= need {
                 let b = bytes[i + k]
-                if b < 0x80 || b > 0xBF { return i }
+                if b < 0x80 || b > 0xBF { return .invalid(i) }
                 k += 1
             }
             i += need + 1
