@@ -1,14 +1,20 @@
 import Foundation
 import XCTest
-import JikjiText
+import JikjiIO
 import JikjiTestSupport
 
-final class LineReaderTests: XCTestCase {
-    /// Reads every line of `path` as (number, text).
-    private func lines(_ path: String, chunkSize: Int = 1 << 20) throws -> [(Int, String)] {
-        var reader = try LineReader(path: path, chunkSize: chunkSize)
+/// Framing: lines, terminators, byte-order marks, long records, blocks, and the errors of opening.
+final class RecordReaderTests: XCTestCase {
+    /// Every record of `path` read as plain lines: (line number, text).
+    private func lines(_ path: String, blockSize: Int = 1 << 20) throws -> [(Int, String)] {
+        var reader = try RecordBlockReader(path: path, format: .lines, blockSize: blockSize)
         var result = [(Int, String)]()
-        while let line = try reader.next() { result.append((line.number, try line.text())) }
+        while let block = try reader.next() {
+            for index in 0..<block.count {
+                try block.check(block.records[index], inRecord: index)
+                result.append((block.line(of: index), String(decoding: block.bytes[block.records[index]], as: UTF8.self)))
+            }
+        }
         return result
     }
 
@@ -23,48 +29,54 @@ final class LineReaderTests: XCTestCase {
     func testCRLFAndNoFinalNewline() throws {
         let temp = try TempFolder()
         let path = try temp.file("crlf.txt", text: "하나\r\n둘\r\n셋")
-        var reader = try LineReader(path: path)
+        var reader = try RecordBlockReader(path: path, format: .lines)
         var texts = [String]()
-        while let line = try reader.next() { texts.append(try line.text()) }
+        while let block = try reader.next() {
+            texts += block.records.map { String(decoding: block.bytes[$0], as: UTF8.self) }
+        }
         XCTAssertEqual(texts, ["하나", "둘", "셋"])
         XCTAssertTrue(reader.missingFinalNewline)
+        XCTAssertEqual(reader.lineCount, 3)
     }
 
     func testByteOrderMarkIsDroppedOnlyAtStart() throws {
         let temp = try TempFolder()
         let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
         let path = try temp.file("bom.txt", bom + Array("id\tdoc\n".utf8) + bom + Array("x\n".utf8))
-        var reader = try LineReader(path: path)
-        let first = try XCTUnwrap(reader.next())
-        XCTAssertEqual(Array(first.bytes), Array("id\tdoc".utf8))
+        var reader = try RecordBlockReader(path: path, format: .lines)
+        let block = try XCTUnwrap(reader.next())
+        XCTAssertEqual(Array(block.bytes[block.records[0]]), Array("id\tdoc".utf8))
         XCTAssertTrue(reader.hadByteOrderMark)
-        let second = try XCTUnwrap(reader.next())
-        XCTAssertEqual(Array(second.bytes), bom + Array("x".utf8), "a BOM inside the file is data")
+        XCTAssertEqual(Array(block.bytes[block.records[1]]), bom + Array("x".utf8), "a BOM inside the file is data")
+        XCTAssertEqual(block.bytes.count, 3 + 7 + 3 + 2, "the block holds the bytes as read, for the fingerprint")
     }
 
-    func testEmptyFileHasNoLines() throws {
+    func testEmptyFileHasNoRecords() throws {
         let temp = try TempFolder()
         let path = try temp.file("empty.txt", [])
         XCTAssertTrue(try lines(path).isEmpty)
         let onlyNewline = try temp.file("nl.txt", [0x0A])
         XCTAssertEqual(try lines(onlyNewline).map(\.1), [""])
+        XCTAssertThrowsError(try RecordBlockReader(path: path, format: .tsv)) { error in
+            XCTAssertEqual((error as? TextInputError)?.kind, .missingHeader)
+            XCTAssertEqual("\(error)", "\(path):1: the file is empty: expected a header line naming the columns")
+        }
     }
 
-    func testLinesLongerThanTheChunkAndAMegabyteLine() throws {
+    func testRecordsLongerThanTheBlockAndAMegabyteLine() throws {
         let temp = try TempFolder()
         let long = String(repeating: "가나다ㅋ", count: 90_000)  // 1.08 MB of UTF-8
         let path = try temp.file("long.txt", text: "짧음\n\(long)\n끝")
-        let got = try lines(path, chunkSize: 4096)
+        let got = try lines(path, blockSize: 4096)
         XCTAssertEqual(got.map(\.1), ["짧음", long, "끝"])
         XCTAssertEqual(got.map(\.0), [1, 2, 3])
     }
 
-    func testLineTooLongNamesFileAndLine() throws {
+    func testRecordTooLongNamesFileAndLine() throws {
         let temp = try TempFolder()
         let path = try temp.file("l.txt", text: "ok\n" + String(repeating: "x", count: 5000) + "\n")
-        var reader = try LineReader(path: path, chunkSize: 1024, maximumLineLength: 2000)
-        _ = try reader.next()
-        XCTAssertThrowsError(try reader.next()) { error in
+        var reader = try RecordBlockReader(path: path, format: .lines, blockSize: 1024, maximumRecordLength: 2048)
+        XCTAssertThrowsError(try { while try reader.next() != nil {} }()) { error in
             let e = error as? TextInputError
             XCTAssertEqual(e?.kind, .lineTooLong)
             XCTAssertEqual(e?.line, 2)
@@ -73,7 +85,7 @@ final class LineReaderTests: XCTestCase {
     }
 
     func testMissingFileNamesThePath() {
-        XCTAssertThrowsError(try LineReader(path: "/nonexistent/reviews.tsv")) { error in
+        XCTAssertThrowsError(try RecordBlockReader(path: "/nonexistent/reviews.tsv", format: .tsv)) { error in
             let e = error as? TextInputError
             XCTAssertEqual(e?.kind, .cannotOpen)
             XCTAssertTrue("\(error)".contains("/nonexistent/reviews.tsv"))
@@ -83,22 +95,27 @@ final class LineReaderTests: XCTestCase {
 
     func testDirectoryIsNotAnInput() throws {
         let temp = try TempFolder()
-        XCTAssertThrowsError(try LineReader(path: temp.url.path)) { error in
+        XCTAssertThrowsError(try RecordBlockReader(path: temp.url.path, format: .lines)) { error in
             XCTAssertEqual((error as? TextInputError)?.kind, .cannotOpen)
             XCTAssertEqual("\(error)", "\(temp.url.path): is a directory, not a text file")
         }
     }
 
-    func testInvalidUTF8NamesLineAndByte() throws {
+    func testInvalidUTF8AndNULNameLineAndByte() throws {
         let temp = try TempFolder()
-        let path = try temp.file("bad.txt", Array("좋다\n".utf8) + [0x61, 0x62, 0xFF, 0x63, 0x0A])
-        var reader = try LineReader(path: path)
-        XCTAssertEqual(try reader.next()?.text(), "좋다")
-        let bad = try XCTUnwrap(reader.next())
-        XCTAssertThrowsError(try bad.text()) { error in
+        let path = try temp.file("bad.txt", Array("좋다\n".utf8) + [0x61, 0x62, 0xFF, 0x63, 0x0A] + [0x61, 0x00, 0x0A])
+        var reader = try RecordBlockReader(path: path, format: .lines)
+        let block = try XCTUnwrap(reader.next())
+        XCTAssertNoThrow(try block.check(block.records[0], inRecord: 0))
+        XCTAssertThrowsError(try block.check(block.records[1], inRecord: 1)) { error in
             XCTAssertEqual((error as? TextInputError)?.kind, .invalidUTF8)
+            XCTAssertEqual((error as? TextInputError)?.byte, 3)
             XCTAssertEqual("\(error)", "\(path):2: invalid UTF-8 at byte 3 of the line")
         }
+        XCTAssertThrowsError(try block.check(block.records[2], inRecord: 2)) { error in
+            XCTAssertEqual("\(error)", "\(path):3: NUL byte at byte 2 of the line")
+        }
+        XCTAssertNoThrow(try block.check(block.records[2], inRecord: 2, rejectingNUL: false))
     }
 
     func testUTF8Validation() {
@@ -109,19 +126,47 @@ final class LineReaderTests: XCTestCase {
         XCTAssertEqual(check([0xEA, 0xB0]), 0, "truncated at the end")
         XCTAssertEqual(check([0xF4, 0x90, 0x80, 0x80]), 0, "beyond U+10FFFF")
         XCTAssertEqual(check([0x61, 0x80]), 1, "lone continuation byte")
+        XCTAssertNil(check([0x61, 0x00]), "NUL is well-formed UTF-8")
+        let nul: [UInt8] = [0x61, 0x00]
+        XCTAssertEqual(nul.withUnsafeBufferPointer { UTF8Validation.firstProblem(in: $0, rejectingNUL: true) }, .nul(1))
     }
 
-    func testReadsRealCorpusLineCount() throws {
-        let url = try ProjectPaths.corpus("nsmc/ratings_test.txt")
-        var reader = try LineReader(contentsOf: url, chunkSize: 1 << 16)
+    func testFormatRule() {
+        XCTAssertEqual(RecordFormat.inferred(fromPath: "corpora/chatbot/ChatbotData.CSV", readsColumns: true), .csv)
+        XCTAssertEqual(RecordFormat.inferred(fromPath: "a.tsv", readsColumns: false), .tsv)
+        XCTAssertEqual(RecordFormat.inferred(fromPath: "d.jsonl", readsColumns: true), .jsonl)
+        XCTAssertEqual(RecordFormat.inferred(fromPath: "d.ndjson", readsColumns: true), .jsonl)
+        XCTAssertEqual(RecordFormat.inferred(fromPath: "ratings_train.txt", readsColumns: true), .tsv)
+        XCTAssertEqual(RecordFormat.inferred(fromPath: "ratings_train.txt", readsColumns: false), .lines)
+        XCTAssertEqual(RecordFormat.inferred(fromPath: "-", readsColumns: true), .tsv)
+        XCTAssertEqual(RecordFormat.inferred(fromPath: "dir.csv/notes", readsColumns: false), .lines)
+    }
+
+    func testFingerprintOfTheBlocksIsTheFile() throws {
+        // sha256("abc\n") is a well-known vector; block boundaries must not matter.
+        let temp = try TempFolder()
+        let path = try temp.file("a.txt", text: "abc\n")
+        var reader = try RecordReader(path: path, format: .lines, columns: ["text"])
+        let fingerprint = try reader.finish(path: path)
+        XCTAssertEqual(fingerprint.sha256, "edeaaff3f1774ad2888673770c6d64097e391bc362d7d6fb34982ddf0efd18cb")
+        XCTAssertEqual(fingerprint.bytes, 4)
+        XCTAssertEqual(fingerprint.lines, 1)
+    }
+
+    func testReadsRealCorpusLineCountAndFingerprint() throws {
+        let url = try ProjectPaths.corpus("nsmc/ratings_train.txt")
+        var reader = try RecordBlockReader(path: url.path, format: .tsv, blockSize: 1 << 16)
         var count = 0
-        while let line = try reader.next() {
-            count += 1
-            XCTAssertFalse(line.bytes.contains(0x0A))
+        var fingerprint = FingerprintAccumulator()
+        while let block = try reader.next() {
+            count += block.count
+            fingerprint.add(block)
+            XCTAssertFalse(block.records.contains { block.bytes[$0].contains(0x0A) })
         }
-        // The shared copy and a fresh download differ in size: count newlines independently.
-        let data = try Data(contentsOf: url)
-        XCTAssertEqual(count, data.filter { $0 == 0x0A }.count + (data.last == 0x0A ? 0 : 1))
+        XCTAssertEqual(count, 150_000)
         XCTAssertEqual(reader.bytesRead, reader.inputSize)
+        let result = fingerprint.fingerprint(path: url.path)
+        XCTAssertEqual(result.lines, 150_001)
+        XCTAssertEqual(result.sha256, "6b548ca120ffeda1a212fa26cdf6719fa764352f835dae9ee0cf52ec0d509251")  // sha256sum
     }
 }
