@@ -20,13 +20,31 @@ public enum UTF8Validation {
     /// The first problem in `bytes` (a NUL byte counts only with `rejectingNUL`), or nil when
     /// the bytes are well-formed UTF-8: one pass for both checks every reader makes.
     public static func firstProblem(in bytes: UnsafeBufferPointer<UInt8>, rejectingNUL: Bool) -> Problem? {
+        guard let base = bytes.baseAddress else { return nil }
         let count = bytes.count
         var i = 0
         while i < count {
-            let b0 = bytes[i]
+            // Runs of ASCII eight bytes at a time (no high bit set, and no zero byte when NULs count).
+            while i + 8 <= count {
+                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 != 0 { break }
+                if rejectingNUL && (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
+            guard i < count else { return nil }
+            let b0 = base[i]
             if b0 < 0x80 {
                 if b0 == 0 && rejectingNUL { return .nul(i) }
                 i += 1
+                continue
+            }
+            // The common case of Korean text next: a three-byte sequence led by E1…ED (Hangul
+            // syllables are EA…ED); only ED limits its second byte (no surrogates).
+            if b0 >= 0xE1 && b0 <= 0xED && i + 2 < count {
+                let b1 = base[i + 1], b2 = base[i + 2]
+                let upper: UInt8 = b0 == 0xED ? 0x9F : 0xBF
+                guard b1 >= 0x80 && b1 <= upper && b2 & 0xC0 == 0x80 else { return .invalid(i) }
+                i += 3
                 continue
             }
             let need: Int
@@ -43,11 +61,11 @@ public enum UTF8Validation {
             }
             // A sequence cut short by the end of the buffer is ill-formed too.
             if i + need >= count { return .invalid(i) }
-            let b1 = bytes[i + 1]
+            let b1 = base[i + 1]
             if b1 < lower || b1 > upper { return .invalid(i) }
             var k = 2
             while k <= need {
-                let b = bytes[i + k]
+                let b = base[i + k]
                 if b < 0x80 || b > 0xBF { return .invalid(i) }
                 k += 1
             }

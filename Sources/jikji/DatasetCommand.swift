@@ -53,7 +53,7 @@ struct DatasetBuild: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Test file(s).")
     var test: [String] = []
 
-    @Option(name: .long, help: "File format: lines, tsv, csv or jsonl (default: from the extension; .txt with tabs is TSV).")
+    @Option(name: .long, help: "File format: lines, tsv, csv or jsonl (default: from the extension; otherwise TSV when columns are named, else lines).")
     var format: RecordFormat?
 
     @Option(name: .long, help: "classification, pairs or lm (default: pairs with --source-column, else classification).")
