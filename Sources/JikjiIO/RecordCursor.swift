@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads the selected columns of records in a ``RecordBlock``, with the checks every command
 /// makes: the field count against the header, well-formed UTF-8 and no NUL bytes in the values
@@ -17,8 +22,13 @@ public struct RecordCursor {
     public let columns: ColumnSelection
     /// The format of the records.
     public let format: RecordFormat
-    /// Check values for NUL bytes (on by default); ill-formed UTF-8 is always checked.
+    /// Check values for NUL bytes (on by default).
     public var rejectsNUL = true
+    /// Check values for ill-formed UTF-8 before handing them out (on by default). A consumer
+    /// whose own decoding rejects such bytes (the pre-tokenizer of the trainer and the encoder)
+    /// turns this off to spare a pass, and calls ``locateProblem(_:in:)`` when its decoder fails,
+    /// which throws the error this check would have thrown.
+    public var checksUTF8 = true
     /// Whether values are checked at all (off for callers that repair bad bytes themselves).
     public var checksText = true
     /// The fields of the selected record (TSV, CSV, lines).
@@ -74,10 +84,29 @@ public struct RecordCursor {
         let field = columns.indices[column]
         return try block.bytes.withUnsafeBufferPointer { bytes in
             if checksText {
-                try block.check(fields.contentRange(field, in: bytes), inRecord: record, rejectingNUL: rejectsNUL)
+                let content = fields.contentRange(field, in: bytes)
+                if checksUTF8 {
+                    try block.check(content, inRecord: record, rejectingNUL: rejectsNUL)
+                } else if rejectsNUL, let nul = memchr(bytes.baseAddress! + content.lowerBound, 0, content.count) {
+                    let (line, byte) = block.location(of: bytes.baseAddress!.distance(to: nul.assumingMemoryBound(to: UInt8.self)),
+                                                      inRecord: record)
+                    throw TextInputError.nulByte(file: block.file, line: line, byte: byte)
+                }
             }
             return try fields.withValue(field, of: bytes, body)
         }
+    }
+
+    /// Throws the error the full check of selected column `column` of the selected record finds
+    /// (ill-formed UTF-8 or a NUL byte, located by physical line and byte); returns when there is
+    /// none. For consumers that skip ``checksUTF8`` and whose decoder failed on a value.
+    public func locateProblem(_ column: Int, in block: RecordBlock) throws {
+        if format == .jsonl {
+            try block.check(block.records[record], inRecord: record)
+            return
+        }
+        let content = block.bytes.withUnsafeBufferPointer { fields.contentRange(columns.indices[column], in: $0) }
+        try block.check(content, inRecord: record)
     }
 
     /// The value of selected column `column` as a String (see ``withColumn(_:in:_:)``).

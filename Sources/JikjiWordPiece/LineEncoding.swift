@@ -86,44 +86,54 @@ extension WordPieceTokenizer {
         while let block = try reader.next() {
             let outputs = try processBlock(lineCount: block.count) { range, scratch, out, stats in
                 var cursor = RecordCursor(columns: columns, format: format)
+                // Encoding decodes every byte and rejects ill-formed UTF-8 itself: the cursor then
+                // only looks for NULs, and locates what the encoder rejects. A text transform
+                // takes a String, so its input is checked first.
+                cursor.checksUTF8 = options.textTransform != nil
                 for k in range {
                     try cursor.select(k, in: block)
-                    try cursor.withColumn(0, in: block) { raw in
-                        // Encodes one text and appends its output line.
-                        func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
-                            if truncation == nil {
-                                // No truncation: build [CLS] text [SEP] in place in a reused
-                                // encoding, so a line allocates nothing.
-                                var e = scratch.encoding
-                                scratch.encoding = Encoding()
-                                e.removeAll()
-                                let processor = options.addSpecialTokens ? postProcessor : nil
-                                if let processor {
-                                    e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                    do {
+                        try cursor.withColumn(0, in: block) { raw in
+                            // Encodes one text and appends its output line.
+                            func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
+                                if truncation == nil {
+                                    // No truncation: build [CLS] text [SEP] in place in a reused
+                                    // encoding, so a line allocates nothing.
+                                    var e = scratch.encoding
+                                    scratch.encoding = Encoding()
+                                    e.removeAll()
+                                    let processor = options.addSpecialTokens ? postProcessor : nil
+                                    if let processor {
+                                        e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                    }
+                                    try encodeSequence(text, into: &e, scratch: &scratch)
+                                    if let processor {
+                                        e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                    }
+                                    Self.format(e, options.format, texts, into: &out)
+                                    stats.tokens += e.count
+                                    scratch.encoding = e
+                                } else {
+                                    var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
+                                                       truncation: truncation, scratch: &scratch)
+                                    if let padding { e.pad(to: options.maxLength ?? 0, padding) }
+                                    Self.format(e, options.format, texts, into: &out)
+                                    stats.tokens += e.count
                                 }
-                                try encodeSequence(text, into: &e, scratch: &scratch)
-                                if let processor {
-                                    e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
-                                }
-                                Self.format(e, options.format, texts, into: &out)
-                                stats.tokens += e.count
-                                scratch.encoding = e
-                            } else {
-                                var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
-                                                   truncation: truncation, scratch: &scratch)
-                                if let padding { e.pad(to: options.maxLength ?? 0, padding) }
-                                Self.format(e, options.format, texts, into: &out)
-                                stats.tokens += e.count
+                                stats.textBytes += text.count
                             }
-                            stats.textBytes += text.count
+                            if let transform = options.textTransform {
+                                // The cursor checked the bytes: they are UTF-8.
+                                var transformed = try transform(String(decoding: raw, as: UTF8.self))
+                                try transformed.withUTF8 { try encodeLine($0) }
+                            } else {
+                                try encodeLine(raw)
+                            }
                         }
-                        if let transform = options.textTransform {
-                            // The cursor checked the bytes: they are UTF-8.
-                            var transformed = try transform(String(decoding: raw, as: UTF8.self))
-                            try transformed.withUTF8 { try encodeLine($0) }
-                        } else {
-                            try encodeLine(raw)
-                        }
+                    } catch WordPieceError.invalidUTF8 {
+                        // Where and what: the reader's own check of the value says.
+                        try cursor.locateProblem(0, in: block)
+                        throw WordPieceError.invalidUTF8(byteOffset: 0)
                     }
                 }
             }

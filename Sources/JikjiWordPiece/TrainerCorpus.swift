@@ -166,22 +166,31 @@ private final class WorkerStates: @unchecked Sendable {
 
     /// Counts the words of `records` of `block` into slot `index`; stops at the first failure.
     func process(index: Int, block: RecordBlock, records: Range<Int>, columns: ColumnSelection) {
+        let cleaning = !cleaners.isEmpty
         if cursors[index]?.columns != columns || cursors[index]?.format != block.format {
             cursors[index] = RecordCursor(columns: columns, format: block.format)
+            // Without a pipeline the pre-tokenizer decodes every byte and rejects ill-formed
+            // UTF-8 itself: the cursor then only looks for NULs, and locates what it rejects.
+            cursors[index]!.checksUTF8 = cleaning
         }
         // With a pipeline, documents are gathered NUL-separated and cleaned in one call.
         var segments: [UInt8] = []
-        let cleaning = !cleaners.isEmpty
         do {
             for record in records {
                 try cursors[index]!.select(record, in: block)
-                try cursors[index]!.withColumn(0, in: block) { text in
-                    if cleaning {
-                        segments.append(contentsOf: text)
-                        segments.append(0)
-                    } else {
-                        try countWords(in: text, index: index)
+                do {
+                    try cursors[index]!.withColumn(0, in: block) { text in
+                        if cleaning {
+                            segments.append(contentsOf: text)
+                            segments.append(0)
+                        } else {
+                            try countWords(in: text, index: index)
+                        }
                     }
+                } catch WordPieceError.invalidUTF8 {
+                    // Where and what: the reader's own check of the value says.
+                    try cursors[index]!.locateProblem(0, in: block)
+                    throw WordPieceError.invalidUTF8(byteOffset: 0)
                 }
             }
         } catch let error as TextInputError {
