@@ -48,16 +48,16 @@ public struct WordPieceDatasetEncoder: DatasetEncoder {
 
     public var vocabularySize: Int { tokenizer.vocabulary.count }
 
-    public func id(of token: String) -> UInt32? { tokenizer.vocabulary.id(for: token).map { UInt32($0) } }
+    public func id(of token: String) -> TokenID? { tokenizer.vocabulary.id(for: token).map { TokenID($0) } }
 
-    public func encode(_ texts: [String], appendingTo ids: inout [UInt32], ends: inout [Int]) throws {
+    public func encode(_ texts: [String], appendingTo ids: inout [TokenID], ends: inout [Int]) throws {
         let cleaned = pipeline.map { clean(texts, with: $0) } ?? texts
         let encodings = try tokenizer.encodeBatch(cleaned, addSpecialTokens: false)
         var total = ids.count
         for encoding in encodings { total += encoding.ids.count }
         ids.reserveCapacity(total)
         for encoding in encodings {
-            for id in encoding.ids { ids.append(UInt32(bitPattern: id)) }
+            ids.append(contentsOf: encoding.ids)
             ends.append(ids.count)
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import JikjiTerminal
 import Foundation
 import JikjiData
+import JikjiWordPiece
 
 /// `jikji dataset`: build encoded datasets from corpora and look at them.
 struct Dataset: ParsableCommand {
@@ -361,7 +362,7 @@ struct DatasetBatches: ParsableCommand {
         if startToken != nil || endToken != nil {
             // User tokens are looked up in the dataset's own vocabulary.
             let encoder = try VocabularyResolver(databasePath: store.db).encoder(for: dataset.info.vocabulary)
-            func lookup(_ token: String) throws -> UInt32 {
+            func lookup(_ token: String) throws -> TokenID {
                 guard let id = encoder.id(of: token) else {
                     throw ValidationError("token '\(token)' is not in vocabulary \(dataset.info.vocabulary)")
                 }
