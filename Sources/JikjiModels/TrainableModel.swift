@@ -64,5 +64,5 @@ extension Array where Element == TokenID {
 
 extension PaddedSequences {
     /// Row lengths as recurrent layers read them: at least one step (an empty row reads one padding token).
-    var stepLengths: [Int] { lengths.map { Swift.max(1, Int($0)) } }
+    public var stepLengths: [Int] { lengths.map { Swift.max(1, Int($0)) } }
 }

@@ -42,8 +42,3 @@ public struct ClassifierTraining: TrainingTask {
         return ["loss": examples > 0 ? lossSum / Double(examples) : .nan, "accuracy": counts.accuracy, "f1": counts.f1]
     }
 }
-
-extension PaddedSequences {
-    /// Row lengths as recurrent layers read them: at least one step.
-    var stepLengths: [Int] { lengths.map { Swift.max(1, Int($0)) } }
-}
