@@ -4,11 +4,11 @@ import JikjiWordPiece
 /// One epoch of batches over a split of an encoded dataset, as a Swift `Sequence`.
 ///
 /// ```swift
-/// let dataset = EncodedDataset(texts: ids, labels: labels, specialTokens: SpecialTokenIDs(pad: 0))
+/// let dataset = try EncodedDataset(sequences: ids, labels: labels, specialTokens: SpecialTokenIDs(pad: 0))
 /// for batch in try Batches(dataset: dataset, split: .train, options: options, epoch: 3) {
-///     let pass = try classifier.forward(batch, training: true, generator: &generator)
-///     let loss = try classifier.loss(pass, batch: batch)
-///     try classifier.backward(pass, loss: loss)
+///     var pass = try classifier.forward(batch, training: true, generator: &generator)
+///     let loss = try classifier.loss(&pass, batch: batch)
+///     try classifier.backward(pass)   // gradients accumulated; an optimizer step follows
 /// }
 /// ```
 /// (`Trainer` in JikjiTraining runs this loop with an optimizer, evaluation and checkpoints.)
