@@ -14,7 +14,6 @@ public struct TrainedRun {
     public let job: JobConfig
     public let vocabulary: JobVocabulary
     let task: TrainingTask
-    let tokenizer: WordPieceTokenizer
     /// The checkpoint the weights came from.
     public let checkpoint: RunRegistry.Checkpoint
 
@@ -36,7 +35,6 @@ public struct TrainedRun {
         task = try makeTask(job: job, vocabulary: vocabulary, generator: &generator)
         let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: chosen.path + "/model.safetensors"))
         try task.loadStateDict(file.tensors)
-        tokenizer = WordPieceTokenizer(vocabulary: try vocabulary.stored.wordPieceVocabulary(), normalizer: vocabulary.stored.normalizer)
     }
 
     /// Token ids of `texts` as the model was trained on them (cleaned, encoded, no special tokens).
@@ -50,9 +48,10 @@ public struct TrainedRun {
         }
     }
 
-    /// The text of `ids`, special tokens skipped, `##` pieces joined as HF decodes.
+    /// The text of `ids`, special tokens skipped, `##` pieces joined as HF decodes (the decoder
+    /// of the encoder that ``encode(_:)`` runs).
     func decode(_ ids: [Int]) -> String {
-        tokenizer.decode(ids.map { Int32($0) }, skipSpecialTokens: true)
+        vocabulary.textEncoder.decode(ids.map { Int32($0) }, skipSpecialTokens: true)
     }
 
     // MARK: Classification
