@@ -37,8 +37,9 @@ public struct TrainedRun {
         try task.loadStateDict(file.tensors)
     }
 
-    /// Token ids of `texts` as the model was trained on them (cleaned, encoded, no special tokens).
-    func encode(_ texts: [String]) throws -> [[Int]] {
+    /// Token ids of `texts` as the model was trained on them (cleaned, encoded, no special tokens),
+    /// by the vocabulary's ``JobVocabulary/textEncoder``.
+    public func encode(_ texts: [String]) throws -> [[Int]] {
         var ids: [UInt32] = [], ends: [Int] = []
         try vocabulary.encoder.encode(texts, appendingTo: &ids, ends: &ends)
         var start = 0
@@ -50,7 +51,7 @@ public struct TrainedRun {
 
     /// The text of `ids`, special tokens skipped, `##` pieces joined as HF decodes (the decoder
     /// of the encoder that ``encode(_:)`` runs).
-    func decode(_ ids: [Int]) -> String {
+    public func decode(_ ids: [Int]) -> String {
         vocabulary.textEncoder.decode(ids.map { Int32($0) }, skipSpecialTokens: true)
     }
 
