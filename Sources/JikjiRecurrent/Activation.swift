@@ -5,8 +5,11 @@
 /// functions take the forward *output* `y`, which is all each derivative needs
 /// (`tanh' = 1 - y²`, `sigmoid' = y (1 - y)`, `relu' = y > 0`), so callers keep one buffer.
 public enum Activation: String, Sendable, CaseIterable {
+    /// `tanh(x)`.
     case tanh
+    /// `1 / (1 + e^-x)`.
     case sigmoid
+    /// `max(x, 0)`.
     case relu
 
     /// `y = f(x)` for `count` elements; `x` and `y` may be the same buffer.
