@@ -1,4 +1,4 @@
-// swift-tools-version:5.10
+// swift-tools-version:6.0
 // Jikji: WordPiece vocabularies, ICU text cleaning, batching and recurrent networks for Korean text.
 //
 // Module layering (a lower module never imports a higher one):

@@ -68,7 +68,9 @@ public struct WordPieceDatasetEncoder: DatasetEncoder {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, texts.count / 256))
         let per = (texts.count + workers - 1) / workers
         var output = [String](repeating: "", count: texts.count)
-        output.withUnsafeMutableBufferPointer { out in
+        output.withUnsafeMutableBufferPointer { buffer in
+            // Safe to share: worker `w` writes only its own slots `w * per ..< (w + 1) * per`.
+            nonisolated(unsafe) let out = buffer
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 // Compiling was checked in init, so `try?` cannot silently skip cleaning here.
                 guard let cleaner = try? TextCleaner(pipeline: pipeline) else { return }

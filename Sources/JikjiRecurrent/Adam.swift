@@ -1,4 +1,3 @@
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -97,7 +96,7 @@ public struct Adam: Optimizer, LazyRowUpdating {
                                     continue
                                 }
                                 let slice = (range.count + parts - 1) / parts
-                                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                                ParallelLoop.run(iterations: parts) { part in
                                     let start = range.lowerBound + part * slice
                                     let count = min(slice, range.upperBound - start)
                                     if count > 0 { Adam.update(pp + start, gp + start, mp + start, vp + start, count: count, constants) }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Synchronization
 
 /// Recycles the large work buffers of a recurrent layer between calls.
 ///
@@ -10,18 +6,30 @@ import Darwin
 /// (glibc serves large blocks with mmap and trims them on free) and spends ~10% of its time
 /// in page faults. Sizes are rounded up to classes of 1/8 of a power of two so that batches
 /// of varying length still reuse buffers; at most ``limit`` floats are kept.
-final class BufferPool: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
-    private var cached = 0
+///
+/// Buffers are taken and given back from any thread (tapes may be released on another one),
+/// so the free lists live behind a mutex.
+final class BufferPool: Sendable {
+    /// The free lists by size class and the floats they hold.
+    private let state = Mutex(FreeLists())
     /// The most floats kept for reuse (1 GiB).
     let limit = 1 << 28
 
-    init() { pthread_mutex_init(&mutex, nil) }
+    /// Free buffers by size class, and their total size in floats. The buffers are kept as
+    /// addresses: plain integers, which the mutex may hold whichever thread gave them back.
+    private struct FreeLists: ~Copyable {
+        var free: [Int: [UInt]] = [:]
+        var cached = 0
+    }
+
+    init() {}
 
     deinit {
-        for (_, pointers) in free { for p in pointers { p.deallocate() } }
-        pthread_mutex_destroy(&mutex)
+        state.withLock { lists in
+            for (_, addresses) in lists.free {
+                for address in addresses { UnsafeMutablePointer<Float>(bitPattern: address)?.deallocate() }
+            }
+        }
     }
 
     /// The size class of `count`: the next multiple of 1/8 of its power of two.
@@ -32,24 +40,31 @@ final class BufferPool: @unchecked Sendable {
         return (n + step - 1) / step * step
     }
 
+    /// A buffer of at least `count` floats, uninitialised: a recycled one of its size class when
+    /// there is one.
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let size = Self.sizeClass(count)
-        pthread_mutex_lock(&mutex)
-        let reused = free[size]?.popLast()
-        if reused != nil { cached -= size }
-        pthread_mutex_unlock(&mutex)
-        return reused ?? .allocate(capacity: size)
+        let reused = state.withLock { lists -> UInt? in
+            let reused = lists.free[size]?.popLast()
+            if reused != nil { lists.cached -= size }
+            return reused
+        }
+        return reused.flatMap { UnsafeMutablePointer(bitPattern: $0) } ?? .allocate(capacity: size)
     }
 
+    /// Takes back a buffer from ``take(_:)`` (`count` as asked then), keeping it for reuse while
+    /// the pool holds less than ``limit`` floats, else freeing it.
     func give(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) {
         let size = Self.sizeClass(count)
-        pthread_mutex_lock(&mutex)
-        let keep = cached + size <= limit
-        if keep {
-            free[size, default: []].append(pointer)
-            cached += size
+        let address = UInt(bitPattern: pointer)
+        let keep = state.withLock { lists -> Bool in
+            let keep = lists.cached + size <= limit
+            if keep {
+                lists.free[size, default: []].append(address)
+                lists.cached += size
+            }
+            return keep
         }
-        pthread_mutex_unlock(&mutex)
         if !keep { pointer.deallocate() }
     }
 }

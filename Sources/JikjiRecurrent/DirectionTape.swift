@@ -1,5 +1,5 @@
 /// What the tape keeps of one direction of one layer over all steps.
-struct DirectionTape {
+struct DirectionTape: Sendable {
     /// Activated gates `[N, G*H]` (for RNN: h itself); pre-activations when not recorded.
     let gates: FloatBuffer
     /// h_prev of every step `[N, H]` (nil when not recorded, as the other per-step buffers).

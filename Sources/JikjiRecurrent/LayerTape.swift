@@ -1,5 +1,5 @@
 /// What the tape keeps of one layer: its packed input, dropout mask and each direction's activations.
-struct LayerTape {
+struct LayerTape: Sendable {
     /// The layer's packed input `[N, in]` (after dropout).
     let input: FloatBuffer
     let inputSize: Int

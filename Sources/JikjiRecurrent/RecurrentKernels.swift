@@ -1,4 +1,5 @@
 import CJikjiKernels
+import Synchronization
 
 /// Switches for the recurrent layers' compute kernels (for benchmarks and tests).
 public enum RecurrentKernels {
@@ -7,7 +8,14 @@ public enum RecurrentKernels {
     /// call per step, which repacks the weights every time; for LSTM forward this selects the
     /// fused step kernel. Both give the same numbers up to float rounding. Set it before running
     /// layers, not while one runs.
-    nonisolated(unsafe) public static var packedStepProducts = isPackedStepProductAvailable
+    public static var packedStepProducts: Bool {
+        get { packedStepProductsSwitch.load(ordering: .relaxed) }
+        set { packedStepProductsSwitch.store(newValue, ordering: .relaxed) }
+    }
+
+    /// Holds ``packedStepProducts``: an atomic, so a test or benchmark setting it on one thread
+    /// is no data race with a layer reading it on another.
+    private static let packedStepProductsSwitch = Atomic(isPackedStepProductAvailable)
 
     /// Whether this CPU can run the packed kernel (x86-64 with AVX-512F).
     public static let isPackedStepProductAvailable = jk_packed_gemm_available() != 0
@@ -23,5 +31,11 @@ public enum RecurrentKernels {
     /// the threads meeting at a spin barrier after each step (each packs and streams only its
     /// share of the weights); false splits the sequences, each thread running every step for
     /// its own rows without synchronisation (it streams all weights). Same numbers either way.
-    nonisolated(unsafe) public static var splitLSTMStepsByUnits = true
+    public static var splitLSTMStepsByUnits: Bool {
+        get { splitLSTMStepsByUnitsSwitch.load(ordering: .relaxed) }
+        set { splitLSTMStepsByUnitsSwitch.store(newValue, ordering: .relaxed) }
+    }
+
+    /// Holds ``splitLSTMStepsByUnits`` (atomic, as ``packedStepProductsSwitch``).
+    private static let splitLSTMStepsByUnitsSwitch = Atomic(true)
 }

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// How a layer's passes share the CPU: directions side by side, rows split between threads.
 extension RecurrentLayer {
     /// Runs `body(direction)` for each direction, in parallel when the schedule says so.
@@ -13,7 +11,7 @@ extension RecurrentLayer {
             return
         }
         if threads != 1 { BLAS.setThreads(1) }
-        DispatchQueue.concurrentPerform(iterations: 2, execute: body)
+        ParallelLoop.run(iterations: 2, body)
         if threads != 1 { BLAS.setThreads(threads) }
     }
 
@@ -26,7 +24,7 @@ extension RecurrentLayer {
         }
         let threads = BLAS.threadCount
         BLAS.setThreads(1)
-        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        ParallelLoop.run(iterations: count, body)
         BLAS.setThreads(threads)
     }
 

@@ -1,5 +1,4 @@
 import CJikjiKernels
-import Dispatch
 
 /// Softmax cross-entropy over rows of logits already in memory, in place and on every BLAS thread:
 /// the inner loop of an output layer over a large vocabulary (see `VocabularyOutput`).
@@ -21,7 +20,7 @@ public enum RowSoftmaxCrossEntropy {
         var partial = [Double](repeating: 0, count: parts)
         partial.withUnsafeMutableBufferPointer { sums in
             let out = sums.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            ParallelLoop.run(iterations: parts) { part in
                 let start = rows * part / parts, end = rows * (part + 1) / parts
                 out[part] = run(start, end - start)
             }
@@ -34,7 +33,7 @@ public enum RowSoftmaxCrossEntropy {
     /// BLAS threads (the bias gradient of an output layer).
     public static func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sum: UnsafeMutablePointer<Float>) {
         let parts = Swift.max(1, Swift.min(BLAS.threadCount, columns / 1024))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        ParallelLoop.run(iterations: parts) { part in
             let start = columns * part / parts, end = columns * (part + 1) / parts
             jk_column_sums(Int32(rows), Int32(end - start), m + start, Int32(columns), sum + start)
         }

@@ -192,12 +192,15 @@ public enum CorpusWordCounter {
             }
             let hashBox = HashBox(sha)
             let tasks = pieces.count + 1
+            // The tasks only read the batch's bytes (and a fixed copy of the pieces).
+            let input = UncheckedBox(all), taskPieces = pieces
             DispatchQueue.concurrentPerform(iterations: tasks) { task in
-                if task == pieces.count {
+                let all = input.value
+                if task == taskPieces.count {
                     hashBox.sha.update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: all[freshRange])))
                     return
                 }
-                workers.process(index: task, bytes: UnsafeBufferPointer(rebasing: all[pieces[task]]),
+                workers.process(index: task, bytes: UnsafeBufferPointer(rebasing: all[taskPieces[task]]),
                                 column: column, separator: separator)
             }
             sha = hashBox.sha
