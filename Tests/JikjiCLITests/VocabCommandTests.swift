@@ -132,6 +132,7 @@ final class VocabCommandTests: XCTestCase {
         let tokenizerJSON = try ProjectPaths.reference("hf/wp150k/tokenizer.json").path
         let db = folder.appendingPathComponent("shared.sqlite").path
         let results = ResultBox()
+        let folder: URL = self.folder // the workers share the value, not the test case
         DispatchQueue.concurrentPerform(iterations: 4) { i in
             do {
                 results.add(try JikjiCommand.run(["vocab", "import", tokenizerJSON, "--name", i % 2 == 0 ? "a" : "b",
