@@ -84,6 +84,8 @@ struct VocabularySourceOptions: ParsableArguments {
 
     /// Turns `--vocab` into a tokenizer. A `static var` so the way names are resolved (e.g. with
     /// a cleaning pipeline) can be swapped without touching the commands.
+    /// `nonisolated(unsafe)`: nothing assigns it after its declaration; whoever swaps it must do
+    /// so before any command runs (commands run one at a time, on the main thread).
     nonisolated(unsafe) static var resolve: (VocabularySourceOptions) throws -> Resolved = defaultResolve
 
     /// A file path (`vocab.txt`, `tokenizer.json`) when such a file exists, else a stored

@@ -186,7 +186,7 @@ final class VocabCommandTests: XCTestCase {
     }
 }
 
-/// Command results gathered from several threads.
+/// Command results gathered from several threads (`@unchecked Sendable`: `results` only under `lock`).
 final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var results: [JikjiCommand.Result] = []

@@ -228,7 +228,7 @@ final class CallCounter: Sendable {
     var count: Int { calls.load(ordering: .relaxed) }
 }
 
-/// Collects errors from several threads.
+/// Collects errors from several threads (`@unchecked Sendable`: `errors` only under `lock`).
 final class ErrorBox: @unchecked Sendable {
     private let lock = NSLock()
     private var errors: [Error] = []
