@@ -4,6 +4,7 @@ import JikjiModels
 import JikjiRecurrent
 import JikjiTerminal
 import JikjiVocabStore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,8 +24,9 @@ public enum JobRunError: Error, CustomStringConvertible {
     }
 }
 
-/// Set by the SIGINT handler; the training loop checkpoints and stops when it sees it.
-nonisolated(unsafe) private var interruptRequested: sig_atomic_t = 0
+/// Set by the SIGINT handler; the training loop checkpoints and stops when it sees it. An atomic
+/// (lock-free, so a signal handler may store to it), which the loop is sure to see.
+private let interruptRequested = Atomic(false)
 
 /// Runs a job: prepares the vocabulary and datasets, trains with evaluation, checkpoints and
 /// early stopping, tests, and records everything in the run registry.
@@ -165,8 +167,8 @@ final class TrainingSession {
     // MARK: Training loop
 
     func train() throws -> JobRunner.Summary {
-        interruptRequested = 0
-        signal(SIGINT) { _ in interruptRequested = 1 }
+        interruptRequested.store(false, ordering: .relaxed)
+        signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
         defer { signal(SIGINT, SIG_DFL) }
         let totalSteps = job.train.maxSteps ?? stepsPerEpoch * job.train.epochs
         let allParameters = task.namedParameters.map(\.parameter)
@@ -228,7 +230,7 @@ final class TrainingSession {
                 } else if job.train.checkpointEvery > 0, step % job.train.checkpointEvery == 0 {
                     try checkpoint(metric: nil, isBest: false)
                 }
-                if interruptRequested != 0 || (options.stopAfterSteps.map { stepsThisProcess >= $0 } ?? false) {
+                if interruptRequested.load(ordering: .relaxed) || (options.stopAfterSteps.map { stepsThisProcess >= $0 } ?? false) {
                     try checkpoint(metric: nil, isBest: false)
                     stopped = .interrupted
                     break training

@@ -418,8 +418,8 @@ struct EncoderScratch {
     }
 }
 
-/// Holds a non-Sendable value across `concurrentPerform`; every access is either read-only or
-/// under a lock.
+/// Holds a non-Sendable value across `concurrentPerform`; `@unchecked Sendable` because every
+/// access is either read-only or under a lock (each use says which).
 final class UncheckedBox<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
