@@ -1,4 +1,5 @@
-// swift-tools-version:5.10
+// swift-tools-version:6.0
+// Tools 6.0: every target compiles in the Swift 6 language mode (complete concurrency checking).
 // Jikji: WordPiece vocabularies, ICU text cleaning, batching and recurrent networks for Korean text.
 //
 // Module layering (a lower module never imports a higher one):
@@ -20,6 +21,8 @@ import PackageDescription
 
 let package = Package(
     name: "Jikji",
+    // Synchronization (Mutex, Atomic) needs macOS 15 on Darwin; Linux has no such floor.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "jikji", targets: ["jikji"]),
         .library(name: "JikjiText", targets: ["JikjiText"]),

@@ -18,13 +18,16 @@ public struct PrefetchedBatches: Sequence, Sendable {
 
 /// Owned by the consumer only, so its end (the iterator going away) can tell the producer to stop
 /// even while the producer is blocked on a full queue.
-final class PrefetchOwner: @unchecked Sendable {
+final class PrefetchOwner: Sendable {
     let queue: PrefetchQueue
     init(_ queue: PrefetchQueue) { self.queue = queue }
     deinit { queue.cancel() }
 }
 
 /// A bounded single-producer, single-consumer queue filled by a background thread.
+///
+/// `@unchecked Sendable`: the producer thread and the consumer share it, and every mutable
+/// property (`buffer`, `produced`, `cancelled`) is read and written only while holding `condition`.
 final class PrefetchQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var buffer: [Batch] = []

@@ -4,6 +4,7 @@ import JikjiModels
 import JikjiRecurrent
 import JikjiTraining
 import JikjiVocabStore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,9 +24,9 @@ public enum JobRunError: Error, CustomStringConvertible {
     }
 }
 
-/// Set by the SIGINT handler; the trainer checkpoints and stops when it sees it. Safe unsynchronized:
-/// a `sig_atomic_t` written only by the handler (and reset before the handler is installed).
-nonisolated(unsafe) private var interruptRequested: sig_atomic_t = 0
+/// Set by the SIGINT handler; the training loop checkpoints and stops when it sees it. An atomic
+/// (lock-free, so a signal handler may store to it), which the loop is sure to see.
+private let interruptRequested = Atomic(false)
 
 /// Runs a job: prepares the vocabulary and datasets, trains them with a ``Trainer`` configured
 /// from the job file, and records the run (metrics, checkpoints, status, report) in the run registry.
@@ -107,7 +108,7 @@ public struct JobRunner {
         trainerOptions.progress = options.progress
         trainerOptions.log = options.log
         trainerOptions.stopAfterSteps = options.stopAfterSteps
-        trainerOptions.shouldStop = { interruptRequested != 0 }
+        trainerOptions.shouldStop = { interruptRequested.load(ordering: .relaxed) }
         let trainer = try Trainer(task: task, data: TrainingData(train: data.main, batching: batching, test: test),
                                   configuration: job.trainerConfiguration, generator: generator,
                                   recorder: RegistryRecorder(registry: registry, runID: run.id), options: trainerOptions)
@@ -120,8 +121,8 @@ public struct JobRunner {
                 throw JobRunError.resume(error.description)
             }
         }
-        interruptRequested = 0
-        signal(SIGINT) { _ in interruptRequested = 1 }
+        interruptRequested.store(false, ordering: .relaxed)
+        signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
         defer { signal(SIGINT, SIG_DFL) }
         let outcome = try trainer.train()
         let status: RunRegistry.Status = outcome.status == .interrupted ? .interrupted : .completed

@@ -15,7 +15,6 @@ public struct TrainedRun {
     public let job: JobConfig
     public let vocabulary: JobVocabulary
     let task: any TrainingTask
-    let tokenizer: WordPieceTokenizer
     /// The checkpoint the weights came from.
     public let checkpoint: RunRegistry.Checkpoint
 
@@ -40,12 +39,12 @@ public struct TrainedRun {
         task = try makeTask(job: job, vocabulary: vocabulary, generator: &generator)
         let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: chosen.path + "/model.safetensors"))
         try task.loadStateDict(file.tensors)
-        tokenizer = WordPieceTokenizer(vocabulary: try vocabulary.stored.wordPieceVocabulary(), normalizer: vocabulary.stored.normalizer)
         batching = try job.batchingOptions(vocabulary: vocabulary)
     }
 
-    /// Token ids of `texts` as the model was trained on them (cleaned, encoded, no special tokens).
-    func encode(_ texts: [String]) throws -> [[TokenID]] {
+    /// Token ids of `texts` as the model was trained on them (cleaned, encoded, no special tokens),
+    /// by the vocabulary's ``JobVocabulary/textEncoder``.
+    public func encode(_ texts: [String]) throws -> [[TokenID]] {
         var ids: [TokenID] = [], ends: [Int] = []
         try vocabulary.encoder.encode(texts, appendingTo: &ids, ends: &ends)
         var start = 0
@@ -55,9 +54,10 @@ public struct TrainedRun {
         }
     }
 
-    /// The text of `ids`, special tokens skipped, `##` pieces joined as HF decodes.
-    func decode(_ ids: [Int]) -> String {
-        tokenizer.decode(ids.map { TokenID($0) }, skipSpecialTokens: true)
+    /// The text of `ids`, special tokens skipped, `##` pieces joined as HF decodes (the decoder
+    /// of the encoder that ``encode(_:)`` runs).
+    public func decode(_ ids: [Int]) -> String {
+        vocabulary.textEncoder.decode(ids.map { TokenID($0) }, skipSpecialTokens: true)
     }
 
     /// Inference batches: the training layout (start/end tokens, `max_length`, `truncate_side`),
