@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import JikjiIO
+import JikjiText
 
 /// What ``WordPieceTokenizer/encodeLines(from:to:options:progress:)`` writes and how it reads.
 public struct LineEncodingOptions: Sendable {
@@ -27,16 +28,12 @@ public struct LineEncodingOptions: Sendable {
     public var maxLength: Int?
     /// Pad every line to ``maxLength`` (which must then be set).
     public var padToMaxLength: Bool
-    /// Rewrites each text before encoding (e.g. the cleaning pipeline a vocabulary was trained
-    /// with); nil keeps the bytes as read, which is the fast path.
-    public var textTransform: (@Sendable (String) throws -> String)?
     /// Bytes read per block; each block's lines are encoded in parallel, then written in order.
     public var blockSize: Int = 8 << 20
 
     /// Options with the CLI's defaults.
     public init(format: Format = .ids, column: String? = nil, addSpecialTokens: Bool = true, maxLength: Int? = nil,
-                padToMaxLength: Bool = false, textTransform: (@Sendable (String) throws -> String)? = nil) {
-        self.textTransform = textTransform
+                padToMaxLength: Bool = false) {
         self.format = format
         self.column = column
         self.addSpecialTokens = addSpecialTokens
@@ -67,6 +64,13 @@ extension WordPieceTokenizer {
     /// - Parameter progress: called after each block with the input bytes consumed so far.
     public func encodeLines(from input: String, to output: FileHandle, options: LineEncodingOptions,
                             progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
+        try encodeLines(from: input, to: output, options: options, cleaners: nil, progress: progress)
+    }
+
+    /// ``encodeLines(from:to:options:progress:)``, each text first cleaned by a cleaner of
+    /// `cleaners` (each worker its own) when given.
+    func encodeLines(from input: String, to output: FileHandle, options: LineEncodingOptions,
+                     cleaners: CleanerPool?, progress: ((Int) -> Void)?) throws -> LineCodingSummary {
         if options.padToMaxLength, options.maxLength == nil {
             throw WordPieceError.invalidOption(name: "padding", reason: "padding to a fixed length needs a max length")
         }
@@ -85,11 +89,14 @@ extension WordPieceTokenizer {
         var summary = LineCodingSummary()
         while let block = try reader.next() {
             let outputs = try processBlock(lineCount: block.count) { range, scratch, out, stats in
+                // Each chunk (one worker at a time) cleans with a cleaner of its own.
+                let cleaner = try cleaners?.take()
+                defer { if let cleaner { cleaners?.giveBack(cleaner) } }
                 var cursor = RecordCursor(columns: columns, format: format)
                 // Encoding decodes every byte and rejects ill-formed UTF-8 itself: the cursor then
-                // only looks for NULs, and locates what the encoder rejects. A text transform
-                // takes a String, so its input is checked first.
-                cursor.checksUTF8 = options.textTransform != nil
+                // only looks for NULs, and locates what the encoder rejects. A cleaning pipeline
+                // runs first, so its input is checked first.
+                cursor.checksUTF8 = cleaner != nil
                 for k in range {
                     try cursor.select(k, in: block)
                     do {
@@ -122,10 +129,13 @@ extension WordPieceTokenizer {
                                 }
                                 stats.textBytes += text.count
                             }
-                            if let transform = options.textTransform {
+                            if let cleaner {
                                 // The cursor checked the bytes: they are UTF-8.
-                                var transformed = try transform(String(decoding: raw, as: UTF8.self))
-                                try transformed.withUTF8 { try encodeLine($0) }
+                                var cleaned = scratch.cleaned
+                                scratch.cleaned = []
+                                defer { scratch.cleaned = cleaned }
+                                try cleaner.clean(utf8: raw, into: &cleaned)
+                                try cleaned.withUnsafeBufferPointer { try encodeLine($0) }
                             } else {
                                 try encodeLine(raw)
                             }

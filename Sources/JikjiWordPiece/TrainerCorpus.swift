@@ -125,16 +125,18 @@ public enum CorpusWordCounter {
     }
 }
 
-/// Holds the fingerprint while a concurrent task feeds it (only that task touches it until
-/// the concurrent run ends).
+/// Holds the fingerprint while a concurrent task feeds it.
+///
+/// `@unchecked Sendable`: while the tasks run only the hashing task touches `value`; the caller
+/// reads it after `concurrentPerform` has returned.
 private final class FingerprintBox: @unchecked Sendable {
     var value = FingerprintAccumulator()
 }
 
 /// Per-thread state: a pre-tokenizer with its buffers, a record cursor, an optional cleaner,
 /// the thread's word counts, and the first failure of the current block. Each task touches only
-/// its own index, through stable pointers (no shared array is mutated concurrently), which is
-/// why the class can be `@unchecked Sendable`.
+/// its own index, through stable pointers (no shared array is mutated concurrently): hence
+/// `@unchecked Sendable`; the caller reads the results after `concurrentPerform` has returned.
 private final class WorkerStates: @unchecked Sendable {
     let count: Int
     let tokenizers: UnsafeMutablePointer<BertPreTokenizer>
