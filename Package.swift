@@ -5,6 +5,8 @@
 // Module layering (a lower module never imports a higher one):
 //   CICU, CSQLite, CBLAS            thin C shims / system libraries
 //   JikjiTerminal                   progress bars and terminal output shared by long commands
+//   JikjiIO                         bytes in and out: record framing (lines, TSV, CSV, JSONL), UTF-8
+//                                   checks, fingerprints, SHA-256, atomic output files
 //   JikjiText                       normalization and cleansing (ICU)
 //   JikjiSQLite                     thin Swift layer over libsqlite3
 //   JikjiWordPiece                  trainer, encoder, decoder, HF-compatible files
@@ -25,6 +27,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "jikji", targets: ["jikji"]),
+        .library(name: "JikjiIO", targets: ["JikjiIO"]),
         .library(name: "JikjiText", targets: ["JikjiText"]),
         .library(name: "JikjiWordPiece", targets: ["JikjiWordPiece"]),
         .library(name: "JikjiVocabStore", targets: ["JikjiVocabStore"]),
@@ -50,14 +53,15 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
         .target(name: "JikjiTerminal"),
-        .target(name: "JikjiText", dependencies: ["CICU", .product(name: "Yams", package: "Yams")]),
+        .target(name: "JikjiIO"),
+        .target(name: "JikjiText", dependencies: ["JikjiIO", "CICU", .product(name: "Yams", package: "Yams")]),
         .target(name: "JikjiSQLite", dependencies: ["CSQLite"]),
         .target(
             name: "JikjiWordPiece",
-            dependencies: ["JikjiText", .product(name: "Collections", package: "swift-collections")]
+            dependencies: ["JikjiIO", "JikjiText", .product(name: "Collections", package: "swift-collections")]
         ),
-        .target(name: "JikjiVocabStore", dependencies: ["JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
-        .target(name: "JikjiData", dependencies: ["JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
+        .target(name: "JikjiVocabStore", dependencies: ["JikjiIO", "JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
+        .target(name: "JikjiData", dependencies: ["JikjiIO", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
         // Fused, vectorized gate kernels of the recurrent layers (runtime ISA dispatch).
         .target(name: "CJikjiKernels", path: "Sources/CJikjiKernels"),
         .target(name: "JikjiRecurrent", dependencies: ["CBLAS", "CJikjiKernels"]),
@@ -66,7 +70,7 @@ let package = Package(
         .target(
             name: "JikjiJobs",
             dependencies: [
-                "JikjiSQLite", "JikjiTerminal", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
+                "JikjiIO", "JikjiSQLite", "JikjiTerminal", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
                 "JikjiRecurrent", "JikjiModels", "JikjiTraining", .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -74,8 +78,8 @@ let package = Package(
         .executableTarget(
             name: "jikji",
             dependencies: [
-                "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent", "JikjiModels",
-                "JikjiJobs", "JikjiTerminal",
+                "JikjiIO", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent",
+                "JikjiModels", "JikjiJobs", "JikjiTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,10 +91,11 @@ let package = Package(
 
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
-        .testTarget(name: "JikjiTextTests", dependencies: ["JikjiText", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiWordPiece", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiWordPiece", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiIOTests", dependencies: ["JikjiIO", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiTextTests", dependencies: ["JikjiIO", "JikjiText", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiIO", "JikjiWordPiece", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiIO", "JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiDataTests", dependencies: ["JikjiIO", "JikjiData", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "CJikjiKernels", "JikjiTestSupport"]),
         .testTarget(name: "JikjiModelsTests", dependencies: ["JikjiModels", "JikjiRecurrent", "JikjiData", "JikjiTestSupport"]),
         .testTarget(name: "JikjiTrainingTests", dependencies: ["JikjiTraining", "JikjiModels", "JikjiData", "JikjiRecurrent", "JikjiTestSupport"]),

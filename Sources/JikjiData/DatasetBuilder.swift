@@ -1,5 +1,5 @@
 import Foundation
-import JikjiText
+import JikjiIO
 import JikjiWordPiece
 
 /// Errors that stop a dataset build (bad rows under `--on-bad-row fail` are thrown as ``BadRow``).
@@ -55,7 +55,7 @@ public struct DatasetBuilder {
     }
 
     /// Builds the dataset. `progress` is called after every chunk with (rows read, examples kept).
-    /// - Throws: ``BadRow`` (policy `fail`), ``CorpusError``, ``DatasetSpecError``, ``DatasetBuildError``,
+    /// - Throws: ``BadRow`` (policy `fail`), `TextInputError` (unreadable input), ``DatasetSpecError``, ``DatasetBuildError``,
     ///   or whatever the encoder throws.
     public func build(progress: ((Int, Int) -> Void)? = nil) throws -> DatasetBuildResult {
         guard Self.isValidName(name) else { throw DatasetBuildError.invalidName(name) }
@@ -136,7 +136,7 @@ public struct DatasetBuilder {
         let labelIndex = spec.label == nil ? nil : textColumns.count
         while let result = try reader.next() {
             state.rowsRead += 1
-            let row: CorpusRow
+            let row: RecordReader.Record
             switch result {
             case let .failure(bad):
                 try reject(bad, state: &state, spec: spec)

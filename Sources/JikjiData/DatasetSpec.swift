@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 
 /// The shape of the examples a dataset holds.
@@ -172,7 +173,7 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     /// Files of the test split.
     public var test: [String]
     /// The files' layout; guessed from the first file name when nil.
-    public var format: CorpusFormat?
+    public var format: RecordFormat?
     /// Text column(s) of classification and LM examples; several are joined with a space.
     public var text: [String]
     /// The label column (classification; optional for pairs).
@@ -191,7 +192,7 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
 
     /// A spec from its parts; see each property.
     public init(kind: DatasetKind, train: [String], valid: [String] = [], test: [String] = [],
-                format: CorpusFormat? = nil, text: [String] = [], label: String? = nil,
+                format: RecordFormat? = nil, text: [String] = [], label: String? = nil,
                 labelMap: LabelMapping? = nil, source: String? = nil, target: String? = nil,
                 split: SplitRatios? = nil, seed: UInt64 = 42, onBadRow: BadRowPolicy = .fail) {
         self.kind = kind
@@ -223,7 +224,7 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         train = try paths(.train)
         valid = try paths(.valid)
         test = try paths(.test)
-        format = try c.decodeIfPresent(CorpusFormat.self, forKey: .format)
+        format = try c.decodeIfPresent(RecordFormat.self, forKey: .format)
         if let one = try? c.decode(String.self, forKey: .text) { text = [one] } else {
             text = try c.decodeIfPresent([String].self, forKey: .text) ?? []
         }
@@ -289,17 +290,14 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         return self
     }
 
-    /// The format of `file`: the spec's, else guessed from its extension, else TSV for `.txt`
-    /// whose first line has a tab, else plain lines.
-    public func format(of file: String) -> CorpusFormat {
+    /// The format of `file`: the spec's, else the one rule of
+    /// ``RecordFormat/inferred(fromPath:readsColumns:)`` — by extension, else TSV when the spec
+    /// names columns (other than the `text` of plain lines), else plain lines.
+    public func format(of file: String) -> RecordFormat {
         if let format { return format }
-        if let guessed = CorpusFormat.guess(from: file) { return guessed }
-        if let handle = FileHandle(forReadingAtPath: file), let head = try? handle.read(upToCount: 4096) {
-            try? handle.close()
-            let firstLine = head.prefix { $0 != 0x0A }
-            if firstLine.contains(0x09) { return .tsv }
-        }
-        return .lines
+        let namesColumns = !(text.isEmpty || text == [RecordFormat.linesColumn])
+            || label != nil || source != nil || target != nil
+        return .inferred(fromPath: file, readsColumns: namesColumns)
     }
 }
 

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import JikjiText
 import JikjiWordPiece

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import JikjiData
 import JikjiVocabStore
@@ -44,7 +45,7 @@ public struct JobData: Sendable {
         let text = job.data.textColumn.map { [$0] } ?? []
         let labelMap = try job.data.labelMap.isEmpty ? nil
             : LabelMapping(parsing: job.data.labelMap.map { "\($0.0)=\($0.1)" }.joined(separator: ","))
-        let format: CorpusFormat? = job.data.format == "auto" ? nil : CorpusFormat(rawValue: job.data.format)
+        let format: RecordFormat? = job.data.format == "auto" ? nil : RecordFormat(rawValue: job.data.format)
         let policy = BadRowPolicy(rawValue: job.data.onBadRow) ?? .fail
         let split: SplitRatios? = job.data.valid.isEmpty && job.data.validRatio > 0
             ? SplitRatios(train: 1 - job.data.validRatio, valid: job.data.validRatio) : nil

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import JikjiText
 import JikjiVocabStore
@@ -53,7 +54,7 @@ public enum JobVocabularyTraining {
             let trained = try trainer.train(words: words)
             stored = StoredVocabulary(
                 trained: trained, name: reference.name, normalizer: normalizer, pipeline: pipeline?.jsonString,
-                corpus: CorpusFingerprint(files: files.map (CorpusFile.init),
+                corpus: CorpusFingerprint(files: files,
                                           column: columns.joined(separator: ",")),
                 toolVersion: JikjiJobsVersion.string)
         }

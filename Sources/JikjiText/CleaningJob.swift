@@ -1,4 +1,5 @@
 import Foundation
+import JikjiIO
 
 /// Cleans a whole file (or standard input) with a pipeline, line by line or one column of a
 /// TSV/CSV file, streaming in large batches and writing atomically: what `jikji clean` runs.
@@ -11,8 +12,8 @@ public struct CleaningJob {
         public var output: String = "-"
         /// Clean only this column of a delimited file with a header; other columns are copied.
         public var column: String? = nil
-        /// The delimited format for ``column``; nil: CSV for `.csv` paths, else TSV.
-        public var format: DelimitedFormat? = nil
+        /// The format of the input; nil: inferred from its name (``RecordFormat/inferred(fromPath:readsColumns:)``).
+        public var format: RecordFormat? = nil
         /// Replace ill-formed UTF-8 with U+FFFD (counted) instead of stopping with an error.
         public var repairInvalidUTF8 = false
         /// Remove NUL bytes (counted) instead of stopping with an error.
@@ -78,15 +79,13 @@ public struct CleaningJob {
     public func run(progress: ((_ bytesRead: Int, _ total: Int?) -> Void)? = nil) throws -> Summary {
         let started = Date()
         let cleaner = try TextCleaner(pipeline: pipeline)
-        let lines = try LineReader(path: options.input)
+        let format = options.format ?? .inferred(fromPath: options.input, readsColumns: options.column != nil)
+        var reader = try RecordBlockReader(path: options.input, format: options.column == nil ? .lines : format,
+                                           blockSize: options.batchBytes)
         let output = try OutputFile(path: options.output)
-        var state = BatchState(cleaner: cleaner, options: options, file: lines.name, output: output)
+        var state = BatchState(cleaner: cleaner, options: options, output: output)
         do {
-            if let column = options.column {
-                try state.runColumn(column, lines: lines, progress: progress)
-            } else {
-                try state.runLines(lines, progress: progress)
-            }
+            try state.run(&reader, progress: progress)
             try output.commit()
         } catch {
             output.abort()
@@ -98,11 +97,10 @@ public struct CleaningJob {
     }
 }
 
-/// The batch being built and written by a ``CleaningJob``.
+/// The batch being built and written by a ``CleaningJob``: one block of records at a time.
 private struct BatchState {
     let cleaner: TextCleaner
     let options: CleaningJob.Options
-    let file: String
     let output: OutputFile
     var summary = CleaningJob.Summary()
 
@@ -110,12 +108,11 @@ private struct BatchState {
     var batch = [UInt8]()
     /// The cleaned batch.
     var cleaned = [UInt8]()
-    /// Line number of each text in the batch.
-    var lineNumbers = [Int]()
-    /// Column mode: the raw bytes around each cleaned field (prefix, suffix), for every record.
+    /// For each text in the batch: its record and where its bytes lie in the block.
+    var origins = [(record: Int, range: Range<Int>)]()
+    /// Column mode: for every record, the raw bytes before and after the cleaned field.
     var frames = [UInt8]()
     var records = [Record]()
-    var columnFormat: DelimitedFormat = .tsv
 
     struct Record {
         /// `frames[prefixStart..<prefixEnd]` goes before the field, `frames[prefixEnd..<suffixEnd]` after.
@@ -126,35 +123,48 @@ private struct BatchState {
         var wasQuoted: Bool
     }
 
-    init(cleaner: TextCleaner, options: CleaningJob.Options, file: String, output: OutputFile) {
+    init(cleaner: TextCleaner, options: CleaningJob.Options, output: OutputFile) {
         self.cleaner = cleaner
         self.options = options
-        self.file = file
         self.output = output
         batch.reserveCapacity(options.batchBytes + (1 << 16))
     }
 
-    // MARK: Line mode
-
-    mutating func runLines(_ source: LineReader, progress: ((Int, Int?) -> Void)?) throws {
-        var lines = source
-        while let line = try lines.next() {
-            try append(line.bytes, line: line.number)
-            summary.lines += 1
-            if batch.count >= options.batchBytes {
-                try flushLines()
-                summary.bytesIn = lines.bytesRead
-                progress?(lines.bytesRead, lines.inputSize)
+    mutating func run(_ reader: inout RecordBlockReader, progress: ((Int, Int?) -> Void)?) throws {
+        var cursor: RecordCursor? = nil
+        if let name = options.column {
+            guard reader.format.hasHeader else {
+                throw TextInputError(.badParameter, file: reader.name,
+                                     "a column is cleaned in TSV or CSV files, not \(reader.format.rawValue)")
             }
+            let selection = try reader.columns([name])
+            var columns = RecordCursor(columns: selection, format: reader.format)
+            columns.checksText = false  // the cleaner checks (or repairs) the bytes it is given
+            cursor = columns
+            summary.column = name
+            try output.write(reader.headerBytes)
+            try output.write(byte: 0x0A)
         }
-        try flushLines()
-        summary.bytesIn = lines.bytesRead
-        progress?(lines.bytesRead, lines.inputSize)
+        while let block = try reader.next() {
+            summary.lines += block.count
+            if cursor != nil {
+                try appendRecords(of: block, cursor: &cursor!)
+                try flushRecords(block)
+            } else {
+                for index in 0..<block.count { try append(block.records[index], record: index, of: block) }
+                try flushLines(block)
+            }
+            summary.bytesIn = reader.bytesRead
+            progress?(reader.bytesRead, reader.inputSize)
+        }
+        summary.bytesIn = reader.bytesRead
     }
 
-    private mutating func flushLines() throws {
-        guard !lineNumbers.isEmpty else { return }
-        try cleanBatch()
+    // MARK: Line mode
+
+    private mutating func flushLines(_ block: RecordBlock) throws {
+        guard !origins.isEmpty else { return }
+        try cleanBatch(block)
         // Every text came out as one NUL-terminated segment: NUL → newline gives the lines.
         summary.linesChanged += countChanged()
         cleaned.withUnsafeMutableBufferPointer { raw in
@@ -162,58 +172,64 @@ private struct BatchState {
         }
         try output.write(cleaned)
         batch.removeAll(keepingCapacity: true)
-        lineNumbers.removeAll(keepingCapacity: true)
+        origins.removeAll(keepingCapacity: true)
     }
 
     // MARK: Column mode
 
-    mutating func runColumn(_ name: String, lines: LineReader, progress: ((Int, Int?) -> Void)?) throws {
-        columnFormat = options.format ?? .inferred(fromPath: options.input)
-        var reader = try DelimitedReader(lines, format: columnFormat)
-        reader.allowsFieldCountMismatch = options.keepBadRows
-        let column = try reader.column(named: name)
-        summary.column = name
-        try output.write(reader.headerBytes)
-        try output.write(byte: 0x0A)
-        while let record = try reader.next() {
-            summary.lines += 1
+    private mutating func appendRecords(of block: RecordBlock, cursor: inout RecordCursor) throws {
+        let column = cursor.columns.indices[0]
+        for index in 0..<block.count {
+            let raw = block.records[index]
             let prefixStart = frames.count
-            if record.count != reader.header.count {
-                // Only reachable with keepBadRows: the reader throws otherwise.
-                frames.append(contentsOf: record.raw)
+            let matches = options.keepBadRows
+                ? try cursor.selectAllowingFieldCountMismatch(index, in: block)
+                : try { try cursor.select(index, in: block); return true }()
+            if !matches {
+                frames.append(contentsOf: block.bytes[raw])
                 records.append(Record(prefixStart: prefixStart, prefixEnd: frames.count, suffixEnd: frames.count,
                                       hasField: false, wasQuoted: false))
                 summary.badRowsKept += 1
                 continue
             }
-            let range = record.fieldRanges[column]
-            frames.append(contentsOf: record.raw[record.raw.startIndex..<range.lowerBound])
+            let range = cursor.fields.ranges[column]
+            frames.append(contentsOf: block.bytes[raw.lowerBound..<range.lowerBound])
             let prefixEnd = frames.count
-            frames.append(contentsOf: record.raw[range.upperBound..<record.raw.endIndex])
-            let quoted = columnFormat == .csv && record.raw[range].first == 0x22
+            frames.append(contentsOf: block.bytes[range.upperBound..<raw.upperBound])
+            let (quoted, content) = block.bytes.withUnsafeBufferPointer {
+                (cursor.fields.isQuoted(column, in: $0), cursor.fields.contentRange(column, in: $0))
+            }
             records.append(Record(prefixStart: prefixStart, prefixEnd: prefixEnd, suffixEnd: frames.count,
                                   hasField: true, wasQuoted: quoted))
-            try append(record.field(column), line: record.line)
-            if batch.count >= options.batchBytes {
-                try flushRecords()
-                progress?(reader.lines.bytesRead, reader.lines.inputSize)
+            if quoted {
+                // The unquoted value is a copy: NULs and bad bytes are looked for in the raw field.
+                try checkNUL(content, record: index, of: block)
+                let removeNULs = options.removeNULs
+                summary.nulsRemoved += try cursor.withColumn(0, in: block) { value in
+                    var removed = 0
+                    for byte in value {
+                        if removeNULs && byte == 0 { removed += 1 } else { batch.append(byte) }
+                    }
+                    return removed
+                }
+                batch.append(0)
+                origins.append((index, content))
+            } else {
+                try append(content, record: index, of: block)
             }
         }
-        try flushRecords()
-        summary.bytesIn = reader.lines.bytesRead
-        progress?(reader.lines.bytesRead, reader.lines.inputSize)
     }
 
-    private mutating func flushRecords() throws {
-        if !lineNumbers.isEmpty {
-            try cleanBatch()
+    private mutating func flushRecords(_ block: RecordBlock) throws {
+        if !origins.isEmpty {
+            try cleanBatch(block)
             summary.linesChanged += countChanged()
         }
         // Assemble the rows in one buffer (prefix, cleaned field, suffix, newline) and write once.
         var assembled = [UInt8]()
         assembled.reserveCapacity(frames.count + cleaned.count + records.count * 3)
         var segmentStart = 0, segment = 0
-        let format = columnFormat
+        let format = block.format
         try frames.withUnsafeBufferPointer { frame in
             try cleaned.withUnsafeBufferPointer { text in
                 for record in records {
@@ -223,7 +239,7 @@ private struct BatchState {
                     while text[end] != 0 { end += 1 }
                     let field = UnsafeBufferPointer(rebasing: text[segmentStart..<end])
                     if let problem = Self.appendField(field, format: format, quoted: record.wasQuoted, to: &assembled) {
-                        throw TextInputError(.badPipeline, file: file, line: lineNumbers[segment],
+                        throw TextInputError(.badPipeline, file: block.file, line: block.line(of: origins[segment].record),
                                              "the pipeline put \(problem) into column '\(options.column ?? "")', "
                                              + "which would break the TSV row; add collapse-whitespace to the pipeline")
                     }
@@ -236,7 +252,7 @@ private struct BatchState {
         }
         try output.write(assembled)
         batch.removeAll(keepingCapacity: true)
-        lineNumbers.removeAll(keepingCapacity: true)
+        origins.removeAll(keepingCapacity: true)
         frames.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
         cleaned.removeAll(keepingCapacity: true)
@@ -245,9 +261,9 @@ private struct BatchState {
     /// Appends a cleaned field: CSV fields are quoted when they need it (or were quoted). A TSV
     /// field must not contain a tab or a line break, which would change the columns: returns
     /// what was found instead of appending.
-    private static func appendField(_ field: UnsafeBufferPointer<UInt8>, format: DelimitedFormat, quoted: Bool,
+    private static func appendField(_ field: UnsafeBufferPointer<UInt8>, format: RecordFormat, quoted: Bool,
                                     to out: inout [UInt8]) -> String? {
-        if format == .tsv {
+        if format != .csv {
             if field.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return "a tab or line break" }
             out.append(contentsOf: field)
             return nil
@@ -265,14 +281,20 @@ private struct BatchState {
 
     // MARK: Shared
 
-    /// Adds one text to the batch, handling NUL bytes as the options say.
-    private mutating func append(_ bytes: ArraySlice<UInt8>, line: Int) throws {
-        if let nul = bytes.firstIndex(of: 0) {
-            guard options.removeNULs else {
-                throw TextInputError(.nulByte, file: file, line: line,
-                                     "NUL byte at byte \(nul - bytes.startIndex + 1) of the "
-                                     + "\(options.column == nil ? "line" : "field") (use --remove-nul to drop NUL bytes)")
-            }
+    /// Throws the reader's NUL error for `range` of record `record` unless NULs are removed.
+    private func checkNUL(_ range: Range<Int>, record: Int, of block: RecordBlock) throws {
+        guard !options.removeNULs, let nul = block.bytes[range].firstIndex(of: 0) else { return }
+        let (line, byte) = block.location(of: nul, inRecord: record)
+        throw TextInputError.nulByte(file: block.file, line: line, byte: byte)
+            .hinting("use --remove-nul to drop NUL bytes")
+    }
+
+    /// Adds `range` of the block (part of record `record`) to the batch, handling NUL bytes as
+    /// the options say.
+    private mutating func append(_ range: Range<Int>, record: Int, of block: RecordBlock) throws {
+        let bytes = block.bytes[range]
+        if bytes.firstIndex(of: 0) != nil {
+            try checkNUL(range, record: record, of: block)
             for byte in bytes {
                 if byte == 0 { summary.nulsRemoved += 1 } else { batch.append(byte) }
             }
@@ -280,28 +302,23 @@ private struct BatchState {
             batch.append(contentsOf: bytes)
         }
         batch.append(0)
-        lineNumbers.append(line)
+        origins.append((record, range))
     }
 
-    /// Cleans `batch` into `cleaned`; an invalid UTF-8 error is traced to its line.
-    private mutating func cleanBatch() throws {
+    /// Cleans `batch` into `cleaned`; an invalid UTF-8 error is traced to its line and byte.
+    private mutating func cleanBatch(_ block: RecordBlock) throws {
         cleaned.removeAll(keepingCapacity: true)
         do {
             summary.invalidUTF8Replaced += try batch.withUnsafeBufferPointer {
                 try cleaner.cleanSegments($0, substituteInvalidUTF8: options.repairInvalidUTF8, into: &cleaned)
             }
         } catch let error as TextInputError where error.kind == .invalidUTF8 {
-            var start = 0
-            for line in lineNumbers {
-                var end = start
-                while batch[end] != 0 { end += 1 }
-                if let offset = UTF8Validation.firstInvalidOffset(in: batch[start..<end]) {
-                    throw TextInputError(.invalidUTF8, file: file, line: line,
-                                         "invalid UTF-8 at byte \(offset + 1) of the "
-                                         + "\(options.column == nil ? "line" : "field") "
-                                         + "(use --repair-utf8 to replace ill-formed bytes with U+FFFD)")
+            for origin in origins {
+                do {
+                    try block.check(origin.range, inRecord: origin.record, rejectingNUL: false)
+                } catch let located as TextInputError {
+                    throw located.hinting("use --repair-utf8 to replace ill-formed bytes with U+FFFD")
                 }
-                start = end + 1
             }
             throw error
         }

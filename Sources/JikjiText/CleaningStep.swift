@@ -1,3 +1,5 @@
+import JikjiIO
+
 /// One step of a ``CleaningPipeline``: what it does and its parameters.
 ///
 /// In YAML or JSON a step is its name (`nfkc`), or a one-key mapping from its name to its

@@ -1,3 +1,4 @@
+import JikjiIO
 import CICU
 
 /// Facts about the ICU library Jikji is linked against (Debian's libicu, not Foundation's).

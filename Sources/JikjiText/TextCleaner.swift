@@ -1,3 +1,4 @@
+import JikjiIO
 import CICU
 import Foundation
 

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import JikjiText
 import JikjiWordPiece
@@ -68,35 +69,15 @@ public struct StoredToken: Equatable, Sendable {
     }
 }
 
-/// One input file of a training run, as it was when the vocabulary was trained.
-public struct CorpusFile: Codable, Equatable, Sendable {
-    /// The path as given on the command line.
-    public var path: String
-    /// Size in bytes.
-    public var size: Int64
-    /// Number of lines (documents, when a column was selected).
-    public var lines: Int64
-    /// SHA-256 of the file's bytes, lowercase hex.
-    public var sha256: String
-
-    /// A file record from its parts.
-    public init(path: String, size: Int64, lines: Int64, sha256: String) {
-        self.path = path
-        self.size = size
-        self.lines = lines
-        self.sha256 = sha256
-    }
-}
-
 /// What a vocabulary was trained on: enough to tell whether a corpus changed since.
 public struct CorpusFingerprint: Codable, Equatable, Sendable {
-    /// The input files in the order they were read.
-    public var files: [CorpusFile]
+    /// The input files in the order they were read, as they were when the vocabulary was trained.
+    public var files: [FileFingerprint]
     /// The column that was read from delimited files, if one was.
     public var column: String?
 
     /// A fingerprint of `files` (read through `column`, if any).
-    public init(files: [CorpusFile], column: String? = nil) {
+    public init(files: [FileFingerprint], column: String? = nil) {
         self.files = files
         self.column = column
     }
@@ -185,12 +166,5 @@ public struct StoredVocabulary: Equatable, Sendable {
     /// (`[CLS] … [SEP]`), as `BertWordPieceTokenizer(vocab)` does.
     public func hfTokenizerJSON(postProcessor: Bool = true) throws -> HFTokenizerJSON {
         try HFTokenizerJSON(vocabulary: wordPieceVocabulary(), normalizer: normalizer, postProcessor: postProcessor)
-    }
-}
-
-extension CorpusFile {
-    /// The stored form of a fingerprint taken while the file was read.
-    public init(_ fingerprint: FileFingerprint) {
-        self.init(path: fingerprint.path, size: fingerprint.bytes, lines: Int64(fingerprint.lines), sha256: fingerprint.sha256)
     }
 }

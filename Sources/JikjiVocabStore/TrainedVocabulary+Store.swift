@@ -84,7 +84,7 @@ extension StoredVocabulary {
                 pipeline: CleaningPipeline?, toolVersion: String) {
         self.init(trained: run.vocabulary, name: name, normalizer: normalizer, pipeline: pipeline?.jsonString,
                   corpus: CorpusFingerprint(
-                      files: run.files.map (CorpusFile.init),
+                      files: run.files,
                       column: column),
                   toolVersion: toolVersion)
         // The run's statistics also cover reading (documents, word-count memory, timings).

@@ -27,7 +27,7 @@ extension StoredVocabulary {
         if let corpus {
             lines.append("corpus" + (corpus.column.map { " (column \($0))" } ?? "") + ":")
             for file in corpus.files {
-                lines.append("  \(file.path): \(file.size) bytes, \(file.lines) lines, sha256 \(file.sha256)")
+                lines.append("  \(file.path): \(file.bytes) bytes, \(file.lines) lines, sha256 \(file.sha256)")
             }
         } else {
             lines.append("corpus: unknown (imported)")

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import JikjiSQLite
 import JikjiWordPiece
@@ -107,8 +108,8 @@ public final class VocabularyStore {
                 let file = try db.prepare(
                     "INSERT INTO corpus_files (vocabulary_id, position, path, size, lines, sha256) VALUES (?, ?, ?, ?, ?, ?)")
                 for (position, entry) in corpus.files.enumerated() {
-                    try file.run([.int(rowID), .int(position), .text(entry.path), .integer(entry.size),
-                                  .integer(entry.lines), .text(entry.sha256)])
+                    try file.run([.int(rowID), .int(position), .text(entry.path), .integer(entry.bytes),
+                                  .integer(Int64(entry.lines)), .text(entry.sha256)])
                 }
             }
             return version
@@ -200,10 +201,10 @@ public final class VocabularyStore {
                 throw VocabularyStoreError.corruptRecord(database: path, vocabulary: vocabulary.reference, problem: problem)
             }
             vocabulary.tokens = tokens
-            var files: [CorpusFile] = []
+            var files: [FileFingerprint] = []
             try db.forEachRow("SELECT path, size, lines, sha256 FROM corpus_files WHERE vocabulary_id = ? ORDER BY position",
                               [.int(rowID)]) { row in
-                files.append(CorpusFile(path: row.text(0), size: row.int64(1), lines: row.int64(2), sha256: row.text(3)))
+                files.append(FileFingerprint(path: row.text(0), bytes: row.int64(1), lines: Int(row.int64(2)), sha256: row.text(3)))
             }
             if !files.isEmpty || vocabulary.corpus != nil {
                 vocabulary.corpus = CorpusFingerprint(files: files, column: vocabulary.corpus?.column)

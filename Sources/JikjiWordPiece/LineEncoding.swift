@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
+import JikjiIO
 import JikjiText
 
-/// What ``WordPieceTokenizer/encodeLines(from:path:to:options:)`` writes and how it reads.
+/// What ``WordPieceTokenizer/encodeLines(from:to:options:progress:)`` writes and how it reads.
 public struct LineEncodingOptions: Sendable {
     /// One output line per input line, in one of these forms.
     public enum Format: String, Sendable, CaseIterable {
@@ -16,8 +17,11 @@ public struct LineEncodingOptions: Sendable {
 
     /// The output form.
     public var format: Format
-    /// Read this column of a tab-separated file whose first line is a header; nil: whole lines.
+    /// Read this column of the input (TSV, CSV or JSONL, see ``inputFormat``); nil: whole lines.
     public var column: String?
+    /// The input's format for ``column``; nil: inferred from the input's name
+    /// (``RecordFormat/inferred(fromPath:readsColumns:)``: TSV for `.txt` and standard input).
+    public var inputFormat: RecordFormat?
     /// Add `[CLS]`/`[SEP]`.
     public var addSpecialTokens: Bool
     /// Truncate to this many tokens (special tokens included).
@@ -49,22 +53,23 @@ public struct LineCodingSummary: Equatable, Sendable {
 }
 
 extension WordPieceTokenizer {
-    /// Encodes every line of `input` and writes one line per input line to `output`, in order,
-    /// on all cores, reading in blocks (memory stays bounded whatever the input size).
+    /// Encodes every record of `input` (a path, `-` for standard input) and writes one line per
+    /// record to `output`, in order, on all cores, reading in blocks of whole records (memory
+    /// stays bounded whatever the input size).
     ///
-    /// - Parameter path: how errors name the input (a file path, or `-` for standard input).
-    /// - Throws: ``WordPieceError/invalidUTF8InFile(path:line:byteOffset:)`` for a line that is
-    ///   not UTF-8, ``WordPieceError/invalidOption(name:reason:)`` for a missing column or
-    ///   inconsistent options, and write errors.
+    /// - Throws: ``TextInputError`` naming the file and line for unreadable input, a missing
+    ///   column, a record with the wrong number of fields, bad CSV quoting, bytes that are not
+    ///   UTF-8 or a NUL byte; ``WordPieceError/invalidOption(name:reason:)`` for inconsistent
+    ///   options; and write errors.
     /// - Parameter progress: called after each block with the input bytes consumed so far.
-    public func encodeLines(from input: FileHandle, path: String, to output: FileHandle,
-                            options: LineEncodingOptions, progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
-        try encodeLines(from: input, path: path, to: output, options: options, cleaners: nil, progress: progress)
+    public func encodeLines(from input: String, to output: FileHandle, options: LineEncodingOptions,
+                            progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
+        try encodeLines(from: input, to: output, options: options, cleaners: nil, progress: progress)
     }
 
-    /// ``encodeLines(from:path:to:options:progress:)``, each line first cleaned by a cleaner of
+    /// ``encodeLines(from:to:options:progress:)``, each text first cleaned by a cleaner of
     /// `cleaners` (each worker its own) when given.
-    func encodeLines(from input: FileHandle, path: String, to output: FileHandle, options: LineEncodingOptions,
+    func encodeLines(from input: String, to output: FileHandle, options: LineEncodingOptions,
                      cleaners: CleanerPool?, progress: ((Int) -> Void)?) throws -> LineCodingSummary {
         if options.padToMaxLength, options.maxLength == nil {
             throw WordPieceError.invalidOption(name: "padding", reason: "padding to a fixed length needs a max length")
@@ -77,40 +82,27 @@ extension WordPieceTokenizer {
         let padId = Int32(vocabulary.id(for: "[PAD]") ?? 0)
         let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0), padId: padId) } : nil
         let texts = options.format == .ids ? nil : TokenTexts(vocabulary: vocabulary, json: options.format == .jsonl)
-        var reader = LineBlockReader(handle: input, blockSize: max(1, options.blockSize))
-        var column: TSVColumn?
+        let format: RecordFormat = options.column == nil
+            ? .lines : options.inputFormat ?? .inferred(fromPath: input, readsColumns: true)
+        var reader = try RecordBlockReader(path: input, format: format, blockSize: max(1, options.blockSize))
+        let columns = try reader.columns([options.column ?? RecordFormat.linesColumn])
         var summary = LineCodingSummary()
-        var needHeader = options.column != nil
-        while let block = try reader.nextBlock() {
-            var lines = block.lines[...]
-            var firstLine = block.firstLine
-            if needHeader, let header = lines.first {
-                column = try block.bytes.withUnsafeBufferPointer {
-                    try TSVColumn(name: options.column ?? "", header: UnsafeBufferPointer(rebasing: $0[header]), path: path)
-                }
-                lines = lines.dropFirst()
-                firstLine += 1
-                needHeader = false
-            }
-            let outputs = try processBlock(lineCount: lines.count) { range, scratch, out, stats in
+        while let block = try reader.next() {
+            let outputs = try processBlock(lineCount: block.count) { range, scratch, out, stats in
                 // Each chunk (one worker at a time) cleans with a cleaner of its own.
                 let cleaner = try cleaners?.take()
                 defer { if let cleaner { cleaners?.giveBack(cleaner) } }
-                try block.bytes.withUnsafeBufferPointer { bytes in
-                    for k in range {
-                        let lineNumber = firstLine + k
-                        var span = lines[lines.startIndex + k]
-                        if let column {
-                            guard let field = column.field(in: bytes, line: span) else {
-                                throw WordPieceError.invalidOption(
-                                    name: "column", reason: "\(path):\(lineNumber): line has no field '\(options.column ?? "")'")
-                            }
-                            span = field
-                        }
-                        let raw = UnsafeBufferPointer(rebasing: bytes[span])
-                        // Encodes one text and appends its output line.
-                        func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
-                            do {
+                var cursor = RecordCursor(columns: columns, format: format)
+                // Encoding decodes every byte and rejects ill-formed UTF-8 itself: the cursor then
+                // only looks for NULs, and locates what the encoder rejects. A cleaning pipeline
+                // runs first, so its input is checked first.
+                cursor.checksUTF8 = cleaner != nil
+                for k in range {
+                    try cursor.select(k, in: block)
+                    do {
+                        try cursor.withColumn(0, in: block) { raw in
+                            // Encodes one text and appends its output line.
+                            func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
                                 if truncation == nil {
                                     // No truncation: build [CLS] text [SEP] in place in a reused
                                     // encoding, so a line allocates nothing.
@@ -135,23 +127,23 @@ extension WordPieceTokenizer {
                                     Self.format(e, options.format, texts, into: &out)
                                     stats.tokens += e.count
                                 }
-                            } catch WordPieceError.invalidUTF8(let offset) {
-                                throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber, byteOffset: offset)
+                                stats.textBytes += text.count
                             }
-                            stats.textBytes += text.count
-                        }
-                        if let cleaner {
-                            var cleaned = scratch.cleaned
-                            scratch.cleaned = []
-                            defer { scratch.cleaned = cleaned }
-                            do { try cleaner.clean(utf8: raw, into: &cleaned) } catch let error as TextInputError where error.kind == .invalidUTF8 {
-                                throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber,
-                                                                      byteOffset: NormalizedText.firstInvalidByte(raw))
+                            if let cleaner {
+                                // The cursor checked the bytes: they are UTF-8.
+                                var cleaned = scratch.cleaned
+                                scratch.cleaned = []
+                                defer { scratch.cleaned = cleaned }
+                                try cleaner.clean(utf8: raw, into: &cleaned)
+                                try cleaned.withUnsafeBufferPointer { try encodeLine($0) }
+                            } else {
+                                try encodeLine(raw)
                             }
-                            try cleaned.withUnsafeBufferPointer { try encodeLine($0) }
-                        } else {
-                            try encodeLine(raw)
                         }
+                    } catch WordPieceError.invalidUTF8 {
+                        // Where and what: the reader's own check of the value says.
+                        try cursor.locateProblem(0, in: block)
+                        throw WordPieceError.invalidUTF8(byteOffset: 0)
                     }
                 }
             }
@@ -160,11 +152,8 @@ extension WordPieceTokenizer {
                 summary.tokens += stats.tokens
                 summary.textBytes += stats.textBytes
             }
-            summary.lines += lines.count
+            summary.lines += block.count
             progress?(reader.bytesRead)
-        }
-        if needHeader, let name = options.column {
-            throw WordPieceError.invalidOption(name: "column", reason: "\(path) is empty: no header with column '\(name)'")
         }
         return summary
     }
@@ -175,18 +164,18 @@ extension WordPieceTokenizer {
     /// - Throws: ``WordPieceError/invalidOption(name:reason:)`` naming the line of anything that
     ///   is not an id.
     /// - Parameter blockSize: bytes read per block.
-    public func decodeLines(from input: FileHandle, path: String, to output: FileHandle,
+    public func decodeLines(from input: String, to output: FileHandle,
                             skipSpecialTokens: Bool, blockSize: Int = 8 << 20,
                             progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
-        var reader = LineBlockReader(handle: input, blockSize: max(1, blockSize))
+        var reader = try RecordBlockReader(path: input, format: .lines, blockSize: max(1, blockSize))
         var summary = LineCodingSummary()
-        while let block = try reader.nextBlock() {
-            let outputs = try processBlock(lineCount: block.lines.count) { range, _, out, stats in
+        while let block = try reader.next() {
+            let outputs = try processBlock(lineCount: block.count) { range, _, out, stats in
                 var ids: [Int32] = []
                 try block.bytes.withUnsafeBufferPointer { bytes in
                     for k in range {
                         ids.removeAll(keepingCapacity: true)
-                        try Self.parseIds(bytes, block.lines[k], into: &ids, path: path, line: block.firstLine + k)
+                        try Self.parseIds(bytes, block.records[k], into: &ids, path: input, line: block.line(of: k))
                         let before = out.count
                         ids.withUnsafeBufferPointer {
                             decoderTable.decode($0, skipSpecialTokens: skipSpecialTokens, into: &out)
@@ -202,7 +191,7 @@ extension WordPieceTokenizer {
                 summary.tokens += stats.tokens
                 summary.textBytes += stats.textBytes
             }
-            summary.lines += block.lines.count
+            summary.lines += block.count
             progress?(reader.bytesRead)
         }
         return summary

@@ -6,6 +6,7 @@ import Darwin
 #endif
 import Dispatch
 import Foundation
+import JikjiIO
 import JikjiText
 
 
@@ -13,9 +14,10 @@ import JikjiText
 public struct CorpusReadingOptions: Sendable {
     /// The normalizer applied before pre-tokenization (HF's `BertNormalizer` switches).
     public var normalizer: BertNormalizerOptions
-    /// When set, the first line of every file is a header and each document is this column's
-    /// field: tab-separated, or comma-separated (RFC 4180 quotes, one record per line) for
-    /// files ending in `.csv`. When `nil`, every line is a document, as in HF's file training.
+    /// When set, each document is this column's field, the files read in the format their name
+    /// gives (``RecordFormat/inferred(fromPath:readsColumns:)``: CSV with RFC 4180 quoting for
+    /// `.csv`, JSONL for `.jsonl`, else TSV with a header line). When `nil`, every line is a
+    /// document, as in HF's file training.
     public var column: String?
     /// An optional Jikji cleaning pipeline run on each document before the normalizer (each
     /// thread compiles its own ``TextCleaner`` and cleans a whole chunk of documents per call).
@@ -52,19 +54,16 @@ public enum CorpusWordCounter {
     /// Progress of reading: bytes read so far and the total size of all files.
     public typealias ReadProgress = (_ bytesRead: Int64, _ totalBytes: Int64) -> Void
 
-    /// Reads every file once, in chunks of whole lines, and counts the words of each document.
+    /// Reads every file once, in blocks of whole records, and counts the words of each document.
     ///
-    /// - Throws: ``WordPieceTrainerError`` naming the file (and line) for unreadable files, a
-    ///   missing column, a short line, a line that is not valid UTF-8 or a failing clean step.
+    /// - Throws: ``TextInputError`` naming the file (and line) for unreadable files, a missing
+    ///   column, a record with the wrong number of fields, bad CSV quoting, bytes that are not
+    ///   UTF-8 or a NUL byte; ``WordPieceTrainerError/cleaningFailed(file:line:reason:)``.
     public static func count(files: [String], options: CorpusReadingOptions = CorpusReadingOptions(),
                              progress: ReadProgress? = nil) throws -> CorpusWordCount {
-        var sizes: [Int64] = []
-        for path in files {
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  let size = attributes[.size] as? NSNumber else {
-                throw WordPieceTrainerError.unreadableFile(path: path, reason: "no such file")
-            }
-            sizes.append(size.int64Value)
+        // Sizes for the progress total; a file that cannot be opened is reported by its reader.
+        let sizes: [Int64] = files.map { path in
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
         }
         let total = sizes.reduce(0, +)
         let workers = try WorkerStates(count: options.threads, normalizer: options.normalizer, pipeline: options.pipeline)
@@ -92,208 +91,58 @@ public enum CorpusWordCounter {
 
     // MARK: Reading one file
 
+    /// Without a column every line is a document; with one, the file is read in the format its
+    /// name gives (``RecordFormat/inferred(fromPath:readsColumns:)``) and documents are that column.
     private static func readFile(_ path: String, options: CorpusReadingOptions, workers: WorkerStates,
                                  progress: (Int64) -> Void) throws
         -> (fingerprint: FileFingerprint, documents: Int) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw WordPieceTrainerError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        let separator: UInt8 = path.lowercased().hasSuffix(".csv") ? UInt8(ascii: ",") : UInt8(ascii: "\t")
-        var columnIndex: Int? = nil
-        var needHeader = options.column != nil
-        var sha = SHA256()
-        var bytesRead: Int64 = 0
-        var linesBefore = 0
+        let format: RecordFormat = options.column == nil ? .lines : .inferred(fromPath: path, readsColumns: true)
+        var reader = try RecordBlockReader(path: path, format: format, blockSize: options.chunkSize * workers.count)
+        let selection = try reader.columns([options.column ?? RecordFormat.linesColumn])
+        let fingerprint = FingerprintBox()
         var documents = 0
-        let batchSize = options.chunkSize * workers.count
-        var buffer = [UInt8](repeating: 0, count: batchSize + options.chunkSize)
-        var carry = 0  // bytes of an incomplete last line kept at the front of `buffer`
-        var atEnd = false
-        while !atEnd {
-            // Fill the buffer after the carried partial line.
-            if buffer.count - carry < options.chunkSize { buffer += [UInt8](repeating: 0, count: buffer.count) }
-            var filled = carry
-            while filled < buffer.count {
-                let n = buffer.withUnsafeMutableBytes { raw in
-                    read(fd, raw.baseAddress! + filled, raw.count - filled)
-                }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw WordPieceTrainerError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
-                }
-                if n == 0 { atEnd = true; break }
-                filled += n
-            }
-            let fresh = carry..<filled
-            bytesRead += Int64(fresh.count)
-            // Complete lines end at the last newline; at end of file everything is complete.
-            var usable = filled
-            if !atEnd {
-                usable = buffer.withUnsafeBufferPointer { lastNewline(in: $0, before: filled) } ?? -1
-                usable = usable < 0 ? 0 : usable + 1
-            }
-            var start = 0
-            if needHeader && (usable > 0 || atEnd) {
-                let end = buffer.withUnsafeBufferPointer { firstNewline(in: $0, from: 0, to: usable) } ?? usable
-                let header = buffer.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[0..<end]) }
-                let fields = splitFields(header, separator: separator).map { String(decoding: $0, as: UTF8.self) }
-                guard let index = fields.firstIndex(of: options.column!) else {
-                    throw WordPieceTrainerError.missingColumn(file: path, column: options.column!, header: fields)
-                }
-                columnIndex = index
-                needHeader = false
-                start = min(end + 1, usable)
-                linesBefore += 1
-            }
-            let counted = try processBatch(buffer: buffer, range: start..<usable, freshRange: fresh, sha: &sha,
-                                           workers: workers, options: options, column: columnIndex,
-                                           separator: separator, path: path, linesBefore: linesBefore)
-            linesBefore += counted
-            documents += counted
-            // Move the partial line to the front.
-            if usable < filled {
-                buffer.withUnsafeMutableBytes { raw in
-                    let base = raw.baseAddress!
-                    memmove(base, base + usable, filled - usable)
-                }
-            }
-            carry = filled - usable
-            progress(bytesRead)
-        }
-        return (FileFingerprint(path: path, bytes: bytesRead, lines: linesBefore, sha256: sha.finalizeHex()),
-                documents)
-    }
-
-    /// Splits `range` of `buffer` into one piece of whole lines per worker, counts the words of
-    /// every piece concurrently while another task hashes the fresh bytes; returns lines counted.
-    private static func processBatch(buffer: [UInt8], range: Range<Int>, freshRange: Range<Int>,
-                                     sha: inout SHA256, workers: WorkerStates,
-                                     options: CorpusReadingOptions, column: Int?, separator: UInt8,
-                                     path: String, linesBefore: Int) throws -> Int {
-        try buffer.withUnsafeBufferPointer { all in
-            // Cut the range into pieces ending at newlines.
-            var pieces: [Range<Int>] = []
-            let count = workers.count
-            var cursor = range.lowerBound
-            for index in 0..<count where cursor < range.upperBound {
-                if index == count - 1 {
-                    pieces.append(cursor..<range.upperBound)
-                    cursor = range.upperBound
-                    break
-                }
-                let target = cursor + max(1, (range.upperBound - cursor) / (count - index))
-                let end = target >= range.upperBound
-                    ? range.upperBound
-                    : (firstNewline(in: all, from: target - 1, to: range.upperBound).map { $0 + 1 } ?? range.upperBound)
-                pieces.append(cursor..<end)
-                cursor = end
-            }
-            let hashBox = HashBox(sha)
-            let tasks = pieces.count + 1
-            // The tasks only read the batch's bytes (and a fixed copy of the pieces).
-            let input = UncheckedBox(all), taskPieces = pieces
-            DispatchQueue.concurrentPerform(iterations: tasks) { task in
-                let all = input.value
-                if task == taskPieces.count {
-                    hashBox.sha.update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: all[freshRange])))
+        while let block = try reader.next() {
+            let parts = block.parts(workers.count)
+            // The workers count words while one more task hashes the block.
+            DispatchQueue.concurrentPerform(iterations: parts.count + 1) { task in
+                if task == parts.count {
+                    fingerprint.value.add(block)
                     return
                 }
-                workers.process(index: task, bytes: UnsafeBufferPointer(rebasing: all[taskPieces[task]]),
-                                column: column, separator: separator)
+                workers.process(index: task, block: block, records: parts[task], columns: selection)
             }
-            sha = hashBox.sha
-            // Report the earliest failure with its absolute line number.
-            var lines = 0
-            for (task, _) in pieces.enumerated() {
-                if let failure = workers.failures[task] {
-                    workers.failures[task] = nil
-                    let line = linesBefore + lines + failure.line
-                    switch failure.kind {
-                    case .invalidUTF8(let offset):
-                        throw WordPieceTrainerError.invalidUTF8(file: path, line: line, byteOffset: offset)
-                    case .shortLine(let fields):
-                        throw WordPieceTrainerError.shortLine(file: path, line: line, column: options.column ?? "", fields: fields)
-                    case .clean(let reason):
-                        throw WordPieceTrainerError.cleaningFailed(file: path, line: line, reason: reason)
-                    }
-                }
-                lines += workers.lines[task]
-                workers.lines[task] = 0
+            // Report the earliest failure, as a sequential read would.
+            var failure: Error? = nil
+            for task in 0..<parts.count {
+                if failure == nil { failure = workers.failures[task] }
+                workers.failures[task] = nil
             }
-            return lines
+            if let failure { throw failure }
+            documents += block.count
+            progress(Int64(reader.bytesRead))
         }
-    }
-
-    // MARK: Bytes
-
-    static func firstNewline(in buffer: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {
-        guard from < to, let base = buffer.baseAddress else { return nil }
-        guard let hit = memchr(base + from, 0x0A, to - from) else { return nil }
-        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func lastNewline(in buffer: UnsafeBufferPointer<UInt8>, before end: Int) -> Int? {
-        var i = end - 1
-        while i >= 0 {
-            if buffer[i] == 0x0A { return i }
-            i -= 1
-        }
-        return nil
-    }
-
-    /// The fields of one record (tab: plain split; comma: RFC 4180 quotes on one line).
-    static func splitFields(_ line: UnsafeBufferPointer<UInt8>, separator: UInt8) -> [[UInt8]] {
-        var fields: [[UInt8]] = []
-        var current: [UInt8] = []
-        var i = 0
-        var quoted = false
-        let quote = UInt8(ascii: "\"")
-        let lineEnd = line.count > 0 && line[line.count - 1] == 0x0D ? line.count - 1 : line.count
-        while i < lineEnd {
-            let byte = line[i]
-            if separator == UInt8(ascii: ","), byte == quote {
-                if quoted && i + 1 < lineEnd && line[i + 1] == quote { current.append(quote); i += 2; continue }
-                quoted.toggle()
-            } else if byte == separator && !quoted {
-                fields.append(current)
-                current.removeAll()
-            } else {
-                current.append(byte)
-            }
-            i += 1
-        }
-        fields.append(current)
-        return fields
+        return (fingerprint.value.fingerprint(path: path), documents)
     }
 }
 
-/// Holds the digest while a concurrent task updates it.
+/// Holds the fingerprint while a concurrent task feeds it.
 ///
-/// `@unchecked Sendable`: while the tasks run only the hashing task touches `sha`; the caller
+/// `@unchecked Sendable`: while the tasks run only the hashing task touches `value`; the caller
 /// reads it after `concurrentPerform` has returned.
-private final class HashBox: @unchecked Sendable {
-    var sha: SHA256
-    init(_ sha: SHA256) { self.sha = sha }
+private final class FingerprintBox: @unchecked Sendable {
+    var value = FingerprintAccumulator()
 }
 
-/// Per-thread state: a pre-tokenizer with its buffers, an optional cleaner, the thread's word
-/// counts, and the first failure of the current batch. Each task touches only its own index,
-/// through stable pointers (no shared array is mutated concurrently): hence `@unchecked Sendable`;
-/// the caller reads the results after `concurrentPerform` has returned.
+/// Per-thread state: a pre-tokenizer with its buffers, a record cursor, an optional cleaner,
+/// the thread's word counts, and the first failure of the current block. Each task touches only
+/// its own index, through stable pointers (no shared array is mutated concurrently): hence
+/// `@unchecked Sendable`; the caller reads the results after `concurrentPerform` has returned.
 private final class WorkerStates: @unchecked Sendable {
-    struct Failure {
-        enum Kind { case invalidUTF8(Int), shortLine(Int), clean(String) }
-        var line: Int  // 1-based within the piece
-        var kind: Kind
-    }
-
     let count: Int
     let tokenizers: UnsafeMutablePointer<BertPreTokenizer>
     let words: UnsafeMutablePointer<WordCounts>
-    let lines: UnsafeMutablePointer<Int>
-    let failures: UnsafeMutablePointer<Failure?>
+    let cursors: UnsafeMutablePointer<RecordCursor?>
+    let failures: UnsafeMutablePointer<Error?>
     /// One cleaner per thread (a `TextCleaner` is not thread-safe); empty without a pipeline.
     let cleaners: [TextCleaner]
 
@@ -304,8 +153,8 @@ private final class WorkerStates: @unchecked Sendable {
         tokenizers.initialize(repeating: BertPreTokenizer(normalizer: normalizer), count: count)
         words = .allocate(capacity: count)
         words.initialize(repeating: WordCounts(), count: count)
-        lines = .allocate(capacity: count)
-        lines.initialize(repeating: 0, count: count)
+        cursors = .allocate(capacity: count)
+        cursors.initialize(repeating: nil, count: count)
         failures = .allocate(capacity: count)
         failures.initialize(repeating: nil, count: count)
     }
@@ -313,64 +162,47 @@ private final class WorkerStates: @unchecked Sendable {
     deinit {
         tokenizers.deinitialize(count: count); tokenizers.deallocate()
         words.deinitialize(count: count); words.deallocate()
-        lines.deinitialize(count: count); lines.deallocate()
+        cursors.deinitialize(count: count); cursors.deallocate()
         failures.deinitialize(count: count); failures.deallocate()
     }
 
-    /// Counts the words of the whole lines in `bytes` into slot `index`; stops at the first failure.
-    func process(index: Int, bytes: UnsafeBufferPointer<UInt8>, column: Int?, separator: UInt8) {
+    /// Counts the words of `records` of `block` into slot `index`; stops at the first failure.
+    func process(index: Int, block: RecordBlock, records: Range<Int>, columns: ColumnSelection) {
+        let cleaning = !cleaners.isEmpty
+        if cursors[index]?.columns != columns || cursors[index]?.format != block.format {
+            cursors[index] = RecordCursor(columns: columns, format: block.format)
+            // Without a pipeline the pre-tokenizer decodes every byte and rejects ill-formed
+            // UTF-8 itself: the cursor then only looks for NULs, and locates what it rejects.
+            cursors[index]!.checksUTF8 = cleaning
+        }
         // With a pipeline, documents are gathered NUL-separated and cleaned in one call.
         var segments: [UInt8] = []
-        let cleaning = !cleaners.isEmpty
-        var lineStart = 0
-        var line = 0
-        let n = bytes.count
-        while lineStart < n {
-            var lineEnd = CorpusWordCounter.firstNewline(in: bytes, from: lineStart, to: n) ?? n
-            let next = lineEnd + 1
-            line += 1
-            if lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            var field = UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd])
-            var csvCopy: [UInt8]? = nil
-            if let column {
-                if separator == UInt8(ascii: ",") {
-                    let fields = CorpusWordCounter.splitFields(field, separator: separator)
-                    guard column < fields.count else {
-                        failures[index] = Failure(line: line, kind: .shortLine(fields.count))
-                        return
+        do {
+            for record in records {
+                try cursors[index]!.select(record, in: block)
+                do {
+                    try cursors[index]!.withColumn(0, in: block) { text in
+                        if cleaning {
+                            segments.append(contentsOf: text)
+                            segments.append(0)
+                        } else {
+                            try countWords(in: text, index: index)
+                        }
                     }
-                    csvCopy = fields[column]
-                } else {
-                    guard let range = Self.tabField(field, index: column) else {
-                        failures[index] = Failure(line: line, kind: .shortLine(Self.tabFieldCount(field)))
-                        return
-                    }
-                    field = UnsafeBufferPointer(rebasing: field[range])
+                } catch WordPieceError.invalidUTF8 {
+                    // Where and what: the reader's own check of the value says.
+                    try cursors[index]!.locateProblem(0, in: block)
+                    throw WordPieceError.invalidUTF8(byteOffset: 0)
                 }
             }
-            do {
-                try (csvCopy ?? []).withUnsafeBufferPointer { copy in
-                    let text = csvCopy == nil ? field : copy
-                    if cleaning {
-                        if let bad = UTF8Validation.firstInvalidOffset(in: text) { throw WordPieceError.invalidUTF8(byteOffset: bad) }
-                        segments.append(contentsOf: text)
-                        segments.append(0)
-                    } else {
-                        try countWords(in: text, index: index)
-                    }
-                }
-            } catch let error as WordPieceError {
-                if case .invalidUTF8(let offset) = error {
-                    failures[index] = Failure(line: line, kind: .invalidUTF8(offset))
-                } else {
-                    failures[index] = Failure(line: line, kind: .clean("\(error)"))
-                }
-                return
-            } catch {
-                failures[index] = Failure(line: line, kind: .clean("\(error)"))
-                return
-            }
-            lineStart = next
+        } catch let error as TextInputError {
+            failures[index] = error
+            return
+        } catch {
+            // The bytes were checked, so this is a failure of the pre-tokenizer itself.
+            failures[index] = WordPieceTrainerError.cleaningFailed(file: block.file, line: block.line(of: records.lowerBound),
+                                                                   reason: "\(error)")
+            return
         }
         if cleaning && !segments.isEmpty {
             do {
@@ -386,12 +218,12 @@ private final class WorkerStates: @unchecked Sendable {
                     }
                 }
             } catch {
-                // The lines were valid UTF-8, so this is a failure of the pipeline itself.
-                failures[index] = Failure(line: 1, kind: .clean("\(error)"))
+                // The documents were valid UTF-8, so this is a failure of the pipeline itself.
+                failures[index] = WordPieceTrainerError.cleaningFailed(
+                    file: block.file, line: block.line(of: records.lowerBound), reason: "\(error)")
                 return
             }
         }
-        lines[index] += line
     }
 
     private func countWords(in text: UnsafeBufferPointer<UInt8>, index: Int) throws {
@@ -399,22 +231,5 @@ private final class WorkerStates: @unchecked Sendable {
         try tokenizers[index].forEachWord(inUTF8: text) { word in
             words.pointee.add(UnsafeRawBufferPointer(word.utf8))
         }
-    }
-
-    private static func tabField(_ line: UnsafeBufferPointer<UInt8>, index: Int) -> Range<Int>? {
-        var start = 0
-        var field = 0
-        let n = line.count
-        while field < index {
-            guard let tab = line[start..<n].firstIndex(of: 0x09) else { return nil }
-            start = tab + 1
-            field += 1
-        }
-        let end = line[start..<n].firstIndex(of: 0x09) ?? n
-        return start..<end
-    }
-
-    private static func tabFieldCount(_ line: UnsafeBufferPointer<UInt8>) -> Int {
-        line.reduce(1) { $0 + ($1 == 0x09 ? 1 : 0) }
     }
 }

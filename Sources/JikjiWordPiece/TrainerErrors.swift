@@ -8,14 +8,9 @@ public enum WordPieceTrainerError: Error, Equatable, CustomStringConvertible {
     case vocabSizeBelowBaseVocabulary(requested: Int, base: Int, specials: Int, alphabet: Int, continuation: Int)
     /// An option has an unusable value.
     case invalidOption(name: String, value: String, reason: String)
-    /// A line of an input file is not valid UTF-8.
-    case invalidUTF8(file: String, line: Int, byteOffset: Int)
-    /// An input file could not be opened or read.
+    /// A file the trainer reads besides the corpus (a `vocab.txt` for the continuation order)
+    /// could not be read; corpus files report through `TextInputError`.
     case unreadableFile(path: String, reason: String)
-    /// The requested column is not in the file's header.
-    case missingColumn(file: String, column: String, header: [String])
-    /// A line has fewer fields than the column's index needs.
-    case shortLine(file: String, line: Int, column: String, fields: Int)
     /// The optional cleaning pipeline failed on a line.
     case cleaningFailed(file: String, line: Int, reason: String)
     /// The `vocab.txt` given for the continuation order has no single-character continuation tokens.
@@ -31,14 +26,8 @@ public enum WordPieceTrainerError: Error, Equatable, CustomStringConvertible {
                 + "raise --vocab-size to at least \(base) or lower --limit-alphabet"
         case let .invalidOption(name, value, reason):
             return "invalid \(name) '\(value)': \(reason)"
-        case let .invalidUTF8(file, line, byteOffset):
-            return "\(file):\(line): not valid UTF-8 (byte \(byteOffset) of the line); convert the file to UTF-8"
         case let .unreadableFile(path, reason):
             return "cannot read \(path): \(reason)"
-        case let .missingColumn(file, column, header):
-            return "\(file): no column '\(column)' in the header (columns: \(header.joined(separator: ", ")))"
-        case let .shortLine(file, line, column, fields):
-            return "\(file):\(line): only \(fields) field(s), no value for column '\(column)'"
         case let .cleaningFailed(file, line, reason):
             return "\(file):\(line): cleaning pipeline failed: \(reason)"
         case let .noContinuationTokens(file, prefix):

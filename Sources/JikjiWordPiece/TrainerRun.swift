@@ -1,4 +1,5 @@
 // Training end to end: read the corpus once, then merge. What `jikji vocab train` calls.
+import JikjiIO
 import Foundation
 import JikjiText
 

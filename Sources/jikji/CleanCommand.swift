@@ -1,3 +1,4 @@
+import JikjiIO
 import ArgumentParser
 import JikjiTerminal
 import Foundation
@@ -58,7 +59,7 @@ struct Clean: ParsableCommand {
             options.output = output
             options.column = column
             if let format {
-                guard let parsed = DelimitedFormat(rawValue: format.lowercased()) else {
+                guard let parsed = RecordFormat(rawValue: format.lowercased()), parsed.hasHeader else {
                     throw ValidationError("--format must be tsv or csv, not '\(format)'")
                 }
                 options.format = parsed

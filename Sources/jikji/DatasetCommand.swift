@@ -1,3 +1,4 @@
+import JikjiIO
 import ArgumentParser
 import JikjiTerminal
 import Foundation
@@ -53,8 +54,8 @@ struct DatasetBuild: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Test file(s).")
     var test: [String] = []
 
-    @Option(name: .long, help: "File format: lines, tsv, csv or jsonl (default: from the extension; .txt with tabs is TSV).")
-    var format: CorpusFormat?
+    @Option(name: .long, help: "File format: lines, tsv, csv or jsonl (default: from the extension; otherwise TSV when columns are named, else lines).")
+    var format: RecordFormat?
 
     @Option(name: .long, help: "classification, pairs or lm (default: pairs with --source-column, else classification).")
     var kind: DatasetKind?
@@ -415,7 +416,7 @@ struct DatasetDelete: ParsableCommand {
     }
 }
 
-extension CorpusFormat: ExpressibleByArgument {}
+extension RecordFormat: ExpressibleByArgument {}
 extension DatasetKind: ExpressibleByArgument {}
 extension BadRowPolicy: ExpressibleByArgument {}
 extension Side: ExpressibleByArgument {}

@@ -25,9 +25,8 @@ struct Decode: ParsableCommand {
 
     func run() throws {
         let encoder = try source.textEncoder()
-        let handle = try openInput(input)
         let bar = ProgressBar.reading(input, label: "decoding")
-        let summary = try encoder.decodeLines(from: handle, path: input, to: FileHandle.standardOutput,
+        let summary = try encoder.decodeLines(from: input, to: FileHandle.standardOutput,
                                               skipSpecialTokens: skipSpecialTokens, progress: { bar.update(Int64($0)) })
         bar.finish(extra: "\(summary.lines) lines, \(summary.tokens) tokens")
     }

@@ -22,7 +22,7 @@ struct Encode: ParsableCommand {
     @Option(help: "Text to encode: a file, or - for standard input.")
     var input: String = "-"
 
-    @Option(help: "Read this column of a tab-separated file with a header line (default: whole lines).")
+    @Option(help: "Read this column of a TSV, CSV or JSONL input, by its name: .csv is CSV, .jsonl JSONL, else TSV with a header line (default: whole lines).")
     var column: String?
 
     @Option(help: "Output: ids, tokens or jsonl (ids, tokens, offsets, attention_mask, type_ids).")
@@ -49,9 +49,8 @@ struct Encode: ParsableCommand {
         let encoder = try source.textEncoder()
         let options = LineEncodingOptions(format: format, column: column, addSpecialTokens: !noSpecialTokens,
                                           maxLength: maxLength, padToMaxLength: pad)
-        let handle = try openInput(input)
         let bar = ProgressBar.reading(input, label: "encoding")
-        let summary = try encoder.encodeLines(from: handle, path: input, to: FileHandle.standardOutput,
+        let summary = try encoder.encodeLines(from: input, to: FileHandle.standardOutput,
                                               options: options, progress: { bar.update(Int64($0)) })
         bar.finish(extra: "\(summary.lines) lines, \(summary.tokens) tokens")
     }
@@ -78,22 +77,6 @@ struct VocabularySourceOptions: ParsableArguments {
         try VocabularySource(argument: vocab, databasePath: db, lowercase: lowercase, stripAccents: stripAccents)
             .textEncoder()
     }
-}
-
-/// The file at `path`, or standard input for `-`.
-func openInput(_ path: String) throws -> FileHandle {
-    if path == "-" { return FileHandle.standardInput }
-    guard FileManager.default.isReadableFile(atPath: path) else {
-        throw InputFileError("cannot read input \(path): no such readable file")
-    }
-    return try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-}
-
-/// An `--input` that cannot be read (reported without the usage text that `ValidationError`
-/// would add).
-struct InputFileError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 extension ProgressBar {

@@ -1,40 +1,9 @@
+import JikjiIO
 import ArgumentParser
 import Foundation
 import JikjiData
 import JikjiJobs
 import JikjiModels
-
-/// Reads the texts (and labels, when present) that predict and translate take.
-enum InferenceInput {
-    /// Texts of `path` (`-` for standard input): a column of a TSV/CSV/JSONL file with a header,
-    /// or every line of a plain file. Also returns the label column when the file has `labelColumn`.
-    static func read(path: String, column: String?, labelColumn: String?) throws -> (texts: [String], labels: [String]?) {
-        var source = path
-        if path == "-" {
-            // Buffer standard input into a temporary file so it streams through the same reader.
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            source = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-stdin-\(getpid()).txt").path
-            try data.write(to: URL(fileURLWithPath: source))
-        }
-        defer { if path == "-" { try? FileManager.default.removeItem(atPath: source) } }
-        let format: CorpusFormat = column == nil ? .lines : (CorpusFormat.guess(from: source) ?? .tsv)
-        let probe = try CorpusReader(path: source, format: format, columns: column.map { [$0] } ?? ["text"])
-        let withLabels = labelColumn.map { probe.header.contains($0) } ?? false
-        let columns = (column.map { [$0] } ?? ["text"]) + (withLabels ? [labelColumn!] : [])
-        var reader = try CorpusReader(path: source, format: format, columns: columns)
-        var texts: [String] = [], labels: [String] = []
-        while let row = try reader.next() {
-            switch row {
-            case let .success(r):
-                texts.append(r.values[0])
-                if withLabels { labels.append(r.values[1]) }
-            case let .failure(bad):
-                throw bad
-            }
-        }
-        return (texts, withLabels ? labels : nil)
-    }
-}
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,7 +17,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath)
-        let (texts, labels) = try InferenceInput.read(path: input, column: column, labelColumn: trained.job.data.labelColumn)
+        let (texts, labels) = try RecordReader.readTexts(path: input, column: column, labelColumn: trained.job.data.labelColumn)
         let predictions = try trained.classify(texts)
         var out = ""
         for p in predictions { out += "\(p.label)\t\(String(format: "%.4f", p.probability))\n" }
@@ -103,7 +72,7 @@ struct Translate: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath)
-        let (texts, _) = try InferenceInput.read(path: input, column: column, labelColumn: nil)
+        let (texts, _) = try RecordReader.readTexts(path: input, column: column, labelColumn: nil)
         let answers = try trained.translate(texts, options: .init(beamSize: beam, lengthPenalty: lengthPenalty,
                                                                    maxLength: maxLength, nBest: nBest))
         var out = ""

@@ -1,3 +1,4 @@
+import JikjiIO
 import ArgumentParser
 import JikjiTerminal
 import Foundation
@@ -16,8 +17,8 @@ struct VocabTrain: ParsableCommand {
         abstract: "Train a WordPiece vocabulary (HF BertWordPieceTokenizer's algorithm) and store it.",
         discussion: """
             Reads every input once, in chunks, counting words on all cores. Without --column every line \
-            is a document; with --column the first line of each file is a header and documents are that \
-            column (tab-separated, or comma-separated for .csv files).
+            is a document; with --column documents are that column, each file read in the format its name \
+            gives (CSV with RFC 4180 quotes for .csv, JSONL for .jsonl, else tab-separated with a header line).
             Deterministic: '##x' tokens are numbered by ascending code point. With \
             --continuation-order-from VOCAB_TXT they follow that file's order instead, which reproduces \
             an HF vocab.txt trained on the same corpus exactly.

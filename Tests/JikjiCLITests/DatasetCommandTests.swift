@@ -197,6 +197,6 @@ final class DatasetCommandTests: XCTestCase {
         XCTAssertTrue(badVocab.stderr.contains("nosuchvocab"), badVocab.stderr)
         let badColumn = try jikji(["dataset", "build", "--input", corpus, "--text-column", "text", "--label-column", "label",
                                    "--vocab", "wp150k", "--name", "x"], status: 1)
-        XCTAssertTrue(badColumn.stderr.contains("no column named 'text'"), badColumn.stderr)
+        XCTAssertTrue(badColumn.stderr.contains("no column 'text' in the header"), badColumn.stderr)
     }
 }

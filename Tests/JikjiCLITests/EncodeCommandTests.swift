@@ -109,16 +109,35 @@ final class EncodeCommandTests: XCTestCase {
         XCTAssertEqual(bare.output, "5397 5528 5692 18\n5397\n")
     }
 
+    /// `--column` reads CSV too (RFC 4180 quotes, CRLF line ends): one line per chatbot row, each
+    /// the encoding of that row's text given as a plain line.
+    func testColumnOfTheChatbotCSV() throws {
+        let csv = try ProjectPaths.corpus("chatbot/ChatbotData.csv").path
+        let questions = try JikjiCommand.run(["encode", "--vocab", try vocab(), "--input", csv, "--column", "Q"])
+        XCTAssertEqual(questions.status, 0, questions.stderr)
+        let lines = questions.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        XCTAssertEqual(lines.count, 11_823)
+        let answers = try JikjiCommand.run(["encode", "--vocab", try vocab(), "--input", csv, "--column", "A"])
+        let answerLines = answers.output.split(separator: "\n")
+        // Row 1 `12시 땡!,하루가 또 가네요.,0`; row 27 has a quoted answer with a comma inside.
+        let plain = try JikjiCommand.run(["encode", "--vocab", try vocab()],
+                                         input: Data("12시 땡!\n하루가 또 가네요.\n저를 만들어 준 사람을 부모님, 저랑 이야기해 주는 사람을 친구로 생각하고 있어요\n".utf8))
+        let expected = plain.output.split(separator: "\n")
+        XCTAssertEqual(lines.first, expected[0])
+        XCTAssertEqual(answerLines.first, expected[1])
+        XCTAssertEqual(answerLines[26], expected[2])
+    }
+
     func testErrorsAreReadableAndFail() throws {
         let vocab = try vocab()
         let cases: [([String], Data?, String)] = [
             (["encode", "--vocab", "/nonexistent/vocab.txt"], nil, "/nonexistent/vocab.txt"),
             (["encode", "--vocab", vocab, "--input", "/nonexistent/input.txt"], nil, "/nonexistent/input.txt"),
-            (["encode", "--vocab", vocab, "--column", "review"], Data("id\tdocument\n1\tok\n".utf8), "'review' is not in the header"),
-            (["encode", "--vocab", vocab], Data([0x6F, 0x6B, 0x0A, 0x61, 0xFF, 0x0A]), "-:2: line is not valid UTF-8"),
+            (["encode", "--vocab", vocab, "--column", "review"], Data("id\tdocument\n1\tok\n".utf8), "-:1: no column 'review' in the header"),
+            (["encode", "--vocab", vocab], Data([0x6F, 0x6B, 0x0A, 0x61, 0xFF, 0x0A]), "-:2: invalid UTF-8 at byte 2 of the line"),
             (["encode", "--vocab", vocab, "--pad"], Data("x\n".utf8), "--pad needs --max-length"),
             (["decode", "--vocab", vocab], Data("2 3\n2 x 3\n".utf8), "-:2: 'x' is not a token id"),
-            (["encode", "--vocab", vocab, "--column", "document"], Data("id\tdocument\n1\n".utf8), "-:2: line has no field 'document'"),
+            (["encode", "--vocab", vocab, "--column", "document"], Data("id\tdocument\n1\n".utf8), "-:2: expected 2 tab-separated fields (as in the header) but found 1"),
         ]
         for (arguments, input, message) in cases {
             let result = try JikjiCommand.run(arguments, input: input ?? Data())

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import XCTest
 import JikjiData
@@ -13,7 +14,7 @@ final class CorpusReaderTests: XCTestCase {
     func testTSVPicksNamedColumnsAndReportsWrongFieldCounts() throws {
         let path = try temporaryFile("r.tsv", "id\tdocument\tlabel\n1\t좋아요\t1\n2\t별로\n3\t최고\t1\n")
         let rows = try readAll(path, format: .tsv, columns: ["label", "document"])
-        XCTAssertEqual(try rows[0].get(), CorpusRow(line: 2, values: ["1", "좋아요"]))
+        XCTAssertEqual(try rows[0].get(), RecordReader.Record(line: 2, values: ["1", "좋아요"]))
         guard case let .failure(bad) = rows[1] else { return XCTFail("expected a bad row") }
         XCTAssertEqual(bad.reason, .wrongFieldCount)
         XCTAssertEqual(bad.line, 3)
@@ -25,7 +26,7 @@ final class CorpusReaderTests: XCTestCase {
     func testUnknownColumnNamesTheAvailableOnes() throws {
         let path = try temporaryFile("r.tsv", "id\tdocument\tlabel\n1\tx\t0\n")
         XCTAssertThrowsError(try CorpusReader(path: path, format: .tsv, columns: ["text"])) { error in
-            XCTAssertEqual(error as? CorpusError, .unknownColumn(path: path, column: "text", available: ["id", "document", "label"]))
+            XCTAssertEqual(error as? TextInputError, .missingColumn(file: path, name: "text", header: ["id", "document", "label"]))
             XCTAssertTrue("\(error)".contains("'document'"))
         }
     }
@@ -36,16 +37,26 @@ final class CorpusReaderTests: XCTestCase {
         let rows = try readAll(path, format: .csv, columns: ["Q", "A", "label"])
         XCTAssertEqual(rows.count, 3)
         XCTAssertEqual(try rows[0].get().values, ["안녕, 친구", "그는 \"좋아\"라고 했다", "0"])
-        XCTAssertEqual(try rows[1].get(), CorpusRow(line: 3, values: ["두 줄\n질문", "답", "1"]))
-        XCTAssertEqual(try rows[2].get(), CorpusRow(line: 5, values: ["평범", "답", "2"]))
+        XCTAssertEqual(try rows[1].get(), RecordReader.Record(line: 3, values: ["두 줄\n질문", "답", "1"]))
+        XCTAssertEqual(try rows[2].get(), RecordReader.Record(line: 5, values: ["평범", "답", "2"]))
     }
 
-    func testCSVUnclosedQuoteAtEndOfFileIsABadRow() throws {
+    func testCSVUnclosedQuoteAtEndOfFileIsAnError() throws {
+        // It swallows the rest of the file, so no bad-row policy can skip it: every command rejects it.
         let path = try temporaryFile("c.csv", "Q,A,label\n\"열린,답,0\n")
-        let rows = try readAll(path, format: .csv, columns: ["Q"])
+        XCTAssertThrowsError(try readAll(path, format: .csv, columns: ["Q"])) { error in
+            XCTAssertEqual((error as? TextInputError)?.kind, .unterminatedQuote)
+            XCTAssertEqual((error as? TextInputError)?.line, 2)
+        }
+    }
+
+    func testRecordLevelProblemsBecomeBadRowsWithTheReadersWording() throws {
+        let path = try temporaryFile("n.tsv", "id\tdocument\n1\ta\u{0}b\n2\t\"x\"\n")
+        let rows = try readAll(path, format: .tsv, columns: ["document"])
         guard case let .failure(bad) = rows.first else { return XCTFail("expected a bad row") }
-        XCTAssertEqual(bad.line, 2)
-        XCTAssertTrue(bad.detail.contains("not closed"))
+        XCTAssertEqual(bad.reason, .nulByte)
+        XCTAssertEqual(bad.description, "\(path):2: NUL byte: NUL byte at byte 4 of the line")
+        XCTAssertEqual(try rows[1].get().values, ["\"x\""])
     }
 
     func testJSONLReadsStringsAndIntegerNumbers() throws {
@@ -77,6 +88,7 @@ final class CorpusReaderTests: XCTestCase {
         let path = try temporaryFile("a.txt", "abc\n")
         var reader = try CorpusReader(path: path, format: .lines, columns: ["text"])
         let fingerprint = try reader.finish()
+        XCTAssertEqual(fingerprint.path, URL(fileURLWithPath: path).standardizedFileURL.path)
         XCTAssertEqual(fingerprint.sha256, "edeaaff3f1774ad2888673770c6d64097e391bc362d7d6fb34982ddf0efd18cb")
         XCTAssertEqual(fingerprint.bytes, 4)
         XCTAssertEqual(fingerprint.lines, 1)

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import JikjiData
 import JikjiWordPiece
@@ -41,9 +42,9 @@ func temporaryFile(_ name: String, _ data: Data) throws -> String {
 }
 
 /// Reads every row of a file, good or bad.
-func readAll(_ path: String, format: CorpusFormat, columns: [String]) throws -> [Result<CorpusRow, BadRow>] {
+func readAll(_ path: String, format: RecordFormat, columns: [String]) throws -> [Result<RecordReader.Record, BadRow>] {
     var reader = try CorpusReader(path: path, format: format, columns: columns)
-    var rows: [Result<CorpusRow, BadRow>] = []
+    var rows: [Result<RecordReader.Record, BadRow>] = []
     while let row = try reader.next() { rows.append(row) }
     return rows
 }

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import XCTest
 import JikjiText
@@ -19,9 +20,8 @@ final class CorpusTests: XCTestCase {
     func testBenchmarkPipelineMatchesThePythonReference() throws {
         let pipeline = try CleaningPipeline(yaml: "steps: [nfkc, html-tags, {repeat-limit: 2}, collapse-whitespace]")
         let cleaner = try TextCleaner(pipeline: pipeline)
-        var reader = try DelimitedReader(LineReader(contentsOf: ProjectPaths.corpus("nsmc/reviews_test.tsv")),
-                                         format: .tsv)
-        let column = try reader.column(named: "document")
+        var reader = try RecordReader(path: ProjectPaths.corpus("nsmc/reviews_test.tsv").path, format: .tsv,
+                                      columns: ["document"])
         var originals = [UInt8](), batch = [UInt8](), joined = [UInt8]()
         var rows = 0, changed = 0
         func flush() throws {
@@ -38,7 +38,7 @@ final class CorpusTests: XCTestCase {
             batch.removeAll(keepingCapacity: true)
         }
         while let record = try reader.next() {
-            let field = record.field(column)
+            let field = Array(record.values[0].utf8)
             originals.append(contentsOf: field); originals.append(0)
             batch.append(contentsOf: field); batch.append(0)
             if batch.count > 1 << 20 { try flush() }
@@ -58,7 +58,7 @@ final class CorpusTests: XCTestCase {
         let toJamo = try TextCleaner(pipeline: CleaningPipeline(steps: [.hangulToJamo]))
         let toHangul = try TextCleaner(pipeline: CleaningPipeline(steps: [.jamoToHangul]))
         for name in ["ratings_train.txt", "ratings_test.txt", "reviews_train.tsv", "reviews_test.tsv"] {
-            var reader = try LineReader(contentsOf: ProjectPaths.corpus("nsmc/" + name))
+            var reader = try RecordBlockReader(path: ProjectPaths.corpus("nsmc/" + name).path, format: .lines)
             var batch = [UInt8](), lines = 0
             func check() throws {
                 var jamo = [UInt8](), back = [UInt8]()
@@ -87,11 +87,13 @@ final class CorpusTests: XCTestCase {
                 }
                 batch.removeAll(keepingCapacity: true)
             }
-            while let line = try reader.next() {
-                batch.append(contentsOf: line.bytes)
-                batch.append(0)
-                lines += 1
-                if batch.count > 1 << 22 { try check() }
+            while let block = try reader.next() {
+                for record in block.records {
+                    batch.append(contentsOf: block.bytes[record])
+                    batch.append(0)
+                    lines += 1
+                    if batch.count > 1 << 22 { try check() }
+                }
             }
             try check()
             XCTAssertGreaterThan(lines, 20_000, name)

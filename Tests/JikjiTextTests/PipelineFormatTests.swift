@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import XCTest
 import JikjiText

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import JikjiSQLite
 import JikjiTestSupport
@@ -36,8 +37,8 @@ final class VocabularyStoreTests: XCTestCase {
         return StoredVocabulary(
             name: name, tokens: tokens, normalizer: .korean, maxInputCharactersPerWord: 80,
             trainerSettings: #"{"vocab_size":30000,"min_frequency":2}"#, pipeline: #"{"steps":["nfc"]}"#,
-            corpus: CorpusFingerprint(files: [CorpusFile(path: "corpora/a.txt", size: 123, lines: 4, sha256: String(repeating: "ab", count: 32)),
-                                              CorpusFile(path: "corpora/b.tsv", size: 9, lines: 1, sha256: String(repeating: "0f", count: 32))],
+            corpus: CorpusFingerprint(files: [FileFingerprint(path: "corpora/a.txt", bytes: 123, lines: 4, sha256: String(repeating: "ab", count: 32)),
+                                              FileFingerprint(path: "corpora/b.tsv", bytes: 9, lines: 1, sha256: String(repeating: "0f", count: 32))],
                                       column: "document"),
             statistics: #"{"merges":2}"#, origin: "trained", toolVersion: "0.1.0", createdAt: created)
     }
@@ -215,7 +216,7 @@ final class VocabularyStoreTests: XCTestCase {
         statistics.merges = 1
         statistics.stopReason = .vocabSizeReached
         let trained = TrainedVocabulary(tokens: tokens, options: options, statistics: statistics)
-        let corpus = CorpusFingerprint(files: [CorpusFile(path: "c.txt", size: 5, lines: 2, sha256: String(repeating: "0", count: 64))])
+        let corpus = CorpusFingerprint(files: [FileFingerprint(path: "c.txt", bytes: 5, lines: 2, sha256: String(repeating: "0", count: 64))])
         let stored = StoredVocabulary(trained: trained, name: "ab", normalizer: .korean, pipeline: #"{"steps":[]}"#,
                                       corpus: corpus, toolVersion: "0.1.0")
         let store = try VocabularyStore(path: dbPath())

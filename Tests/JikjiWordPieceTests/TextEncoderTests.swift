@@ -73,8 +73,7 @@ final class TextEncoderTests: XCTestCase {
             let handle = try FileHandle(forWritingTo: output)
             var options = LineEncodingOptions(format: .ids)
             options.blockSize = blockSize
-            let summary = try encoder.encodeLines(from: try FileHandle(forReadingFrom: input), path: input.path,
-                                                  to: handle, options: options)
+            let summary = try encoder.encodeLines(from: input.path, to: handle, options: options)
             try handle.close()
             XCTAssertEqual(summary.lines, texts.count)
             let written = try String(contentsOf: output, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
@@ -92,9 +91,9 @@ final class TextEncoderTests: XCTestCase {
         try Data([0x6F, 0x6B, 0x0A, 0x61, 0x62, 0xFF, 0x0A]).write(to: input)
         for candidate in [encoder, plain] {
             let sink = FileHandle(forWritingAtPath: "/dev/null")!
-            XCTAssertThrowsError(try candidate.encodeLines(from: try FileHandle(forReadingFrom: input), path: "bad.txt",
-                                                           to: sink, options: LineEncodingOptions())) { error in
-                XCTAssertEqual("\(error)", "bad.txt:2: line is not valid UTF-8 (byte 2 of the line)")
+            XCTAssertThrowsError(try candidate.encodeLines(from: input.path, to: sink, options: LineEncodingOptions())) { error in
+                // The reader's wording, as from every command: the byte is counted from 1.
+                XCTAssertEqual("\(error)", "\(input.path):2: invalid UTF-8 at byte 3 of the line")
             }
         }
     }

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import JikjiTestSupport
 import JikjiText
@@ -151,12 +152,12 @@ final class TrainerCorpusTests: XCTestCase {
         for threads in [1, 2] {
             XCTAssertThrowsError(try WordPieceTrainer().train(
                 files: [url.path], reading: CorpusReadingOptions(chunkSize: 4096, threads: threads))) { error in
-                guard case .invalidUTF8(let file, let line, let offset)? = error as? WordPieceTrainerError else {
+                guard let error = error as? TextInputError, error.kind == .invalidUTF8 else {
                     return XCTFail("unexpected \(error)")
                 }
-                XCTAssertEqual(file, url.path)
-                XCTAssertEqual(line, 3)
-                XCTAssertEqual(offset, 2)
+                XCTAssertEqual(error.file, url.path)
+                XCTAssertEqual(error.line, 3)
+                XCTAssertEqual(error.byte, 3)  // the third byte of the line (offset 2)
             }
         }
     }
@@ -164,7 +165,7 @@ final class TrainerCorpusTests: XCTestCase {
     func testMissingColumnAndMissingFile() throws {
         let url = try TrainerFixtures.temporaryFile(Data("id\ttext\n1\tx\n".utf8), name: "a.tsv")
         XCTAssertThrowsError(try CorpusWordCounter.count(files: [url.path], options: CorpusReadingOptions(column: "document"))) {
-            XCTAssertEqual($0 as? WordPieceTrainerError, .missingColumn(file: url.path, column: "document", header: ["id", "text"]))
+            XCTAssertEqual($0 as? TextInputError, .missingColumn(file: url.path, name: "document", header: ["id", "text"]))
         }
         XCTAssertThrowsError(try CorpusWordCounter.count(files: ["/nonexistent/corpus.txt"])) {
             XCTAssertTrue("\($0)".contains("/nonexistent/corpus.txt"))

@@ -1,3 +1,4 @@
+import JikjiIO
 import Foundation
 import JikjiText
 import JikjiWordPiece
@@ -178,7 +179,7 @@ final class WordPieceStreamingTests: XCTestCase {
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let outHandle = try FileHandle(forWritingTo: output)
         let options = LineEncodingOptions(format: .ids)
-        let summary = try t.encodeLines(from: try FileHandle(forReadingFrom: input), path: input.path, to: outHandle,
+        let summary = try t.encodeLines(from: input.path, to: outHandle,
                                         options: options)
         try outHandle.close()
         XCTAssertEqual(summary.lines, 2000)
@@ -205,7 +206,7 @@ final class WordPieceStreamingTests: XCTestCase {
             let handle = try FileHandle(forWritingTo: output)
             var options = LineEncodingOptions(column: "document")
             options.blockSize = blockSize
-            let summary = try t.encodeLines(from: try FileHandle(forReadingFrom: input), path: input.path, to: handle, options: options)
+            let summary = try t.encodeLines(from: input.path, to: handle, options: options)
             try handle.close()
             XCTAssertEqual(summary.lines, texts.count)
             let lines = try String(contentsOf: output, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
