@@ -4,6 +4,7 @@
 // Module layering (a lower module never imports a higher one):
 //   CICU, CSQLite, CBLAS            thin C shims / system libraries
 //   JikjiTerminal                   progress bars and terminal output shared by long commands
+//   JikjiConfig                     the configuration value tree (YAML/JSON, lines, --set), typed reader, ConfigError
 //   JikjiText                       normalization and cleansing (ICU)
 //   JikjiSQLite                     thin Swift layer over libsqlite3
 //   JikjiWordPiece                  trainer, encoder, decoder, HF-compatible files
@@ -19,6 +20,7 @@ let package = Package(
     name: "Jikji",
     products: [
         .executable(name: "jikji", targets: ["jikji"]),
+        .library(name: "JikjiConfig", targets: ["JikjiConfig"]),
         .library(name: "JikjiText", targets: ["JikjiText"]),
         .library(name: "JikjiWordPiece", targets: ["JikjiWordPiece"]),
         .library(name: "JikjiVocabStore", targets: ["JikjiVocabStore"]),
@@ -42,7 +44,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
         .target(name: "JikjiTerminal"),
-        .target(name: "JikjiText", dependencies: ["CICU", .product(name: "Yams", package: "Yams")]),
+        .target(name: "JikjiConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "JikjiText", dependencies: ["CICU", "JikjiConfig"]),
         .target(name: "JikjiSQLite", dependencies: ["CSQLite"]),
         .target(
             name: "JikjiWordPiece",
@@ -57,15 +60,15 @@ let package = Package(
         .target(
             name: "JikjiJobs",
             dependencies: [
-                "JikjiSQLite", "JikjiTerminal", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
-                "JikjiRecurrent", "JikjiModels", .product(name: "Yams", package: "Yams"),
+                "JikjiConfig", "JikjiSQLite", "JikjiTerminal", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
+                "JikjiRecurrent", "JikjiModels",
             ]
         ),
 
         .executableTarget(
             name: "jikji",
             dependencies: [
-                "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent", "JikjiModels",
+                "JikjiConfig", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent", "JikjiModels",
                 "JikjiJobs", "JikjiTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -78,14 +81,15 @@ let package = Package(
 
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
-        .testTarget(name: "JikjiTextTests", dependencies: ["JikjiText", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiConfigTests", dependencies: ["JikjiConfig"]),
+        .testTarget(name: "JikjiTextTests", dependencies: ["JikjiText", "JikjiConfig", "JikjiTestSupport"]),
         .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "CJikjiKernels", "JikjiTestSupport"]),
         .testTarget(name: "JikjiModelsTests", dependencies: ["JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
         .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
-        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiConfig", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
     ]
 )

@@ -1,10 +1,14 @@
 import Foundation
+import JikjiConfig
+import JikjiData
+import JikjiModels
+import JikjiRecurrent
 
 /// A training job: what `jikji job run FILE` reads from `jobs/*.yaml`.
 ///
 /// Every section has defaults; ``resolved`` is the whole job with every default filled in, as
 /// it is saved with a run. Unknown keys, wrong types and impossible combinations are
-/// ``JobConfigError``s naming the key path.
+/// ``ConfigError``s naming the file, the line and the key path.
 public struct JobConfig: Sendable {
     /// The kinds of model a job can train.
     public enum Task: String, Sendable, CaseIterable {
@@ -13,6 +17,8 @@ public struct JobConfig: Sendable {
 
     /// The job's name (the file name without `.yaml` unless `name:` is set).
     public var name: String
+    /// Where the job was read from (a file's path), for errors found after reading it.
+    public var source: String
     /// The seed for initialisation, dropout and data order.
     public var seed: UInt64
     public var data: DataSection
@@ -22,35 +28,26 @@ public struct JobConfig: Sendable {
     public var optim: OptimSection
     public var train: TrainSection
     /// The job with every default filled in.
-    public var resolved: ConfigTree
+    public var resolved: ConfigValue
 
     /// Reads a job file, applies `overrides` (`key.path=value`, value in YAML) and validates it.
     public init(contentsOf url: URL, overrides: [String] = []) throws {
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw JobConfigError.unreadable(source: url.path, reason: "cannot read the file (\(error.localizedDescription))")
-        }
-        try self.init(yaml: text, source: url.path, defaultName: url.deletingPathExtension().lastPathComponent,
-                      overrides: overrides)
+        var tree = try ConfigValue.read(contentsOf: url)
+        try tree.apply(overrides: overrides)
+        try self.init(tree: tree, source: url.path, defaultName: url.deletingPathExtension().lastPathComponent)
     }
 
     /// Reads a job from YAML text; `source` names it in errors.
     public init(yaml: String, source: String, defaultName: String = "job", overrides: [String] = []) throws {
-        var tree = try ConfigTree.parse(yaml: yaml, source: source)
-        for override in overrides {
-            guard let equals = override.firstIndex(of: "=") else {
-                throw JobConfigError.badOverride(override, reason: "expected key.path=value")
-            }
-            try tree.set(path: String(override[..<equals]), yamlValue: String(override[override.index(after: equals)...]))
-        }
-        try self.init(tree: tree, defaultName: defaultName)
+        var tree = try ConfigValue.parse(yaml: yaml, source: source)
+        try tree.apply(overrides: overrides)
+        try self.init(tree: tree, source: source, defaultName: defaultName)
     }
 
-    /// Reads a job from a parsed tree.
-    public init(tree: ConfigTree, defaultName: String = "job") throws {
-        let root = try ConfigReader(tree)
+    /// Reads a job from a parsed tree; `source` names it in errors.
+    public init(tree: ConfigValue, source: String, defaultName: String = "job") throws {
+        self.source = source
+        let root = try ConfigReader(tree, location: tree.location ?? ConfigLocation(source: source))
         name = try root.string("name", default: defaultName)
         seed = UInt64(try root.int("seed", default: 42, range: 0...Int.max))
         let model = try root.section("model") { try ModelSection($0) }
@@ -74,8 +71,8 @@ public struct DataSection: Sendable {
     public var valid: [String]
     /// Test files, evaluated once at the end.
     public var test: [String]
-    /// `auto` (by extension), `tsv`, `csv`, `jsonl` or `lines`.
-    public var format: String
+    /// The corpus files' layout, or `auto` to tell it from each file's extension.
+    public var format: Format
     /// The text column (classifier, language model).
     public var textColumn: String?
     /// The label column (classifier).
@@ -89,16 +86,33 @@ public struct DataSection: Sendable {
     /// Fraction of training rows held out for validation when `valid` is empty.
     public var validRatio: Double
     /// `fail` or `skip` bad rows (skipped rows are counted by reason).
-    public var onBadRow: String
+    public var onBadRow: BadRowPolicy
+
+    /// `data.format`: a corpus layout, or `auto`.
+    public enum Format: String, Sendable, CaseIterable {
+        case auto, tsv, csv, jsonl, lines
+
+        /// The layout, or nil for `auto`.
+        public var corpusFormat: CorpusFormat? {
+            switch self {
+            case .auto: return nil
+            case .tsv: return .tsv
+            case .csv: return .csv
+            case .jsonl: return .jsonl
+            case .lines: return .lines
+            }
+        }
+    }
 
     init(_ r: ConfigReader, task: JobConfig.Task) throws {
         train = try r.stringList("train", default: [])
         if train.isEmpty {
-            throw JobConfigError.missing(path: r.keyPath("train"), what: "name one or more corpus files, e.g. corpora/nsmc/ratings_train.txt")
+            throw ConfigError(.missing, at: r.location(of: "train"), path: r.keyPath("train"),
+                              "missing; name one or more corpus files, e.g. corpora/nsmc/ratings_train.txt")
         }
         valid = try r.stringList("valid", default: [])
         test = try r.stringList("test", default: [])
-        format = try r.string("format", default: "auto", allowed: ["auto", "tsv", "csv", "jsonl", "lines"])
+        format = try r.choice("format", default: Format.auto)
         switch task {
         case .classifier:
             textColumn = try r.string("text_column", default: "document")
@@ -114,7 +128,7 @@ public struct DataSection: Sendable {
         }
         labelMap = task == .classifier ? try r.stringToIntMap("label_map", default: []) : []
         validRatio = try r.double("valid_ratio", default: valid.isEmpty ? 0.1 : 0, range: 0...0.9)
-        onBadRow = try r.string("on_bad_row", default: "fail", allowed: ["fail", "skip"])
+        onBadRow = try r.choice("on_bad_row", default: BadRowPolicy.fail)
     }
 }
 
@@ -152,8 +166,10 @@ public struct BatchingSection: Sendable {
     public var tokenBudget: Int?
     /// Longest sequence kept (tokens); longer ones are truncated on `truncate_side`.
     public var maxLength: Int
-    public var truncateSide: String
-    public var padSide: String
+    /// Which end of a long sequence is cut off.
+    public var truncateSide: Side
+    /// Which end padding goes on (recurrent layers need `post`).
+    public var padSide: Side
     /// Batches' worth of examples sorted together by length (1 = no bucketing).
     public var bucketPool: Int
     /// Sort each batch by length, longest first (for packed recurrent layers).
@@ -168,8 +184,8 @@ public struct BatchingSection: Sendable {
         batchSize = try r.int("batch_size", default: 64, range: 1...65536)
         tokenBudget = try r.optionalInt("token_budget", range: 1...Int.max)
         maxLength = try r.int("max_length", default: 64, range: 1...100_000)
-        truncateSide = try r.string("truncate_side", default: "post", allowed: ["pre", "post"])
-        padSide = try r.string("pad_side", default: "post", allowed: ["pre", "post"])
+        truncateSide = try r.choice("truncate_side", default: Side.post)
+        padSide = try r.choice("pad_side", default: Side.post)
         bucketPool = try r.int("bucket_pool", default: 100, range: 1...100_000)
         sortWithinBatch = try r.bool("sort_within_batch", default: true)
         dropLast = try r.bool("drop_last", default: false)
@@ -179,35 +195,35 @@ public struct BatchingSection: Sendable {
         } else {
             window = 0
         }
+        if padSide != .post {
+            throw r.error("pad_side", "recurrent layers read packed lengths, which need padding after the tokens; use post")
+        }
         if let budget = tokenBudget, budget < maxLength {
-            throw JobConfigError.impossible(path: r.keyPath("token_budget"),
-                                            reason: "a token budget of \(budget) cannot hold one sequence of max_length \(maxLength)")
+            throw r.error("token_budget", "a token budget of \(budget) cannot hold one sequence of max_length \(maxLength)")
         }
         if task != .languageModel, r.has("window") { // read only for language models above
-            throw JobConfigError.impossible(path: r.keyPath("window"), reason: "window applies only to model.kind language_model")
+            throw r.error("window", "window applies only to model.kind language_model")
         }
     }
 }
 
 /// A recurrent stack: cell kind, size, depth, direction.
 public struct RecurrentSettings: Sendable, Equatable {
-    /// `rnn`, `rnn_relu`, `lstm` or `gru`.
-    public var cell: String
+    public var cell: RecurrentCell
     public var hidden: Int
     public var layers: Int
     public var bidirectional: Bool
     /// Dropout between stacked layers (training only).
     public var dropout: Double
 
-    init(_ r: ConfigReader, defaultCell: String = "lstm", defaultBidirectional: Bool) throws {
-        cell = try r.string("cell", default: defaultCell, allowed: ["rnn", "rnn_relu", "lstm", "gru"])
+    init(_ r: ConfigReader, defaultCell: RecurrentCell = .lstm, defaultBidirectional: Bool) throws {
+        cell = try r.choice("cell", default: defaultCell)
         hidden = try r.int("hidden", default: 128, range: 1...16384)
         layers = try r.int("layers", default: 1, range: 1...16)
         bidirectional = try r.bool("bidirectional", default: defaultBidirectional)
         dropout = try r.double("dropout", default: 0, range: 0...0.99)
         if layers == 1, dropout > 0 {
-            throw JobConfigError.impossible(path: r.keyPath("dropout"),
-                                            reason: "dropout between layers needs layers > 1 (use model.dropout for the output)")
+            throw r.error("dropout", "dropout between layers needs layers > 1 (use model.dropout for the output)")
         }
     }
 }
@@ -224,7 +240,7 @@ public struct ModelSection: Sendable {
     /// Dropout before the output layer.
     public var dropout: Double
     /// Classifier pooling: `final` (final states of both directions), `mean` or `max` over valid steps.
-    public var pooling: String
+    public var pooling: SequenceClassifier.Pooling
     /// Classifier classes (2 = one logit with BCE; more = softmax with cross-entropy).
     public var classes: Int
     /// Language model: share the embedding and output weights (needs embedding == hidden).
@@ -235,57 +251,54 @@ public struct ModelSection: Sendable {
     /// ±100 as soon as an LSTM state saturates; ±0.1 keeps them small.
     public var initRange: Double
     /// Seq2seq: `dot`, `general`, `concat` or `none`.
-    public var attention: String
+    public var attention: Seq2Seq.Attention
     public var inputFeeding: Bool
     /// Seq2seq bridge from a bidirectional encoder: `project` (concatenate and project) or `sum`.
-    public var bridge: String
+    public var bridge: Seq2Seq.Bridge
     /// Seq2seq: probability of feeding the true previous token during training.
     public var teacherForcing: Double
 
     init(_ r: ConfigReader) throws {
-        let kind = try r.string("kind", default: "classifier", allowed: JobConfig.Task.allCases.map(\.rawValue))
-        let task = JobConfig.Task(rawValue: kind)!  // checked by `allowed` above
+        let task = try r.choice("kind", default: JobConfig.Task.classifier)
         self.task = task
         embedding = try r.int("embedding", default: 128, range: 1...16384)
         dropout = try r.double("dropout", default: task == .classifier ? 0.3 : 0.2, range: 0...0.99)
         encoder = try r.section("encoder") { try RecurrentSettings($0, defaultBidirectional: task == .classifier) }
         switch task {
         case .classifier:
-            pooling = try r.string("pooling", default: "final", allowed: ["final", "mean", "max"])
+            pooling = try r.choice("pooling", default: SequenceClassifier.Pooling.final)
             classes = try r.int("classes", default: 2, range: 2...100_000)
-            decoder = nil; tieWeights = false; attention = "none"; inputFeeding = false; bridge = "project"; teacherForcing = 1
+            decoder = nil; tieWeights = false; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
             initRange = 0
         case .languageModel:
             tieWeights = try r.bool("tie_weights", default: false)
             initRange = try r.double("init_range", default: 0, range: 0...10)
-            pooling = "final"; classes = 0
-            decoder = nil; attention = "none"; inputFeeding = false; bridge = "project"; teacherForcing = 1
+            pooling = .final; classes = 0
+            decoder = nil; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
             if encoder.bidirectional {
-                throw JobConfigError.impossible(path: r.keyPath("encoder.bidirectional"),
-                                                reason: "a language model predicts the next token and cannot read ahead; set it to false")
+                throw ConfigError(.impossible, at: r.location(of: "encoder"), path: r.keyPath("encoder.bidirectional"),
+                                  "a language model predicts the next token and cannot read ahead; set it to false")
             }
             if tieWeights, embedding != encoder.hidden {
-                throw JobConfigError.impossible(path: r.keyPath("tie_weights"),
-                                                reason: "tied weights need embedding (\(embedding)) == encoder.hidden (\(encoder.hidden))")
+                throw r.error("tie_weights", "tied weights need embedding (\(embedding)) == encoder.hidden (\(encoder.hidden))")
             }
         case .seq2seq:
             decoder = try r.section("decoder") { try RecurrentSettings($0, defaultBidirectional: false) }
-            attention = try r.string("attention", default: "general", allowed: ["dot", "general", "concat", "none"])
+            attention = try r.choice("attention", default: Seq2Seq.Attention.general)
             inputFeeding = try r.bool("input_feeding", default: false)
-            bridge = try r.string("bridge", default: "project", allowed: ["project", "sum"])
+            bridge = try r.choice("bridge", default: Seq2Seq.Bridge.project)
             teacherForcing = try r.double("teacher_forcing", default: 1, range: 0...1)
-            pooling = "final"; classes = 0; tieWeights = false; initRange = 0
+            pooling = .final; classes = 0; tieWeights = false; initRange = 0
             if decoder!.bidirectional {
-                throw JobConfigError.impossible(path: r.keyPath("decoder.bidirectional"), reason: "a decoder generates left to right; set it to false")
+                throw ConfigError(.impossible, at: r.location(of: "decoder"), path: r.keyPath("decoder.bidirectional"),
+                                  "a decoder generates left to right; set it to false")
             }
             let encoderWidth = encoder.hidden * (encoder.bidirectional ? 2 : 1)
-            if attention == "dot", encoderWidth != decoder!.hidden {
-                throw JobConfigError.impossible(path: r.keyPath("attention"),
-                                                reason: "dot attention needs encoder outputs (\(encoderWidth)) as wide as decoder.hidden (\(decoder!.hidden)); use general or concat")
+            if attention == .dot, encoderWidth != decoder!.hidden {
+                throw r.error("attention", "dot attention needs encoder outputs (\(encoderWidth)) as wide as decoder.hidden (\(decoder!.hidden)); use general or concat")
             }
-            if bridge == "sum", encoder.bidirectional, encoder.hidden != decoder!.hidden {
-                throw JobConfigError.impossible(path: r.keyPath("bridge"),
-                                                reason: "sum bridge needs encoder.hidden == decoder.hidden; use project")
+            if bridge == .sum, encoder.bidirectional, encoder.hidden != decoder!.hidden {
+                throw r.error("bridge", "sum bridge needs encoder.hidden == decoder.hidden; use project")
             }
         }
     }
@@ -293,8 +306,7 @@ public struct ModelSection: Sendable {
 
 /// `optim:` — optimizer, learning rate, schedule and clipping.
 public struct OptimSection: Sendable {
-    /// `sgd`, `adam` or `adamw`.
-    public var optimizer: String
+    public var optimizer: OptimizerKind
     public var learningRate: Double
     public var momentum: Double
     public var beta1: Double
@@ -304,7 +316,7 @@ public struct OptimSection: Sendable {
     /// Clip the global gradient norm to this (nil = no clipping).
     public var clipNorm: Double?
     /// `constant`, `step` or `warmup_linear`.
-    public var schedule: String
+    public var schedule: LearningRateSchedule.Kind
     public var stepSize: Int
     public var gamma: Double
     public var warmupSteps: Int
@@ -312,34 +324,32 @@ public struct OptimSection: Sendable {
     /// optimizers), `lazy` (only the rows a batch used, each catching up on the steps it missed as
     /// the dense update would have moved it — same training, less memory traffic), or `sparse`
     /// (only the rows a batch used, the others' state frozen: `torch.optim.SparseAdam`'s rule).
-    public var embeddingUpdate: String
+    public var embeddingUpdate: EmbeddingUpdate
 
     init(_ r: ConfigReader) throws {
-        optimizer = try r.string("optimizer", default: "adam", allowed: ["sgd", "adam", "adamw"])
-        learningRate = try r.double("lr", default: optimizer == "sgd" ? 0.1 : 1e-3, range: 1e-12...100)
-        if optimizer == "sgd" {
+        optimizer = try r.choice("optimizer", default: OptimizerKind.adam)
+        learningRate = try r.double("lr", default: optimizer == .sgd ? 0.1 : 1e-3, range: 1e-12...100)
+        if optimizer == .sgd {
             momentum = try r.double("momentum", default: 0.9, range: 0...0.9999)
         } else {
             if r.has("momentum") {
-                throw JobConfigError.impossible(path: r.keyPath("momentum"), reason: "momentum applies to optimizer sgd; Adam uses beta1")
+                throw r.error("momentum", "momentum applies to optimizer sgd; Adam uses beta1")
             }
             momentum = 0
         }
         beta1 = try r.double("beta1", default: 0.9, range: 0...0.9999999)
         beta2 = try r.double("beta2", default: 0.999, range: 0...0.9999999)
         epsilon = try r.double("eps", default: 1e-8, range: 0...1)
-        weightDecay = try r.double("weight_decay", default: optimizer == "adamw" ? 0.01 : 0, range: 0...10)
+        weightDecay = try r.double("weight_decay", default: optimizer == .adamw ? 0.01 : 0, range: 0...10)
         let clip = try r.double("clip_norm", default: 0, range: 0...1e9)
         clipNorm = clip > 0 ? clip : nil
-        schedule = try r.string("schedule", default: "constant", allowed: ["constant", "step", "warmup_linear"])
+        schedule = try r.choice("schedule", default: LearningRateSchedule.Kind.constant)
         stepSize = try r.int("step_size", default: 1000, range: 1...Int.max)
         gamma = try r.double("gamma", default: 0.5, range: 0...1)
         warmupSteps = try r.int("warmup_steps", default: 0, range: 0...Int.max)
-        embeddingUpdate = try r.string("embedding_update", default: weightDecay == 0 ? "lazy" : "dense",
-                                       allowed: ["dense", "lazy", "sparse"])
-        if embeddingUpdate == "lazy" && weightDecay != 0 {
-            throw JobConfigError.impossible(path: r.keyPath("embedding_update"),
-                                            reason: "lazy updates need weight_decay 0 (decay moves every row every step); use dense or sparse")
+        embeddingUpdate = try r.choice("embedding_update", default: weightDecay == 0 ? EmbeddingUpdate.lazy : .dense)
+        if embeddingUpdate == .lazy && weightDecay != 0 {
+            throw r.error("embedding_update", "lazy updates need weight_decay 0 (decay moves every row every step); use dense or sparse")
         }
     }
 }
@@ -352,7 +362,7 @@ public struct TrainSection: Sendable {
     /// Evaluate on the validation set every N steps (0 = at the end of each epoch).
     public var evalEvery: Int
     /// The metric that picks the best checkpoint and drives early stopping.
-    public var metric: String
+    public var metric: Metric
     /// Stop after this many evaluations without improvement (0 = never).
     public var patience: Int
     /// Checkpoint every N steps (0 = at each evaluation).
@@ -362,6 +372,14 @@ public struct TrainSection: Sendable {
     /// Language models only (nil otherwise): what each training window starts from, and so how the
     /// text is cut into batches.
     public var hiddenState: HiddenState?
+
+    /// `train.metric`: what evaluations report, by the name they report it under.
+    public enum Metric: String, Sendable, CaseIterable {
+        case accuracy, f1, loss, perplexity, bleu
+
+        /// True for losses and perplexity, false for scores.
+        public var lowerIsBetter: Bool { self == .loss || self == .perplexity }
+    }
 
     /// `train.hidden_state` of a language model.
     public enum HiddenState: String, Sendable, CaseIterable {
@@ -384,24 +402,22 @@ public struct TrainSection: Sendable {
         epochs = try r.int("epochs", default: 3, range: 1...100_000)
         maxSteps = try r.optionalInt("max_steps", range: 1...Int.max)
         evalEvery = try r.int("eval_every", default: 0, range: 0...Int.max)
-        let metrics: [String]
+        let metrics: [Metric]
         switch task {
-        case .classifier: metrics = ["accuracy", "f1", "loss"]
-        case .languageModel: metrics = ["perplexity", "loss"]
-        case .seq2seq: metrics = ["perplexity", "bleu", "loss"]
+        case .classifier: metrics = [.accuracy, .f1, .loss]
+        case .languageModel: metrics = [.perplexity, .loss]
+        case .seq2seq: metrics = [.perplexity, .bleu, .loss]
         }
-        metric = try r.string("metric", default: metrics[0], allowed: metrics)
+        metric = try r.choice("metric", default: metrics[0], allowed: metrics)
         patience = try r.int("patience", default: 0, range: 0...100_000)
         checkpointEvery = try r.int("checkpoint_every", default: 0, range: 0...Int.max)
         keepLast = try r.int("keep_last", default: 2, range: 1...1000)
         keepBest = try r.bool("keep_best", default: true)
         if task == .languageModel {
-            let state = try r.string("hidden_state", default: HiddenState.carry.rawValue, allowed: HiddenState.allCases.map(\.rawValue))
-            hiddenState = HiddenState(rawValue: state)!  // checked by `allowed` above
+            hiddenState = try r.choice("hidden_state", default: HiddenState.carry)
         } else {
             if r.has("hidden_state") {
-                throw JobConfigError.impossible(path: r.keyPath("hidden_state"),
-                                                reason: "hidden_state applies only to model.kind language_model (carry, reset or document)")
+                throw r.error("hidden_state", "hidden_state applies only to model.kind language_model (carry, reset or document)")
             }
             hiddenState = nil
         }

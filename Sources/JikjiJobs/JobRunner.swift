@@ -138,25 +138,25 @@ final class TrainingSession {
         self.generator = generator
         let o = job.optim
         // Embedding tables are updated only in the rows a batch used unless asked for dense updates.
-        sparseTables = o.embeddingUpdate == "dense" ? [] : task.embeddingTables
+        sparseTables = o.embeddingUpdate == .dense ? [] : task.embeddingTables
         let parameters = task.namedParameters
         switch o.optimizer {
-        case "sgd":
+        case .sgd:
             optimizer = SGD(parameters: parameters, learningRate: Float(o.learningRate), momentum: Float(o.momentum),
                             weightDecay: Float(o.weightDecay))
-        case "adamw":
+        case .adamw:
             optimizer = Adam.adamW(parameters: parameters, learningRate: Float(o.learningRate), betas: (Float(o.beta1), Float(o.beta2)),
                                    epsilon: Float(o.epsilon), weightDecay: Float(o.weightDecay))
-        default:
+        case .adam:
             optimizer = Adam(parameters: parameters, learningRate: Float(o.learningRate), betas: (Float(o.beta1), Float(o.beta2)),
                              epsilon: Float(o.epsilon), weightDecay: Float(o.weightDecay))
         }
         stepsPerEpoch = try Batches(dataset: data.main, split: .train, options: task.batching, epoch: 0).plan.count
         let totalSteps = job.train.maxSteps ?? stepsPerEpoch * job.train.epochs
         switch o.schedule {
-        case "step": schedule = .stepDecay(initial: Float(o.learningRate), every: o.stepSize, factor: Float(o.gamma))
-        case "warmup_linear": schedule = .linearWarmupDecay(peak: Float(o.learningRate), warmupSteps: o.warmupSteps, totalSteps: totalSteps)
-        default: schedule = .constant(Float(o.learningRate))
+        case .step: schedule = .stepDecay(initial: Float(o.learningRate), every: o.stepSize, factor: Float(o.gamma))
+        case .warmupLinear: schedule = .linearWarmupDecay(peak: Float(o.learningRate), warmupSteps: o.warmupSteps, totalSteps: totalSteps)
+        case .constant: schedule = .constant(Float(o.learningRate))
         }
         try Data(task.architectureJSON.utf8).write(to: URL(fileURLWithPath: run.directory + "/model.json"), options: .atomic)
         if let checkpoint { try restore(checkpoint) }
@@ -205,7 +205,7 @@ final class TrainingSession {
                     let norm = GradientClipping.globalNorm(allParameters, nonzeroRows: nonzeroRows)
                     gradients.scale = GradientClipping.coefficient(norm: norm, maxNorm: Float(maxNorm))
                 }
-                if job.optim.embeddingUpdate == "lazy" {
+                if job.optim.embeddingUpdate == .lazy {
                     optimizer.step(lazyRows: rows, gradients: gradients)
                 } else {
                     optimizer.step(sparseRows: rows, gradients: gradients)
@@ -318,9 +318,9 @@ final class TrainingSession {
         try record(Dictionary(uniqueKeysWithValues: metrics.map { ("\(selection.name).\($0.key)", $0.value) }))
         options.log("step \(step) (epoch \(epoch)): " + metrics.sorted { $0.key < $1.key }
             .map { String(format: "%@ %@ %.4f", selection.name, $0.key, $0.value) }.joined(separator: ", "))
-        let metricName = job.train.metric
+        let metricName = job.train.metric.rawValue
         let value = metrics[metricName] ?? .nan
-        let lowerIsBetter = metricName == "loss" || metricName == "perplexity"
+        let lowerIsBetter = job.train.metric.lowerIsBetter
         let improved = bestMetric.map { lowerIsBetter ? value < $0 : value > $0 } ?? true
         if improved {
             bestMetric = value

@@ -1,4 +1,5 @@
 import Foundation
+import JikjiConfig
 import JikjiData
 import JikjiModels
 import JikjiRecurrent
@@ -108,7 +109,7 @@ struct Seq2SeqTask: TrainingTask {
 
     init(job: JobConfig, vocabulary: JobVocabulary, generator: inout SeededGenerator) throws {
         let m = job.model
-        guard let decoder = m.decoder else { throw JobConfigError.missing(path: "model.decoder", what: "a seq2seq model needs a decoder") }
+        guard let decoder = m.decoder else { throw ConfigError(.missing, at: ConfigLocation(source: job.source), path: "model.decoder", "missing; a seq2seq model needs a decoder") }
         let specials = vocabulary.specials
         guard let start = specials.cls, let end = specials.sep else {
             throw JobRunError.data("vocabulary \(vocabulary.reference) has no [CLS]/[SEP] to start and end answers")
@@ -118,7 +119,7 @@ struct Seq2SeqTask: TrainingTask {
             encoder: .init(cell: m.encoder.cell, hiddenSize: m.encoder.hidden, layers: m.encoder.layers,
                            bidirectional: m.encoder.bidirectional, dropout: Float(m.encoder.dropout)),
             decoder: .init(cell: decoder.cell, hiddenSize: decoder.hidden, layers: decoder.layers, dropout: Float(decoder.dropout)),
-            attention: m.attention, inputFeeding: m.inputFeeding, bridge: Seq2Seq.Bridge(rawValue: m.bridge) ?? .project,
+            attention: m.attention, inputFeeding: m.inputFeeding, bridge: m.bridge,
             dropout: Float(m.dropout), paddingIndex: vocabulary.padID, startID: Int(start), endID: Int(end))
         model = try Seq2Seq(config, generator: &generator)
         batching = try JobBatching.options(job: job, vocabulary: vocabulary)

@@ -1,4 +1,5 @@
 import Foundation
+import JikjiConfig
 import JikjiData
 import JikjiModels
 import JikjiRecurrent
@@ -78,7 +79,7 @@ struct ClassifierTask: TrainingTask {
             vocabularySize: vocabulary.size, embeddingSize: m.embedding, cell: m.encoder.cell,
             hiddenSize: m.encoder.hidden, layers: m.encoder.layers, bidirectional: m.encoder.bidirectional,
             layerDropout: Float(m.encoder.dropout), dropout: Float(m.dropout),
-            pooling: SequenceClassifier.Pooling(rawValue: m.pooling) ?? .final, classes: m.classes, paddingIndex: vocabulary.padID)
+            pooling: m.pooling, classes: m.classes, paddingIndex: vocabulary.padID)
         model = try SequenceClassifier(config, generator: &generator)
         batching = try JobBatching.options(job: job, vocabulary: vocabulary)
     }
@@ -132,17 +133,13 @@ struct ClassifierTask: TrainingTask {
 enum JobBatching {
     static func options(job: JobConfig, vocabulary: JobVocabulary) throws -> BatchingOptions {
         let b = job.batching
-        guard b.padSide == "post" else {
-            throw JobConfigError.impossible(path: "batching.pad_side",
-                                            reason: "recurrent layers read packed lengths, which need padding after the tokens; use post")
-        }
         let specials = vocabulary.specials
-        var source = SequenceLayout(maxLength: b.maxLength, padSide: .post,
-                                    truncationSide: b.truncateSide == "pre" ? .pre : .post)
+        // JobConfig refuses pad_side pre: recurrent layers read packed lengths.
+        var source = SequenceLayout(maxLength: b.maxLength, padSide: .post, truncationSide: b.truncateSide)
         if b.addSpecialTokens {
             guard let cls = specials.cls, let sep = specials.sep else {
-                throw JobConfigError.impossible(path: "batching.add_special_tokens",
-                                                reason: "vocabulary \(vocabulary.reference) has no [CLS]/[SEP] tokens")
+                throw ConfigError(.impossible, at: ConfigLocation(source: job.source), path: "batching.add_special_tokens",
+                                  "vocabulary \(vocabulary.reference) has no [CLS]/[SEP] tokens")
             }
             source.startToken = cls
             source.endToken = sep

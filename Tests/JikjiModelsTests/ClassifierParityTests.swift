@@ -47,7 +47,7 @@ final class ClassifierParityTests: XCTestCase {
     func testMeanAndMaxPoolingGradientsMatchFiniteDifferences() throws {
         for pooling in [SequenceClassifier.Pooling.mean, .max] {
             var generator = SeededGenerator(seed: 5)
-            let config = SequenceClassifier.Configuration(vocabularySize: 13, embeddingSize: 5, cell: "gru", hiddenSize: 4,
+            let config = SequenceClassifier.Configuration(vocabularySize: 13, embeddingSize: 5, cell: .gru, hiddenSize: 4,
                                                           layers: 2, bidirectional: true, pooling: pooling, classes: 3)
             let model = try SequenceClassifier(config, generator: &generator)
             let (batch, steps) = (3, 6)
