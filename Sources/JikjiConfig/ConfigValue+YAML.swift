@@ -12,20 +12,30 @@ extension ConfigValue {
         do {
             node = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw syntaxError(error, source: source)
+            throw syntaxError(error, source: source, lineCount: lineCount(of: yaml))
         }
         guard let node else { return .mapping([], at: ConfigLocation(source: source, line: 1)) }
         var builder = YAMLTreeBuilder(source: source)
         return try builder.value(of: node, path: "", depth: 1)
     }
 
-    private static func syntaxError(_ error: YamlError, source: String) -> ConfigError {
+    /// Lines of `text`; the parser reports the end of a text without a final newline on the
+    /// line after it, which errors should not name.
+    private static func lineCount(of text: String) -> Int {
+        var count = 1
+        for byte in text.utf8 where byte == UInt8(ascii: "\n") { count += 1 }
+        return text.utf8.last == UInt8(ascii: "\n") ? max(1, count - 1) : count
+    }
+
+    private static func syntaxError(_ error: YamlError, source: String, lineCount: Int) -> ConfigError {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
-            let while_ = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
-            return ConfigError(.syntax, at: ConfigLocation(source: source, line: mark.line), path: nil,
-                               "not valid YAML: \(problem) at column \(mark.column)\(while_)")
+            let context = context.map { " (\($0.text) at line \(min($0.mark.line, lineCount)))" } ?? ""
+            let line = min(mark.line, lineCount)
+            let column = mark.line > lineCount ? "at the end" : "at column \(mark.column)"
+            return ConfigError(.syntax, at: ConfigLocation(source: source, line: line), path: nil,
+                               "not valid YAML: \(problem) \(column)\(context)")
         case let .reader(problem, _, _, _):
             return ConfigError(.syntax, at: ConfigLocation(source: source), path: nil, "not valid YAML: \(problem)")
         default:

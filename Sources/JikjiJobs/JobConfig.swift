@@ -276,7 +276,8 @@ public struct ModelSection: Sendable {
             pooling = .final; classes = 0
             decoder = nil; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
             if encoder.bidirectional {
-                throw ConfigError(.impossible, at: r.location(of: "encoder"), path: r.keyPath("encoder.bidirectional"),
+                throw ConfigError(.impossible, at: r.node("encoder")?["bidirectional"]?.location ?? r.location(of: "encoder"),
+                                  path: r.keyPath("encoder.bidirectional"),
                                   "a language model predicts the next token and cannot read ahead; set it to false")
             }
             if tieWeights, embedding != encoder.hidden {
@@ -290,7 +291,8 @@ public struct ModelSection: Sendable {
             teacherForcing = try r.double("teacher_forcing", default: 1, range: 0...1)
             pooling = .final; classes = 0; tieWeights = false; initRange = 0
             if decoder!.bidirectional {
-                throw ConfigError(.impossible, at: r.location(of: "decoder"), path: r.keyPath("decoder.bidirectional"),
+                throw ConfigError(.impossible, at: r.node("decoder")?["bidirectional"]?.location ?? r.location(of: "decoder"),
+                                  path: r.keyPath("decoder.bidirectional"),
                                   "a decoder generates left to right; set it to false")
             }
             let encoderWidth = encoder.hidden * (encoder.bidirectional ? 2 : 1)

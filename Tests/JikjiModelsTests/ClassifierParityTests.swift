@@ -20,7 +20,7 @@ final class ClassifierParityTests: XCTestCase {
         let (batch, steps) = (ids.shape[0], ids.shape[1])
         let config = SequenceClassifier.Configuration(
             vocabularySize: try fixture.int("vocab"), embeddingSize: try fixture.int("embedding"),
-            cell: fixture.config["cell"] as? String ?? "?", hiddenSize: try fixture.int("hidden"),
+            cell: try XCTUnwrap(RecurrentCell(rawValue: fixture.config["cell"] as? String ?? "?")), hiddenSize: try fixture.int("hidden"),
             layers: 1, bidirectional: true, pooling: .final, classes: 2, paddingIndex: 0)
         var generator = SeededGenerator(seed: 1)
         let model = try SequenceClassifier(config, generator: &generator)
