@@ -30,6 +30,23 @@ public struct JobConfig: Sendable {
     /// The job with every default filled in.
     public var resolved: ConfigValue
 
+    /// Every setting with a closed set of values and its spellings, for `--help`.
+    public static let closedChoices: [(key: String, values: [String])] = [
+        ("model.kind", Task.allCases.map(\.rawValue)),
+        ("model.encoder.cell, model.decoder.cell", RecurrentCell.allCases.map(\.rawValue)),
+        ("model.pooling", SequenceClassifier.Pooling.allCases.map(\.rawValue)),
+        ("model.attention", Seq2Seq.Attention.allCases.map(\.rawValue)),
+        ("model.bridge", Seq2Seq.Bridge.allCases.map(\.rawValue)),
+        ("data.format", DataSection.Format.allCases.map(\.rawValue)),
+        ("data.on_bad_row", BadRowPolicy.allCases.map(\.rawValue)),
+        ("batching.truncate_side, batching.pad_side", Side.allCases.map(\.rawValue)),
+        ("optim.optimizer", OptimizerKind.allCases.map(\.rawValue)),
+        ("optim.schedule", LearningRateSchedule.Kind.allCases.map(\.rawValue)),
+        ("optim.embedding_update", EmbeddingUpdate.allCases.map(\.rawValue)),
+        ("train.metric", TrainSection.Metric.allCases.map(\.rawValue)),
+        ("train.hidden_state", TrainSection.HiddenState.allCases.map(\.rawValue)),
+    ]
+
     /// Reads a job file, applies `overrides` (`key.path=value`, value in YAML) and validates it.
     public init(contentsOf url: URL, overrides: [String] = []) throws {
         var tree = try ConfigValue.read(contentsOf: url)

@@ -15,8 +15,8 @@ struct VocabTrain: ParsableCommand {
         commandName: "train",
         abstract: "Train a WordPiece vocabulary (HF BertWordPieceTokenizer's algorithm) and store it.",
         discussion: """
-            Reads every input once, in chunks, counting words on all cores. Without --column every line \
-            is a document; with --column the first line of each file is a header and documents are that \
+            Reads every input once, in chunks, counting words on all cores. Without --text-column every line \
+            is a document; with --text-column the first line of each file is a header and documents are that \
             column (tab-separated, or comma-separated for .csv files).
             Deterministic: '##x' tokens are numbered by ascending code point. With \
             --continuation-order-from VOCAB_TXT they follow that file's order instead, which reproduces \
@@ -28,7 +28,14 @@ struct VocabTrain: ParsableCommand {
     var inputs: [String]
 
     @Option(help: "Read this column of delimited files (the first line is the header).")
-    var column: String?
+    var textColumn: String?
+
+    /// `--column`, the spelling before `--text-column` (kept for existing scripts; hidden from help).
+    @Option(name: .customLong("column"), help: .hidden)
+    var legacyColumn: String?
+
+    /// The text column, by either spelling.
+    var column: String? { textColumn ?? legacyColumn }
 
     @Option(help: "The name to store the vocabulary under (a new version when it exists).")
     var name: String
