@@ -1,4 +1,5 @@
 import ArgumentParser
+import JikjiConfig
 import JikjiTerminal
 import Foundation
 import JikjiText
@@ -148,7 +149,7 @@ struct VocabTrain: ParsableCommand {
     private func loadPipeline(_ name: String) throws -> CleaningPipeline {
         do {
             return try CleaningPipeline(presetOrFile: name)
-        } catch let error as TextInputError {
+        } catch let error as ConfigError {
             throw ValidationError("--pipeline: \(error.description)")
         }
     }
