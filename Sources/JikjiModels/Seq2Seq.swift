@@ -38,7 +38,14 @@ public struct Seq2Seq: ParameterContainer {
 
     /// The attention over the encoder's outputs: one of Luong's scores, or none.
     public enum Attention: String, Codable, Sendable, CaseIterable {
-        case dot, general, concat, none
+        /// `h_t · h_s` (encoder outputs as wide as the decoder state).
+        case dot
+        /// `h_t · W_a h_s`.
+        case general
+        /// `v · tanh(W_a [h_t; h_s])`.
+        case concat
+        /// No attention: the decoder reads only its own states.
+        case none
 
         /// The score function, or nil for no attention.
         public var score: LuongAttention.Score? {
