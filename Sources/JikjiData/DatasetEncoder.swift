@@ -1,5 +1,6 @@
 /// Something that turns a batch of raw texts into token ids: the vocabulary's cleaning pipeline,
-/// normalizer and WordPiece encoder, run on all cores.
+/// normalizer and WordPiece encoder, run on all cores (``WordPieceDatasetEncoder`` wraps the
+/// vocabulary's `TextEncoder`; tests use stand-ins).
 ///
 /// Datasets store ids *without* special tokens; `[CLS]`/`[SEP]` or BOS/EOS are added at batching
 /// time, so one stored dataset serves models that want them and models that do not.

@@ -14,7 +14,6 @@ public struct TrainedRun {
     public let job: JobConfig
     public let vocabulary: JobVocabulary
     let task: TrainingTask
-    let tokenizer: WordPieceTokenizer
     /// The checkpoint the weights came from.
     public let checkpoint: RunRegistry.Checkpoint
 
@@ -36,11 +35,11 @@ public struct TrainedRun {
         task = try makeTask(job: job, vocabulary: vocabulary, generator: &generator)
         let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: chosen.path + "/model.safetensors"))
         try task.loadStateDict(file.tensors)
-        tokenizer = WordPieceTokenizer(vocabulary: try vocabulary.stored.wordPieceVocabulary(), normalizer: vocabulary.stored.normalizer)
     }
 
-    /// Token ids of `texts` as the model was trained on them (cleaned, encoded, no special tokens).
-    func encode(_ texts: [String]) throws -> [[Int]] {
+    /// Token ids of `texts` as the model was trained on them (cleaned, encoded, no special tokens),
+    /// by the vocabulary's ``JobVocabulary/textEncoder``.
+    public func encode(_ texts: [String]) throws -> [[Int]] {
         var ids: [UInt32] = [], ends: [Int] = []
         try vocabulary.encoder.encode(texts, appendingTo: &ids, ends: &ends)
         var start = 0
@@ -50,9 +49,10 @@ public struct TrainedRun {
         }
     }
 
-    /// The text of `ids`, special tokens skipped, `##` pieces joined as HF decodes.
-    func decode(_ ids: [Int]) -> String {
-        tokenizer.decode(ids.map { Int32($0) }, skipSpecialTokens: true)
+    /// The text of `ids`, special tokens skipped, `##` pieces joined as HF decodes (the decoder
+    /// of the encoder that ``encode(_:)`` runs).
+    public func decode(_ ids: [Int]) -> String {
+        vocabulary.textEncoder.decode(ids.map { Int32($0) }, skipSpecialTokens: true)
     }
 
     // MARK: Classification

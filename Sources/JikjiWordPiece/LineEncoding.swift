@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import JikjiText
 
 /// What ``WordPieceTokenizer/encodeLines(from:path:to:options:)`` writes and how it reads.
 public struct LineEncodingOptions: Sendable {
@@ -23,16 +24,12 @@ public struct LineEncodingOptions: Sendable {
     public var maxLength: Int?
     /// Pad every line to ``maxLength`` (which must then be set).
     public var padToMaxLength: Bool
-    /// Rewrites each text before encoding (e.g. the cleaning pipeline a vocabulary was trained
-    /// with); nil keeps the bytes as read, which is the fast path.
-    public var textTransform: (@Sendable (String) throws -> String)?
     /// Bytes read per block; each block's lines are encoded in parallel, then written in order.
     public var blockSize: Int = 8 << 20
 
     /// Options with the CLI's defaults.
     public init(format: Format = .ids, column: String? = nil, addSpecialTokens: Bool = true, maxLength: Int? = nil,
-                padToMaxLength: Bool = false, textTransform: (@Sendable (String) throws -> String)? = nil) {
-        self.textTransform = textTransform
+                padToMaxLength: Bool = false) {
         self.format = format
         self.column = column
         self.addSpecialTokens = addSpecialTokens
@@ -62,6 +59,13 @@ extension WordPieceTokenizer {
     /// - Parameter progress: called after each block with the input bytes consumed so far.
     public func encodeLines(from input: FileHandle, path: String, to output: FileHandle,
                             options: LineEncodingOptions, progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
+        try encodeLines(from: input, path: path, to: output, options: options, cleaners: nil, progress: progress)
+    }
+
+    /// ``encodeLines(from:path:to:options:progress:)``, each line first cleaned by a cleaner of
+    /// `cleaners` (each worker its own) when given.
+    func encodeLines(from input: FileHandle, path: String, to output: FileHandle, options: LineEncodingOptions,
+                     cleaners: CleanerPool?, progress: ((Int) -> Void)?) throws -> LineCodingSummary {
         if options.padToMaxLength, options.maxLength == nil {
             throw WordPieceError.invalidOption(name: "padding", reason: "padding to a fixed length needs a max length")
         }
@@ -89,6 +93,9 @@ extension WordPieceTokenizer {
                 needHeader = false
             }
             let outputs = try processBlock(lineCount: lines.count) { range, scratch, out, stats in
+                // Each chunk (one worker at a time) cleans with a cleaner of its own.
+                let cleaner = try cleaners?.take()
+                defer { if let cleaner { cleaners?.giveBack(cleaner) } }
                 try block.bytes.withUnsafeBufferPointer { bytes in
                     for k in range {
                         let lineNumber = firstLine + k
@@ -133,13 +140,15 @@ extension WordPieceTokenizer {
                             }
                             stats.textBytes += text.count
                         }
-                        if let transform = options.textTransform {
-                            guard let line = String(validating: raw, as: UTF8.self) else {
+                        if let cleaner {
+                            var cleaned = scratch.cleaned
+                            scratch.cleaned = []
+                            defer { scratch.cleaned = cleaned }
+                            do { try cleaner.clean(utf8: raw, into: &cleaned) } catch let error as TextInputError where error.kind == .invalidUTF8 {
                                 throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber,
                                                                       byteOffset: NormalizedText.firstInvalidByte(raw))
                             }
-                            var transformed = try transform(line)
-                            try transformed.withUTF8 { try encodeLine($0) }
+                            try cleaned.withUnsafeBufferPointer { try encodeLine($0) }
                         } else {
                             try encodeLine(raw)
                         }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import JikjiTerminal
 import Foundation
-import JikjiText
 import JikjiVocabStore
 import JikjiWordPiece
 
@@ -54,14 +53,13 @@ struct Encode: ParsableCommand {
     }
 
     func run() throws {
-        let resolved = try VocabularySourceOptions.resolve(source)
+        let encoder = try source.textEncoder()
         let options = LineEncodingOptions(format: format, column: column, addSpecialTokens: !noSpecialTokens,
-                                          maxLength: maxLength, padToMaxLength: pad,
-                                          textTransform: resolved.textTransform)
+                                          maxLength: maxLength, padToMaxLength: pad)
         let handle = try openInput(input)
         let bar = ProgressBar.reading(input, label: "encoding")
-        let summary = try resolved.tokenizer.encodeLines(from: handle, path: input, to: FileHandle.standardOutput,
-                                                         options: options, progress: { bar.update(Int64($0)) })
+        let summary = try encoder.encodeLines(from: handle, path: input, to: FileHandle.standardOutput,
+                                              options: options, progress: { bar.update(Int64($0)) })
         bar.finish(extra: "\(summary.lines) lines, \(summary.tokens) tokens")
     }
 }
@@ -82,68 +80,10 @@ struct VocabularySourceOptions: ParsableArguments {
     @Flag(help: "vocab.txt only: strip accents; decomposes Hangul into jamo (HF's strip_accents=True).")
     var stripAccents = false
 
-    /// A tokenizer and what to run on each text before it (a stored vocabulary's cleaning
-    /// pipeline, when one is wired in).
-    struct Resolved {
-        var tokenizer: WordPieceTokenizer
-        var textTransform: (@Sendable (String) throws -> String)?
-    }
-
-    /// Turns `--vocab` into a tokenizer. A `static var` so the way names are resolved (e.g. with
-    /// a cleaning pipeline) can be swapped without touching the commands.
-    nonisolated(unsafe) static var resolve: (VocabularySourceOptions) throws -> Resolved = defaultResolve
-
-    /// A file path (`vocab.txt`, `tokenizer.json`) when such a file exists, else a stored
-    /// vocabulary `NAME[@VERSION]` in `--db`.
-    static func defaultResolve(_ o: VocabularySourceOptions) throws -> Resolved {
-        var isDirectory: ObjCBool = false
-        let normalizerFlags = o.lowercase || o.stripAccents
-        if FileManager.default.fileExists(atPath: o.vocab, isDirectory: &isDirectory), !isDirectory.boolValue {
-            let url = URL(fileURLWithPath: o.vocab)
-            if try isJSON(url) {
-                if normalizerFlags {
-                    throw VocabularySourceError("--lowercase/--strip-accents apply to vocab.txt; \(o.vocab) carries its own normalizer")
-                }
-                let file = try HFTokenizerJSON(contentsOf: url)
-                let processor = file.postProcessor.map {
-                    BertPostProcessor(cls: $0.cls, clsId: Int32($0.clsId), sep: $0.sep, sepId: Int32($0.sepId))
-                }
-                return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try file.wordPieceVocabulary(),
-                                                              normalizer: file.normalizer, postProcessor: processor,
-                                                              decoderCleanup: file.decoderCleanup))
-            }
-            let vocabulary = try WordPieceVocabulary(vocabTxt: url)
-            let normalizer = BertNormalizerOptions(stripAccents: o.stripAccents, lowercase: o.lowercase)
-            return Resolved(tokenizer: WordPieceTokenizer(vocabulary: vocabulary, normalizer: normalizer))
-        }
-        if o.vocab.contains("/") || o.vocab.hasSuffix(".txt") || o.vocab.hasSuffix(".json") {
-            throw VocabularySourceError("vocabulary file \(o.vocab) does not exist")
-        }
-        if normalizerFlags {
-            throw VocabularySourceError("--lowercase/--strip-accents apply to vocab.txt; stored vocabularies carry their own normalizer")
-        }
-        guard FileManager.default.fileExists(atPath: o.db) else {
-            throw VocabularySourceError("\(o.vocab) is neither a file nor a stored vocabulary: database \(o.db) does not exist")
-        }
-        let stored = try VocabularyStore(path: o.db, create: false).load(o.vocab)
-        var transform: (@Sendable (String) throws -> String)? = nil
-        if let json = stored.pipeline, !json.isEmpty, json != "null" {
-            // Text is cleaned exactly as the vocabulary's training corpus was.
-            let pipeline = try CleaningPipeline(json: json, source: "cleaning pipeline of vocabulary \(stored.reference)")
-            _ = try TextCleaner(pipeline: pipeline)  // a bad step is an error here, never a trap later
-            transform = { pipeline.clean($0) }
-        }
-        return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try stored.wordPieceVocabulary(), normalizer: stored.normalizer),
-                        textTransform: transform)
-    }
-
-    /// Whether a file starts (after whitespace) with `{`.
-    private static func isJSON(_ url: URL) throws -> Bool {
-        if url.pathExtension.lowercased() == "json" { return true }
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        let head = try handle.read(upToCount: 64) ?? Data()
-        return head.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) } == UInt8(ascii: "{")
+    /// The encoder (with a stored vocabulary's cleaning pipeline) and decoder `--vocab` names.
+    func textEncoder() throws -> TextEncoder {
+        try VocabularySource(argument: vocab, databasePath: db, lowercase: lowercase, stripAccents: stripAccents)
+            .textEncoder()
     }
 }
 
@@ -151,14 +91,14 @@ struct VocabularySourceOptions: ParsableArguments {
 func openInput(_ path: String) throws -> FileHandle {
     if path == "-" { return FileHandle.standardInput }
     guard FileManager.default.isReadableFile(atPath: path) else {
-        throw VocabularySourceError("cannot read input \(path): no such readable file")
+        throw InputFileError("cannot read input \(path): no such readable file")
     }
     return try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
 }
 
-/// A problem with `--vocab` or `--input` (reported without the usage text that
-/// `ValidationError` would add).
-struct VocabularySourceError: Error, CustomStringConvertible {
+/// An `--input` that cannot be read (reported without the usage text that `ValidationError`
+/// would add).
+struct InputFileError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
