@@ -23,13 +23,13 @@ public struct WordPieceDatasetEncoder: DatasetEncoder {
 
     public var vocabularySize: Int { textEncoder.vocabulary.count }
 
-    public func id(of token: String) -> UInt32? { textEncoder.id(of: token).map { UInt32(bitPattern: $0) } }
+    public func id(of token: String) -> TokenID? { textEncoder.id(of: token) }
 
-    public func encode(_ texts: [String], appendingTo ids: inout [UInt32], ends: inout [Int]) throws {
+    public func encode(_ texts: [String], appendingTo ids: inout [TokenID], ends: inout [Int]) throws {
         let encoded = try textEncoder.encodeIds(texts, addSpecialTokens: false)
         let base = ids.count
         ids.reserveCapacity(base + encoded.ids.count)
-        for id in encoded.ids { ids.append(UInt32(bitPattern: id)) }
+        ids.append(contentsOf: encoded.ids)
         ends.reserveCapacity(ends.count + encoded.ends.count)
         for end in encoded.ends { ends.append(base + end) }
     }

@@ -3,6 +3,7 @@ import JikjiConfig
 import JikjiData
 import JikjiModels
 import JikjiRecurrent
+import JikjiTraining
 
 /// A training job: what `jikji job run FILE` reads from `jobs/*.yaml`.
 ///
@@ -40,9 +41,9 @@ public struct JobConfig: Sendable {
         ("data.format", DataSection.Format.allCases.map(\.rawValue)),
         ("data.on_bad_row", BadRowPolicy.allCases.map(\.rawValue)),
         ("batching.truncate_side, batching.pad_side", Side.allCases.map(\.rawValue)),
-        ("optim.optimizer", OptimizerKind.allCases.map(\.rawValue)),
+        ("optim.optimizer", OptimizerSettings.Kind.allCases.map(\.rawValue)),
         ("optim.schedule", LearningRateSchedule.Kind.allCases.map(\.rawValue)),
-        ("optim.embedding_update", EmbeddingUpdate.allCases.map(\.rawValue)),
+        ("optim.embedding_update", OptimizerSettings.EmbeddingUpdate.allCases.map(\.rawValue)),
         ("train.metric", TrainSection.Metric.allCases.map(\.rawValue)),
         ("train.hidden_state", TrainSection.HiddenState.allCases.map(\.rawValue)),
     ]

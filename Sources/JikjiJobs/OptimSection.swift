@@ -1,9 +1,10 @@
 import JikjiConfig
 import JikjiRecurrent
+import JikjiTraining
 
 /// `optim:` — optimizer, learning rate, schedule and clipping.
 public struct OptimSection: Sendable {
-    public var optimizer: OptimizerKind
+    public var optimizer: OptimizerSettings.Kind
     public var learningRate: Double
     public var momentum: Double
     public var beta1: Double
@@ -21,10 +22,10 @@ public struct OptimSection: Sendable {
     /// optimizers), `lazy` (only the rows a batch used, each catching up on the steps it missed as
     /// the dense update would have moved it — same training, less memory traffic), or `sparse`
     /// (only the rows a batch used, the others' state frozen: `torch.optim.SparseAdam`'s rule).
-    public var embeddingUpdate: EmbeddingUpdate
+    public var embeddingUpdate: OptimizerSettings.EmbeddingUpdate
 
     init(_ r: ConfigReader) throws {
-        optimizer = try r.choice("optimizer", default: OptimizerKind.adam)
+        optimizer = try r.choice("optimizer", default: OptimizerSettings.Kind.adam)
         learningRate = try r.double("lr", default: optimizer == .sgd ? 0.1 : 1e-3, range: 1e-12...100)
         if optimizer == .sgd {
             momentum = try r.double("momentum", default: 0.9, range: 0...0.9999)
@@ -44,7 +45,7 @@ public struct OptimSection: Sendable {
         stepSize = try r.int("step_size", default: 1000, range: 1...Int.max)
         gamma = try r.double("gamma", default: 0.5, range: 0...1)
         warmupSteps = try r.int("warmup_steps", default: 0, range: 0...Int.max)
-        embeddingUpdate = try r.choice("embedding_update", default: weightDecay == 0 ? EmbeddingUpdate.lazy : .dense)
+        embeddingUpdate = try r.choice("embedding_update", default: weightDecay == 0 ? OptimizerSettings.EmbeddingUpdate.lazy : .dense)
         if embeddingUpdate == .lazy && weightDecay != 0 {
             throw r.error("embedding_update", "lazy updates need weight_decay 0 (decay moves every row every step); use dense or sparse")
         }

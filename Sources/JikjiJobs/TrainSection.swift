@@ -31,9 +31,6 @@ public struct TrainSection: Sendable {
         case perplexity
         /// Seq2seq: corpus BLEU of greedy answers.
         case bleu
-
-        /// True for losses and perplexity, false for scores.
-        public var lowerIsBetter: Bool { self == .loss || self == .perplexity }
     }
 
     /// `train.hidden_state` of a language model.

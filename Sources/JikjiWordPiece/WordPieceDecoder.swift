@@ -21,7 +21,7 @@ struct WordPieceDecoderTable: Sendable {
     /// - Parameter cleanup: HF's `decoder.cleanup` (true by default): remove the spaces before
     ///   punctuation as listed above; false keeps every token space-separated.
     init(vocabulary: WordPieceVocabulary, cleanup: Bool = true) {
-        let clean: (String) -> String = cleanup ? Self.cleanup : { $0 }
+        let clean: (String) -> String = cleanup ? { Self.cleanup($0) } : { $0 }
         var firstBytes: [UInt8] = [], laterBytes: [UInt8] = []
         var firstStarts: [Int32] = [0], laterStarts: [Int32] = [0]
         var known: [Bool] = [], special: [Bool] = []

@@ -262,14 +262,14 @@ public struct WordPieceTokenizer: Sendable {
     /// Ids of many texts, back to back, on all cores: `ids[ends[i-1]..<ends[i]]` are text `i`'s
     /// ids (`[CLS]`/`[SEP]` included when `addSpecialTokens`). Makes no per-text encoding, which
     /// is what datasets of hundreds of thousands of documents want.
-    public func encodeIds(_ texts: [String], addSpecialTokens: Bool = true) throws -> (ids: [Int32], ends: [Int]) {
+    public func encodeIds(_ texts: [String], addSpecialTokens: Bool = true) throws -> (ids: [TokenID], ends: [Int]) {
         try encodeIds(texts, addSpecialTokens: addSpecialTokens, cleaners: nil)
     }
 
     /// ``encodeIds(_:addSpecialTokens:)``, each text first cleaned by a cleaner of `cleaners`
     /// (one per worker) when given.
-    func encodeIds(_ texts: [String], addSpecialTokens: Bool, cleaners: CleanerPool?) throws -> (ids: [Int32], ends: [Int]) {
-        var collected: [Int: (ids: [Int32], lengths: [Int])] = [:]
+    func encodeIds(_ texts: [String], addSpecialTokens: Bool, cleaners: CleanerPool?) throws -> (ids: [TokenID], ends: [Int]) {
+        var collected: [Int: (ids: [TokenID], lengths: [Int])] = [:]
         let processor = addSpecialTokens ? postProcessor : nil
         try parallelChunks(count: texts.count) { range, scratch in
             try CleanerPool.withCleaner(from: cleaners) { cleaner in
@@ -374,14 +374,14 @@ public struct WordPieceTokenizer: Sendable {
     /// separated by a space, no space before `. ? ! ,`. Ids the vocabulary lacks are dropped.
     ///
     /// - Parameter skipSpecialTokens: drop the special tokens (which include `[UNK]`).
-    public func decode(_ ids: [Int32], skipSpecialTokens: Bool = true) -> String {
+    public func decode(_ ids: [TokenID], skipSpecialTokens: Bool = true) -> String {
         var bytes: [UInt8] = []
         ids.withUnsafeBufferPointer { decoderTable.decode($0, skipSpecialTokens: skipSpecialTokens, into: &bytes) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Decodes many id sequences on all cores.
-    public func decodeBatch(_ sequences: [[Int32]], skipSpecialTokens: Bool = true) -> [String] {
+    public func decodeBatch(_ sequences: [[TokenID]], skipSpecialTokens: Bool = true) -> [String] {
         var results = [String](repeating: "", count: sequences.count)
         // Decoding cannot fail, so the error path of parallelChunks is never taken.
         try? parallelChunks(count: sequences.count) { range, _ in
@@ -400,7 +400,7 @@ public struct WordPieceTokenizer: Sendable {
     }
 
     /// Appends the decoded UTF-8 of `ids` to `output` (no `String` made; for streaming tools).
-    public func decode(_ ids: UnsafeBufferPointer<Int32>, skipSpecialTokens: Bool = true, appendingTo output: inout [UInt8]) {
+    public func decode(_ ids: UnsafeBufferPointer<TokenID>, skipSpecialTokens: Bool = true, appendingTo output: inout [UInt8]) {
         decoderTable.decode(ids, skipSpecialTokens: skipSpecialTokens, into: &output)
     }
 }
@@ -418,8 +418,8 @@ struct EncoderScratch {
     }
 }
 
-/// Holds a non-Sendable value across `concurrentPerform`; every access is either read-only or
-/// under a lock.
+/// Holds a non-Sendable value across `concurrentPerform`; `@unchecked Sendable` because every
+/// access is either read-only or under a lock (each use says which).
 final class UncheckedBox<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
