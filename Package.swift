@@ -7,6 +7,7 @@
 //   JikjiTerminal                   progress bars and terminal output shared by long commands
 //   JikjiIO                         bytes in and out: record framing (lines, TSV, CSV, JSONL), UTF-8
 //                                   checks, fingerprints, SHA-256, atomic output files
+//   JikjiConfig                     the configuration value tree (YAML/JSON, lines, --set), typed reader, ConfigError
 //   JikjiText                       normalization and cleansing (ICU)
 //   JikjiSQLite                     thin Swift layer over libsqlite3
 //   JikjiWordPiece                  trainer, encoder, decoder, HF-compatible files
@@ -28,6 +29,7 @@ let package = Package(
     products: [
         .executable(name: "jikji", targets: ["jikji"]),
         .library(name: "JikjiIO", targets: ["JikjiIO"]),
+        .library(name: "JikjiConfig", targets: ["JikjiConfig"]),
         .library(name: "JikjiText", targets: ["JikjiText"]),
         .library(name: "JikjiWordPiece", targets: ["JikjiWordPiece"]),
         .library(name: "JikjiVocabStore", targets: ["JikjiVocabStore"]),
@@ -54,7 +56,8 @@ let package = Package(
 
         .target(name: "JikjiTerminal"),
         .target(name: "JikjiIO"),
-        .target(name: "JikjiText", dependencies: ["JikjiIO", "CICU", .product(name: "Yams", package: "Yams")]),
+        .target(name: "JikjiConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "JikjiText", dependencies: ["JikjiIO", "CICU", "JikjiConfig"]),
         .target(name: "JikjiSQLite", dependencies: ["CSQLite"]),
         .target(
             name: "JikjiWordPiece",
@@ -70,15 +73,15 @@ let package = Package(
         .target(
             name: "JikjiJobs",
             dependencies: [
-                "JikjiIO", "JikjiSQLite", "JikjiTerminal", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
-                "JikjiRecurrent", "JikjiModels", "JikjiTraining", .product(name: "Yams", package: "Yams"),
+                "JikjiIO", "JikjiConfig", "JikjiSQLite", "JikjiTerminal", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
+                "JikjiRecurrent", "JikjiModels", "JikjiTraining",
             ]
         ),
 
         .executableTarget(
             name: "jikji",
             dependencies: [
-                "JikjiIO", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent",
+                "JikjiIO", "JikjiConfig", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent",
                 "JikjiModels", "JikjiJobs", "JikjiTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -92,7 +95,8 @@ let package = Package(
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
         .testTarget(name: "JikjiIOTests", dependencies: ["JikjiIO", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiTextTests", dependencies: ["JikjiIO", "JikjiText", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiConfigTests", dependencies: ["JikjiConfig"]),
+        .testTarget(name: "JikjiTextTests", dependencies: ["JikjiIO", "JikjiText", "JikjiConfig", "JikjiTestSupport"]),
         .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiIO", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiIO", "JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiIO", "JikjiData", "JikjiWordPiece", "JikjiTestSupport"]),
@@ -102,7 +106,7 @@ let package = Package(
         // The README's library example, compiled and run on a slice of NSMC.
         .testTarget(name: "JikjiExampleTests", dependencies: ["JikjiTraining", "JikjiModels", "JikjiData", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
-        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiTraining", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiConfig", "JikjiText", "JikjiTraining", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import JikjiConfig
 import JikjiData
 import JikjiTraining
 
@@ -8,17 +9,13 @@ extension JobConfig {
     /// Batching options of the job's training (and, unshuffled, evaluation and inference) batches.
     func batchingOptions(vocabulary: JobVocabulary) throws -> BatchingOptions {
         let b = batching
-        guard b.padSide == "post" else {
-            throw JobConfigError.impossible(path: "batching.pad_side",
-                                            reason: "recurrent layers read packed lengths, which need padding after the tokens; use post")
-        }
         let specials = vocabulary.specials
-        var source = SequenceLayout(maxLength: b.maxLength, padSide: .post,
-                                    truncationSide: b.truncateSide == "pre" ? .pre : .post)
+        // JobConfig refuses pad_side pre: recurrent layers read packed lengths.
+        var source = SequenceLayout(maxLength: b.maxLength, padSide: .post, truncationSide: b.truncateSide)
         if b.addSpecialTokens {
             guard let cls = specials.cls, let sep = specials.sep else {
-                throw JobConfigError.impossible(path: "batching.add_special_tokens",
-                                                reason: "vocabulary \(vocabulary.reference) has no [CLS]/[SEP] tokens")
+                throw ConfigError(.impossible, at: ConfigLocation(source: self.source), path: "batching.add_special_tokens",
+                                  "vocabulary \(vocabulary.reference) has no [CLS]/[SEP] tokens")
             }
             source.startToken = cls
             source.endToken = sep
@@ -47,18 +44,17 @@ extension JobConfig {
     /// The trainer settings of the job's optim and train sections.
     var trainerConfiguration: TrainerConfiguration {
         let o = optim
-        let kind = OptimizerSettings.Kind(rawValue: o.optimizer) ?? .adam
-        let update = OptimizerSettings.EmbeddingUpdate(rawValue: o.embeddingUpdate) ?? .dense
-        let optimizer = OptimizerSettings(kind: kind, learningRate: o.learningRate, momentum: o.momentum, beta1: o.beta1,
-                                          beta2: o.beta2, epsilon: o.epsilon, weightDecay: o.weightDecay, embeddingUpdate: update)
+        let optimizer = OptimizerSettings(kind: o.optimizer, learningRate: o.learningRate, momentum: o.momentum, beta1: o.beta1,
+                                          beta2: o.beta2, epsilon: o.epsilon, weightDecay: o.weightDecay,
+                                          embeddingUpdate: o.embeddingUpdate)
         let schedule: LearningRateScheduleSettings
         switch o.schedule {
-        case "step": schedule = .stepDecay(every: o.stepSize, factor: o.gamma)
-        case "warmup_linear": schedule = .linearWarmupDecay(warmupSteps: o.warmupSteps)
-        default: schedule = .constant
+        case .step: schedule = .stepDecay(every: o.stepSize, factor: o.gamma)
+        case .warmupLinear: schedule = .linearWarmupDecay(warmupSteps: o.warmupSteps)
+        case .constant: schedule = .constant
         }
         return TrainerConfiguration(epochs: train.epochs, maxSteps: train.maxSteps, optimizer: optimizer, schedule: schedule,
                                     clipNorm: o.clipNorm, evaluateEvery: train.evalEvery, checkpointEvery: train.checkpointEvery,
-                                    metric: train.metric, patience: train.patience, keepLast: train.keepLast, keepBest: train.keepBest)
+                                    metric: train.metric.rawValue, patience: train.patience, keepLast: train.keepLast, keepBest: train.keepBest)
     }
 }

@@ -45,8 +45,8 @@ public struct JobData: Sendable {
         let text = job.data.textColumn.map { [$0] } ?? []
         let labelMap = try job.data.labelMap.isEmpty ? nil
             : LabelMapping(parsing: job.data.labelMap.map { "\($0.0)=\($0.1)" }.joined(separator: ","))
-        let format: RecordFormat? = job.data.format == "auto" ? nil : RecordFormat(rawValue: job.data.format)
-        let policy = BadRowPolicy(rawValue: job.data.onBadRow) ?? .fail
+        let format = job.data.format.recordFormat
+        let policy = job.data.onBadRow
         let split: SplitRatios? = job.data.valid.isEmpty && job.data.validRatio > 0
             ? SplitRatios(train: 1 - job.data.validRatio, valid: job.data.validRatio) : nil
         let mainSpec = DatasetSpec(kind: kind, train: job.data.train, valid: split == nil ? job.data.valid : [],

@@ -1,4 +1,5 @@
 import Foundation
+import JikjiConfig
 import JikjiData
 import JikjiModels
 import JikjiRecurrent
@@ -14,7 +15,7 @@ func makeTask(job: JobConfig, vocabulary: JobVocabulary, generator: inout Seeded
             vocabularySize: vocabulary.size, embeddingSize: m.embedding, cell: m.encoder.cell,
             hiddenSize: m.encoder.hidden, layers: m.encoder.layers, bidirectional: m.encoder.bidirectional,
             layerDropout: Float(m.encoder.dropout), dropout: Float(m.dropout),
-            pooling: SequenceClassifier.Pooling(rawValue: m.pooling) ?? .final, classes: m.classes, paddingIndex: vocabulary.padID)
+            pooling: m.pooling, classes: m.classes, paddingIndex: vocabulary.padID)
         return ClassifierTraining(model: try SequenceClassifier(config, generator: &generator))
     case .languageModel:
         let config = LanguageModel.Configuration(
@@ -25,7 +26,7 @@ func makeTask(job: JobConfig, vocabulary: JobVocabulary, generator: inout Seeded
         return LanguageModelTraining(model: try LanguageModel(config, generator: &generator),
                                      carriesState: (job.train.hiddenState ?? .carry) == .carry)
     case .seq2seq:
-        guard let decoder = m.decoder else { throw JobConfigError.missing(path: "model.decoder", what: "a seq2seq model needs a decoder") }
+        guard let decoder = m.decoder else { throw ConfigError(.missing, at: ConfigLocation(source: job.source), path: "model.decoder", "missing; a seq2seq model needs a decoder") }
         let specials = vocabulary.specials
         guard let start = specials.cls, let end = specials.sep else {
             throw JobRunError.data("vocabulary \(vocabulary.reference) has no [CLS]/[SEP] to start and end answers")
@@ -35,7 +36,7 @@ func makeTask(job: JobConfig, vocabulary: JobVocabulary, generator: inout Seeded
             encoder: .init(cell: m.encoder.cell, hiddenSize: m.encoder.hidden, layers: m.encoder.layers,
                            bidirectional: m.encoder.bidirectional, dropout: Float(m.encoder.dropout)),
             decoder: .init(cell: decoder.cell, hiddenSize: decoder.hidden, layers: decoder.layers, dropout: Float(decoder.dropout)),
-            attention: m.attention, inputFeeding: m.inputFeeding, bridge: Seq2Seq.Bridge(rawValue: m.bridge) ?? .project,
+            attention: m.attention, inputFeeding: m.inputFeeding, bridge: m.bridge,
             dropout: Float(m.dropout), paddingIndex: vocabulary.padID, startID: Int(start), endID: Int(end))
         var model = try Seq2Seq(config, generator: &generator)
         model.teacherForcing = Float(m.teacherForcing)

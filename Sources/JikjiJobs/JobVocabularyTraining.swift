@@ -1,5 +1,6 @@
 import JikjiIO
 import Foundation
+import JikjiConfig
 import JikjiText
 import JikjiVocabStore
 import JikjiWordPiece
@@ -15,7 +16,7 @@ public enum JobVocabularyTraining {
             return try trainUnchecked(job)
         } catch let WordPieceTrainerError.vocabSizeBelowBaseVocabulary(requested, base, _, alphabet, _) {
             // The trainer's message names its CLI flags; a job file user needs the job's keys.
-            throw JobConfigError.impossible(path: "vocab.vocab_size", reason:
+            throw ConfigError(.impossible, at: ConfigLocation(source: job.source), path: "vocab.vocab_size",
                 "\(requested) is below the \(base) tokens every character of the corpus needs (\(alphabet) characters "
                 + "and their ## forms plus the special tokens): set vocab.vocab_size to at least \(base) or lower vocab.limit_alphabet")
         }
@@ -24,8 +25,8 @@ public enum JobVocabularyTraining {
     static func trainUnchecked(_ job: JobConfig) throws -> StoredVocabulary {
         let reference = try VocabularyReference(parsing: job.vocab.name)
         guard reference.version == nil else {
-            throw JobConfigError.impossible(path: "vocab.name",
-                                            reason: "\(job.vocab.name) names a version the store lacks; a job can only train a new vocabulary by name")
+            throw ConfigError(.impossible, at: ConfigLocation(source: job.source), path: "vocab.name",
+                              "\(job.vocab.name) names a version the store lacks; a job can only train a new vocabulary by name")
         }
         var options = WordPieceTrainerOptions()
         options.vocabSize = job.vocab.vocabSize

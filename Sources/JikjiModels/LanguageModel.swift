@@ -13,8 +13,7 @@ public struct LanguageModel: ParameterContainer {
     public struct Configuration: Codable, Equatable, Sendable {
         public var vocabularySize: Int
         public var embeddingSize: Int
-        /// `rnn`, `rnn_relu`, `lstm` or `gru`.
-        public var cell: String
+        public var cell: RecurrentCell
         public var hiddenSize: Int
         public var layers: Int
         /// Dropout between stacked recurrent layers.
@@ -31,7 +30,7 @@ public struct LanguageModel: ParameterContainer {
         public var initRange: Float
 
         /// A configuration; see the properties for the meaning of each value.
-        public init(vocabularySize: Int, embeddingSize: Int, cell: String, hiddenSize: Int, layers: Int = 1,
+        public init(vocabularySize: Int, embeddingSize: Int, cell: RecurrentCell, hiddenSize: Int, layers: Int = 1,
                     layerDropout: Float = 0, dropout: Float = 0, tieWeights: Bool = false, paddingIndex: Int? = 0,
                     initRange: Float = 0) {
             self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.cell = cell
@@ -64,10 +63,7 @@ public struct LanguageModel: ParameterContainer {
 
     /// A freshly initialised model drawn from `generator`.
     public init(_ configuration: Configuration, generator: inout SeededGenerator) throws {
-        guard let cell = RecurrentCell(rawValue: configuration.cell) else {
-            throw ModelError.configuration("cell '\(configuration.cell)' is not one of "
-                + RecurrentCell.allCases.map(\.rawValue).joined(separator: ", "))
-        }
+        let cell = configuration.cell
         if configuration.tieWeights, configuration.embeddingSize != configuration.hiddenSize {
             throw ModelError.configuration("tied weights need embedding size \(configuration.embeddingSize) == hidden size \(configuration.hiddenSize)")
         }

@@ -14,15 +14,14 @@ import JikjiRecurrent
 public struct Seq2Seq: ParameterContainer {
     /// A recurrent stack of the encoder or decoder.
     public struct Stack: Codable, Equatable, Sendable {
-        /// `rnn`, `rnn_relu`, `lstm` or `gru`.
-        public var cell: String
+        public var cell: RecurrentCell
         public var hiddenSize: Int
         public var layers: Int
         public var bidirectional: Bool
         /// Dropout between stacked layers.
         public var dropout: Float
         /// A stack description.
-        public init(cell: String, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, dropout: Float = 0) {
+        public init(cell: RecurrentCell, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, dropout: Float = 0) {
             self.cell = cell; self.hiddenSize = hiddenSize; self.layers = layers
             self.bidirectional = bidirectional; self.dropout = dropout
         }
@@ -38,14 +37,35 @@ public struct Seq2Seq: ParameterContainer {
         case sum
     }
 
+    /// The attention over the encoder's outputs: one of Luong's scores, or none.
+    public enum Attention: String, Codable, Sendable, CaseIterable {
+        /// `h_t · h_s` (encoder outputs as wide as the decoder state).
+        case dot
+        /// `h_t · W_a h_s`.
+        case general
+        /// `v · tanh(W_a [h_t; h_s])`.
+        case concat
+        /// No attention: the decoder reads only its own states.
+        case none
+
+        /// The score function, or nil for no attention.
+        public var score: LuongAttention.Score? {
+            switch self {
+            case .dot: return .dot
+            case .general: return .general
+            case .concat: return .concat
+            case .none: return nil
+            }
+        }
+    }
+
     /// The architecture, as saved next to a checkpoint.
     public struct Configuration: Codable, Equatable, Sendable {
         public var vocabularySize: Int
         public var embeddingSize: Int
         public var encoder: Stack
         public var decoder: Stack
-        /// `dot`, `general`, `concat` or `none`.
-        public var attention: String
+        public var attention: Attention
         /// Feed the previous attentional hidden state into the next decoder input.
         public var inputFeeding: Bool
         public var bridge: Bridge
@@ -58,7 +78,7 @@ public struct Seq2Seq: ParameterContainer {
         public var endID: Int
 
         /// A configuration; see the properties for the meaning of each value.
-        public init(vocabularySize: Int, embeddingSize: Int, encoder: Stack, decoder: Stack, attention: String = "general",
+        public init(vocabularySize: Int, embeddingSize: Int, encoder: Stack, decoder: Stack, attention: Attention = .general,
                     inputFeeding: Bool = false, bridge: Bridge = .project, dropout: Float = 0, paddingIndex: Int = 0,
                     startID: Int, endID: Int) {
             self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.encoder = encoder
@@ -86,9 +106,7 @@ public struct Seq2Seq: ParameterContainer {
     /// A freshly initialised model drawn from `generator`.
     public init(_ configuration: Configuration, generator: inout SeededGenerator) throws {
         let c = configuration
-        guard let encoderCell = RecurrentCell(rawValue: c.encoder.cell), let decoderCell = RecurrentCell(rawValue: c.decoder.cell) else {
-            throw ModelError.configuration("cells must be one of " + RecurrentCell.allCases.map(\.rawValue).joined(separator: ", "))
-        }
+        let encoderCell = c.encoder.cell, decoderCell = c.decoder.cell
         guard !c.decoder.bidirectional else { throw ModelError.configuration("the decoder cannot be bidirectional") }
         self.configuration = c
         sourceEmbedding = Embedding(vocabularySize: c.vocabularySize, dimension: c.embeddingSize, paddingIndex: c.paddingIndex, generator: &generator)
@@ -116,14 +134,11 @@ public struct Seq2Seq: ParameterContainer {
                     ? Linear(inputSize: encoderStateWidth, outputSize: c.decoder.hiddenSize, generator: &generator) : nil
             }
         }
-        if c.attention == "none" {
-            attention = nil
-        } else {
-            guard let score = LuongAttention.Score(rawValue: c.attention) else {
-                throw ModelError.configuration("attention '\(c.attention)' is not one of dot, general, concat, none")
-            }
+        if let score = c.attention.score {
             attention = try LuongAttention(score: score, decoderSize: c.decoder.hiddenSize, encoderSize: encoderStateWidth,
                                            generator: &generator)
+        } else {
+            attention = nil
         }
         outputLinear = Linear(inputSize: attentionWidth, outputSize: c.vocabularySize, generator: &generator)
         output = VocabularyOutput(weight: outputLinear.weight, bias: outputLinear.bias)

@@ -25,8 +25,7 @@ public struct SequenceClassifier: ParameterContainer {
     public struct Configuration: Codable, Equatable, Sendable {
         public var vocabularySize: Int
         public var embeddingSize: Int
-        /// `rnn`, `rnn_relu`, `lstm` or `gru`.
-        public var cell: String
+        public var cell: RecurrentCell
         public var hiddenSize: Int
         public var layers: Int
         public var bidirectional: Bool
@@ -41,7 +40,7 @@ public struct SequenceClassifier: ParameterContainer {
         public var paddingIndex: Int?
 
         /// A configuration; see the properties for the meaning of each value.
-        public init(vocabularySize: Int, embeddingSize: Int, cell: String, hiddenSize: Int, layers: Int = 1,
+        public init(vocabularySize: Int, embeddingSize: Int, cell: RecurrentCell, hiddenSize: Int, layers: Int = 1,
                     bidirectional: Bool = true, layerDropout: Float = 0, dropout: Float = 0,
                     pooling: Pooling = .final, classes: Int = 2, paddingIndex: Int? = 0) {
             self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.cell = cell
@@ -67,10 +66,7 @@ public struct SequenceClassifier: ParameterContainer {
 
     /// A freshly initialised classifier (PyTorch's default initialisations), drawn from `generator`.
     public init(_ configuration: Configuration, generator: inout SeededGenerator) throws {
-        guard let cell = RecurrentCell(rawValue: configuration.cell) else {
-            throw ModelError.configuration("cell '\(configuration.cell)' is not one of "
-                + RecurrentCell.allCases.map(\.rawValue).joined(separator: ", "))
-        }
+        let cell = configuration.cell
         guard configuration.classes >= 2 else {
             throw ModelError.configuration("a classifier needs at least 2 classes, got \(configuration.classes)")
         }

@@ -1,5 +1,5 @@
 /// The cell a ``RecurrentLayer`` repeats over time, with PyTorch's equations and gate order.
-public enum RecurrentCell: String, Sendable, CaseIterable {
+public enum RecurrentCell: String, Sendable, Codable, CaseIterable {
     /// `torch.nn.RNN(nonlinearity="tanh")`: `h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`.
     case rnnTanh = "rnn"
     /// `torch.nn.RNN(nonlinearity="relu")`: `h' = relu(W_ih x + b_ih + W_hh h + b_hh)`.

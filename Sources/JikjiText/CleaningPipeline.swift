@@ -1,6 +1,6 @@
 import JikjiIO
 import Foundation
-import Yams
+import JikjiConfig
 
 /// An ordered list of cleaning steps: data that can be read from YAML or JSON, written back,
 /// stored with a vocabulary, and run over text.
@@ -56,9 +56,8 @@ public struct CleaningPipeline: Hashable, Sendable {
     /// The built-in pipeline called `preset`; throws an error listing the presets when there is none.
     public init(preset: String) throws {
         guard let found = Self.presets[preset] else {
-            throw TextInputError(.unknownStep, file: preset,
-                                 "unknown preset (presets: \(Self.presetNames.joined(separator: ", ")); "
-                                 + "or give a .yaml/.json pipeline file)")
+            throw ConfigError(.notAllowed, at: ConfigLocation(source: preset), path: nil,
+                              "unknown preset, and not a .yaml/.json pipeline file", allowed: Self.presetNames)
         }
         self.init(steps: found.steps)
     }
@@ -82,62 +81,36 @@ public struct CleaningPipeline: Hashable, Sendable {
     /// Reads a pipeline from YAML: `steps:` followed by a list of steps. `source` names the
     /// text in errors (a file name).
     public init(yaml: String, source: String = "<yaml>") throws {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw TextInputError(.badPipeline, file: source, "not valid YAML: \(Self.describe(error))")
-        }
-        guard let root else {
-            throw TextInputError(.badPipeline, file: source, "empty pipeline: expected 'steps: [...]'")
-        }
-        try self.init(value: Self.value(of: root), source: source)
+        try self.init(value: ConfigValue.parse(yaml: yaml, source: source), source: source)
     }
 
     /// Reads a pipeline from JSON: `{"steps": [...]}`.
     public init(json: String, source: String = "<json>") throws {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])
-        } catch {
-            throw TextInputError(.badPipeline, file: source, "not valid JSON: \(error.localizedDescription)")
-        }
-        try self.init(value: Self.value(ofJSON: object), source: source)
+        try self.init(value: ConfigValue.parse(json: json, source: source), source: source)
     }
 
     /// Reads a pipeline file: JSON when the name ends in `.json`, else YAML.
     public init(contentsOf url: URL) throws {
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw TextInputError(.cannotOpen, file: url.path, "cannot read the pipeline file: \(error.localizedDescription)")
-        }
-        if url.pathExtension.lowercased() == "json" {
-            try self.init(json: text, source: url.path)
-        } else {
-            try self.init(yaml: text, source: url.path)
-        }
+        try self.init(value: ConfigValue.read(contentsOf: url), source: url.path)
     }
 
-    private init(value: PipelineValue, source: String) throws {
-        guard case .map(let pairs, _) = value else {
-            throw TextInputError(.badPipeline, file: source, line: value.line,
-                                 "expected a mapping with the key 'steps', found \(value.shortDescription)")
+    /// Reads a pipeline from its value tree: a mapping with the one key `steps`, a list of steps.
+    public init(value: ConfigValue, source: String) throws {
+        let root = try ConfigReader(value, location: ConfigLocation(source: source))
+        if root.keys.isEmpty {
+            throw ConfigError(.missing, at: value.location ?? ConfigLocation(source: source), path: nil,
+                              "empty pipeline: expected 'steps: [...]'")
         }
-        for pair in pairs where pair.key != "steps" {
-            throw TextInputError(.badPipeline, file: source, line: pair.value.line,
-                                 "unknown key '\(pair.key)' at the top level (expected only 'steps')")
+        guard case .list(let items, _)? = root.node("steps") else {
+            try root.finish()  // an unknown key is the likelier mistake
+            guard let found = root.node("steps") else {
+                throw ConfigError(.missing, at: root.location, path: "steps", "missing; expected 'steps: [...]'")
+            }
+            throw ConfigError(.wrongType, at: found.location, path: "steps", "expected a list of steps, found \(found.shortDescription)")
         }
-        guard let stepsValue = pairs.first(where: { $0.key == "steps" })?.value else {
-            throw TextInputError(.badPipeline, file: source, line: value.line, "missing key 'steps'")
-        }
-        guard case .list(let items, _) = stepsValue else {
-            throw TextInputError(.badPipeline, file: source, line: stepsValue.line,
-                                 "'steps' must be a list of steps, found \(stepsValue.shortDescription)")
-        }
+        try root.finish()
         steps = try items.enumerated().map { index, item in
-            let step = try CleaningStep.parse(item, index: index + 1, source: source)
+            let step = try CleaningStep.parse(item, index: index + 1, location: root.location)
             // Compile regexes and transliterators now, so that a bad pattern or id is reported
             // here, naming the file and line, rather than when the pipeline first runs.
             switch step {
@@ -145,7 +118,13 @@ public struct CleaningPipeline: Hashable, Sendable {
                 do {
                     _ = try TextCleaner(pipeline: CleaningPipeline(steps: [step]), firstStepNumber: index + 1)
                 } catch let error as TextInputError {
-                    throw TextInputError(error.kind, file: source, line: item.line, error.message)
+                    let key = step.name == "regex" ? "pattern" : "id"
+                    let written = item[step.name].flatMap { $0[key] ?? $0 }
+                    let prefix = "step \(index + 1) '\(step.name)': key '\(key)': "
+                    let problem = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
+                    throw ConfigError(.notAllowed, at: written?.location ?? item.location ?? root.location,
+                                      path: ConfigPath.key(key, in: ConfigPath.key(step.name, in: ConfigPath.item(index + 1, in: "steps"))),
+                                      problem)
                 }
             default:
                 break
@@ -201,52 +180,5 @@ public struct CleaningPipeline: Hashable, Sendable {
     /// ``TextCleaner/init(pipeline:)`` to get that as an error instead.
     public func clean(_ text: String) -> String {
         compiled.withCleaner(for: steps) { cleaner in cleaner.clean(text) }
-    }
-
-    // MARK: Conversions
-
-    private static func value(of node: Node) -> PipelineValue {
-        let line = node.mark?.line
-        switch node {
-        case .scalar(let scalar):
-            // A YAML null (`key:` with nothing, `~`) is an absent value: an empty string here.
-            if node.null != nil { return .scalar("", line: line) }
-            return .scalar(scalar.string, line: line)
-        case .sequence(let sequence):
-            return .list(sequence.map { value(of: $0) }, line: line)
-        case .mapping(let mapping):
-            return .map(mapping.map { (key: $0.key.string ?? "\($0.key)", value: value(of: $0.value)) }, line: line)
-        default:
-            return .scalar("\(node)", line: line)
-        }
-    }
-
-    private static func value(ofJSON object: Any) -> PipelineValue {
-        switch object {
-        case let text as String:
-            return .scalar(text, line: nil)
-        case let list as [Any]:
-            return .list(list.map { value(ofJSON: $0) }, line: nil)
-        case let map as [String: Any]:
-            // JSON objects are unordered; sort keys so that errors are reported deterministically.
-            return .map(map.keys.sorted().map { (key: $0, value: value(ofJSON: map[$0]!)) }, line: nil)
-        case is NSNull:
-            return .scalar("", line: nil)
-        case let number as NSNumber:
-            // JSON booleans arrive as NSNumbers of type "c" (char).
-            if String(cString: number.objCType) == "c" { return .scalar(number.boolValue ? "true" : "false", line: nil) }
-            return .scalar(number.stringValue, line: nil)
-        default:
-            return .scalar("\(object)", line: nil)
-        }
-    }
-
-    private static func describe(_ error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
-            return "line \(mark.line), column \(mark.column): \(problem)"
-        default:
-            return "\(error)"
-        }
     }
 }

@@ -1,4 +1,5 @@
 import JikjiIO
+import JikjiConfig
 
 /// One step of a ``CleaningPipeline``: what it does and its parameters.
 ///
@@ -82,53 +83,59 @@ public enum CleaningStep: Hashable, Sendable {
 
 // MARK: Reading steps
 
-/// A parsed YAML or JSON value, with the line it came from when known.
-enum PipelineValue {
-    case scalar(String, line: Int?)
-    case list([PipelineValue], line: Int?)
-    case map([(key: String, value: PipelineValue)], line: Int?)
-
-    var line: Int? {
-        switch self {
-        case .scalar(_, let line), .list(_, let line), .map(_, let line): return line
-        }
-    }
-
-    var shortDescription: String {
-        switch self {
-        case .scalar(let text, _): return "'\(text)'"
-        case .list: return "a list"
-        case .map: return "a mapping"
-        }
-    }
-}
-
 extension CleaningStep {
-    /// Reads step number `index` (1-based) of a pipeline named `source`.
-    static func parse(_ value: PipelineValue, index: Int, source: String) throws -> CleaningStep {
+    /// The key that a step's single scalar value stands for (`repeat-limit: 2` is
+    /// `repeat-limit: {max: 2}`), for steps that have one.
+    private static func shorthandKey(of name: String) -> String? {
+        switch name {
+        case "repeat-limit": return "max"
+        case "transliterate": return "id"
+        default: return nil
+        }
+    }
+
+    /// Reads step number `index` (1-based) of a pipeline: a step name, or a one-key mapping from
+    /// the name to its parameters. Errors name the step as `steps[index]` and its parameters as
+    /// `steps[index].name.key`.
+    static func parse(_ value: ConfigValue, index: Int, location fallback: ConfigLocation?) throws -> CleaningStep {
+        let path = ConfigPath.item(index, in: "steps")
+        let location = value.location ?? fallback
         let name: String
-        var parameters: PipelineValue? = nil
+        var parameters: ConfigValue? = nil
         switch value {
         case .scalar(let text, _):
             name = text
-        case .map(let pairs, _) where pairs.count == 1:
+        case .mapping(let pairs, _) where pairs.count == 1:
             name = pairs[0].key
-            // `- nfkc:` (a null value) means no parameters.
-            if case .scalar("", _) = pairs[0].value {} else { parameters = pairs[0].value }
-        case .map(let pairs, _):
+            // `- nfkc:` (an empty or null value) means no parameters.
+            let given = pairs[0].value
+            if !given.isNull, given != .scalar("", at: nil) { parameters = given }
+        case .mapping(let pairs, _):
             let keys = pairs.map { "'\($0.key)'" }.joined(separator: ", ")
-            throw TextInputError(.badPipeline, file: source, line: value.line,
-                                 "step \(index) has several keys (\(keys)): write one step per list item, "
-                                 + "as 'name' or 'name: parameters'")
+            throw ConfigError(.wrongType, at: location, path: path,
+                              "several keys (\(keys)): write one step per list item, as 'name' or 'name: parameters'")
         case .list:
-            throw TextInputError(.badPipeline, file: source, line: value.line,
-                                 "step \(index) is a list: expected a step name or 'name: parameters'")
+            throw ConfigError(.wrongType, at: location, path: path, "expected a step name or 'name: parameters', found a list")
         }
-        var reader = ParameterReader(step: name, index: index, source: source, value: parameters)
+        guard CleaningStep.names.contains(name) else {
+            throw ConfigError(.notAllowed, at: location, path: path, "unknown step '\(name)'", allowed: CleaningStep.names)
+        }
+        let stepPath = ConfigPath.key(name, in: path)
+        if case .scalar(let text, let at)? = parameters {
+            guard let key = shorthandKey(of: name) else {
+                throw ConfigError(.wrongType, at: at ?? location, path: stepPath,
+                                  Self.parameterlessNames.contains(name) ? "'\(name)' takes no parameters, found '\(text)'"
+                                    : "expected a mapping of parameters, found '\(text)'")
+            }
+            parameters = .mapping([(key, parameters!)], at: at)
+        }
+        if Self.parameterlessNames.contains(name), case .mapping(let pairs, _)? = parameters, let first = pairs.first {
+            throw ConfigError(.unknownKey, at: first.value.location ?? location, path: ConfigPath.key(first.key, in: stepPath),
+                              "unknown key; '\(name)' takes no parameters")
+        }
+        let r = try ConfigReader(parameters, path: stepPath, location: location)
         let step: CleaningStep
         switch name {
-        case "nfc", "nfd", "nfkc", "nfkd", "nfkc-casefold":
-            step = .normalize(NormalizationForm(rawValue: name)!)
         case "lowercase": step = .lowercase
         case "casefold": step = .casefold
         case "hangul-to-jamo": step = .hangulToJamo
@@ -137,129 +144,41 @@ extension CleaningStep {
         case "conjoining-jamo-to-compat": step = .conjoiningJamoToCompatibility
         case "collapse-whitespace": step = .collapseWhitespace
         case "strip-control": step = .stripControl
-        case "html-tags": step = .htmlTags(replace: try reader.string("replace", default: " "))
-        case "urls": step = .urls(replace: try reader.string("replace", default: " "))
-        case "emails": step = .emails(replace: try reader.string("replace", default: " "))
+        case "html-tags": step = .htmlTags(replace: try r.string("replace", default: " "))
+        case "urls": step = .urls(replace: try r.string("replace", default: " "))
+        case "emails": step = .emails(replace: try r.string("replace", default: " "))
         case "punctuation-to-space":
-            step = .punctuationToSpace(except: try reader.string("except", default: ""),
-                                       symbols: try reader.bool("symbols", default: true))
+            step = .punctuationToSpace(except: try r.string("except", default: ""),
+                                       symbols: try r.bool("symbols", default: true))
         case "hangul-only":
-            step = .hangulOnly(latin: try reader.bool("latin", default: true),
-                               digits: try reader.bool("digits", default: true),
-                               keep: try reader.string("keep", default: ""))
+            step = .hangulOnly(latin: try r.bool("latin", default: true),
+                               digits: try r.bool("digits", default: true),
+                               keep: try r.string("keep", default: ""))
         case "repeat-limit":
-            step = .repeatLimit(max: try reader.int("max", default: 2, range: 1...1000, shorthand: true),
-                                unit: try reader.int("unit", default: 3, range: 1...16),
-                                digits: try reader.bool("digits", default: false))
+            step = .repeatLimit(max: try r.int("max", default: 2, range: 1...1000),
+                                unit: try r.int("unit", default: 3, range: 1...16),
+                                digits: try r.bool("digits", default: false))
         case "regex":
-            let pattern = try reader.string("pattern", default: nil)
-            if pattern.isEmpty { throw reader.error("key 'pattern' must not be empty") }
-            step = .regex(pattern: pattern, replace: try reader.string("replace", default: ""),
-                          ignoreCase: try reader.bool("ignore-case", default: false))
+            step = .regex(pattern: try r.requiredString("pattern", what: "give an ICU regular expression, e.g. '(\\d+)원'"),
+                          replace: try r.string("replace", default: ""),
+                          ignoreCase: try r.bool("ignore-case", default: false))
         case "transliterate":
-            let id = try reader.string("id", default: nil, shorthand: true)
-            if id.isEmpty { throw reader.error("key 'id' must name an ICU transliterator, e.g. Hangul-Latin") }
-            step = .transliterate(id: id)
+            step = .transliterate(id: try r.requiredString("id", what: "name an ICU transliterator, e.g. Hangul-Latin"))
         default:
-            let known = CleaningStep.names.joined(separator: ", ")
-            throw TextInputError(.unknownStep, file: source, line: value.line,
-                                 "step \(index): unknown step '\(name)' (known steps: \(known))")
+            guard let form = NormalizationForm(rawValue: name) else {
+                throw ConfigError(.notAllowed, at: location, path: path, "unknown step '\(name)'", allowed: CleaningStep.names)
+            }
+            step = .normalize(form)
         }
-        try reader.finish()
+        try r.finish()
         return step
     }
-}
 
-/// Reads the parameters of one step, remembering which keys were used so that unknown keys
-/// are reported.
-private struct ParameterReader {
-    let step: String
-    let index: Int
-    let source: String
-    let value: PipelineValue?
-    private var used = Set<String>()
-    private var shorthandUsed = false
-
-    init(step: String, index: Int, source: String, value: PipelineValue?) {
-        self.step = step
-        self.index = index
-        self.source = source
-        self.value = value
-    }
-
-    func error(_ message: String, line: Int? = nil) -> TextInputError {
-        TextInputError(.badParameter, file: source, line: line ?? value?.line,
-                       "step \(index) '\(step)': \(message)")
-    }
-
-    /// The raw value of `key`: from the mapping, or the step's scalar itself when `shorthand`.
-    private mutating func raw(_ key: String, shorthand: Bool) throws -> PipelineValue? {
-        used.insert(key)
-        switch value {
-        case nil:
-            return nil
-        case .scalar?:
-            if shorthand { shorthandUsed = true; return value }
-            return nil
-        case .map(let pairs, _)?:
-            return pairs.first { $0.key == key }?.value
-        case .list?:
-            return nil
-        }
-    }
-
-    mutating func string(_ key: String, default fallback: String?, shorthand: Bool = false) throws -> String {
-        guard let found = try raw(key, shorthand: shorthand) else {
-            if let fallback { return fallback }
-            throw error("missing key '\(key)'")
-        }
-        guard case .scalar(let text, _) = found else {
-            throw error("key '\(key)' must be a string, not \(found.shortDescription)", line: found.line)
-        }
-        return text
-    }
-
-    mutating func bool(_ key: String, default fallback: Bool) throws -> Bool {
-        guard let found = try raw(key, shorthand: false) else { return fallback }
-        if case .scalar(let text, _) = found {
-            switch text.lowercased() {
-            case "true", "yes", "1": return true
-            case "false", "no", "0": return false
-            default: break
-            }
-        }
-        throw error("key '\(key)' must be true or false, not \(found.shortDescription)", line: found.line)
-    }
-
-    mutating func int(_ key: String, default fallback: Int, range: ClosedRange<Int>,
-                      shorthand: Bool = false) throws -> Int {
-        guard let found = try raw(key, shorthand: shorthand) else { return fallback }
-        if case .scalar(let text, _) = found, let number = Int(text), range.contains(number) {
-            return number
-        }
-        throw error("key '\(key)' must be an integer from \(range.lowerBound) to \(range.upperBound), "
-                    + "not \(found.shortDescription)", line: found.line)
-    }
-
-    /// Fails on keys the step does not know, and on parameters given to a step that takes none.
-    func finish() throws {
-        switch value {
-        case nil:
-            return
-        case .scalar(let text, _)?:
-            if !shorthandUsed {
-                throw error(used.isEmpty ? "takes no parameters, got '\(text)'"
-                            : "expected a mapping of parameters (\(used.sorted().joined(separator: ", "))), got '\(text)'")
-            }
-        case .map(let pairs, _)?:
-            for pair in pairs where !used.contains(pair.key) {
-                let known = used.isEmpty ? "it takes no parameters" : "known keys: \(used.sorted().joined(separator: ", "))"
-                throw error("unknown key '\(pair.key)' (\(known))", line: pair.value.line)
-            }
-        case .list(_, let line)?:
-            throw error("parameters must be a mapping, not a list", line: line)
-        }
-    }
+    /// The steps that take no parameters.
+    private static let parameterlessNames: Set<String> = [
+        "nfc", "nfd", "nfkc", "nfkd", "nfkc-casefold", "lowercase", "casefold", "hangul-to-jamo", "jamo-to-hangul",
+        "compat-jamo-to-conjoining", "conjoining-jamo-to-compat", "collapse-whitespace", "strip-control",
+    ]
 }
 
 // MARK: Writing steps

@@ -3,7 +3,7 @@ import JikjiWordPiece
 
 extension StoredVocabulary {
     /// The cleaning pipeline stored with the vocabulary (nil when none was, or it has no steps).
-    /// - Throws: a ``TextInputError`` naming the vocabulary when the stored JSON is not a pipeline.
+    /// - Throws: a `ConfigError` (JikjiConfig) naming the vocabulary when the stored JSON is not a pipeline.
     public func cleaningPipeline() throws -> CleaningPipeline? {
         guard let json = pipeline, !json.isEmpty, json != "null" else { return nil }
         let parsed = try CleaningPipeline(json: json, source: "cleaning pipeline of vocabulary \(reference)")

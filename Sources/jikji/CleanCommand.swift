@@ -30,9 +30,16 @@ struct Clean: ParsableCommand {
     var output: String = "-"
 
     @Option(name: .long, help: "Clean only this column of a TSV/CSV file with a header line.")
-    var column: String?
+    var textColumn: String?
 
-    @Option(name: .long, help: "The format for --column: tsv or csv (default: csv for .csv files, else tsv).")
+    /// `--column`, the spelling before `--text-column` (kept for existing scripts; hidden from help).
+    @Option(name: .customLong("column"), help: .hidden)
+    var legacyColumn: String?
+
+    /// The text column, by either spelling.
+    var column: String? { textColumn ?? legacyColumn }
+
+    @Option(name: .long, help: "The format for --text-column: tsv or csv (default: csv for .csv files, else tsv).")
     var format: String?
 
     @Flag(name: .customLong("repair-utf8"), help: "Replace ill-formed UTF-8 with U+FFFD instead of failing (counted).")

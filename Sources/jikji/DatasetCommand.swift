@@ -63,6 +63,10 @@ struct DatasetBuild: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Text column(s); several are joined with a space.")
     var textColumn: [String] = []
 
+    /// `--column`, the spelling other commands used for the text column (hidden from help).
+    @Option(name: .customLong("column"), parsing: .upToNextOption, help: .hidden)
+    var legacyColumn: [String] = []
+
     @Option(name: .long, help: "Label column.")
     var labelColumn: String?
 
@@ -100,7 +104,7 @@ struct DatasetBuild: ParsableCommand {
         if !valid.isEmpty { spec.valid = valid }
         if !test.isEmpty { spec.test = test }
         if let format { spec.format = format }
-        if !textColumn.isEmpty { spec.text = textColumn }
+        if !textColumn.isEmpty || !legacyColumn.isEmpty { spec.text = textColumn + legacyColumn }
         if let labelColumn { spec.label = labelColumn }
         if let labelMap { spec.labelMap = try LabelMapping(parsing: labelMap) }
         if let sourceColumn { spec.source = sourceColumn }
@@ -229,8 +233,10 @@ struct DatasetInspect: ParsableCommand {
     @Argument(help: "Dataset name.")
     var name: String
 
-    @Option(name: .long, help: "Split to inspect: train, valid or test.")
-    var split: String = "train"
+    @Option(name: .customLong("split"), help: "Split to inspect.")
+    var splitName: SplitName = .train
+
+    var split: Split { splitName.split }
 
     @Option(name: .long, help: "Batch size for the padding estimates.")
     var batchSize: Int = 64
@@ -239,7 +245,14 @@ struct DatasetInspect: ParsableCommand {
     var maxLength: Int = 64
 
     @Option(name: .long, help: "Bucketing pool, in batches.")
-    var pool: Int = 100
+    var bucketPool: Int = 100
+
+    /// `--pool`, the spelling before `--bucket-pool` (kept for existing scripts; hidden from help).
+    @Option(name: .customLong("pool"), help: .hidden)
+    var legacyPool: Int?
+
+    /// The bucketing pool, by either spelling.
+    var pool: Int { legacyPool ?? bucketPool }
 
     @Option(name: .long, help: "Also write the length histogram as an SVG file.")
     var svg: String?
@@ -247,8 +260,7 @@ struct DatasetInspect: ParsableCommand {
     @OptionGroup var store: DatasetStoreOptions
 
     func run() throws {
-        guard let split = Split(name: split) else { throw ValidationError("--split must be train, valid or test, not '\(self.split)'") }
-        guard batchSize > 0, maxLength > 0, pool > 0 else { throw ValidationError("--batch-size, --max-length and --pool must be positive") }
+        guard batchSize > 0, maxLength > 0, pool > 0 else { throw ValidationError("--batch-size, --max-length and --bucket-pool must be positive") }
         let start = Date()
         let dataset = try store.catalog().load(name)
         let loadSeconds = Date().timeIntervalSince(start)
@@ -295,8 +307,10 @@ struct DatasetBatches: ParsableCommand {
     @Argument(help: "Dataset name.")
     var name: String
 
-    @Option(name: .long, help: "Split: train, valid or test.")
-    var split: String = "train"
+    @Option(name: .customLong("split"), help: "Split to iterate.")
+    var splitName: SplitName = .train
+
+    var split: Split { splitName.split }
 
     @Option(name: .long, help: "Sentences per batch.")
     var batchSize: Int = 64
@@ -313,11 +327,18 @@ struct DatasetBatches: ParsableCommand {
     @Option(name: .long, help: "Pad the width to a multiple of N.")
     var padToMultipleOf: Int = 1
 
-    @Option(name: .long, help: "pre or post.")
+    @Option(name: .long, help: "Which end padding goes on.")
     var padSide: Side = .post
 
-    @Option(name: .long, help: "pre or post.")
-    var truncationSide: Side = .post
+    @Option(name: .long, help: "Which end of a long row is cut off.")
+    var truncateSide: Side = .post
+
+    /// `--truncation-side`, the spelling before `--truncate-side` (the job key is truncate_side; hidden from help).
+    @Option(name: .customLong("truncation-side"), help: .hidden)
+    var legacyTruncationSide: Side?
+
+    /// The truncation side, by either spelling.
+    var truncationSide: Side { legacyTruncationSide ?? truncateSide }
 
     @Flag(name: .long, help: "Add [CLS] at the start and [SEP] at the end of every row.")
     var clsSep = false
@@ -380,7 +401,6 @@ struct DatasetBatches: ParsableCommand {
     }
 
     func run() throws {
-        guard let split = Split(name: split) else { throw ValidationError("--split must be train, valid or test, not '\(self.split)'") }
         guard epochs >= 1, epoch >= 0 else { throw ValidationError("--epochs must be at least 1 and --epoch at least 0") }
         if fixedLength, maxLength == nil { throw ValidationError("--fixed-length needs --max-length") }
         let loadStart = Date()
@@ -420,6 +440,26 @@ extension RecordFormat: ExpressibleByArgument {}
 extension DatasetKind: ExpressibleByArgument {}
 extension BadRowPolicy: ExpressibleByArgument {}
 extension Side: ExpressibleByArgument {}
+
+/// A split as the command line names it (a raw-value enum, so `--help` lists the names).
+enum SplitName: String, CaseIterable, ExpressibleByArgument {
+    case train, valid, test
+
+    /// Also takes the dataset spec's other names for the validation split (`validation`, `dev`).
+    init?(argument: String) {
+        guard let split = Split(name: argument) else { return nil }
+        self = split == .train ? .train : split == .valid ? .valid : .test
+    }
+
+    /// The dataset's split.
+    var split: Split {
+        switch self {
+        case .train: return .train
+        case .valid: return .valid
+        case .test: return .test
+        }
+    }
+}
 
 /// Prints rows under a header with columns padded to their widest cell.
 private func printTable(header: [String], rows: [[String]]) {

@@ -12,7 +12,7 @@ struct Encode: ParsableCommand {
             Matches HuggingFace tokenizers' BertWordPieceTokenizer: same ids, tokens and \
             character offsets. Runs on all cores; the input is streamed, never held whole.
             Examples:
-              jikji encode --vocab vocab.txt --input corpora/nsmc/ratings_test.txt --column document
+              jikji encode --vocab vocab.txt --input corpora/nsmc/ratings_test.txt --text-column document
               echo "정말 재밌게 봤다." | jikji encode --vocab wp150k --format tokens
             """
     )
@@ -23,7 +23,14 @@ struct Encode: ParsableCommand {
     var input: String = "-"
 
     @Option(help: "Read this column of a TSV, CSV or JSONL input, by its name: .csv is CSV, .jsonl JSONL, else TSV with a header line (default: whole lines).")
-    var column: String?
+    var textColumn: String?
+
+    /// `--column`, the spelling before `--text-column` (kept for existing scripts; hidden from help).
+    @Option(name: .customLong("column"), help: .hidden)
+    var legacyColumn: String?
+
+    /// The text column, by either spelling.
+    var column: String? { textColumn ?? legacyColumn }
 
     @Option(help: "Output: ids, tokens or jsonl (ids, tokens, offsets, attention_mask, type_ids).")
     var format: LineEncodingOptions.Format = .ids

@@ -31,7 +31,9 @@ struct RunRegistryOptions: ParsableArguments {
 struct JobRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Train the model a job file describes (vocabulary and dataset are made when missing).")
+        abstract: "Train the model a job file describes (vocabulary and dataset are made when missing).",
+        discussion: "Settings with a closed set of values (in the file or with --set):\n"
+            + JobConfig.closedChoices.map { "  \($0.key): \($0.values.joined(separator: ", "))" }.joined(separator: "\n"))
 
     @Argument(help: "The job file, e.g. jobs/nsmc-sentiment.yaml.")
     var file: String

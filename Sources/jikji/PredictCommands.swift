@@ -12,7 +12,11 @@ struct Predict: ParsableCommand {
 
     @Argument(help: "The run id (see `jikji job list`).") var runID: Int
     @Option(help: "Input file, or - for standard input.") var input: String = "-"
-    @Option(help: "The text column of a TSV/CSV/JSONL input (default: every line is a text).") var column: String?
+    @Option(help: "The text column of a TSV/CSV/JSONL input (default: every line is a text).") var textColumn: String?
+    /// `--column`, the spelling before `--text-column` (kept for existing scripts; hidden from help).
+    @Option(name: .customLong("column"), help: .hidden) var legacyColumn: String?
+    /// The text column, by either spelling.
+    var column: String? { textColumn ?? legacyColumn }
     @OptionGroup var registry: RunRegistryOptions
 
     func run() throws {
@@ -58,7 +62,11 @@ struct Translate: ParsableCommand {
 
     @Argument(help: "The run id.") var runID: Int
     @Option(help: "Input file, or - for standard input.") var input: String = "-"
-    @Option(help: "The source column of a TSV/CSV input (default: every line is a source).") var column: String?
+    @Option(help: "The source column of a TSV/CSV input (default: every line is a source).") var sourceColumn: String?
+    /// `--column`, the spelling before `--source-column` (kept for existing scripts; hidden from help).
+    @Option(name: .customLong("column"), help: .hidden) var legacyColumn: String?
+    /// The source column, by either spelling.
+    var column: String? { sourceColumn ?? legacyColumn }
     @Option(help: "Beam size (1 = greedy).") var beam: Int = 1
     @Option(help: "GNMT length penalty α (0 = none).") var lengthPenalty: Double = 0
     @Option(help: "Longest answer in tokens.") var maxLength: Int = 50

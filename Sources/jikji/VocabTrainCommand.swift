@@ -1,5 +1,6 @@
 import JikjiIO
 import ArgumentParser
+import JikjiConfig
 import JikjiTerminal
 import Foundation
 import JikjiText
@@ -16,8 +17,8 @@ struct VocabTrain: ParsableCommand {
         commandName: "train",
         abstract: "Train a WordPiece vocabulary (HF BertWordPieceTokenizer's algorithm) and store it.",
         discussion: """
-            Reads every input once, in chunks, counting words on all cores. Without --column every line \
-            is a document; with --column documents are that column, each file read in the format its name \
+            Reads every input once, in chunks, counting words on all cores. Without --text-column every line \
+            is a document; with --text-column documents are that column, each file read in the format its name \
             gives (CSV with RFC 4180 quotes for .csv, JSONL for .jsonl, else tab-separated with a header line).
             Deterministic: '##x' tokens are numbered by ascending code point. With \
             --continuation-order-from VOCAB_TXT they follow that file's order instead, which reproduces \
@@ -29,7 +30,14 @@ struct VocabTrain: ParsableCommand {
     var inputs: [String]
 
     @Option(help: "Read this column of delimited files (the first line is the header).")
-    var column: String?
+    var textColumn: String?
+
+    /// `--column`, the spelling before `--text-column` (kept for existing scripts; hidden from help).
+    @Option(name: .customLong("column"), help: .hidden)
+    var legacyColumn: String?
+
+    /// The text column, by either spelling.
+    var column: String? { textColumn ?? legacyColumn }
 
     @Option(help: "The name to store the vocabulary under (a new version when it exists).")
     var name: String
@@ -142,7 +150,7 @@ struct VocabTrain: ParsableCommand {
     private func loadPipeline(_ name: String) throws -> CleaningPipeline {
         do {
             return try CleaningPipeline(presetOrFile: name)
-        } catch let error as TextInputError {
+        } catch let error as ConfigError {
             throw ValidationError("--pipeline: \(error.description)")
         }
     }

@@ -272,7 +272,7 @@ final class CleanCLITests: XCTestCase {
         let yaml = try file("bad.yaml", text: "steps:\n  - nfkc\n  - repeat-limit: {max: many}\n")
         let result = try JikjiCommand.run(["clean", "--pipeline", yaml], input: Data())
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("\(yaml):3: step 2 'repeat-limit': key 'max' must be an integer"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("\(yaml):3: steps[2].repeat-limit.max: expected an integer in 1...1000, found 'many'"), result.stderr)
         let preset = try JikjiCommand.run(["clean", "--pipeline", "korean"], input: Data())
         XCTAssertNotEqual(preset.status, 0)
         XCTAssertTrue(preset.stderr.contains("unknown preset"), preset.stderr)

@@ -22,7 +22,7 @@ final class LibraryExampleTests: XCTestCase {
         let dataset = try DatasetBuilder(name: "nsmc-small", spec: spec, encoder: encoder).build().dataset
         var generator = SeededGenerator(seed: 7)
         let classifier = try SequenceClassifier(
-            .init(vocabularySize: encoder.vocabularySize, embeddingSize: 32, cell: "gru", hiddenSize: 32,
+            .init(vocabularySize: encoder.vocabularySize, embeddingSize: 32, cell: .gru, hiddenSize: 32,
                   paddingIndex: Int(dataset.info.specialTokens.pad)),
             generator: &generator)
         let batching = BatchingOptions(size: .sentences(32), source: SequenceLayout(maxLength: 48), bucketPool: 8, seed: 7)

@@ -1,4 +1,5 @@
 import XCTest
+import JikjiConfig
 import JikjiJobs
 import JikjiTestSupport
 
@@ -22,11 +23,11 @@ final class JobConfigTests: XCTestCase {
         XCTAssertEqual(job.data.train, ["corpora/nsmc/ratings_train.txt"])
         XCTAssertEqual(job.data.textColumn, "document")
         XCTAssertEqual(job.batching.batchSize, 64)
-        XCTAssertEqual(job.optim.optimizer, "adam")
+        XCTAssertEqual(job.optim.optimizer, .adam)
         XCTAssertEqual(job.optim.learningRate, 1e-3)
-        XCTAssertEqual(job.model.encoder.cell, "lstm")
+        XCTAssertEqual(job.model.encoder.cell, .lstm)
         XCTAssertTrue(job.model.encoder.bidirectional)
-        XCTAssertEqual(job.train.metric, "accuracy")
+        XCTAssertEqual(job.train.metric, .accuracy)
 
         let yaml = job.resolved.yaml()
         XCTAssertTrue(yaml.contains("batch_size: 64"), yaml)
@@ -38,7 +39,7 @@ final class JobConfigTests: XCTestCase {
     func testOverridesByDottedKeyPath() throws {
         let job = try JobConfig(yaml: classifier, source: "inline.yaml",
                                 overrides: ["model.encoder.cell=gru", "optim.lr=0.01", "train.epochs=1", "batching.bucket_pool=5"])
-        XCTAssertEqual(job.model.encoder.cell, "gru")
+        XCTAssertEqual(job.model.encoder.cell, .gru)
         XCTAssertEqual(job.optim.learningRate, 0.01)
         XCTAssertEqual(job.train.epochs, 1)
         XCTAssertEqual(job.batching.bucketPool, 5)
@@ -47,28 +48,28 @@ final class JobConfigTests: XCTestCase {
     func testUnknownKeyNamesThePathLineAndAllowedKeys() {
         let yaml = classifier + "\n  hiden: 256\n"
         XCTAssertThrowsError(try JobConfig(yaml: yaml, source: "x.yaml")) { error in
-            guard case let .unknownKey(path, line, allowed) = error as? JobConfigError else {
+            guard let error = error as? ConfigError, error.kind == .unknownKey else {
                 return XCTFail("unexpected \(error)")
             }
-            XCTAssertEqual(path, "model.hiden")
-            XCTAssertEqual(line, 11)
-            XCTAssertTrue(allowed.contains("embedding"))
-            XCTAssertTrue("\(error)".contains("model.hiden (line 11): unknown key; allowed here:"), "\(error)")
+            XCTAssertEqual(error.path, "model.hiden")
+            XCTAssertEqual(error.line, 11)
+            XCTAssertTrue(error.allowed.contains("embedding"))
+            XCTAssertTrue("\(error)".contains("x.yaml:11: model.hiden: unknown key; allowed:"), "\(error)")
         }
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["optim.learning_rate=1"])) { error in
-            XCTAssertEqual((error as? JobConfigError).map { if case let .unknownKey(p, _, _) = $0 { return p } else { return "" } }, "optim.learning_rate")
+            XCTAssertEqual((error as? ConfigError).map { $0.kind == .unknownKey ? $0.path : nil }, "optim.learning_rate")
         }
     }
 
     func testWrongTypeAndValueOutsideTheAllowedSet() {
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["batching.batch_size=lots"])) { error in
-            XCTAssertEqual("\(error)", "batching.batch_size: expected an integer in 1...65536, found 'lots'")
+            XCTAssertEqual("\(error)", "--set: batching.batch_size: expected an integer in 1...65536, found 'lots'")
         }
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["model.encoder.cell=transformer"])) { error in
-            XCTAssertEqual("\(error)", "model.encoder.cell: 'transformer' is not allowed; allowed: rnn, rnn_relu, lstm, gru")
+            XCTAssertEqual("\(error)", "--set: model.encoder.cell: 'transformer' is not allowed; allowed: rnn, rnn_relu, lstm, gru")
         }
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["model=3"])) { error in
-            XCTAssertTrue("\(error)".hasPrefix("model: expected a mapping of keys"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("--set: model: expected a mapping of keys"), "\(error)")
         }
     }
 
@@ -79,23 +80,23 @@ final class JobConfigTests: XCTestCase {
         model: {kind: language_model, embedding: 128, tie_weights: true, encoder: {hidden: 256}}
         """
         XCTAssertThrowsError(try JobConfig(yaml: lm, source: "lm.yaml")) { error in
-            XCTAssertTrue("\(error)".hasPrefix("model.tie_weights: tied weights need embedding (128) == encoder.hidden (256)"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("lm.yaml:3: model.tie_weights: tied weights need embedding (128) == encoder.hidden (256)"), "\(error)")
         }
         XCTAssertThrowsError(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["model.encoder.hidden=128", "model.encoder.bidirectional=true"])) { error in
-            XCTAssertTrue("\(error)".hasPrefix("model.encoder.bidirectional:"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("--set: model.encoder.bidirectional:"), "\(error)")
         }
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["model.encoder.dropout=0.2"])) { error in
-            XCTAssertTrue("\(error)".hasPrefix("model.encoder.dropout: dropout between layers needs layers > 1"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("--set: model.encoder.dropout: dropout between layers needs layers > 1"), "\(error)")
         }
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["batching.token_budget=10"])) { error in
-            XCTAssertTrue("\(error)".hasPrefix("batching.token_budget: a token budget of 10 cannot hold"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("--set: batching.token_budget: a token budget of 10 cannot hold"), "\(error)")
         }
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["optim.optimizer=adamw", "optim.embedding_update=lazy"])) { error in
-            XCTAssertTrue("\(error)".hasPrefix("optim.embedding_update: lazy updates need weight_decay 0"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("--set: optim.embedding_update: lazy updates need weight_decay 0"), "\(error)")
         }
         // Without an explicit choice, weight decay selects dense updates and no decay lazy ones.
-        XCTAssertEqual(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["optim.optimizer=adamw"]).optim.embeddingUpdate, "dense")
-        XCTAssertEqual(try JobConfig(yaml: classifier, source: "x.yaml").optim.embeddingUpdate, "lazy")
+        XCTAssertEqual(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["optim.optimizer=adamw"]).optim.embeddingUpdate, .dense)
+        XCTAssertEqual(try JobConfig(yaml: classifier, source: "x.yaml").optim.embeddingUpdate, .lazy)
     }
 
     /// `train.hidden_state` is carry, reset or document, language models only, and carry is filled in by default.
@@ -113,10 +114,10 @@ final class JobConfigTests: XCTestCase {
         XCTAssertEqual(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["train.hidden_state=reset"]).train.hiddenState, .reset)
         XCTAssertEqual(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["train.hidden_state=document"]).train.hiddenState, .document)
         XCTAssertThrowsError(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["train.hidden_state=keep"])) { error in
-            XCTAssertEqual("\(error)", "train.hidden_state: 'keep' is not allowed; allowed: carry, reset, document")
+            XCTAssertEqual("\(error)", "--set: train.hidden_state: 'keep' is not allowed; allowed: carry, reset, document")
         }
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["train.hidden_state=carry"])) { error in
-            XCTAssertTrue("\(error)".hasPrefix("train.hidden_state: hidden_state applies only to model.kind language_model"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("--set: train.hidden_state: hidden_state applies only to model.kind language_model"), "\(error)")
         }
         XCTAssertNil(try JobConfig(yaml: classifier, source: "x.yaml").train.hiddenState)
     }
@@ -127,7 +128,7 @@ final class JobConfigTests: XCTestCase {
         XCTAssertTrue(job.resolved.yaml().contains("init_range: 0"), job.resolved.yaml())
         XCTAssertEqual(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["model.init_range=0.1"]).model.initRange, 0.1)
         XCTAssertThrowsError(try JobConfig(yaml: lm, source: "lm.yaml", overrides: ["model.init_range=-1"])) { error in
-            XCTAssertTrue("\(error)".hasPrefix("model.init_range: '-1' is not allowed"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("--set: model.init_range: '-1' is not allowed"), "\(error)")
         }
         XCTAssertThrowsError(try JobConfig(yaml: classifier, source: "x.yaml", overrides: ["model.init_range=0.1"])) { error in
             XCTAssertTrue("\(error)".contains("model.init_range"), "\(error)")
@@ -136,10 +137,10 @@ final class JobConfigTests: XCTestCase {
 
     func testMissingRequiredKeysSayWhatToWrite() {
         XCTAssertThrowsError(try JobConfig(yaml: "vocab: {name: v}\n", source: "x.yaml")) { error in
-            XCTAssertTrue("\(error)".hasPrefix("data.train: missing; name one or more corpus files"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("x.yaml:1: data.train: missing; name one or more corpus files"), "\(error)")
         }
         XCTAssertThrowsError(try JobConfig(yaml: "data: {train: a.tsv}\n", source: "x.yaml")) { error in
-            XCTAssertTrue("\(error)".hasPrefix("vocab.name: missing;"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("x.yaml:1: vocab.name: missing;"), "\(error)")
         }
     }
 
@@ -154,24 +155,15 @@ final class JobConfigTests: XCTestCase {
           attention: dot
         """
         XCTAssertThrowsError(try JobConfig(yaml: s2s, source: "s.yaml")) { error in
-            XCTAssertTrue("\(error)".hasPrefix("model.attention: dot attention needs encoder outputs (256)"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("s.yaml:7: model.attention: dot attention needs encoder outputs (256)"), "\(error)")
         }
         XCTAssertNoThrow(try JobConfig(yaml: s2s, source: "s.yaml", overrides: ["model.attention=general"]))
     }
 
     func testUnparseableYamlNamesTheFile() {
         XCTAssertThrowsError(try JobConfig(yaml: "model: {kind: [", source: "broken.yaml")) { error in
-            XCTAssertTrue("\(error)".hasPrefix("broken.yaml: not a readable job file"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("broken.yaml:1: not valid YAML"), "\(error)")
         }
-    }
-}
-
-final class ConfigTreeTests: XCTestCase {
-    func testYamlRendersNestedMappingsListsAndQuotedScalars() throws {
-        let tree = try ConfigTree.parse(yaml: "a: 1\nb: {c: [x, 'y z'], d: ''}\ne:\n  - {f: 2}\n", source: "t")
-        let text = tree.yaml()
-        XCTAssertEqual(text, "a: 1\nb:\n  c: [x, 'y z']\n  d: ''\ne:\n  - f: 2\n")
-        XCTAssertEqual(try ConfigTree.parse(yaml: text, source: "t"), tree)
     }
 }
 

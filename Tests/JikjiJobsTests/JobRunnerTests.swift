@@ -258,7 +258,7 @@ final class JobRunnerTests: XCTestCase {
 
     func testAnImpossibleJobIsRefusedBeforeTraining() throws {
         XCTAssertThrowsError(try JobRunner.start(job: try job(["batching.pad_side=pre"]), jobFile: "tiny.yaml", options: options("x"))) { error in
-            XCTAssertTrue("\(error)".hasPrefix("batching.pad_side:"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("--set: batching.pad_side:"), "\(error)")
         }
     }
 }

@@ -20,7 +20,7 @@ final class ClassifierParityTests: XCTestCase {
         let (batch, steps) = (ids.shape[0], ids.shape[1])
         let config = SequenceClassifier.Configuration(
             vocabularySize: try fixture.int("vocab"), embeddingSize: try fixture.int("embedding"),
-            cell: fixture.config["cell"] as? String ?? "?", hiddenSize: try fixture.int("hidden"),
+            cell: try XCTUnwrap(RecurrentCell(rawValue: fixture.config["cell"] as? String ?? "?")), hiddenSize: try fixture.int("hidden"),
             layers: 1, bidirectional: true, pooling: .final, classes: 2, paddingIndex: 0)
         var generator = SeededGenerator(seed: 1)
         let model = try SequenceClassifier(config, generator: &generator)
@@ -47,7 +47,7 @@ final class ClassifierParityTests: XCTestCase {
     func testMeanAndMaxPoolingGradientsMatchFiniteDifferences() throws {
         for pooling in [SequenceClassifier.Pooling.mean, .max] {
             var generator = SeededGenerator(seed: 5)
-            let config = SequenceClassifier.Configuration(vocabularySize: 13, embeddingSize: 5, cell: "gru", hiddenSize: 4,
+            let config = SequenceClassifier.Configuration(vocabularySize: 13, embeddingSize: 5, cell: .gru, hiddenSize: 4,
                                                           layers: 2, bidirectional: true, pooling: pooling, classes: 3)
             let model = try SequenceClassifier(config, generator: &generator)
             let (batch, steps) = (3, 6)

@@ -3,7 +3,7 @@ import JikjiModels
 import JikjiRecurrent
 
 final class LanguageModelTests: XCTestCase {
-    func makeModel(tied: Bool, cell: String = "lstm") throws -> LanguageModel {
+    func makeModel(tied: Bool, cell: RecurrentCell = .lstm) throws -> LanguageModel {
         var g = SeededGenerator(seed: 11)
         return try LanguageModel(.init(vocabularySize: 19, embeddingSize: 6, cell: cell, hiddenSize: 6, layers: 2,
                                        tieWeights: tied), generator: &g)
@@ -12,7 +12,7 @@ final class LanguageModelTests: XCTestCase {
     /// Analytic gradients of the window loss equal central differences, tied and untied.
     func testGradientsMatchFiniteDifferences() throws {
         for tied in [false, true] {
-            let model = try makeModel(tied: tied, cell: tied ? "gru" : "lstm")
+            let model = try makeModel(tied: tied, cell: tied ? .gru : .lstm)
             let (B, T) = (2, 5)
             let ids = (0..<(B * T)).map { 1 + ($0 * 7) % 18 }
             var targets = (0..<(B * T)).map { Int32(1 + ($0 * 5 + 3) % 18) }
@@ -79,7 +79,7 @@ final class LanguageModelTests: XCTestCase {
         for tied in [false, true] {
             func model(_ range: Float) throws -> LanguageModel {
                 var g = SeededGenerator(seed: 5)
-                return try LanguageModel(.init(vocabularySize: 300, embeddingSize: 16, cell: "lstm", hiddenSize: 16,
+                return try LanguageModel(.init(vocabularySize: 300, embeddingSize: 16, cell: .lstm, hiddenSize: 16,
                                                tieWeights: tied, paddingIndex: 0, initRange: range), generator: &g)
             }
             let plain = try model(0), narrow = try model(0.1)
@@ -105,7 +105,7 @@ final class LanguageModelTests: XCTestCase {
     /// state predicts exactly what one pass over both windows predicts for those positions, and
     /// differently from a window started from zeros.
     func testCarriedStateContinuesTheSequenceAndChangesTheNextWindow() throws {
-        for cell in ["lstm", "gru"] {
+        for cell in [RecurrentCell.lstm, .gru] {
             let model = try makeModel(tied: true, cell: cell)
             let (B, T) = (2, 4)
             let stream = (0..<(B * (2 * T + 1))).map { 1 + ($0 * 7 + 3) % 18 }
@@ -122,10 +122,10 @@ final class LanguageModelTests: XCTestCase {
             let (ids1, targets1) = window(0), (ids2, targets2) = window(1)
             let first = try model.step(ids: ids1, targets: targets1, batch: B, steps: T, training: false, generator: &g)
             XCTAssertEqual(first.state.hidden.shape, [2, B, 6])
-            XCTAssertEqual(first.state.cell != nil, cell == "lstm")
+            XCTAssertEqual(first.state.cell != nil, cell == .lstm)
             let carried = try model.step(ids: ids2, targets: targets2, batch: B, steps: T, state: first.state, training: false, generator: &g)
             let reset = try model.step(ids: ids2, targets: targets2, batch: B, steps: T, training: false, generator: &g)
-            XCTAssertGreaterThan(abs(carried.loss - reset.loss), 1e-4, cell)
+            XCTAssertGreaterThan(abs(carried.loss - reset.loss), 1e-4, cell.rawValue)
             // One pass over both windows, counting only the second window's targets ([PAD] = 0 is ignored).
             var ids: [Int] = [], targets: [Int32] = []
             for r in 0..<B {
@@ -137,14 +137,14 @@ final class LanguageModelTests: XCTestCase {
             }
             let whole = try model.step(ids: ids, targets: targets, batch: B, steps: 2 * T, training: false, generator: &g)
             XCTAssertEqual(whole.count, carried.count)
-            XCTAssertEqual(whole.loss, carried.loss, accuracy: 1e-5, cell)
-            for (a, b) in zip(whole.state.hidden.storage, carried.state.hidden.storage) { XCTAssertEqual(a, b, accuracy: 1e-5, cell) }
+            XCTAssertEqual(whole.loss, carried.loss, accuracy: 1e-5, cell.rawValue)
+            for (a, b) in zip(whole.state.hidden.storage, carried.state.hidden.storage) { XCTAssertEqual(a, b, accuracy: 1e-5, cell.rawValue) }
         }
     }
 
     /// Gradients of a window that starts from a carried state (a constant) equal central differences.
     func testGradientsFromACarriedStateMatchFiniteDifferences() throws {
-        for cell in ["lstm", "gru"] {
+        for cell in [RecurrentCell.lstm, .gru] {
             let model = try makeModel(tied: true, cell: cell)
             let (B, T) = (2, 5)
             var g = SeededGenerator(seed: 0)

@@ -11,8 +11,8 @@ final class Seq2SeqTests: XCTestCase {
         let hidden = try fixture.int("hidden")
         let config = Seq2Seq.Configuration(
             vocabularySize: try fixture.int("vocab"), embeddingSize: try fixture.int("embedding"),
-            encoder: .init(cell: "lstm", hiddenSize: hidden), decoder: .init(cell: "lstm", hiddenSize: hidden),
-            attention: "general", paddingIndex: 0, startID: 1, endID: 2)
+            encoder: .init(cell: .lstm, hiddenSize: hidden), decoder: .init(cell: .lstm, hiddenSize: hidden),
+            attention: .general, paddingIndex: 0, startID: 1, endID: 2)
         var g = SeededGenerator(seed: 3)
         let model = try Seq2Seq(config, generator: &g)
         for (name, p) in model.namedParameters {
@@ -69,8 +69,8 @@ final class Seq2SeqTests: XCTestCase {
     func testStepwiseDecodingEqualsParallelDecoding() throws {
         var g = SeededGenerator(seed: 8)
         let config = Seq2Seq.Configuration(vocabularySize: 17, embeddingSize: 4,
-                                           encoder: .init(cell: "gru", hiddenSize: 3, layers: 2, bidirectional: true),
-                                           decoder: .init(cell: "lstm", hiddenSize: 5, layers: 2), attention: "concat",
+                                           encoder: .init(cell: .gru, hiddenSize: 3, layers: 2, bidirectional: true),
+                                           decoder: .init(cell: .lstm, hiddenSize: 5, layers: 2), attention: .concat,
                                            bridge: .project, startID: 1, endID: 2)
         _ = try assertStepwiseEqualsParallel(try Seq2Seq(config, generator: &g))
     }
@@ -80,8 +80,8 @@ final class Seq2SeqTests: XCTestCase {
     func testStepwiseDecodingWithoutAttentionEqualsParallelDecoding() throws {
         var g = SeededGenerator(seed: 12)
         let config = Seq2Seq.Configuration(vocabularySize: 17, embeddingSize: 4,
-                                           encoder: .init(cell: "lstm", hiddenSize: 5), decoder: .init(cell: "lstm", hiddenSize: 5),
-                                           attention: "none", startID: 1, endID: 2)
+                                           encoder: .init(cell: .lstm, hiddenSize: 5), decoder: .init(cell: .lstm, hiddenSize: 5),
+                                           attention: .none, startID: 1, endID: 2)
         let parallelGrads = try assertStepwiseEqualsParallel(try Seq2Seq(config, generator: &g))
         XCTAssertTrue(parallelGrads.contains { $0.contains { $0 != 0 } })
     }
@@ -90,8 +90,8 @@ final class Seq2SeqTests: XCTestCase {
     func testInputFeedingGradientsMatchFiniteDifferences() throws {
         var g = SeededGenerator(seed: 21)
         let config = Seq2Seq.Configuration(vocabularySize: 17, embeddingSize: 4,
-                                           encoder: .init(cell: "lstm", hiddenSize: 3, bidirectional: true),
-                                           decoder: .init(cell: "gru", hiddenSize: 5), attention: "general",
+                                           encoder: .init(cell: .lstm, hiddenSize: 3, bidirectional: true),
+                                           decoder: .init(cell: .gru, hiddenSize: 5), attention: .general,
                                            inputFeeding: true, bridge: .project, startID: 1, endID: 2)
         let model = try Seq2Seq(config, generator: &g)
         let d = makeBatch()
@@ -113,8 +113,8 @@ final class Seq2SeqTests: XCTestCase {
     func testBeamSearchIsIndependentOfTheBatchAndRanksHypotheses() throws {
         var g = SeededGenerator(seed: 4)
         let config = Seq2Seq.Configuration(vocabularySize: 17, embeddingSize: 4,
-                                           encoder: .init(cell: "lstm", hiddenSize: 6), decoder: .init(cell: "lstm", hiddenSize: 6),
-                                           attention: "dot", inputFeeding: true, startID: 1, endID: 2)
+                                           encoder: .init(cell: .lstm, hiddenSize: 6), decoder: .init(cell: .lstm, hiddenSize: 6),
+                                           attention: .dot, inputFeeding: true, startID: 1, endID: 2)
         let model = try Seq2Seq(config, generator: &g)
         let sources = [[3, 4, 5, 6], [7, 8], [9, 10, 11, 12, 13, 14]]
         let options = Seq2Seq.SearchOptions(beamSize: 4, lengthPenalty: 0.6, maxLength: 12, nBest: 3)

@@ -1,6 +1,7 @@
 import JikjiIO
 import Foundation
 import XCTest
+import JikjiConfig
 import JikjiText
 
 /// Pipelines as data: YAML/JSON reading, writing back, presets, and errors naming step and key.
@@ -87,15 +88,15 @@ final class PipelineFormatTests: XCTestCase {
         XCTAssertEqual(try CleaningPipeline(contentsOf: URL(fileURLWithPath: yamlPath)), everyStep)
         XCTAssertEqual(try CleaningPipeline(contentsOf: URL(fileURLWithPath: jsonPath)), everyStep)
         XCTAssertThrowsError(try CleaningPipeline(contentsOf: URL(fileURLWithPath: temp.url.path + "/none.yaml"))) {
-            XCTAssertEqual(($0 as? TextInputError)?.kind, .cannotOpen)
+            XCTAssertEqual(($0 as? ConfigError)?.kind, .cannotRead)
         }
     }
 
     /// Asserts that reading `yaml` fails with `kind` and a message containing every fragment.
-    private func assertFails(_ yaml: String, _ kind: TextInputError.Kind, _ fragments: [String],
+    private func assertFails(_ yaml: String, _ kind: ConfigError.Kind, _ fragments: [String],
                              file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try CleaningPipeline(yaml: yaml, source: "p.yaml"), file: file, line: line) { error in
-            XCTAssertEqual((error as? TextInputError)?.kind, kind, "\(error)", file: file, line: line)
+            XCTAssertEqual((error as? ConfigError)?.kind, kind, "\(error)", file: file, line: line)
             for fragment in fragments {
                 XCTAssertTrue("\(error)".contains(fragment), "\(error) lacks \(fragment)", file: file, line: line)
             }
@@ -103,24 +104,28 @@ final class PipelineFormatTests: XCTestCase {
     }
 
     func testErrorsNameTheStepAndTheKey() {
-        assertFails("steps:\n  - nfkc\n  - strip-html\n", .unknownStep, ["p.yaml:3:", "step 2", "'strip-html'", "html-tags"])
-        assertFails("steps: [{repeat-limit: abc}]", .badParameter, ["step 1 'repeat-limit'", "key 'max'", "'abc'"])
-        assertFails("steps: [{repeat-limit: 0}]", .badParameter, ["key 'max'", "from 1 to 1000"])
-        assertFails("steps: [{repeat-limit: {max: 2, units: 3}}]", .badParameter, ["unknown key 'units'", "max, unit"])
-        assertFails("steps: [{nfkc: {form: x}}]", .badParameter, ["step 1 'nfkc'", "unknown key 'form'", "no parameters"])
-        assertFails("steps: [{html-tags: {replace: [1]}}]", .badParameter, ["key 'replace' must be a string"])
-        assertFails("steps: [{punctuation-to-space: {symbols: maybe}}]", .badParameter, ["key 'symbols'", "true or false"])
-        assertFails("steps: [{regex: {replace: x}}]", .badParameter, ["step 1 'regex'", "missing key 'pattern'"])
-        assertFails("steps:\n  - nfc\n  - regex: {pattern: '(unclosed'}\n", .badParameter,
-                    ["p.yaml:3:", "step 2 'regex'", "key 'pattern'", "(unclosed"])
-        assertFails("steps: [{transliterate: No-Such-Thing}]", .badParameter, ["'transliterate'", "No-Such-Thing"])
-        assertFails("steps: [{nfc: 1, nfd: 2}]", .badPipeline, ["step 1 has several keys"])
-        assertFails("step: [nfc]", .badPipeline, ["unknown key 'step'"])
-        assertFails("steps: nfc", .badPipeline, ["'steps' must be a list"])
-        assertFails("", .badPipeline, ["empty pipeline"])
-        assertFails("steps: [nfc", .badPipeline, ["not valid YAML", "line"])
+        assertFails("steps:\n  - nfkc\n  - strip-html\n", .notAllowed,
+                    ["p.yaml:3: steps[2]: unknown step 'strip-html'; allowed: nfc, nfd,", "html-tags"])
+        assertFails("steps: [{repeat-limit: abc}]", .wrongType,
+                    ["p.yaml:1: steps[1].repeat-limit.max: expected an integer in 1...1000, found 'abc'"])
+        assertFails("steps: [{repeat-limit: 0}]", .notAllowed, ["steps[1].repeat-limit.max: '0' is not allowed; allowed: 1...1000"])
+        assertFails("steps: [{repeat-limit: {max: 2, units: 3}}]", .unknownKey,
+                    ["steps[1].repeat-limit.units: unknown key; allowed: max, unit"])
+        assertFails("steps: [{nfkc: {form: x}}]", .unknownKey, ["steps[1].nfkc.form: unknown key; 'nfkc' takes no parameters"])
+        assertFails("steps: [{html-tags: {replace: [1]}}]", .wrongType, ["steps[1].html-tags.replace: expected a string, found a list"])
+        assertFails("steps: [{punctuation-to-space: {symbols: maybe}}]", .wrongType,
+                    ["steps[1].punctuation-to-space.symbols: expected true or false, found 'maybe'"])
+        assertFails("steps: [{regex: {replace: x}}]", .missing, ["steps[1].regex.pattern: missing;"])
+        assertFails("steps:\n  - nfc\n  - regex: {pattern: '(unclosed'}\n", .notAllowed,
+                    ["p.yaml:3: steps[2].regex.pattern: invalid ICU regular expression", "(unclosed"])
+        assertFails("steps: [{transliterate: No-Such-Thing}]", .notAllowed, ["steps[1].transliterate.id:", "No-Such-Thing"])
+        assertFails("steps: [{nfc: 1, nfd: 2}]", .wrongType, ["steps[1]: several keys ('nfc', 'nfd')"])
+        assertFails("step: [nfc]", .unknownKey, ["p.yaml:1: step: unknown key; allowed: steps"])
+        assertFails("steps: nfc", .wrongType, ["p.yaml:1: steps: expected a list of steps, found 'nfc'"])
+        assertFails("", .missing, ["p.yaml:1: empty pipeline"])
+        assertFails("steps: [nfc", .syntax, ["p.yaml:1: not valid YAML"])
         XCTAssertThrowsError(try CleaningPipeline(json: #"{"steps": ["nfkc", {"repeat-limit": "x"}]}"#)) { error in
-            XCTAssertTrue("\(error)".contains("step 2 'repeat-limit': key 'max'"), "\(error)")
+            XCTAssertEqual("\(error)", "<json>:1: steps[2].repeat-limit.max: expected an integer in 1...1000, found 'x'")
         }
         XCTAssertThrowsError(try CleaningPipeline(json: "{steps"), "") { error in
             XCTAssertTrue("\(error)".contains("not valid JSON"), "\(error)")

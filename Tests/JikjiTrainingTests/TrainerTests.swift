@@ -37,7 +37,7 @@ final class TrainerTests: XCTestCase {
 
     func trainer(_ data: EncodedDataset, history: TrainingHistory, checkpoints: String?, stopAfter: Int? = nil) throws -> Trainer {
         var generator = SeededGenerator(seed: 3)
-        let model = try SequenceClassifier(.init(vocabularySize: 12, embeddingSize: 6, cell: "lstm", hiddenSize: 5), generator: &generator)
+        let model = try SequenceClassifier(.init(vocabularySize: 12, embeddingSize: 6, cell: .lstm, hiddenSize: 5), generator: &generator)
         var options = Trainer.Options(checkpointDirectory: checkpoints)
         options.stopAfterSteps = stopAfter
         let configuration = TrainerConfiguration(epochs: 3, optimizer: OptimizerSettings(learningRate: 0.02), clipNorm: 1,
@@ -88,7 +88,7 @@ final class TrainerTests: XCTestCase {
     /// The protocol's three calls are the model's training step: the same loss and gradients as `step`.
     func testTrainableModelPassesEqualTheLanguageModelStep() throws {
         var g = SeededGenerator(seed: 5)
-        let model = try LanguageModel(.init(vocabularySize: 10, embeddingSize: 4, cell: "gru", hiddenSize: 4, dropout: 0.2), generator: &g)
+        let model = try LanguageModel(.init(vocabularySize: 10, embeddingSize: 4, cell: .gru, hiddenSize: 4, dropout: 0.2), generator: &g)
         let ids: [TokenID] = [4, 5, 6, 7, 8, 9, 4, 5], targets: [TokenID] = [5, 6, 7, 0, 9, 4, 5, 6]
         let batch = Batch(indices: [0, 1], source: PaddedSequences(rows: 2, columns: 4, ids: ids, lengths: [4, 4],
                                                                    mask: [UInt8](repeating: 1, count: 8)),

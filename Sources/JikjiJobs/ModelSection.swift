@@ -1,0 +1,81 @@
+import JikjiConfig
+import JikjiModels
+import JikjiRecurrent
+
+/// `model:` — the network.
+public struct ModelSection: Sendable {
+    public var task: JobConfig.Task
+    /// Embedding width.
+    public var embedding: Int
+    /// The encoder (classifier, seq2seq) or the stack (language model).
+    public var encoder: RecurrentSettings
+    /// The decoder (seq2seq only).
+    public var decoder: RecurrentSettings?
+    /// Dropout before the output layer.
+    public var dropout: Double
+    /// Classifier pooling: `final` (final states of both directions), `mean` or `max` over valid steps.
+    public var pooling: SequenceClassifier.Pooling
+    /// Classifier classes (2 = one logit with BCE; more = softmax with cross-entropy).
+    public var classes: Int
+    /// Language model: share the embedding and output weights (needs embedding == hidden).
+    public var tieWeights: Bool
+    /// Language model: 0 keeps PyTorch's module initialisation (embedding `N(0, 1)`); r > 0 draws
+    /// the embedding (and an untied output weight) uniformly in `[-r, r]`, as PyTorch's
+    /// word_language_model example does with 0.1. With tied weights `N(0, 1)` gives logits of
+    /// ±100 as soon as an LSTM state saturates; ±0.1 keeps them small.
+    public var initRange: Double
+    /// Seq2seq: `dot`, `general`, `concat` or `none`.
+    public var attention: Seq2Seq.Attention
+    public var inputFeeding: Bool
+    /// Seq2seq bridge from a bidirectional encoder: `project` (concatenate and project) or `sum`.
+    public var bridge: Seq2Seq.Bridge
+    /// Seq2seq: probability of feeding the true previous token during training.
+    public var teacherForcing: Double
+
+    init(_ r: ConfigReader) throws {
+        let task = try r.choice("kind", default: JobConfig.Task.classifier)
+        self.task = task
+        embedding = try r.int("embedding", default: 128, range: 1...16384)
+        dropout = try r.double("dropout", default: task == .classifier ? 0.3 : 0.2, range: 0...0.99)
+        encoder = try r.section("encoder") { try RecurrentSettings($0, defaultBidirectional: task == .classifier) }
+        switch task {
+        case .classifier:
+            pooling = try r.choice("pooling", default: SequenceClassifier.Pooling.final)
+            classes = try r.int("classes", default: 2, range: 2...100_000)
+            decoder = nil; tieWeights = false; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
+            initRange = 0
+        case .languageModel:
+            tieWeights = try r.bool("tie_weights", default: false)
+            initRange = try r.double("init_range", default: 0, range: 0...10)
+            pooling = .final; classes = 0
+            decoder = nil; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
+            if encoder.bidirectional {
+                throw ConfigError(.impossible, at: r.node("encoder")?["bidirectional"]?.location ?? r.location(of: "encoder"),
+                                  path: r.keyPath("encoder.bidirectional"),
+                                  "a language model predicts the next token and cannot read ahead; set it to false")
+            }
+            if tieWeights, embedding != encoder.hidden {
+                throw r.error("tie_weights", "tied weights need embedding (\(embedding)) == encoder.hidden (\(encoder.hidden))")
+            }
+        case .seq2seq:
+            decoder = try r.section("decoder") { try RecurrentSettings($0, defaultBidirectional: false) }
+            attention = try r.choice("attention", default: Seq2Seq.Attention.general)
+            inputFeeding = try r.bool("input_feeding", default: false)
+            bridge = try r.choice("bridge", default: Seq2Seq.Bridge.project)
+            teacherForcing = try r.double("teacher_forcing", default: 1, range: 0...1)
+            pooling = .final; classes = 0; tieWeights = false; initRange = 0
+            if decoder!.bidirectional {
+                throw ConfigError(.impossible, at: r.node("decoder")?["bidirectional"]?.location ?? r.location(of: "decoder"),
+                                  path: r.keyPath("decoder.bidirectional"),
+                                  "a decoder generates left to right; set it to false")
+            }
+            let encoderWidth = encoder.hidden * (encoder.bidirectional ? 2 : 1)
+            if attention == .dot, encoderWidth != decoder!.hidden {
+                throw r.error("attention", "dot attention needs encoder outputs (\(encoderWidth)) as wide as decoder.hidden (\(decoder!.hidden)); use general or concat")
+            }
+            if bridge == .sum, encoder.bidirectional, encoder.hidden != decoder!.hidden {
+                throw r.error("bridge", "sum bridge needs encoder.hidden == decoder.hidden; use project")
+            }
+        }
+    }
+}
