@@ -79,7 +79,8 @@ let package = Package(
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
         .testTarget(name: "JikjiTextTests", dependencies: ["JikjiText", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiWordPiece", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiWordPiece", "JikjiTestSupport"],
+                    exclude: ["Fixtures"]),  // HF outputs read by path (scripts/make-hf-fixtures.py)
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "CJikjiKernels", "JikjiTestSupport"]),

@@ -39,7 +39,10 @@ public enum TokenKind: String, Codable, CaseIterable, Sendable {
         if specials.contains(token) { return .special }
         let scalars = token.unicodeScalars
         if scalars.count == 1 { return .alphabet }
-        if !prefix.isEmpty, token.hasPrefix(prefix), scalars.count == prefix.unicodeScalars.count + 1 {
+        // Scalars, not `hasPrefix`: `#` + a combining mark is one grapheme cluster, so
+        // `"##\u{093E}".hasPrefix("##")` is false.
+        if !prefix.isEmpty, scalars.starts(with: prefix.unicodeScalars),
+           scalars.count == prefix.unicodeScalars.count + 1 {
             return .continuation
         }
         return .merged

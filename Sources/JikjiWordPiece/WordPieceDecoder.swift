@@ -25,17 +25,20 @@ struct WordPieceDecoderTable: Sendable {
         var firstBytes: [UInt8] = [], laterBytes: [UInt8] = []
         var firstStarts: [Int32] = [0], laterStarts: [Int32] = [0]
         var known: [Bool] = [], special: [Bool] = []
-        let prefix = vocabulary.continuingSubwordPrefix
-        let specials = Set(vocabulary.specialTokens)
+        // Bytes, not `String.hasPrefix`: that compares grapheme clusters, and `#` followed by a
+        // combining mark (`##\u{093E}`), a skin-tone modifier or a variation selector is one
+        // cluster, so `##ा` would not "start with" `##`. HF compares bytes.
+        let prefix = Array(vocabulary.continuingSubwordPrefix.utf8)
+        let specials = Set(vocabulary.specialTokens.map(ExactToken.init))
         for id in 0..<vocabulary.count {
             let token = vocabulary.token(for: id)
             known.append(token != nil)
-            special.append(token.map { specials.contains($0) } ?? false)
+            special.append(token.map { specials.contains(ExactToken($0)) } ?? false)
             let text = token ?? ""
             firstBytes += clean(text).utf8
             let later: String
-            if !prefix.isEmpty, text.hasPrefix(prefix) {
-                later = String(text.dropFirst(prefix.count))
+            if !prefix.isEmpty, text.utf8.starts(with: prefix) {
+                later = String(decoding: text.utf8.dropFirst(prefix.count), as: UTF8.self)
             } else {
                 later = " " + text
             }
@@ -53,7 +56,8 @@ struct WordPieceDecoderTable: Sendable {
 
     /// HF's `cleanup`, the replacements in their order, each over the whole token.
     static func cleanup(_ token: String) -> String {
-        guard token.contains(" ") else { return token }
+        // A byte test: `contains(" ")` would miss a space that starts a cluster (" \u{301}").
+        guard token.utf8.contains(0x20) else { return token }
         let rules: [(String, String)] = [
             (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
             (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
