@@ -69,11 +69,19 @@ struct VocabularySourceOptions: ParsableArguments {
     @Option(help: "The vocabulary database for NAME[@VERSION].")
     var db: String = VocabularyStore.defaultPath
 
-    @Flag(help: "vocab.txt only: lowercase (HF's lowercase=True).")
+    @Flag(help: "vocab.txt only: lowercase (HF's lowercase=True; accents are then stripped too unless --no-strip-accents).")
     var lowercase = false
 
-    @Flag(help: "vocab.txt only: strip accents; decomposes Hangul into jamo (HF's strip_accents=True).")
-    var stripAccents = false
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "vocab.txt only: strip accents (default: as --lowercase, like HF's strip_accents=None).",
+        discussion: "Stripping decomposes Korean Hangul syllables into jamo: with --lowercase on Korean text, add --no-strip-accents to keep them."))
+    var stripAccents: Bool?
+
+    /// The normalizer a vocab.txt is read with (HF's `BertWordPieceTokenizer(vocab, lowercase=…, strip_accents=…)`).
+    var vocabTxtNormalizer: BertNormalizerOptions {
+        BertNormalizerOptions(stripAccents: BertNormalizerOptions.stripAccents(stripAccents, lowercase: lowercase),
+                              lowercase: lowercase)
+    }
 
     /// A tokenizer and what to run on each text before it (a stored vocabulary's cleaning
     /// pipeline, when one is wired in).
@@ -90,7 +98,7 @@ struct VocabularySourceOptions: ParsableArguments {
     /// vocabulary `NAME[@VERSION]` in `--db`.
     static func defaultResolve(_ o: VocabularySourceOptions) throws -> Resolved {
         var isDirectory: ObjCBool = false
-        let normalizerFlags = o.lowercase || o.stripAccents
+        let normalizerFlags = o.lowercase || o.stripAccents != nil
         if FileManager.default.fileExists(atPath: o.vocab, isDirectory: &isDirectory), !isDirectory.boolValue {
             let url = URL(fileURLWithPath: o.vocab)
             if try isJSON(url) {
@@ -106,8 +114,7 @@ struct VocabularySourceOptions: ParsableArguments {
                                                               decoderCleanup: file.decoderCleanup))
             }
             let vocabulary = try WordPieceVocabulary(vocabTxt: url)
-            let normalizer = BertNormalizerOptions(stripAccents: o.stripAccents, lowercase: o.lowercase)
-            return Resolved(tokenizer: WordPieceTokenizer(vocabulary: vocabulary, normalizer: normalizer))
+            return Resolved(tokenizer: WordPieceTokenizer(vocabulary: vocabulary, normalizer: o.vocabTxtNormalizer))
         }
         if o.vocab.contains("/") || o.vocab.hasSuffix(".txt") || o.vocab.hasSuffix(".json") {
             throw VocabularySourceError("vocabulary file \(o.vocab) does not exist")

@@ -1,30 +1,31 @@
 import Foundation
-import JikjiTestSupport
-import XCTest
 
 /// The HF fixtures of `Tests/JikjiWordPieceTests/Fixtures/`, written by
 /// `scripts/make-hf-fixtures.py` with tokenizers 0.23.3 (every expected value is HF's output).
-enum HFFixtureFiles {
+public enum HFFixtureFiles {
     /// The fixture folder.
-    static let folder = ProjectPaths.root.appendingPathComponent("Tests/JikjiWordPieceTests/Fixtures")
+    public static let folder = ProjectPaths.root.appendingPathComponent("Tests/JikjiWordPieceTests/Fixtures")
 
     /// A fixture file, which must exist.
-    static func url(_ name: String) throws -> URL {
+    public static func url(_ name: String) throws -> URL {
         let url = folder.appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw FixtureError("missing HF fixture \(url.path) (scripts/make-hf-fixtures.py writes it)")
+            throw HFFixtureError("missing HF fixture \(url.path) (scripts/make-hf-fixtures.py writes it)")
         }
         return url
     }
 
     /// A JSON fixture parsed by JSONSerialization.
-    static func json(_ name: String) throws -> [String: Any] {
+    public static func json(_ name: String) throws -> [String: Any] {
         let data = try Data(contentsOf: try url(name))
-        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any], name)
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw HFFixtureError("fixture \(name) is not a JSON object")
+        }
+        return object
     }
 
     /// The objects of a gzip-compressed JSON Lines fixture, decompressed by `gzip -dc`.
-    static func jsonLines(_ name: String) throws -> [[String: Any]] {
+    public static func jsonLines(_ name: String) throws -> [[String: Any]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["gzip", "-dc", try url(name).path]
@@ -33,36 +34,39 @@ enum HFFixtureFiles {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FixtureError("gzip -dc failed on fixture \(name)") }
+        guard process.terminationStatus == 0 else { throw HFFixtureError("gzip -dc failed on fixture \(name)") }
         return try data.split(separator: 0x0A).map {
-            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any])
+            guard let object = try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] else {
+                throw HFFixtureError("a line of fixture \(name) is not a JSON object")
+            }
+            return object
         }
     }
 
     /// A fixture's text, one token per line (a vocab.txt).
-    static func lines(_ name: String) throws -> [String] {
+    public static func lines(_ name: String) throws -> [String] {
         let text = String(decoding: try Data(contentsOf: try url(name)), as: UTF8.self)
         return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
 }
 
 /// A fixture that is missing or unreadable (a failure, never a skip).
-struct FixtureError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct HFFixtureError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Byte-exact string comparison: Swift's `==` treats canonically equivalent strings as equal,
 /// which would hide exactly the differences these parity tests look for.
-func sameBytes(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+public func sameBytes(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
 
 /// Byte-exact comparison of token lists.
-func sameBytes(_ a: [String], _ b: [String]) -> Bool {
+public func sameBytes(_ a: [String], _ b: [String]) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { sameBytes($0, $1) }
 }
 
 /// A JSON array of integers as `[Int32]`.
-func int32s(_ value: Any?) -> [Int32] { (value as? [Any] ?? []).compactMap { ($0 as? NSNumber).map { Int32(truncating: $0) } } }
+public func int32s(_ value: Any?) -> [Int32] { (value as? [Any] ?? []).compactMap { ($0 as? NSNumber).map { Int32(truncating: $0) } } }
 
 /// A JSON array of `[start, end]` pairs, flattened.
-func flatOffsets(_ value: Any?) -> [Int32] { (value as? [Any] ?? []).flatMap { int32s($0) } }
+public func flatOffsets(_ value: Any?) -> [Int32] { (value as? [Any] ?? []).flatMap { int32s($0) } }
