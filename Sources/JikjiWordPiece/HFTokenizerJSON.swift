@@ -47,9 +47,17 @@ public struct HFTokenizerJSON: Equatable, Sendable {
         }
     }
 
+    /// A `post_processor` Jikji applies.
+    public enum PostProcessor: Equatable, Sendable {
+        /// `BertProcessing`.
+        case bert(BertPostProcessor)
+        /// `TemplateProcessing`, kept as written (its special-token ids and type ids included).
+        case template(TemplatePostProcessor)
+    }
+
     /// The model's vocabulary in id order (`model.vocab`, which must number 0…n-1 without gaps).
     public var vocabulary: [String]
-    /// `added_tokens`, in file order.
+    /// `added_tokens`, in file order, with the ids HF gives them when it loads the file.
     public var addedTokens: [AddedToken]
     /// `normalizer` (a `BertNormalizer`).
     public var normalizer: BertNormalizerOptions
@@ -60,9 +68,30 @@ public struct HFTokenizerJSON: Equatable, Sendable {
     /// `model.max_input_chars_per_word`.
     public var maxInputCharactersPerWord: Int
     /// `post_processor`, or nil for none (as HF saves a freshly trained tokenizer).
-    public var postProcessor: BertPostProcessor?
+    public var processor: PostProcessor?
     /// `decoder.cleanup`: whether decoding removes spaces before punctuation.
     public var decoderCleanup: Bool
+    /// Whether there is a `WordPiece` decoder; false for `"decoder": null` (HF then joins tokens
+    /// with spaces).
+    public var hasDecoder: Bool = true
+    /// `truncation`: applied by default when the file is used to encode.
+    public var truncation: TruncationOptions?
+    /// `padding`: applied by default when the file is used to encode.
+    public var padding: PaddingOptions?
+
+    /// The post-processor as `BertProcessing`: the file's, or the BERT equivalent of its template
+    /// (nil when the template is not BERT's). Setting it replaces the post-processor.
+    public var postProcessor: BertPostProcessor? {
+        get {
+            switch processor {
+            case .bert(let p)?: return p
+            case .template(let t)?:
+                return t.bertEquivalent.map { .init(cls: $0.cls, clsId: Int($0.clsId), sep: $0.sep, sepId: Int($0.sepId)) }
+            case nil: return nil
+            }
+        }
+        set { processor = newValue.map(PostProcessor.bert) }
+    }
 
     /// A tokenizer description from its parts.
     public init(vocabulary: [String], addedTokens: [AddedToken], normalizer: BertNormalizerOptions,
@@ -75,7 +104,7 @@ public struct HFTokenizerJSON: Equatable, Sendable {
         self.unknownToken = unknownToken
         self.continuingSubwordPrefix = continuingSubwordPrefix
         self.maxInputCharactersPerWord = maxInputCharactersPerWord
-        self.postProcessor = postProcessor
+        self.processor = postProcessor.map(PostProcessor.bert)
         self.decoderCleanup = decoderCleanup
     }
 
@@ -122,12 +151,33 @@ public struct HFTokenizerJSON: Equatable, Sendable {
     /// The special tokens (`added_tokens` marked `special`), in file order.
     public var specialTokens: [String] { addedTokens.filter(\.special).map(\.content) }
 
-    /// The vocabulary as a ``WordPieceVocabulary`` with this file's special tokens and settings.
+    /// The vocabulary as a ``WordPieceVocabulary`` with this file's special tokens (those the
+    /// vocabulary holds; added tokens past it live in the tokenizer) and settings.
     public func wordPieceVocabulary() throws -> WordPieceVocabulary {
-        try WordPieceVocabulary(tokens: vocabulary, unknownToken: unknownToken,
-                                continuingSubwordPrefix: continuingSubwordPrefix,
-                                specialTokens: specialTokens,
-                                maxInputCharactersPerWord: maxInputCharactersPerWord)
+        var inVocabulary = Set<ExactToken>()
+        for token in vocabulary { inVocabulary.insert(ExactToken(token)) }
+        return try WordPieceVocabulary(tokens: vocabulary, unknownToken: unknownToken,
+                                       continuingSubwordPrefix: continuingSubwordPrefix,
+                                       specialTokens: specialTokens.filter { inVocabulary.contains(ExactToken($0)) },
+                                       maxInputCharactersPerWord: maxInputCharactersPerWord)
+    }
+
+    /// The tokenizer HF builds from this file: normalizer, added tokens with their flags,
+    /// post-processor as written, decoder, and the file's truncation and padding as defaults.
+    public func tokenizer() throws -> WordPieceTokenizer {
+        let bert: JikjiWordPiece.BertPostProcessor?
+        var template: TemplatePostProcessor?
+        switch processor {
+        case .bert(let p)?: bert = JikjiWordPiece.BertPostProcessor(cls: p.cls, clsId: Int32(p.clsId), sep: p.sep, sepId: Int32(p.sepId))
+        case .template(let t)?: bert = nil; template = t
+        case nil: bert = nil
+        }
+        var tokenizer = WordPieceTokenizer(vocabulary: try wordPieceVocabulary(), normalizer: normalizer, postProcessor: bert,
+                                           decoderCleanup: decoderCleanup, template: template, addedTokens: addedTokens,
+                                           wordPieceDecoder: hasDecoder)
+        tokenizer.truncation = truncation
+        tokenizer.padding = padding
+        return tokenizer
     }
 }
 
@@ -182,22 +232,24 @@ extension HFTokenizerJSON {
 
     /// Parses `tokenizer.json` contents; `path` names the source in errors.
     public init(data: Data, path: String) throws {
-        let root: [String: Any]
-        do {
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw HFTokenizerJSONError.notJSON(path: path, reason: "the top level is not an object")
-            }
-            root = object
-        } catch let error as HFTokenizerJSONError {
-            throw error
-        } catch {
-            throw HFTokenizerJSONError.notJSON(path: path, reason: "\(error.localizedDescription)")
+        let root: JSONValue
+        do { root = try JSONValue(parsing: [UInt8](data)) } catch let error as JSONSyntaxError {
+            throw HFTokenizerJSONError.notJSON(path: path, reason: error.description)
+        }
+        try self.init(json: root, path: path)
+    }
+
+    /// Reads a parsed `tokenizer.json` (object keys kept byte for byte, so canonically equivalent
+    /// tokens of `model.vocab` stay distinct); `path` names the source in errors.
+    public init(json root: JSONValue, path: String) throws {
+        guard case .object = root else {
+            throw HFTokenizerJSONError.notJSON(path: path, reason: "the top level is not an object")
         }
         let reader = JSONReader(path: path)
 
         // model
         let model = try reader.object(root, "model", at: "model")
-        let modelType = model["type"] as? String ?? "WordPiece"
+        let modelType = model.member("type")?.stringValue ?? "WordPiece"
         guard modelType == "WordPiece" else {
             throw HFTokenizerJSONError.unsupported(path: path, key: "model.type", found: modelType,
                                                    supported: "WordPiece")
@@ -205,10 +257,12 @@ extension HFTokenizerJSON {
         let unk = try reader.string(model, "unk_token", at: "model.unk_token")
         let prefix = try reader.string(model, "continuing_subword_prefix", at: "model.continuing_subword_prefix")
         let maxChars = try reader.int(model, "max_input_chars_per_word", at: "model.max_input_chars_per_word")
-        let vocabObject = try reader.object(model, "vocab", at: "model.vocab")
-        var tokens = [String?](repeating: nil, count: vocabObject.count)
-        for (token, value) in vocabObject {
-            guard let id = reader.intValue(value) else {
+        guard case .object(let members) = try reader.object(model, "vocab", at: "model.vocab") else {
+            throw HFTokenizerJSONError.badKey(path: path, key: "model.vocab", problem: "is not an object")
+        }
+        var tokens = [String?](repeating: nil, count: members.count)
+        for (token, value) in members {
+            guard let id = value.intValue else {
                 throw HFTokenizerJSONError.badKey(path: path, key: "model.vocab.\(token)", problem: "is not an integer id")
             }
             guard id >= 0, id < tokens.count else {
@@ -222,29 +276,37 @@ extension HFTokenizerJSON {
         }
         let vocabulary = tokens.compactMap { $0 }  // complete: n distinct ids in 0..<n
 
-        // added_tokens
+        // added_tokens, with the ids HF's AddedVocabulary gives them: a token the model holds
+        // keeps the model's id, any other gets the next id past the model and earlier additions.
         var added: [AddedToken] = []
-        if let list = root["added_tokens"], !(list is NSNull) {
-            guard let entries = list as? [Any] else {
+        if let list = root.member("added_tokens"), !list.isNull {
+            guard case .array(let entries) = list else {
                 throw HFTokenizerJSONError.badKey(path: path, key: "added_tokens", problem: "is not an array")
             }
+            var modelIds: [ExactToken: Int] = [:]
+            for (id, token) in vocabulary.enumerated() { modelIds[ExactToken(token)] = id }
             for (index, entry) in entries.enumerated() {
                 let key = "added_tokens[\(index)]"
-                guard let object = entry as? [String: Any] else {
+                guard case .object = entry else {
                     throw HFTokenizerJSONError.badKey(path: path, key: key, problem: "is not an object")
                 }
-                let token = AddedToken(
-                    id: try reader.int(object, "id", at: "\(key).id"),
-                    content: try reader.string(object, "content", at: "\(key).content"),
-                    singleWord: try reader.bool(object, "single_word", at: "\(key).single_word", default: false),
-                    lstrip: try reader.bool(object, "lstrip", at: "\(key).lstrip", default: false),
-                    rstrip: try reader.bool(object, "rstrip", at: "\(key).rstrip", default: false),
-                    normalized: try reader.bool(object, "normalized", at: "\(key).normalized", default: false),
-                    special: try reader.bool(object, "special", at: "\(key).special", default: false))
-                guard token.id < vocabulary.count, vocabulary[token.id] == token.content else {
-                    throw HFTokenizerJSONError.badKey(
-                        path: path, key: key,
-                        problem: "adds '\(token.content)' with id \(token.id), which model.vocab does not hold; Jikji needs added tokens inside the WordPiece vocabulary")
+                var token = AddedToken(
+                    id: try reader.int(entry, "id", at: "\(key).id"),
+                    content: try reader.string(entry, "content", at: "\(key).content"),
+                    singleWord: try reader.bool(entry, "single_word", at: "\(key).single_word", default: false),
+                    lstrip: try reader.bool(entry, "lstrip", at: "\(key).lstrip", default: false),
+                    rstrip: try reader.bool(entry, "rstrip", at: "\(key).rstrip", default: false),
+                    normalized: try reader.bool(entry, "normalized", at: "\(key).normalized", default: false),
+                    special: try reader.bool(entry, "special", at: "\(key).special", default: false))
+                guard !token.content.isEmpty else { continue }
+                if let existing = added.last(where: { $0.content.utf8.elementsEqual(token.content.utf8) }) {
+                    token.id = existing.id
+                    added.removeAll { $0.id == existing.id }
+                } else if let id = modelIds[ExactToken(token.content)] {
+                    token.id = id
+                } else {
+                    let highest = added.map(\.id).max() ?? -1
+                    token.id = highest >= vocabulary.count ? highest + 1 : vocabulary.count
                 }
                 added.append(token)
             }
@@ -252,14 +314,14 @@ extension HFTokenizerJSON {
 
         // normalizer
         let normalizerObject = try reader.object(root, "normalizer", at: "normalizer")
-        let normalizerType = normalizerObject["type"] as? String ?? "(none)"
+        let normalizerType = normalizerObject.member("type")?.stringValue ?? "(none)"
         guard normalizerType == "BertNormalizer" else {
             throw HFTokenizerJSONError.unsupported(path: path, key: "normalizer.type", found: normalizerType,
                                                    supported: "BertNormalizer")
         }
         let strip: Bool?
-        switch normalizerObject["strip_accents"] {
-        case nil, is NSNull: strip = nil
+        switch normalizerObject.member("strip_accents") {
+        case nil, .null?: strip = nil
         default: strip = try reader.bool(normalizerObject, "strip_accents", at: "normalizer.strip_accents", default: false)
         }
         let normalizer = BertNormalizerOptions(
@@ -271,146 +333,275 @@ extension HFTokenizerJSON {
 
         // pre_tokenizer
         let preTokenizer = try reader.object(root, "pre_tokenizer", at: "pre_tokenizer")
-        let preType = preTokenizer["type"] as? String ?? "(none)"
+        let preType = preTokenizer.member("type")?.stringValue ?? "(none)"
         guard preType == "BertPreTokenizer" else {
             throw HFTokenizerJSONError.unsupported(path: path, key: "pre_tokenizer.type", found: preType,
                                                    supported: "BertPreTokenizer")
         }
 
         // post_processor
-        var processor: BertPostProcessor?
-        if let post = root["post_processor"], !(post is NSNull) {
-            guard let object = post as? [String: Any] else {
+        var processor: PostProcessor?
+        if let post = root.member("post_processor"), !post.isNull {
+            guard case .object = post else {
                 throw HFTokenizerJSONError.badKey(path: path, key: "post_processor", problem: "is not an object")
             }
-            processor = try reader.postProcessor(object, vocabulary: vocabulary)
+            processor = try reader.postProcessor(post, vocabulary: vocabulary)
         }
 
         // decoder
         var cleanup = true
-        if let decoder = root["decoder"], !(decoder is NSNull) {
-            guard let object = decoder as? [String: Any] else {
+        var hasDecoder = true
+        if let decoder = root.member("decoder"), !decoder.isNull {
+            guard case .object = decoder else {
                 throw HFTokenizerJSONError.badKey(path: path, key: "decoder", problem: "is not an object")
             }
-            let decoderType = object["type"] as? String ?? "(none)"
+            let decoderType = decoder.member("type")?.stringValue ?? "(none)"
             guard decoderType == "WordPiece" else {
                 throw HFTokenizerJSONError.unsupported(path: path, key: "decoder.type", found: decoderType,
                                                        supported: "WordPiece")
             }
-            let decoderPrefix = object["prefix"] as? String ?? prefix
-            guard decoderPrefix == prefix else {
+            let decoderPrefix = decoder.member("prefix")?.stringValue ?? prefix
+            guard decoderPrefix.utf8.elementsEqual(prefix.utf8) else {
                 throw HFTokenizerJSONError.badKey(
                     path: path, key: "decoder.prefix",
                     problem: "is '\(decoderPrefix)' but model.continuing_subword_prefix is '\(prefix)'")
             }
-            cleanup = try reader.bool(object, "cleanup", at: "decoder.cleanup", default: true)
+            cleanup = try reader.bool(decoder, "cleanup", at: "decoder.cleanup", default: true)
+        } else if root.member("decoder") != nil {
+            hasDecoder = false
         }
 
         self.init(vocabulary: vocabulary, addedTokens: added, normalizer: normalizer, unknownToken: unk,
-                  continuingSubwordPrefix: prefix, maxInputCharactersPerWord: maxChars,
-                  postProcessor: processor, decoderCleanup: cleanup)
+                  continuingSubwordPrefix: prefix, maxInputCharactersPerWord: maxChars, decoderCleanup: cleanup)
+        self.processor = processor
+        self.hasDecoder = hasDecoder
+        self.truncation = try reader.truncation(root.member("truncation"))
+        self.padding = try reader.padding(root.member("padding"))
     }
 }
 
-/// Typed access to JSONSerialization output, with errors naming the key path.
+extension HFTokenizerJSON {
+    /// A file from stored `settings` (a tokenizer.json, usually with an empty `model.vocab`) and
+    /// `tokens` as its vocabulary, read as HF reads the whole file.
+    public static func withVocabulary(_ tokens: [String], settings: String, source: String) throws -> HFTokenizerJSON {
+        let root: JSONValue
+        do { root = try JSONValue(parsing: Array(settings.utf8)) } catch let error as JSONSyntaxError {
+            throw HFTokenizerJSONError.notJSON(path: source, reason: error.description)
+        }
+        guard let model = root.member("model") else {
+            throw HFTokenizerJSONError.badKey(path: source, key: "model", problem: "is missing")
+        }
+        let vocab = JSONValue.object(tokens.enumerated().map { (key: $0.element, value: .number(String($0.offset))) })
+        return try HFTokenizerJSON(json: root.replacing("model", with: model.replacing("vocab", with: vocab)), path: source)
+    }
+}
+
+/// Typed access to a parsed tokenizer.json, with errors naming the key path.
 private struct JSONReader {
     let path: String
 
-    func object(_ parent: [String: Any], _ key: String, at keyPath: String) throws -> [String: Any] {
-        guard let value = parent[key] else {
+    func value(_ parent: JSONValue, _ key: String, at keyPath: String) throws -> JSONValue {
+        guard let value = parent.member(key) else {
             throw HFTokenizerJSONError.badKey(path: path, key: keyPath, problem: "is missing")
         }
-        guard let object = value as? [String: Any] else {
-            throw HFTokenizerJSONError.badKey(path: path, key: keyPath, problem: "is not an object")
-        }
-        return object
+        return value
     }
 
-    func string(_ parent: [String: Any], _ key: String, at keyPath: String) throws -> String {
-        guard let value = parent[key] else {
-            throw HFTokenizerJSONError.badKey(path: path, key: keyPath, problem: "is missing")
+    func object(_ parent: JSONValue, _ key: String, at keyPath: String) throws -> JSONValue {
+        let value = try value(parent, key, at: keyPath)
+        guard case .object = value else {
+            throw HFTokenizerJSONError.badKey(path: path, key: keyPath, problem: "is not an object")
         }
-        guard let string = value as? String else {
+        return value
+    }
+
+    func string(_ parent: JSONValue, _ key: String, at keyPath: String) throws -> String {
+        guard let string = try value(parent, key, at: keyPath).stringValue else {
             throw HFTokenizerJSONError.badKey(path: path, key: keyPath, problem: "is not a string")
         }
         return string
     }
 
-    func intValue(_ value: Any) -> Int? {
-        // JSONSerialization boxes `true` as an NSNumber too, and `as? Int` would accept it.
-        guard !isJSONBoolean(value) else { return nil }
-        return value as? Int
-    }
-
-    func int(_ parent: [String: Any], _ key: String, at keyPath: String) throws -> Int {
-        guard let value = parent[key] else {
-            throw HFTokenizerJSONError.badKey(path: path, key: keyPath, problem: "is missing")
-        }
-        guard let int = intValue(value) else {
+    func int(_ parent: JSONValue, _ key: String, at keyPath: String) throws -> Int {
+        guard let int = try value(parent, key, at: keyPath).intValue else {
             throw HFTokenizerJSONError.badKey(path: path, key: keyPath, problem: "is not an integer")
         }
         return int
     }
 
-    func bool(_ parent: [String: Any], _ key: String, at keyPath: String, default fallback: Bool) throws -> Bool {
-        guard let value = parent[key], !(value is NSNull) else { return fallback }
-        guard isJSONBoolean(value), let bool = value as? Bool else {
+    func bool(_ parent: JSONValue, _ key: String, at keyPath: String, default fallback: Bool) throws -> Bool {
+        guard let value = parent.member(key), !value.isNull else { return fallback }
+        guard let bool = value.boolValue else {
             throw HFTokenizerJSONError.badKey(path: path, key: keyPath, problem: "is not true or false")
         }
         return bool
     }
 
-    /// `BertProcessing`, or a `TemplateProcessing` whose single template is `CLS $A SEP`.
-    func postProcessor(_ object: [String: Any], vocabulary: [String]) throws -> HFTokenizerJSON.BertPostProcessor {
-        let type = object["type"] as? String ?? "(none)"
-        func checked(_ token: String, _ id: Int, _ key: String) throws -> (String, Int) {
-            guard id >= 0, id < vocabulary.count, vocabulary[id] == token else {
-                throw HFTokenizerJSONError.badKey(path: path, key: key,
-                                                  problem: "gives '\(token)' id \(id), which does not match model.vocab")
+    /// `BertProcessing` or `TemplateProcessing`; HF reads a post-processor without `type` by
+    /// its fields (`cls`/`sep`, or `single`/`pair`/`special_tokens`), and so does Jikji.
+    func postProcessor(_ object: JSONValue, vocabulary: [String]) throws -> HFTokenizerJSON.PostProcessor {
+        var type = object.member("type")?.stringValue
+        if type == nil {
+            if object.member("single") != nil { type = "TemplateProcessing" }
+            else if object.member("cls") != nil, object.member("sep") != nil, object.member("trim_offsets") == nil {
+                type = "BertProcessing"
             }
-            return (token, id)
         }
         switch type {
-        case "BertProcessing":
+        case "BertProcessing"?:
+            // HF uses the ids written here, whatever the vocabulary gives those tokens.
             func pair(_ key: String) throws -> (String, Int) {
-                guard let array = object[key] as? [Any], array.count == 2,
-                      let token = array[0] as? String, let id = intValue(array[1]) else {
+                guard case .array(let array)? = object.member(key), array.count == 2,
+                      let token = array[0].stringValue, let id = array[1].intValue, id >= 0, id <= Int(Int32.max) else {
                     throw HFTokenizerJSONError.badKey(path: path, key: "post_processor.\(key)",
                                                       problem: "is not a [token, id] pair")
                 }
-                return try checked(token, id, "post_processor.\(key)")
+                return (token, id)
             }
             let cls = try pair("cls"), sep = try pair("sep")
-            return .init(cls: cls.0, clsId: cls.1, sep: sep.0, sepId: sep.1)
-        case "TemplateProcessing":
-            // [{"SpecialToken": {"id": "[CLS]", ...}}, {"Sequence": {"id": "A", ...}}, {"SpecialToken": {"id": "[SEP]"}}]
-            let single = object["single"] as? [Any] ?? []
-            let names: [String?] = single.map { piece in
-                guard let entry = piece as? [String: Any] else { return nil }
-                if let special = entry["SpecialToken"] as? [String: Any] { return special["id"] as? String }
-                if entry["Sequence"] != nil { return "$A" }
-                return nil
-            }
-            guard names.count == 3, let clsToken = names[0], names[1] == "$A", let sepToken = names[2],
-                  clsToken != "$A", sepToken != "$A",
-                  let clsId = vocabulary.firstIndex(of: clsToken), let sepId = vocabulary.firstIndex(of: sepToken)
-            else {
-                throw HFTokenizerJSONError.unsupported(path: path, key: "post_processor.single",
-                                                       found: "a template other than CLS $A SEP",
-                                                       supported: "BertProcessing or TemplateProcessing \"[CLS] $A [SEP]\"")
-            }
-            return .init(cls: clsToken, clsId: clsId, sep: sepToken, sepId: sepId)
+            return .bert(.init(cls: cls.0, clsId: cls.1, sep: sep.0, sepId: sep.1))
+        case "TemplateProcessing"?:
+            return .template(try template(object, vocabulary: vocabulary))
         default:
-            throw HFTokenizerJSONError.unsupported(path: path, key: "post_processor.type", found: type,
+            throw HFTokenizerJSONError.unsupported(path: path, key: "post_processor.type", found: type ?? "(none)",
                                                    supported: "BertProcessing, TemplateProcessing or null")
         }
     }
-}
 
-/// True when `value` came from JSON `true`/`false` (an NSNumber of type "c"), not from a number.
-private func isJSONBoolean(_ value: Any) -> Bool {
-    guard let number = value as? NSNumber else { return false }
-    return String(cString: number.objCType) == "c"
+    /// A `TemplateProcessing` as written. Hub files without `special_tokens` take the ids from
+    /// the vocabulary; without `pair`, pairs follow BERT's template.
+    func template(_ object: JSONValue, vocabulary: [String]) throws -> TemplatePostProcessor {
+        func pieces(_ key: String) throws -> [TemplatePostProcessor.Piece] {
+            guard let list = object.member(key), !list.isNull else { return [] }
+            guard case .array(let items) = list else {
+                throw HFTokenizerJSONError.badKey(path: path, key: "post_processor.\(key)", problem: "is not an array")
+            }
+            return try items.enumerated().map { index, item in
+                let at = "post_processor.\(key)[\(index)]"
+                let typeId = try item.member("SpecialToken").map { try self.typeId($0, at: at) }
+                    ?? item.member("Sequence").map { try self.typeId($0, at: at) } ?? 0
+                if let special = item.member("SpecialToken"), let name = special.member("id")?.stringValue {
+                    return .special(name, typeId: typeId)
+                }
+                if let sequence = item.member("Sequence"), let id = sequence.member("id")?.stringValue,
+                   let which = TemplatePostProcessor.Sequence(rawValue: id) {
+                    return .sequence(which, typeId: typeId)
+                }
+                throw HFTokenizerJSONError.badKey(path: path, key: at, problem: "is neither a SpecialToken nor a Sequence A/B")
+            }
+        }
+        let single = try pieces("single"), pair = try pieces("pair")
+        guard single.filter({ if case .sequence(.a, _) = $0 { return true }; return false }).count == 1,
+              !single.contains(where: { if case .sequence(.b, _) = $0 { return true }; return false }) else {
+            throw HFTokenizerJSONError.badKey(path: path, key: "post_processor.single", problem: "must hold $A once and no $B")
+        }
+        var specials: [TemplatePostProcessor.SpecialToken] = []
+        if case .object(let members)? = object.member("special_tokens") {
+            for (name, value) in members {
+                let at = "post_processor.special_tokens.\(name)"
+                guard case .array(let ids)? = value.member("ids"), case .array(let tokens)? = value.member("tokens") else {
+                    throw HFTokenizerJSONError.badKey(path: path, key: at, problem: "lacks ids or tokens")
+                }
+                let idValues = try ids.map { v -> Int32 in
+                    guard let id = v.intValue, id >= 0, id <= Int(Int32.max) else {
+                        throw HFTokenizerJSONError.badKey(path: path, key: "\(at).ids", problem: "holds a value that is not an id")
+                    }
+                    return Int32(id)
+                }
+                let tokenValues = try tokens.map { v -> String in
+                    guard let t = v.stringValue else {
+                        throw HFTokenizerJSONError.badKey(path: path, key: "\(at).tokens", problem: "holds a value that is not a string")
+                    }
+                    return t
+                }
+                guard idValues.count == tokenValues.count else {
+                    throw HFTokenizerJSONError.badKey(path: path, key: at, problem: "has \(idValues.count) ids but \(tokenValues.count) tokens")
+                }
+                specials.append(.init(name: value.member("id")?.stringValue ?? name, ids: idValues, tokens: tokenValues))
+            }
+        }
+        // Every special token the templates name must be defined.
+        for piece in single + pair {
+            guard case let .special(name, _) = piece,
+                  !specials.contains(where: { $0.name.utf8.elementsEqual(name.utf8) }) else { continue }
+            guard let id = vocabulary.firstIndex(where: { $0.utf8.elementsEqual(name.utf8) }) else {
+                throw HFTokenizerJSONError.badKey(path: path, key: "post_processor.special_tokens",
+                                                  problem: "does not define '\(name)', which the template uses")
+            }
+            specials.append(.init(name: name, ids: [Int32(id)], tokens: [name]))
+        }
+        return TemplatePostProcessor(single: single, pair: pair, specialTokens: specials)
+    }
+
+    func typeId(_ piece: JSONValue, at keyPath: String) throws -> UInt8 {
+        guard let value = piece.member("type_id") else { return 0 }
+        guard let id = value.intValue, id >= 0, id <= 255 else {
+            throw HFTokenizerJSONError.badKey(path: path, key: "\(keyPath).type_id", problem: "is not a type id (0…255)")
+        }
+        return UInt8(id)
+    }
+
+    /// `truncation`: null, or `{max_length, stride, strategy, direction}`.
+    func truncation(_ value: JSONValue?) throws -> TruncationOptions? {
+        guard let value, !value.isNull else { return nil }
+        guard case .object = value else {
+            throw HFTokenizerJSONError.badKey(path: path, key: "truncation", problem: "is not an object or null")
+        }
+        let maxLength = try int(value, "max_length", at: "truncation.max_length")
+        let stride = value.member("stride") == nil ? 0 : try int(value, "stride", at: "truncation.stride")
+        guard maxLength >= 0, stride >= 0 else {
+            throw HFTokenizerJSONError.badKey(path: path, key: "truncation", problem: "has a negative max_length or stride")
+        }
+        let strategies: [String: TruncationOptions.Strategy] = ["LongestFirst": .longestFirst, "OnlyFirst": .onlyFirst,
+                                                                "OnlySecond": .onlySecond]
+        let strategyName = value.member("strategy")?.stringValue ?? "LongestFirst"
+        guard let strategy = strategies[strategyName] else {
+            throw HFTokenizerJSONError.badKey(path: path, key: "truncation.strategy",
+                                              problem: "is '\(strategyName)'; allowed: LongestFirst, OnlyFirst, OnlySecond")
+        }
+        let directionName = value.member("direction")?.stringValue ?? "Right"
+        guard let direction = ["Right": TruncationOptions.Direction.right, "Left": .left][directionName] else {
+            throw HFTokenizerJSONError.badKey(path: path, key: "truncation.direction", problem: "is '\(directionName)'; allowed: Right, Left")
+        }
+        return TruncationOptions(maxLength: maxLength, stride: stride, strategy: strategy, direction: direction)
+    }
+
+    /// `padding`: null, or `{strategy: "BatchLongest" | {"Fixed": n}, direction, pad_to_multiple_of, pad_id, pad_type_id, pad_token}`.
+    func padding(_ value: JSONValue?) throws -> PaddingOptions? {
+        guard let value, !value.isNull else { return nil }
+        guard case .object = value else {
+            throw HFTokenizerJSONError.badKey(path: path, key: "padding", problem: "is not an object or null")
+        }
+        let strategy: PaddingOptions.Strategy
+        switch value.member("strategy") {
+        case .string("BatchLongest")?, nil: strategy = .batchLongest
+        case let fixed? where fixed.member("Fixed") != nil:
+            let n = try int(fixed, "Fixed", at: "padding.strategy.Fixed")
+            guard n >= 0 else { throw HFTokenizerJSONError.badKey(path: path, key: "padding.strategy.Fixed", problem: "is negative") }
+            strategy = .fixed(n)
+        default:
+            throw HFTokenizerJSONError.badKey(path: path, key: "padding.strategy", problem: "is not \"BatchLongest\" or {\"Fixed\": n}")
+        }
+        let directionName = value.member("direction")?.stringValue ?? "Right"
+        guard let direction = ["Right": PaddingOptions.Direction.right, "Left": .left][directionName] else {
+            throw HFTokenizerJSONError.badKey(path: path, key: "padding.direction", problem: "is '\(directionName)'; allowed: Right, Left")
+        }
+        var multiple: Int?
+        if let m = value.member("pad_to_multiple_of"), !m.isNull {
+            guard let n = m.intValue, n >= 0 else {
+                throw HFTokenizerJSONError.badKey(path: path, key: "padding.pad_to_multiple_of", problem: "is not a count")
+            }
+            multiple = n
+        }
+        let padId = value.member("pad_id") == nil ? 0 : try int(value, "pad_id", at: "padding.pad_id")
+        let padTypeId = value.member("pad_type_id") == nil ? 0 : try int(value, "pad_type_id", at: "padding.pad_type_id")
+        guard padId >= 0, padId <= Int(Int32.max), padTypeId >= 0, padTypeId <= 255 else {
+            throw HFTokenizerJSONError.badKey(path: path, key: "padding", problem: "has a pad_id or pad_type_id out of range")
+        }
+        let padToken = value.member("pad_token") == nil ? "[PAD]" : try string(value, "pad_token", at: "padding.pad_token")
+        return PaddingOptions(strategy: strategy, direction: direction, padToMultipleOf: multiple, padId: Int32(padId),
+                              padTypeId: UInt8(padTypeId), padToken: padToken)
+    }
 }
 
 // MARK: - Writing
@@ -421,8 +612,32 @@ extension HFTokenizerJSON {
         var out = JSONWriter()
         out.raw("{\n")
         out.raw("  \"version\": \"1.0\",\n")
-        out.raw("  \"truncation\": null,\n")
-        out.raw("  \"padding\": null,\n")
+        if let t = truncation {
+            let strategy = ["longest_first": "LongestFirst", "only_first": "OnlyFirst", "only_second": "OnlySecond"][t.strategy.rawValue] ?? "LongestFirst"
+            out.raw("  \"truncation\": {\n")
+            out.raw("    \"direction\": \"\(t.direction == .left ? "Left" : "Right")\",\n")
+            out.raw("    \"max_length\": \(t.maxLength),\n")
+            out.raw("    \"strategy\": \"\(strategy)\",\n")
+            out.raw("    \"stride\": \(t.stride)\n")
+            out.raw("  },\n")
+        } else {
+            out.raw("  \"truncation\": null,\n")
+        }
+        if let p = padding {
+            out.raw("  \"padding\": {\n")
+            switch p.strategy {
+            case .batchLongest: out.raw("    \"strategy\": \"BatchLongest\",\n")
+            case .fixed(let n): out.raw("    \"strategy\": {\n      \"Fixed\": \(n)\n    },\n")
+            }
+            out.raw("    \"direction\": \"\(p.direction == .left ? "Left" : "Right")\",\n")
+            out.raw("    \"pad_to_multiple_of\": \(p.padToMultipleOf.map(String.init) ?? "null"),\n")
+            out.raw("    \"pad_id\": \(p.padId),\n")
+            out.raw("    \"pad_type_id\": \(p.padTypeId),\n")
+            out.raw("    \"pad_token\": "); out.string(p.padToken); out.raw("\n")
+            out.raw("  },\n")
+        } else {
+            out.raw("  \"padding\": null,\n")
+        }
         if addedTokens.isEmpty {
             out.raw("  \"added_tokens\": [],\n")
         } else {
@@ -448,7 +663,9 @@ extension HFTokenizerJSON {
         out.raw("    \"lowercase\": \(normalizer.lowercase)\n")
         out.raw("  },\n")
         out.raw("  \"pre_tokenizer\": {\n    \"type\": \"BertPreTokenizer\"\n  },\n")
-        if let post = postProcessor {
+        if case .template(let template)? = processor {
+            out.template(template)
+        } else if let post = postProcessor {
             out.raw("  \"post_processor\": {\n")
             out.raw("    \"type\": \"BertProcessing\",\n")
             out.raw("    \"sep\": [\n      "); out.string(post.sep); out.raw(",\n      \(post.sepId)\n    ],\n")
@@ -457,11 +674,15 @@ extension HFTokenizerJSON {
         } else {
             out.raw("  \"post_processor\": null,\n")
         }
-        out.raw("  \"decoder\": {\n")
-        out.raw("    \"type\": \"WordPiece\",\n")
-        out.raw("    \"prefix\": "); out.string(continuingSubwordPrefix); out.raw(",\n")
-        out.raw("    \"cleanup\": \(decoderCleanup)\n")
-        out.raw("  },\n")
+        if hasDecoder {
+            out.raw("  \"decoder\": {\n")
+            out.raw("    \"type\": \"WordPiece\",\n")
+            out.raw("    \"prefix\": "); out.string(continuingSubwordPrefix); out.raw(",\n")
+            out.raw("    \"cleanup\": \(decoderCleanup)\n")
+            out.raw("  },\n")
+        } else {
+            out.raw("  \"decoder\": null,\n")
+        }
         out.raw("  \"model\": {\n")
         out.raw("    \"type\": \"WordPiece\",\n")
         out.raw("    \"unk_token\": "); out.string(unknownToken); out.raw(",\n")
@@ -497,6 +718,51 @@ private struct JSONWriter {
     var bytes: [UInt8] = []
 
     mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    /// `"post_processor": {TemplateProcessing …},` as serde_json pretty-prints it (special tokens
+    /// sorted by name, as HF's map keeps them).
+    mutating func template(_ t: TemplatePostProcessor) {
+        func pieces(_ key: String, _ list: [TemplatePostProcessor.Piece], last: Bool = false) {
+            if list.isEmpty { raw("    \"\(key)\": [],\n"); return }
+            raw("    \"\(key)\": [\n")
+            for (index, piece) in list.enumerated() {
+                raw("      {\n")
+                switch piece {
+                case let .special(name, typeId):
+                    raw("        \"SpecialToken\": {\n          \"id\": "); string(name)
+                    raw(",\n          \"type_id\": \(typeId)\n        }\n")
+                case let .sequence(which, typeId):
+                    raw("        \"Sequence\": {\n          \"id\": \"\(which.rawValue)\",\n          \"type_id\": \(typeId)\n        }\n")
+                }
+                raw(index == list.count - 1 ? "      }\n" : "      },\n")
+            }
+            raw("    ],\n")
+        }
+        raw("  \"post_processor\": {\n")
+        raw("    \"type\": \"TemplateProcessing\",\n")
+        pieces("single", t.single)
+        pieces("pair", t.pair)
+        let specials = t.specialTokens.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        if specials.isEmpty {
+            raw("    \"special_tokens\": {}\n")
+        } else {
+            raw("    \"special_tokens\": {\n")
+            for (index, special) in specials.enumerated() {
+                raw("      "); string(special.name); raw(": {\n")
+                raw("        \"id\": "); string(special.name); raw(",\n")
+                raw("        \"ids\": [\n")
+                raw(special.ids.map { "          \($0)" }.joined(separator: ",\n")); raw("\n        ],\n")
+                raw("        \"tokens\": [\n")
+                for (k, token) in special.tokens.enumerated() {
+                    raw("          "); string(token); raw(k == special.tokens.count - 1 ? "\n" : ",\n")
+                }
+                raw("        ]\n")
+                raw(index == specials.count - 1 ? "      }\n" : "      },\n")
+            }
+            raw("    }\n")
+        }
+        raw("  },\n")
+    }
 
     /// A JSON string: `"` and `\` escaped, control characters as `\n`-style or `\u00XX`,
     /// everything else (including non-ASCII) verbatim UTF-8.

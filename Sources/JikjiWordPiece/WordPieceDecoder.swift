@@ -20,18 +20,27 @@ struct WordPieceDecoderTable: Sendable {
 
     /// - Parameter cleanup: HF's `decoder.cleanup` (true by default): remove the spaces before
     ///   punctuation as listed above; false keeps every token space-separated.
-    init(vocabulary: WordPieceVocabulary, cleanup: Bool = true) {
-        let clean: (String) -> String = cleanup ? Self.cleanup : { $0 }
+    ///   - addedTokens: tokens that take precedence over the vocabulary's for their ids (HF looks
+    ///     ids up in the added vocabulary first); their `special` flag decides skipping. Nil: the
+    ///     vocabulary's special tokens are the special ones.
+    ///   - wordPiece: false decodes as HF without a decoder: every token as is, joined by spaces.
+    init(vocabulary: WordPieceVocabulary, cleanup: Bool = true, addedTokens: [HFTokenizerJSON.AddedToken]? = nil,
+         wordPiece: Bool = true) {
+        let clean: (String) -> String = cleanup && wordPiece ? Self.cleanup : { $0 }
         var firstBytes: [UInt8] = [], laterBytes: [UInt8] = []
         var firstStarts: [Int32] = [0], laterStarts: [Int32] = [0]
         var known: [Bool] = [], special: [Bool] = []
+        var overrides: [Int: String] = [:]
+        for token in addedTokens ?? [] where token.id >= 0 { overrides[token.id] = token.content }
+        let count = max(vocabulary.count, (overrides.keys.max() ?? -1) + 1)
         // Bytes, not `String.hasPrefix`: that compares grapheme clusters, and `#` followed by a
         // combining mark (`##\u{093E}`), a skin-tone modifier or a variation selector is one
         // cluster, so `##ा` would not "start with" `##`. HF compares bytes.
-        let prefix = Array(vocabulary.continuingSubwordPrefix.utf8)
-        let specials = Set(vocabulary.specialTokens.map(ExactToken.init))
-        for id in 0..<vocabulary.count {
-            let token = vocabulary.token(for: id)
+        let prefix = wordPiece ? Array(vocabulary.continuingSubwordPrefix.utf8) : []
+        // HF skips a token whose content is one of the special added tokens.
+        let specials = Set((addedTokens.map { $0.filter(\.special).map(\.content) } ?? vocabulary.specialTokens).map(ExactToken.init))
+        for id in 0..<count {
+            let token = overrides[id] ?? vocabulary.token(for: id)
             known.append(token != nil)
             special.append(token.map { specials.contains(ExactToken($0)) } ?? false)
             let text = token ?? ""

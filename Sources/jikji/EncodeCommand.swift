@@ -32,22 +32,27 @@ struct Encode: ParsableCommand {
     @Flag(name: .customLong("no-special-tokens"), help: "Do not add [CLS] and [SEP].")
     var noSpecialTokens = false
 
-    @Option(help: "Truncate to N tokens, [CLS] and [SEP] included.")
+    @Option(help: "Truncate to N tokens, [CLS] and [SEP] included (as HF: a length that cannot hold them truncates nothing).")
     var maxLength: Int?
 
     @Flag(help: "Pad every line with [PAD] to --max-length tokens.")
     var pad = false
 
+    @Flag(help: "tokenizer.json: ignore the file's truncation (applied by default, as HF does).")
+    var noTruncation = false
+
+    @Flag(help: "tokenizer.json: ignore the file's padding (applied by default, as HF does).")
+    var noPadding = false
+
     func validate() throws {
         if pad, maxLength == nil { throw ValidationError("--pad needs --max-length N (the length to pad to)") }
-        if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be at least 1, not \(maxLength)") }
-        if let maxLength, !noSpecialTokens, maxLength < 2 {
-            throw ValidationError("--max-length \(maxLength) leaves no room for [CLS] and [SEP]; use 2 or more")
-        }
+        if let maxLength, maxLength < 0 { throw ValidationError("--max-length must be 0 or more, not \(maxLength)") }
     }
 
     func run() throws {
-        let resolved = try VocabularySourceOptions.resolve(source)
+        var resolved = try VocabularySourceOptions.resolve(source)
+        if noTruncation { resolved.tokenizer.truncation = nil }
+        if noPadding { resolved.tokenizer.padding = nil }
         let options = LineEncodingOptions(format: format, column: column, addSpecialTokens: !noSpecialTokens,
                                           maxLength: maxLength, padToMaxLength: pad,
                                           textTransform: resolved.textTransform)
@@ -105,13 +110,8 @@ struct VocabularySourceOptions: ParsableArguments {
                 if normalizerFlags {
                     throw VocabularySourceError("--lowercase/--strip-accents apply to vocab.txt; \(o.vocab) carries its own normalizer")
                 }
-                let file = try HFTokenizerJSON(contentsOf: url)
-                let processor = file.postProcessor.map {
-                    BertPostProcessor(cls: $0.cls, clsId: Int32($0.clsId), sep: $0.sep, sepId: Int32($0.sepId))
-                }
-                return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try file.wordPieceVocabulary(),
-                                                              normalizer: file.normalizer, postProcessor: processor,
-                                                              decoderCleanup: file.decoderCleanup))
+                // Everything the file says: added tokens, post-processor, decoder, truncation, padding.
+                return Resolved(tokenizer: try HFTokenizerJSON(contentsOf: url).tokenizer())
             }
             let vocabulary = try WordPieceVocabulary(vocabTxt: url)
             return Resolved(tokenizer: WordPieceTokenizer(vocabulary: vocabulary, normalizer: o.vocabTxtNormalizer))
@@ -133,8 +133,7 @@ struct VocabularySourceOptions: ParsableArguments {
             _ = try TextCleaner(pipeline: pipeline)  // a bad step is an error here, never a trap later
             transform = { pipeline.clean($0) }
         }
-        return Resolved(tokenizer: WordPieceTokenizer(vocabulary: try stored.wordPieceVocabulary(), normalizer: stored.normalizer),
-                        textTransform: transform)
+        return Resolved(tokenizer: try stored.wordPieceTokenizer(), textTransform: transform)
     }
 
     /// Whether a file starts (after whitespace) with `{`.
