@@ -166,7 +166,8 @@ enum Truncation {
 /// id (`[CLS]:0 $A:0 [SEP]:0`, `… $B:1 [SEP]:1`); a special token may stand for several ids.
 ///
 /// As in HF, the pieces are joined with `Encoding::merge_with`, so overflow parts are wrapped too,
-/// and a sequence piece sets the type id of its own tokens (not of its overflow parts).
+/// and a sequence piece sets the type id of its main part (its overflow parts keep the
+/// sequence's index, 0 or 1, as in HF).
 public struct TemplatePostProcessor: Equatable, Sendable {
     /// Which input a sequence piece stands for.
     public enum Sequence: String, Equatable, Sendable { case a = "A", b = "B" }
@@ -252,9 +253,8 @@ public struct TemplatePostProcessor: Equatable, Sendable {
         for piece in template {
             switch piece {
             case let .sequence(which, typeId):
-                guard var e = which == .a ? a : b else { continue }
-                e.setTypeIds(typeId)
-                parts.append(e)
+                guard let e = which == .a ? a : b else { continue }
+                parts.append(Self.typed(e, typeId, overflow: which == .a ? 0 : 1))
             case let .special(name, typeId):
                 guard let token = special(name) else { continue }
                 var e = Encoding()
@@ -264,6 +264,16 @@ public struct TemplatePostProcessor: Equatable, Sendable {
         }
         guard var out = parts.first else { return Encoding() }
         for part in parts.dropFirst() { out = BertPostProcessor.merged(out, part) }
+        return out
+    }
+
+    /// `e` with its tokens' type ids set to `typeId` and those of its overflow parts to
+    /// `overflow`: HF first gives each sequence's tokens and overflow its index (0 or 1), then the
+    /// template's type id to the main part only.
+    private static func typed(_ e: Encoding, _ typeId: UInt8, overflow: UInt8) -> Encoding {
+        var out = e
+        out.setTypeIds(typeId)
+        out.overflowing = e.overflowing.map { typed($0, overflow, overflow: overflow) }
         return out
     }
 

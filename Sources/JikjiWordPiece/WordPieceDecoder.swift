@@ -24,14 +24,19 @@ struct WordPieceDecoderTable: Sendable {
     ///     ids up in the added vocabulary first); their `special` flag decides skipping. Nil: the
     ///     vocabulary's special tokens are the special ones.
     ///   - wordPiece: false decodes as HF without a decoder: every token as is, joined by spaces.
+    ///   - normalize: the normalizer of added tokens with `normalized: true`: HF decodes them in
+    ///     their normalized form (and, comparing that form with the special tokens' contents,
+    ///     may then keep a special one when skipping).
     init(vocabulary: WordPieceVocabulary, cleanup: Bool = true, addedTokens: [HFTokenizerJSON.AddedToken]? = nil,
-         wordPiece: Bool = true) {
+         wordPiece: Bool = true, normalize: (String) -> String = { $0 }) {
         let clean: (String) -> String = cleanup && wordPiece ? Self.cleanup : { $0 }
         var firstBytes: [UInt8] = [], laterBytes: [UInt8] = []
         var firstStarts: [Int32] = [0], laterStarts: [Int32] = [0]
         var known: [Bool] = [], special: [Bool] = []
         var overrides: [Int: String] = [:]
-        for token in addedTokens ?? [] where token.id >= 0 { overrides[token.id] = token.content }
+        for token in addedTokens ?? [] where token.id >= 0 {
+            overrides[token.id] = token.normalized ? normalize(token.content) : token.content
+        }
         let count = max(vocabulary.count, (overrides.keys.max() ?? -1) + 1)
         // Bytes, not `String.hasPrefix`: that compares grapheme clusters, and `#` followed by a
         // combining mark (`##\u{093E}`), a skin-tone modifier or a variation selector is one

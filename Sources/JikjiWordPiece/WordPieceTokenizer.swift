@@ -80,7 +80,8 @@ public struct WordPieceTokenizer: Sendable {
             entry($0, Array(normalizing.normalize($0.content).utf8))
         })
         decoderTable = WordPieceDecoderTable(vocabulary: vocabulary, cleanup: decoderCleanup,
-                                             addedTokens: addedTokens, wordPiece: wordPieceDecoder)
+                                             addedTokens: addedTokens, wordPiece: wordPieceDecoder,
+                                             normalize: { normalizing.normalize($0) })
     }
 
     /// The token of `id`: an added token's content, else the vocabulary's token.

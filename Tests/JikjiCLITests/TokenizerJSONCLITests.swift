@@ -55,6 +55,16 @@ final class TokenizerJSONCLITests: XCTestCase {
         XCTAssertEqual(plain.output, "101 7592 2088 102\n")
         let short = try jikji(["encode", "--vocab", json, "--max-length", "3", "--no-padding"], input: Data("hello world\n".utf8))
         XCTAssertEqual(short.output, "101 7592 102\n")
+        // --max-length 0 and 1 are valid, as in HF: too short for [CLS] and [SEP], they truncate nothing
+        // (Fixtures/cases.json, case "truncation"); without special tokens 0 leaves nothing.
+        for length in ["0", "1"] {
+            let r = try jikji(["encode", "--vocab", json, "--max-length", length, "--no-padding"], input: Data("hello world\n".utf8))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.output, "101 7592 2088 102\n")
+        }
+        let none = try jikji(["encode", "--vocab", json, "--max-length", "0", "--no-padding", "--no-special-tokens"],
+                             input: Data("hello world\n".utf8))
+        XCTAssertEqual(none.output, "\n")
     }
 
     func testImportAndExportKeepTheFileWhole() throws {
