@@ -9,8 +9,11 @@ usage (from the package root):
 REFERENCE_DIR defaults to $JIKJI_REFERENCE_DIR or ../shared/reference; it must hold
 hf/minilm/{vocab.txt,tokenizer.json} (all-MiniLM-L6-v2) and hf/wp567k/tokenizer.json.
 The English corpus is made from the license texts of /usr/share/common-licenses (on every Debian
-machine); the mixed-script corpus from word lists in this file, with a fixed seed. The output is
-deterministic: running the script twice writes the same bytes.
+machine); the mixed-script corpus from word lists in scripts/mixed_script.py, with a fixed seed.
+Corpora, encodings and cases are the same on every run; only the ids of the single-character
+`##x` tokens in trained vocabularies change, because HF numbers them in the order of a randomly
+seeded hash map. The tests read that order from the vocabulary they are given, as
+`jikji vocab train --continuation-order-from` does, so any run's files are valid together.
 
 Files written:
   marks.json           decode/encode of pieces starting with a combining mark, emoji modifier or
@@ -21,9 +24,12 @@ Files written:
   english-vocab.txt    the vocabulary HF trains on the English lines with lowercase=True
   cases.json           HF's own BERT/WordPiece test cases and edge cases around added tokens,
                        post-processors and tokenizer.json fidelity, as overlays of minilm's file
+                       (scripts/hf_cases.py)
   mixed.jsonl.gz       the mixed-script corpus (train and held-out lines), HF's encodings and
                        decodes of the held-out lines
   mixed-vocab.txt      the vocabulary HF trains on the mixed-script training lines
+                       (scripts/mixed_script.py)
+  marks-vocab.txt      the vocabulary of marks.json as a vocab.txt
 """
 import gzip
 import json
@@ -166,9 +172,11 @@ def english():
 
 
 if __name__ == "__main__":
+    # The case table and the mixed-script corpus live beside this script.
+    import hf_cases  # noqa: E402  (scripts/hf_cases.py)
+    import mixed_script  # noqa: E402  (scripts/mixed_script.py)
+
     marks()
     english()
-    import hf_cases  # noqa: E402  (scripts/hf_cases.py: the case table of item 4)
     hf_cases.main(OUT, REF, encoding)
-    import mixed_script  # noqa: E402
     mixed_script.main(OUT, write_jsonl_gz, write_vocab)
