@@ -191,7 +191,10 @@ def main(out_dir, ref, encoding):
         for d, text in zip(c["decodes"], decoded):
             d["hf"] = text
         table.append(c)
-    with open(os.path.join(out_dir, "cases.json"), "w", encoding="utf-8") as f:
-        json.dump({"tokenizers": "0.23.3", "cases": table}, f, ensure_ascii=False, indent=1)
-        f.write("\n")
+    # One case per line: compact, yet a changed case shows as one changed line.
+    with open(os.path.join(out_dir, "cases.json.tmp"), "w", encoding="utf-8") as f:
+        f.write('{"tokenizers":"0.23.3","cases":[\n')
+        f.write(",\n".join(json.dumps(c, ensure_ascii=False, separators=(",", ":")) for c in table))
+        f.write("\n]}\n")
+    os.replace(os.path.join(out_dir, "cases.json.tmp"), os.path.join(out_dir, "cases.json"))
     print(f"cases: {len(table)} cases, {sum(len(c['inputs']) for c in table)} inputs")
