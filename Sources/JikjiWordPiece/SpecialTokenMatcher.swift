@@ -26,6 +26,8 @@ struct SpecialTokenMatcher: Sendable {
     private let starts: [Bool]
     /// Whether any token has a flag that needs the text around a match.
     private let hasFlags: Bool
+    /// Whether there is no token at all (stored: it is asked once per encoded text).
+    let isEmpty: Bool
 
     /// The special tokens of `vocabulary`, matched verbatim (HF's `normalized: false`) without flags.
     init(vocabulary: WordPieceVocabulary) {
@@ -51,22 +53,20 @@ struct SpecialTokenMatcher: Sendable {
         byFirstByte = table
         starts = table.map { !$0.isEmpty }
         hasFlags = entries.contains { $0.singleWord || $0.lstrip || $0.rstrip }
+        isEmpty = !starts.contains(true)
     }
 
-    /// Whether there is no token at all.
-    var isEmpty: Bool { !starts.contains(true) }
-
-    /// The longest token starting at byte `i`.
+    /// The longest token starting at byte `i`, as its index in `byFirstByte[bytes[i]]`.
     @inline(__always)
-    private func longest(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Entry? {
-        guard starts[Int(bytes[i])] else { return nil }
-        for entry in byFirstByte[Int(bytes[i])] where i + entry.bytes.count <= bytes.count {
+    private func longest(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
+        let bucket = byFirstByte[Int(bytes[i])]
+        for (index, entry) in bucket.enumerated() where i + entry.bytes.count <= bytes.count {
             var equal = true
             for k in 1..<entry.bytes.count where bytes[i + k] != entry.bytes[k] {
                 equal = false
                 break
             }
-            if equal { return entry }
+            if equal { return index }
         }
         return nil
     }
@@ -77,10 +77,12 @@ struct SpecialTokenMatcher: Sendable {
         var i = 0
         var previousStop = 0
         while i < bytes.count {
-            guard let entry = longest(bytes, at: i) else {
+            // Most bytes start no token: one table load decides.
+            guard starts[Int(bytes[i])], let index = longest(bytes, at: i) else {
                 i += 1
                 continue
             }
+            let entry = byFirstByte[Int(bytes[i])][index]
             var start = i, stop = i + entry.bytes.count
             // The search goes on after this match whether or not it is kept (non-overlapping).
             i = stop
