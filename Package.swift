@@ -1,4 +1,5 @@
-// swift-tools-version:5.10
+// swift-tools-version:6.0
+// Tools 6.0: every target compiles in the Swift 6 language mode (complete concurrency checking).
 // Jikji: WordPiece vocabularies, ICU text cleaning, batching and recurrent networks for Korean text.
 //
 // Module layering (a lower module never imports a higher one):
@@ -10,13 +11,18 @@
 //   JikjiVocabStore                 vocabularies in SQLite
 //   JikjiData                       corpus readers, encoded datasets, batching
 //   JikjiRecurrent                  tensors on BLAS, layers, losses, optimizers
-//   JikjiModels                     classifier, language model, encoder-decoder
-//   JikjiJobs                       job files: config, runner, run registry
+//   JikjiModels                     classifier, language model, encoder-decoder; they read JikjiData's
+//                                   batches (models are above batches in the data flow)
+//   JikjiTraining                   Trainer: optimizer, schedule, clipping, evaluation, early stopping,
+//                                   checkpoints and resume, for any TrainableModel
+//   JikjiJobs                       job files: config → Trainer, run registry, reports, inference runs
 //   jikji                           the CLI: parses arguments and calls the library
 import PackageDescription
 
 let package = Package(
     name: "Jikji",
+    // Synchronization (Mutex, Atomic) needs macOS 15 on Darwin; Linux has no such floor.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "jikji", targets: ["jikji"]),
         .library(name: "JikjiText", targets: ["JikjiText"]),
@@ -24,6 +30,8 @@ let package = Package(
         .library(name: "JikjiVocabStore", targets: ["JikjiVocabStore"]),
         .library(name: "JikjiData", targets: ["JikjiData"]),
         .library(name: "JikjiRecurrent", targets: ["JikjiRecurrent"]),
+        .library(name: "JikjiModels", targets: ["JikjiModels"]),
+        .library(name: "JikjiTraining", targets: ["JikjiTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,12 +61,13 @@ let package = Package(
         // Fused, vectorized gate kernels of the recurrent layers (runtime ISA dispatch).
         .target(name: "CJikjiKernels", path: "Sources/CJikjiKernels"),
         .target(name: "JikjiRecurrent", dependencies: ["CBLAS", "CJikjiKernels"]),
-        .target(name: "JikjiModels", dependencies: ["JikjiRecurrent"]),
+        .target(name: "JikjiModels", dependencies: ["JikjiRecurrent", "JikjiData", "JikjiWordPiece"]),
+        .target(name: "JikjiTraining", dependencies: ["JikjiModels", "JikjiData", "JikjiRecurrent", "JikjiWordPiece", "JikjiTerminal"]),
         .target(
             name: "JikjiJobs",
             dependencies: [
                 "JikjiSQLite", "JikjiTerminal", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
-                "JikjiRecurrent", "JikjiModels", .product(name: "Yams", package: "Yams"),
+                "JikjiRecurrent", "JikjiModels", "JikjiTraining", .product(name: "Yams", package: "Yams"),
             ]
         ),
 
@@ -82,11 +91,14 @@ let package = Package(
         .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiWordPiece", "JikjiTestSupport"],
                     exclude: ["Fixtures"]),  // HF outputs read by path (scripts/make-hf-fixtures.py)
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiDataTests", dependencies: ["JikjiData", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "CJikjiKernels", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiModelsTests", dependencies: ["JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiModelsTests", dependencies: ["JikjiModels", "JikjiRecurrent", "JikjiData", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiTrainingTests", dependencies: ["JikjiTraining", "JikjiModels", "JikjiData", "JikjiRecurrent", "JikjiTestSupport"]),
+        // The README's library example, compiled and run on a slice of NSMC.
+        .testTarget(name: "JikjiExampleTests", dependencies: ["JikjiTraining", "JikjiModels", "JikjiData", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
-        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiTraining", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import JikjiText
+import JikjiWordPiece
 
 /// Errors that stop a dataset build (bad rows under `--on-bad-row fail` are thrown as ``BadRow``).
 public enum DatasetBuildError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -115,9 +116,9 @@ public struct DatasetBuilder {
         var pendingLabels: [Int32] = []
         var pendingOrigin: [(file: String, line: Int, split: UInt8)] = []
         // Scratch buffers reused across chunks.
-        var ids: [UInt32] = []
+        var ids: [TokenID] = []
         var ends: [Int] = []
-        var targetIDs: [UInt32] = []
+        var targetIDs: [TokenID] = []
         var targetEnds: [Int] = []
 
         init(kind: DatasetKind, chunkSize: Int) {

@@ -1,5 +1,6 @@
 import Foundation
 import JikjiText
+import JikjiWordPiece
 
 /// Provenance and counts of an encoded dataset: what it was built from, with what, and what came out.
 public struct DatasetInfo: Codable, Sendable, Equatable {
@@ -125,8 +126,8 @@ public enum ShardError: Error, Sendable, Equatable, CustomStringConvertible {
 /// ```
 /// "JKDS" | version UInt32 = 1 | info length UInt32 | info JSON (DatasetInfo) | pad
 /// then six sections, each: element count UInt64 | elements | pad to 8 bytes
-///   source offsets UInt32[N+1] | source ids UInt32[] | target offsets UInt32[M+1 or 0]
-///   target ids UInt32[] | labels Int32[N or 0] | splits UInt8[N]
+///   source offsets UInt32[N+1] | source ids TokenID[] | target offsets UInt32[M+1 or 0]
+///   target ids TokenID[] | labels Int32[N or 0] | splits UInt8[N]
 /// ```
 /// Why a flat binary file rather than SQLite blobs: an epoch reads every id, and a single
 /// contiguous read plus a `memcpy` per section is the fastest way to get there (150k NSMC
@@ -197,9 +198,11 @@ public enum ShardFile {
             let info = try decodeInfo(Data(raw[12..<(12 + length)]), path: path)
             var cursor = aligned(12 + length)
             let sourceOffsets: [UInt32] = try readSection(raw, &cursor, path: path, name: "source offsets")
-            let sourceIDs: [UInt32] = try readSection(raw, &cursor, path: path, name: "source ids")
+            // Ids are stored as the 32-bit patterns of their TokenID values (format version 1 wrote
+            // them as UInt32: the same bytes for every id below 2^31, which every vocabulary is).
+            let sourceIDs: [TokenID] = try readSection(raw, &cursor, path: path, name: "source ids")
             let targetOffsets: [UInt32] = try readSection(raw, &cursor, path: path, name: "target offsets")
-            let targetIDs: [UInt32] = try readSection(raw, &cursor, path: path, name: "target ids")
+            let targetIDs: [TokenID] = try readSection(raw, &cursor, path: path, name: "target ids")
             let labels: [Int32] = try readSection(raw, &cursor, path: path, name: "labels")
             let splits: [UInt8] = try readSection(raw, &cursor, path: path, name: "splits")
             let n = sourceOffsets.count - 1

@@ -1,10 +1,14 @@
+import JikjiWordPiece
+
 /// Many variable-length sequences of token ids in one flat buffer: `ids` holds them back to back
 /// and `offsets[i]..<offsets[i+1]` is sequence `i` (so `offsets.count == count + 1`).
 ///
 /// One allocation for a whole corpus instead of one array per example: loading, slicing and
 /// copying into batches touch contiguous memory only.
 public struct TokenSequences: Sendable, Equatable {
-    public private(set) var ids: [UInt32]
+    /// The ids of every sequence, back to back.
+    public private(set) var ids: [TokenID]
+    /// `count + 1` offsets into ``ids``: sequence `i` is `ids[offsets[i]..<offsets[i + 1]]`.
     public private(set) var offsets: [UInt32]
 
     /// No sequences.
@@ -14,14 +18,14 @@ public struct TokenSequences: Sendable, Equatable {
     }
 
     /// Sequences from a flat id buffer and its `count + 1` offsets (first 0, last `ids.count`).
-    public init(ids: [UInt32], offsets: [UInt32]) {
+    public init(ids: [TokenID], offsets: [UInt32]) {
         precondition(offsets.first == 0 && Int(offsets.last ?? 1) == ids.count, "offsets must run from 0 to ids.count")
         self.ids = ids
         self.offsets = offsets
     }
 
     /// Sequences from nested arrays (tests and small inputs).
-    public init<S: Sequence>(_ sequences: S) where S.Element == [UInt32] {
+    public init<S: Sequence>(_ sequences: S) where S.Element == [TokenID] {
         self.init()
         for sequence in sequences { append(sequence) }
     }
@@ -36,10 +40,10 @@ public struct TokenSequences: Sendable, Equatable {
     @inlinable public func length(_ i: Int) -> Int { Int(offsets[i + 1] &- offsets[i]) }
 
     /// Sequence `i` (a view into the flat buffer, no copy).
-    @inlinable public subscript(i: Int) -> ArraySlice<UInt32> { ids[Int(offsets[i])..<Int(offsets[i + 1])] }
+    @inlinable public subscript(i: Int) -> ArraySlice<TokenID> { ids[Int(offsets[i])..<Int(offsets[i + 1])] }
 
     /// Appends one sequence.
-    public mutating func append<C: Collection>(_ sequence: C) where C.Element == UInt32 {
+    public mutating func append<C: Collection>(_ sequence: C) where C.Element == TokenID {
         ids.append(contentsOf: sequence)
         offsets.append(UInt32(ids.count))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import JikjiData
 import JikjiVocabStore
+import JikjiWordPiece
 
 /// The vocabulary and the encoded datasets a job trains on.
 ///
@@ -137,7 +138,8 @@ extension String {
 /// A job's vocabulary with the encoder that applies its cleaning and the special ids models use.
 public struct JobVocabulary: Sendable {
     public let stored: StoredVocabulary
-    /// Cleans (the vocabulary's stored pipeline) and encodes text, on all cores.
+    /// Cleans (the vocabulary's stored pipeline) and encodes text for datasets, on all cores:
+    /// a ``WordPieceDatasetEncoder`` over ``textEncoder``.
     public let encoder: WordPieceDatasetEncoder
     public let specials: SpecialTokenIDs
 
@@ -147,6 +149,10 @@ public struct JobVocabulary: Sendable {
         encoder = try WordPieceDatasetEncoder(stored)
         specials = try SpecialTokenIDs(resolvingWith: encoder)
     }
+
+    /// The vocabulary's complete encoder and decoder (``StoredVocabulary/textEncoder()``), the
+    /// one ``encoder`` runs: inference encodes and decodes with it.
+    public var textEncoder: TextEncoder { encoder.textEncoder }
 
     public var size: Int { stored.tokens.count }
     public var padID: Int { Int(specials.pad) }

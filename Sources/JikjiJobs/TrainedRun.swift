@@ -2,6 +2,7 @@ import Foundation
 import JikjiData
 import JikjiModels
 import JikjiRecurrent
+import JikjiTraining
 import JikjiVocabStore
 import JikjiWordPiece
 
@@ -13,10 +14,12 @@ public struct TrainedRun {
     public let run: RunRegistry.Run
     public let job: JobConfig
     public let vocabulary: JobVocabulary
-    let task: TrainingTask
-    let tokenizer: WordPieceTokenizer
+    let task: any TrainingTask
     /// The checkpoint the weights came from.
     public let checkpoint: RunRegistry.Checkpoint
+
+    /// How the run's training batches were cut and padded (inference pads and truncates the same way).
+    public let batching: BatchingOptions
 
     /// Loads run `runID` from the registry at `registryPath`.
     public init(runID: Int, registryPath: String) throws {
@@ -36,23 +39,37 @@ public struct TrainedRun {
         task = try makeTask(job: job, vocabulary: vocabulary, generator: &generator)
         let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: chosen.path + "/model.safetensors"))
         try task.loadStateDict(file.tensors)
-        tokenizer = WordPieceTokenizer(vocabulary: try vocabulary.stored.wordPieceVocabulary(), normalizer: vocabulary.stored.normalizer)
+        batching = try job.batchingOptions(vocabulary: vocabulary)
     }
 
-    /// Token ids of `texts` as the model was trained on them (cleaned, encoded, no special tokens).
-    func encode(_ texts: [String]) throws -> [[Int]] {
-        var ids: [UInt32] = [], ends: [Int] = []
+    /// Token ids of `texts` as the model was trained on them (cleaned, encoded, no special tokens),
+    /// by the vocabulary's ``JobVocabulary/textEncoder``.
+    public func encode(_ texts: [String]) throws -> [[TokenID]] {
+        var ids: [TokenID] = [], ends: [Int] = []
         try vocabulary.encoder.encode(texts, appendingTo: &ids, ends: &ends)
         var start = 0
         return ends.map { end in
             defer { start = end }
-            return ids[start..<end].map { Int($0) }
+            return Array(ids[start..<end])
         }
     }
 
-    /// The text of `ids`, special tokens skipped, `##` pieces joined as HF decodes.
-    func decode(_ ids: [Int]) -> String {
-        tokenizer.decode(ids.map { Int32($0) }, skipSpecialTokens: true)
+    /// The text of `ids`, special tokens skipped, `##` pieces joined as HF decodes (the decoder
+    /// of the encoder that ``encode(_:)`` runs).
+    public func decode(_ ids: [Int]) -> String {
+        vocabulary.textEncoder.decode(ids.map { TokenID($0) }, skipSpecialTokens: true)
+    }
+
+    /// Inference batches: the training layout (start/end tokens, `max_length`, `truncate_side`),
+    /// in input order, the job's batch size per batch.
+    var inferenceBatching: BatchingOptions {
+        var o = batching
+        o.size = .sentences(max(1, job.batching.batchSize))
+        o.shuffle = false
+        o.bucketPool = 0
+        o.sortWithinBatch = false
+        o.dropLast = false
+        return o
     }
 
     // MARK: Classification
@@ -65,49 +82,41 @@ public struct TrainedRun {
         public var probability: Double
     }
 
+    /// The batches ``classify(_:)`` feeds the classifier for `texts`: the texts encoded, then cut,
+    /// truncated and padded by the same ``Batches`` as training (so `truncate_side: pre` keeps the
+    /// last ids here too), in input order.
+    public func batches(classifying texts: [String]) throws -> Batches {
+        let dataset = try EncodedDataset(sequences: try encode(texts), labels: nil, kind: .classification,
+                                         specialTokens: vocabulary.specials, vocabularySize: vocabulary.size)
+        return try Batches(dataset: dataset, split: .train, options: inferenceBatching)
+    }
+
     /// Classifies `texts` (a classifier run), in batches of the job's batch size.
     public func classify(_ texts: [String]) throws -> [Prediction] {
-        guard let classifier = task as? ClassifierTask else {
+        guard let classifier = task as? ClassifierTraining else {
             throw JobRunError.unsupported("run \(run.id) is a \(job.model.task.rawValue) run; predict needs a classifier")
         }
-        let model = classifier.model
-        let maxLength = job.batching.maxLength
-        let specials = vocabulary.specials
-        var predictions: [Prediction] = []
-        predictions.reserveCapacity(texts.count)
+        var predictions = [Prediction](repeating: Prediction(label: 0, probability: 0), count: texts.count)
         var unused = SeededGenerator(seed: 0)
-        let batchSize = max(1, job.batching.batchSize)
-        var start = 0
-        while start < texts.count {
-            let chunk = Array(texts[start..<min(texts.count, start + batchSize)])
-            var sequences = try encode(chunk).map { Array($0.prefix(maxLength - (job.batching.addSpecialTokens ? 2 : 0))) }
-            if job.batching.addSpecialTokens, let cls = specials.cls, let sep = specials.sep {
-                sequences = sequences.map { [Int(cls)] + $0 + [Int(sep)] }
+        for batch in try batches(classifying: texts) {
+            let pass = try classifier.model.forward(batch, training: false, generator: &unused)
+            for (r, p) in SequenceClassifier.predictions(pass.logits, rows: batch.size).enumerated() {
+                predictions[batch.indices[r]] = Prediction(label: p.label, probability: p.probability)
             }
-            // An empty text still needs one step: it reads a single padding token.
-            let lengths = sequences.map { max(1, $0.count) }
-            let steps = lengths.max() ?? 1
-            var ids = [Int](repeating: vocabulary.padID, count: chunk.count * steps)
-            for (r, s) in sequences.enumerated() { for (t, id) in s.enumerated() { ids[r * steps + t] = id } }
-            let (logits, _) = try model.forward(ids: ids, batch: chunk.count, steps: steps, lengths: lengths,
-                                                training: false, generator: &unused, recordTape: false)
-            let width = logits.count / chunk.count
-            for r in 0..<chunk.count {
-                if width == 1 {
-                    let p = 1 / (1 + exp(-Double(logits.storage[r])))
-                    predictions.append(p >= 0.5 ? Prediction(label: 1, probability: p) : Prediction(label: 0, probability: 1 - p))
-                } else {
-                    let row = (0..<width).map { Double(logits.storage[r * width + $0]) }
-                    let m = row.max() ?? 0
-                    let e = row.map { exp($0 - m) }
-                    let total = e.reduce(0, +)
-                    let best = e.indices.max { e[$0] < e[$1] } ?? 0
-                    predictions.append(Prediction(label: best, probability: e[best] / total))
-                }
-            }
-            start += batchSize
         }
         return predictions
+    }
+
+    /// The accuracy of `predictions` against raw labels as the job's label mapping maps them:
+    /// (accuracy, correct, counted); labels the mapping drops are not counted.
+    public func accuracy(of predictions: [Prediction], labels: [String]) throws -> (accuracy: Double, correct: Int, counted: Int) {
+        var correct = 0, counted = 0
+        for (p, raw) in zip(predictions, labels) {
+            guard let truth = try classID(ofLabel: raw) else { continue }
+            counted += 1
+            if truth == p.label { correct += 1 }
+        }
+        return (counted > 0 ? Double(correct) / Double(counted) : 0, correct, counted)
     }
 
     /// The class id of a raw label as the job's label mapping maps it (nil: dropped by the mapping).
@@ -121,30 +130,35 @@ public struct TrainedRun {
 
     /// Continues `prompt` with a language-model run; returns the whole text (prompt included).
     public func generate(prompt: String, maxTokens: Int, temperature: Float, topK: Int, seed: UInt64) throws -> String {
-        guard let lm = task as? LanguageModelTask else {
+        guard let lm = task as? LanguageModelTraining else {
             throw JobRunError.unsupported("run \(run.id) is a \(job.model.task.rawValue) run; generate needs a language model")
         }
         let ids = try encode([prompt])[0]
         // A document starts the way training saw documents start: after [CLS] when every document
-        // was its own row, after the [SEP] that ended the previous document in a stream.
-        let start = lm.hiddenState == .document ? vocabulary.specials.cls : vocabulary.specials.sep
-        let context = (start.map { [Int($0)] } ?? []) + ids
+        // was its own row (the batches' document start), after the [SEP] that ended the previous
+        // document in a stream (the batches' document separator).
+        let start = batching.languageModelLayout == .documents ? batching.documentStart : vocabulary.specials.sep
+        let context = PaddedSequences([ids], layout: SequenceLayout(startToken: start), pad: vocabulary.specials.pad)
+            .tokens(ofRow: 0).map { Int($0) }
         guard !context.isEmpty else { throw JobRunError.data("the prompt encodes to no tokens and the vocabulary has no [SEP]") }
         var stops = Set<Int>()
         if let sep = vocabulary.specials.sep { stops.insert(Int(sep)) }
         var generator = SeededGenerator(seed: seed)
         let produced = try lm.model.generate(prompt: context, maxTokens: maxTokens,
                                              sampling: .init(temperature: temperature, topK: topK), stopIDs: stops, generator: &generator)
-        return decode(ids + produced)
+        return decode(ids.map { Int($0) } + produced)
     }
 
     /// Answers each source text with an encoder-decoder run; `nBest` hypotheses per source, best first.
     public func translate(_ texts: [String], options: Seq2Seq.SearchOptions) throws -> [[String]] {
-        guard let s2s = task as? Seq2SeqTask else {
+        guard let s2s = task as? Seq2SeqTraining else {
             throw JobRunError.unsupported("run \(run.id) is a \(job.model.task.rawValue) run; translate needs an encoder-decoder")
         }
+        // Sources are laid out as training laid them out (start/end tokens, max_length, truncate_side).
+        let layout = inferenceBatching.source
         return try encode(texts).map { ids in
-            let source = ids.isEmpty ? [vocabulary.padID] : Array(ids.prefix(job.batching.maxLength))
+            let row = PaddedSequences([ids], layout: layout, pad: vocabulary.specials.pad).tokens(ofRow: 0)
+            let source = row.isEmpty ? [vocabulary.padID] : row.map { Int($0) }
             return try s2s.model.translate(source, options: options).map { decode($0.tokens) }
         }
     }

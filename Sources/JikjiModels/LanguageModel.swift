@@ -1,5 +1,7 @@
 import Foundation
+import JikjiData
 import JikjiRecurrent
+import JikjiWordPiece
 
 /// A recurrent language model: embedding → recurrent stack → dropout → linear over the vocabulary.
 ///
@@ -105,46 +107,19 @@ public struct LanguageModel: ParameterContainer {
 
     /// Mean next-token loss of one window batch; with `training`, also accumulates every gradient
     /// (backpropagating through this window only: the incoming state is treated as a constant).
+    /// The same forward pass, loss and backward pass as ``TrainableModel``'s, over raw arrays.
     /// - Parameters:
     ///   - ids: `[B, T]` inputs; `targets`: `[B, T]` next tokens (`[PAD]` targets are ignored).
     ///   - lengths: valid steps per row (nil: all T).
     ///   - state: the state after the previous window of the same rows, or nil for zeros.
     /// - Returns: the mean loss, the number of counted targets and the state after this window.
-    public func step(ids: [Int], targets: [Int32], batch: Int, steps: Int, lengths: [Int]? = nil, state: State? = nil,
+    public func step(ids: [Int], targets: [TokenID], batch: Int, steps: Int, lengths: [Int]? = nil, state: State? = nil,
                      training: Bool, generator: inout SeededGenerator) throws -> (loss: Float, count: Int, state: State) {
-        guard ids.count == batch * steps, targets.count == batch * steps else {
-            throw ModelError.input("\(ids.count) ids and \(targets.count) targets for a batch of \(batch) x \(steps)")
-        }
-        let embedded = try embedding.forward(ids: ids, shape: [batch, steps])
-        let result = try encoder.forward(embedded, lengths: lengths, initialHidden: state?.hidden, initialCell: state?.cell,
-                                         training: training, generator: &generator)
-        let (dropped, mask) = dropout.forward(result.output, training: training, generator: &generator)
-        let ignore = Int32(configuration.paddingIndex ?? -100)
-        // Rows without a target (padding of document rows) skip the output layer, the costliest
-        // part of a step: only the rows with a target go through it, and their gradients go back
-        // to their places.
-        let real = targets.indices.filter { targets[$0] != ignore }
-        let compact = !real.isEmpty && real.count < targets.count
-        let H = configuration.hiddenSize
-        var hidden = dropped
-        if compact {
-            hidden = Tensor(shape: [real.count, H])
-            Self.copyRows(real.count, width: H, from: dropped, to: &hidden) { (real[$0], $0) }
-        }
-        let (loss, count, dReal) = try output.crossEntropy(
-            hidden: hidden, targets: compact ? real.map { targets[$0] } : targets,
-            ignoreIndex: ignore, accumulateGradients: training)
-        if training, let dReal, count > 0 {
-            var dHidden = dReal
-            if compact {
-                dHidden = Tensor(shape: [targets.count, H])
-                Self.copyRows(real.count, width: H, from: dReal, to: &dHidden) { ($0, real[$0]) }
-            }
-            let dOutput = dropout.backward(outputGradient: dHidden.reshaped([batch, steps, H]), mask: mask)
-            let grads = try encoder.backward(result.tape, outputGradient: dOutput)
-            embedding.backward(ids: ids, outputGradient: grads.input)
-        }
-        return (loss, count, State(hidden: result.finalHidden, cell: result.finalCell))
+        var pass = try forward(ids: ids, batch: batch, steps: steps, lengths: lengths, state: state, training: training,
+                               generator: &generator)
+        let loss = try loss(&pass, targets: targets)
+        try backwardThroughRecurrence(pass)
+        return (loss.value, loss.count, pass.state)
     }
 
     /// For k in `0..<count`, copies row `rows(k).from` of `source` to row `rows(k).to` of

@@ -1,3 +1,4 @@
+import JikjiData
 import JikjiRecurrent
 
 /// A recurrent text classifier: embedding → recurrent encoder → pooling → dropout → linear.

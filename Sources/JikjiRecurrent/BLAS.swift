@@ -1,4 +1,5 @@
 import CBLAS
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,15 +18,24 @@ public enum BLAS {
     /// How long (log2 of TSC cycles) OpenBLAS's idle worker threads spin before they sleep, as
     /// set by ``shortenIdleSpin(log2Cycles:)`` or the `OPENBLAS_THREAD_TIMEOUT` environment
     /// variable; nil when OpenBLAS's default (2^28 cycles, about a tenth of a second) holds.
-    public private(set) static var idleSpinLog2: Int? = environmentIdleSpin
+    public static var idleSpinLog2: Int? { idleSpin.withLock { $0.log2Cycles } }
 
     private static var environmentIdleSpin: Int? {
         getenv("OPENBLAS_THREAD_TIMEOUT").flatMap { Int(String(cString: $0)) }.map { min(max($0, 4), 30) }
     }
 
-    /// Whether ``shortenIdleSpin(log2Cycles:)`` already restarted the pool (the variable it set
-    /// is then no user setting).
-    private static var poolRestarted = false
+    /// What ``shortenIdleSpin(log2Cycles:)`` set, under a lock: callers on any thread see one
+    /// consistent setting, and the pool restarts at most once.
+    private static let idleSpin = Mutex(IdleSpinState(log2Cycles: environmentIdleSpin))
+
+    /// The idle spin in effect and whether this process restarted OpenBLAS's pool to set it.
+    private struct IdleSpinState {
+        /// ``idleSpinLog2``.
+        var log2Cycles: Int?
+        /// Whether ``shortenIdleSpin(log2Cycles:)`` already restarted the pool (the variable it
+        /// set is then no user setting).
+        var poolRestarted = false
+    }
 
     /// The idle spin ``shortenIdleSpin(log2Cycles:)`` sets by default: 2^16 cycles, some 20 µs.
     public static let defaultIdleSpinLog2 = 16
@@ -50,28 +60,30 @@ public enum BLAS {
     @discardableResult
     public static func shortenIdleSpin(log2Cycles: Int = defaultIdleSpinLog2) -> Bool {
         #if canImport(Glibc)
-        if poolRestarted { return idleSpinLog2 == min(max(log2Cycles, 4), 30) }
-        if let userSetting = environmentIdleSpin {
-            idleSpinLog2 = userSetting
-            return false
+        return idleSpin.withLock { state in
+            if state.poolRestarted { return state.log2Cycles == min(max(log2Cycles, 4), 30) }
+            if let userSetting = environmentIdleSpin {
+                state.log2Cycles = userSetting
+                return false
+            }
+            // Only OpenBLAS's own thread pool spins this way (1: pthreads; 0: no threads, 2: OpenMP,
+            // whose runtime has its own wait policy).
+            guard openblas_get_parallel() == 1 else { return false }
+            typealias Entry = @convention(c) () -> Int32
+            typealias VoidEntry = @convention(c) () -> Void
+            guard let library = dlopen(nil, RTLD_NOW),
+                  let readEnvironment = dlsym(library, "openblas_read_env"),
+                  let shutdown = dlsym(library, "blas_thread_shutdown_"),
+                  let start = dlsym(library, "blas_thread_init") else { return false }
+            let value = min(max(log2Cycles, 4), 30)
+            setenv("OPENBLAS_THREAD_TIMEOUT", String(value), 1)
+            unsafeBitCast(readEnvironment, to: VoidEntry.self)()
+            _ = unsafeBitCast(shutdown, to: Entry.self)()
+            _ = unsafeBitCast(start, to: Entry.self)()
+            state.log2Cycles = value
+            state.poolRestarted = true
+            return true
         }
-        // Only OpenBLAS's own thread pool spins this way (1: pthreads; 0: no threads, 2: OpenMP,
-        // whose runtime has its own wait policy).
-        guard openblas_get_parallel() == 1 else { return false }
-        typealias Entry = @convention(c) () -> Int32
-        typealias VoidEntry = @convention(c) () -> Void
-        guard let library = dlopen(nil, RTLD_NOW),
-              let readEnvironment = dlsym(library, "openblas_read_env"),
-              let shutdown = dlsym(library, "blas_thread_shutdown_"),
-              let start = dlsym(library, "blas_thread_init") else { return false }
-        let value = min(max(log2Cycles, 4), 30)
-        setenv("OPENBLAS_THREAD_TIMEOUT", String(value), 1)
-        unsafeBitCast(readEnvironment, to: VoidEntry.self)()
-        _ = unsafeBitCast(shutdown, to: Entry.self)()
-        _ = unsafeBitCast(start, to: Entry.self)()
-        idleSpinLog2 = value
-        poolRestarted = true
-        return true
         #else
         return false
         #endif

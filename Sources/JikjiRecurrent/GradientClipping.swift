@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Clipping by global gradient norm, as `torch.nn.utils.clip_grad_norm_` (L2 norm).
 public enum GradientClipping {
     /// The L2 norm of all trainable gradients taken together.
@@ -44,7 +42,7 @@ public enum GradientClipping {
             }
             sums.withUnsafeMutableBufferPointer { out in
                 let results = out.baseAddress!
-                DispatchQueue.concurrentPerform(iterations: threads) { part in
+                ParallelLoop.run(iterations: threads) { part in
                     for i in owner.indices where owner[i] == part { results[i] = squares(i) }
                 }
             }

@@ -62,6 +62,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
     @inlinable
     func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
+    /// Two generators are equal when they will produce the same sequence (same state).
     public static func == (a: SeededGenerator, b: SeededGenerator) -> Bool {
         a.state == b.state
     }

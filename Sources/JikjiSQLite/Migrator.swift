@@ -30,18 +30,18 @@ public enum SchemaError: Error, CustomStringConvertible, Equatable, Sendable {
 /// order, each in its own transaction together with its record, so a failing migration leaves
 /// the schema as it was. The file is marked with Jikji's `application_id`, which is how a
 /// foreign SQLite file is told apart from an empty or a Jikji one.
-public struct Migrator {
+public struct Migrator: Sendable {
     /// `PRAGMA application_id` of every Jikji database: the ASCII bytes "JKJI".
     public static let applicationID: Int32 = 0x4A4B_4A49
 
     /// One schema step.
-    public struct Migration {
+    public struct Migration: Sendable {
         /// Its number; migrations run in ascending order and each number runs once.
         public let version: Int
         /// A short description, recorded with the version.
         public let name: String
         /// Changes the schema; runs inside a transaction.
-        public let body: (Database) throws -> Void
+        public let body: @Sendable (Database) throws -> Void
     }
 
     /// The schema family these migrations belong to.
@@ -55,7 +55,7 @@ public struct Migrator {
     }
 
     /// Adds migration `version`; versions must be registered in strictly ascending order.
-    public mutating func register(_ version: Int, _ name: String, _ body: @escaping (Database) throws -> Void) throws {
+    public mutating func register(_ version: Int, _ name: String, _ body: @escaping @Sendable (Database) throws -> Void) throws {
         if let last = migrations.last, last.version >= version {
             throw SchemaError.invalidMigrationOrder(domain: domain, version: version)
         }

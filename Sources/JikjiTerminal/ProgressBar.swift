@@ -13,6 +13,9 @@ import Foundation
 /// terminal (CI, a log file) it prints a plain line every ``plainInterval`` instead, so logs stay
 /// readable. Updates are cheap enough for a hot loop: they only take a lock and compare a clock,
 /// and may come from any thread.
+///
+/// `@unchecked Sendable`: the progress state is read and written only while holding `lock`;
+/// ``redrawInterval`` and ``plainInterval`` are settings, made before the bar is shared.
 public final class ProgressBar: @unchecked Sendable {
     /// How totals and rates are shown.
     public enum Unit: Sendable {

@@ -36,6 +36,10 @@ public enum JikjiCommand {
 
 /// A `jikji` process started in the background, for tests that act on it while it runs
 /// (send Ctrl-C once it is training, for example).
+///
+/// `@unchecked Sendable`: the reader tasks and the test share it; the captured output
+/// (`errorText`, `outputText`) is touched only while holding `lock`, and `process` and `readers`
+/// are only used through their thread-safe methods after `init`.
 public final class RunningJikjiCommand: @unchecked Sendable {
     private let process = Process()
     private let lock = NSLock()

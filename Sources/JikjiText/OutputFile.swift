@@ -115,6 +115,10 @@ public final class OutputFile {
 enum InterruptCleanup {
     /// The registered path as a C string, read by the signal handler (which may only call
     /// async-signal-safe functions such as unlink).
+    ///
+    /// `nonisolated(unsafe)`, both: only ``register(_:)`` and ``unregister()`` write them, and the
+    /// CLI calls those from one thread around each output it writes; the signal handler only
+    /// reads `path` (one pointer-sized load; a C signal handler cannot take a lock).
     nonisolated(unsafe) private static var path: UnsafeMutablePointer<CChar>? = nil
     nonisolated(unsafe) private static var installed = false
 

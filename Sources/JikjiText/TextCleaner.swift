@@ -246,6 +246,8 @@ public final class TextCleaner {
 /// The compiled cleaner behind ``CleaningPipeline/clean(_:)``: built on first use, rebuilt if
 /// the steps changed, used under a lock (so a pipeline can be shared between threads; heavy
 /// multi-threaded users should give each thread its own ``TextCleaner``).
+///
+/// `@unchecked Sendable`: `cleaner` is read, used and replaced only while holding `lock`.
 final class CompiledCleaner: @unchecked Sendable {
     private let lock = NSLock()
     private var cleaner: TextCleaner?

@@ -24,6 +24,9 @@ struct BertCharacterFlags: OptionSet, Sendable {
 ///
 /// One byte of flags per code point (1.1 MB) keeps the hot path to a single load per scalar; the
 /// mappings are dictionaries because only flagged scalars ever consult them.
+///
+/// `@unchecked Sendable` (for the raw `flags` pointer): every property is a `let`, and the table
+/// behind `flags` is written only in `init`, before the instance is shared.
 final class BertCharacterClass: @unchecked Sendable {
     /// The process-wide instance (built on first use, immutable afterwards).
     static let shared = BertCharacterClass()

@@ -18,10 +18,10 @@ public struct TokenOffsets: Hashable, Sendable, CustomStringConvertible {
 /// The result of encoding one text or one pair of texts, in HF's layout: all arrays have one entry
 /// per token (`[T]`).
 ///
-/// Ids are `Int32` and masks `UInt8` to keep a batch of hundreds of thousands of documents compact.
+/// Ids are ``TokenID`` (32-bit) and masks `UInt8` to keep a batch of hundreds of thousands of documents compact.
 public struct Encoding: Equatable, Sendable {
     /// Token ids.
-    public var ids: [Int32] = []
+    public var ids: [TokenID] = []
     /// Segment of each token: 0 for the first text (and its `[CLS]`/`[SEP]`), 1 for the second.
     public var typeIds: [UInt8] = []
     /// Character offsets of each token in its own text.
@@ -49,7 +49,7 @@ public struct Encoding: Equatable, Sendable {
 
     /// Appends one token.
     @inline(__always)
-    mutating func append(id: Int32, typeId: UInt8, offsets: TokenOffsets, special: Bool, word: Int32) {
+    mutating func append(id: TokenID, typeId: UInt8, offsets: TokenOffsets, special: Bool, word: Int32) {
         ids.append(id)
         typeIds.append(typeId)
         self.offsets.append(offsets)
@@ -164,7 +164,7 @@ public struct PaddingOptions: Equatable, Sendable {
     /// Round the target length up to a multiple of this.
     public var padToMultipleOf: Int?
     /// The id of padding tokens.
-    public var padId: Int32
+    public var padId: TokenID
     /// The type id of padding tokens.
     public var padTypeId: UInt8
     /// The padding token (for display).
@@ -172,7 +172,7 @@ public struct PaddingOptions: Equatable, Sendable {
 
     /// Padding with HF's defaults (`[PAD]` = 0, right, to the longest of the batch).
     public init(strategy: Strategy = .batchLongest, direction: Direction = .right, padToMultipleOf: Int? = nil,
-                padId: Int32 = 0, padTypeId: UInt8 = 0, padToken: String = "[PAD]") {
+                padId: TokenID = 0, padTypeId: UInt8 = 0, padToken: String = "[PAD]") {
         self.strategy = strategy
         self.direction = direction
         self.padToMultipleOf = padToMultipleOf

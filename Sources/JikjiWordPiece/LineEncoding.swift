@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import JikjiText
 
 /// What ``WordPieceTokenizer/encodeLines(from:path:to:options:)`` writes and how it reads.
 public struct LineEncodingOptions: Sendable {
@@ -23,16 +24,16 @@ public struct LineEncodingOptions: Sendable {
     public var maxLength: Int?
     /// Pad every line to ``maxLength`` (which must then be set).
     public var padToMaxLength: Bool
-    /// Rewrites each text before encoding (e.g. the cleaning pipeline a vocabulary was trained
-    /// with); nil keeps the bytes as read, which is the fast path.
-    public var textTransform: (@Sendable (String) throws -> String)?
+    /// Leave out the tokenizer's own truncation (a tokenizer.json's), used when ``maxLength`` is nil.
+    public var ignoreTokenizerTruncation = false
+    /// Leave out the tokenizer's own padding (a tokenizer.json's), used unless ``padToMaxLength``.
+    public var ignoreTokenizerPadding = false
     /// Bytes read per block; each block's lines are encoded in parallel, then written in order.
     public var blockSize: Int = 8 << 20
 
     /// Options with the CLI's defaults.
     public init(format: Format = .ids, column: String? = nil, addSpecialTokens: Bool = true, maxLength: Int? = nil,
-                padToMaxLength: Bool = false, textTransform: (@Sendable (String) throws -> String)? = nil) {
-        self.textTransform = textTransform
+                padToMaxLength: Bool = false) {
         self.format = format
         self.column = column
         self.addSpecialTokens = addSpecialTokens
@@ -62,6 +63,13 @@ extension WordPieceTokenizer {
     /// - Parameter progress: called after each block with the input bytes consumed so far.
     public func encodeLines(from input: FileHandle, path: String, to output: FileHandle,
                             options: LineEncodingOptions, progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
+        try encodeLines(from: input, path: path, to: output, options: options, cleaners: nil, progress: progress)
+    }
+
+    /// ``encodeLines(from:path:to:options:progress:)``, each line first cleaned by a cleaner of
+    /// `cleaners` (each worker its own) when given.
+    func encodeLines(from input: FileHandle, path: String, to output: FileHandle, options: LineEncodingOptions,
+                     cleaners: CleanerPool?, progress: ((Int) -> Void)?) throws -> LineCodingSummary {
         if options.padToMaxLength, options.maxLength == nil {
             throw WordPieceError.invalidOption(name: "padding", reason: "padding to a fixed length needs a max length")
         }
@@ -69,11 +77,12 @@ extension WordPieceTokenizer {
             throw WordPieceError.invalidOption(name: "max length", reason: "\(maxLength) must be 0 or more")
         }
         // Explicit options first, else the tokenizer's own settings (a tokenizer.json's).
-        let truncation = options.maxLength.map { TruncationOptions(maxLength: $0) } ?? self.truncation
+        let truncation = options.maxLength.map { TruncationOptions(maxLength: $0) }
+            ?? (options.ignoreTokenizerTruncation ? nil : self.truncation)
         // Padding uses the vocabulary's [PAD] (HF's default id 0 when it has none).
         let padId = Int32(vocabulary.id(for: "[PAD]") ?? 0)
         let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0), padId: padId) }
-            : self.padding
+            : (options.ignoreTokenizerPadding ? nil : self.padding)
         // One line is its own batch: padding to the longest pads nothing.
         let padLength: Int? = padding.flatMap { p -> Int? in
             guard case .fixed(var n) = p.strategy else { return nil }
@@ -98,6 +107,9 @@ extension WordPieceTokenizer {
                 needHeader = false
             }
             let outputs = try processBlock(lineCount: lines.count) { range, scratch, out, stats in
+                // Each chunk (one worker at a time) cleans with a cleaner of its own.
+                let cleaner = try cleaners?.take()
+                defer { if let cleaner { cleaners?.giveBack(cleaner) } }
                 try block.bytes.withUnsafeBufferPointer { bytes in
                     for k in range {
                         let lineNumber = firstLine + k
@@ -142,13 +154,15 @@ extension WordPieceTokenizer {
                             }
                             stats.textBytes += text.count
                         }
-                        if let transform = options.textTransform {
-                            guard let line = String(validating: raw, as: UTF8.self) else {
+                        if let cleaner {
+                            var cleaned = scratch.cleaned
+                            scratch.cleaned = []
+                            defer { scratch.cleaned = cleaned }
+                            do { try cleaner.clean(utf8: raw, into: &cleaned) } catch let error as TextInputError where error.kind == .invalidUTF8 {
                                 throw WordPieceError.invalidUTF8InFile(path: path, line: lineNumber,
                                                                       byteOffset: NormalizedText.firstInvalidByte(raw))
                             }
-                            var transformed = try transform(line)
-                            try transformed.withUTF8 { try encodeLine($0) }
+                            try cleaned.withUnsafeBufferPointer { try encodeLine($0) }
                         } else {
                             try encodeLine(raw)
                         }

@@ -3,14 +3,14 @@
 public struct BertPostProcessor: Equatable, Sendable {
     /// The classification token and its id.
     public var cls: String
-    public var clsId: Int32
+    public var clsId: TokenID
     /// The separator token and its id.
     public var sep: String
-    public var sepId: Int32
+    public var sepId: TokenID
 
     /// A post-processor with explicit tokens and ids (HF takes the ids from the configuration,
     /// not from a vocabulary lookup).
-    public init(cls: String = "[CLS]", clsId: Int32, sep: String = "[SEP]", sepId: Int32) {
+    public init(cls: String = "[CLS]", clsId: TokenID, sep: String = "[SEP]", sepId: TokenID) {
         self.cls = cls
         self.clsId = clsId
         self.sep = sep

@@ -192,12 +192,15 @@ public enum CorpusWordCounter {
             }
             let hashBox = HashBox(sha)
             let tasks = pieces.count + 1
+            // The tasks only read the batch's bytes (and a fixed copy of the pieces).
+            let input = UncheckedBox(all), taskPieces = pieces
             DispatchQueue.concurrentPerform(iterations: tasks) { task in
-                if task == pieces.count {
+                let all = input.value
+                if task == taskPieces.count {
                     hashBox.sha.update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: all[freshRange])))
                     return
                 }
-                workers.process(index: task, bytes: UnsafeBufferPointer(rebasing: all[pieces[task]]),
+                workers.process(index: task, bytes: UnsafeBufferPointer(rebasing: all[taskPieces[task]]),
                                 column: column, separator: separator)
             }
             sha = hashBox.sha
@@ -267,6 +270,9 @@ public enum CorpusWordCounter {
 }
 
 /// Holds the digest while a concurrent task updates it.
+///
+/// `@unchecked Sendable`: while the tasks run only the hashing task touches `sha`; the caller
+/// reads it after `concurrentPerform` has returned.
 private final class HashBox: @unchecked Sendable {
     var sha: SHA256
     init(_ sha: SHA256) { self.sha = sha }
@@ -274,7 +280,8 @@ private final class HashBox: @unchecked Sendable {
 
 /// Per-thread state: a pre-tokenizer with its buffers, an optional cleaner, the thread's word
 /// counts, and the first failure of the current batch. Each task touches only its own index,
-/// through stable pointers (no shared array is mutated concurrently).
+/// through stable pointers (no shared array is mutated concurrently): hence `@unchecked Sendable`;
+/// the caller reads the results after `concurrentPerform` has returned.
 private final class WorkerStates: @unchecked Sendable {
     struct Failure {
         enum Kind { case invalidUTF8(Int), shortLine(Int), clean(String) }

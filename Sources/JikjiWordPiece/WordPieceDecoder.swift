@@ -29,7 +29,7 @@ struct WordPieceDecoderTable: Sendable {
     ///     may then keep a special one when skipping).
     init(vocabulary: WordPieceVocabulary, cleanup: Bool = true, addedTokens: [HFTokenizerJSON.AddedToken]? = nil,
          wordPiece: Bool = true, normalize: (String) -> String = { $0 }) {
-        let clean: (String) -> String = cleanup && wordPiece ? Self.cleanup : { $0 }
+        let clean: (String) -> String = cleanup && wordPiece ? { Self.cleanup($0) } : { $0 }
         var firstBytes: [UInt8] = [], laterBytes: [UInt8] = []
         var firstStarts: [Int32] = [0], laterStarts: [Int32] = [0]
         var known: [Bool] = [], special: [Bool] = []

@@ -3,14 +3,14 @@ extension WordPieceTokenizer {
     /// separated by a space, no space before `. ? ! ,`. Ids the vocabulary lacks are dropped.
     ///
     /// - Parameter skipSpecialTokens: drop the special tokens (which include `[UNK]`).
-    public func decode(_ ids: [Int32], skipSpecialTokens: Bool = true) -> String {
+    public func decode(_ ids: [TokenID], skipSpecialTokens: Bool = true) -> String {
         var bytes: [UInt8] = []
         ids.withUnsafeBufferPointer { decoderTable.decode($0, skipSpecialTokens: skipSpecialTokens, into: &bytes) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Decodes many id sequences on all cores.
-    public func decodeBatch(_ sequences: [[Int32]], skipSpecialTokens: Bool = true) -> [String] {
+    public func decodeBatch(_ sequences: [[TokenID]], skipSpecialTokens: Bool = true) -> [String] {
         var results = [String](repeating: "", count: sequences.count)
         // Decoding cannot fail, so the error path of parallelChunks is never taken.
         try? parallelChunks(count: sequences.count) { range, _ in
@@ -29,7 +29,7 @@ extension WordPieceTokenizer {
     }
 
     /// Appends the decoded UTF-8 of `ids` to `output` (no `String` made; for streaming tools).
-    public func decode(_ ids: UnsafeBufferPointer<Int32>, skipSpecialTokens: Bool = true, appendingTo output: inout [UInt8]) {
+    public func decode(_ ids: UnsafeBufferPointer<TokenID>, skipSpecialTokens: Bool = true, appendingTo output: inout [UInt8]) {
         decoderTable.decode(ids, skipSpecialTokens: skipSpecialTokens, into: &output)
     }
 }

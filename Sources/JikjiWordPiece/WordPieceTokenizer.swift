@@ -311,18 +311,25 @@ public struct WordPieceTokenizer: Sendable {
     /// Encodes every text on all cores, then pads as `padding` says.
     public func encodeBatch(_ texts: [String], addSpecialTokens: Bool = true, truncation: TruncationOptions? = nil,
                             padding: PaddingOptions? = nil) throws -> [Encoding] {
+        try encodeBatch(texts, addSpecialTokens: addSpecialTokens, truncation: truncation, padding: padding, cleaners: nil)
+    }
+
+    /// ``encodeBatch(_:addSpecialTokens:truncation:padding:)``, each text first cleaned by a
+    /// cleaner of `cleaners` (one per worker) when given.
+    func encodeBatch(_ texts: [String], addSpecialTokens: Bool, truncation: TruncationOptions?,
+                     padding: PaddingOptions?, cleaners: CleanerPool?) throws -> [Encoding] {
         var results = [Encoding](repeating: Encoding(), count: texts.count)
         try parallelChunks(count: texts.count) { range, scratch in
-            var out: [Encoding] = []
-            out.reserveCapacity(range.count)
-            for i in range {
-                var text = texts[i]
-                let e = try text.withUTF8 {
-                    try encode(utf8: $0, addSpecialTokens: addSpecialTokens, truncation: truncation, scratch: &scratch)
+            try CleanerPool.withCleaner(from: cleaners) { cleaner in
+                var out: [Encoding] = []
+                out.reserveCapacity(range.count)
+                for i in range {
+                    var a = Encoding()
+                    try encodeSequence(of: texts[i], cleanedBy: cleaner, into: &a, scratch: &scratch)
+                    out.append(try finish(a, nil, addSpecialTokens: addSpecialTokens, truncation: truncation))
                 }
-                out.append(e)
+                return out
             }
-            return out
         } store: { range, chunk in
             results.replaceSubrange(range, with: chunk)
         }
@@ -333,34 +340,41 @@ public struct WordPieceTokenizer: Sendable {
     /// Ids of many texts, back to back, on all cores: `ids[ends[i-1]..<ends[i]]` are text `i`'s
     /// ids (`[CLS]`/`[SEP]` included when `addSpecialTokens`). Makes no per-text encoding, which
     /// is what datasets of hundreds of thousands of documents want.
-    public func encodeIds(_ texts: [String], addSpecialTokens: Bool = true) throws -> (ids: [Int32], ends: [Int]) {
-        var collected: [Int: (ids: [Int32], lengths: [Int])] = [:]
+    public func encodeIds(_ texts: [String], addSpecialTokens: Bool = true) throws -> (ids: [TokenID], ends: [Int]) {
+        try encodeIds(texts, addSpecialTokens: addSpecialTokens, cleaners: nil)
+    }
+
+    /// ``encodeIds(_:addSpecialTokens:)``, each text first cleaned by a cleaner of `cleaners`
+    /// (one per worker) when given.
+    func encodeIds(_ texts: [String], addSpecialTokens: Bool, cleaners: CleanerPool?) throws -> (ids: [TokenID], ends: [Int]) {
+        var collected: [Int: (ids: [TokenID], lengths: [Int])] = [:]
         let processor = addSpecialTokens ? postProcessor : nil
         // A template that is not BERT's goes through the general post-processing.
         let general = addSpecialTokens && processor == nil && template != nil
         try parallelChunks(count: texts.count) { range, scratch in
-            var ids: [Int32] = []
-            var lengths: [Int] = []
-            lengths.reserveCapacity(range.count)
-            var e = scratch.encoding
-            scratch.encoding = Encoding()
-            for i in range {
-                e.removeAll()
-                var text = texts[i]
-                try text.withUTF8 { try encodeSequence($0, into: &e, scratch: &scratch) }
-                if general {
-                    let wrapped = try finish(e, nil, addSpecialTokens: true, truncation: nil)
-                    ids += wrapped.ids
-                    lengths.append(wrapped.count)
-                    continue
+            try CleanerPool.withCleaner(from: cleaners) { cleaner in
+                var ids: [Int32] = []
+                var lengths: [Int] = []
+                lengths.reserveCapacity(range.count)
+                var e = scratch.encoding
+                scratch.encoding = Encoding()
+                for i in range {
+                    e.removeAll()
+                    try encodeSequence(of: texts[i], cleanedBy: cleaner, into: &e, scratch: &scratch)
+                    if general {
+                        let wrapped = try finish(e, nil, addSpecialTokens: true, truncation: nil)
+                        ids += wrapped.ids
+                        lengths.append(wrapped.count)
+                        continue
+                    }
+                    if let processor { ids.append(processor.clsId) }
+                    ids += e.ids
+                    if let processor { ids.append(processor.sepId) }
+                    lengths.append(e.count + (processor == nil ? 0 : 2))
                 }
-                if let processor { ids.append(processor.clsId) }
-                ids += e.ids
-                if let processor { ids.append(processor.sepId) }
-                lengths.append(e.count + (processor == nil ? 0 : 2))
+                scratch.encoding = e
+                return [(ids, lengths)]
             }
-            scratch.encoding = e
-            return [(ids, lengths)]
         } store: { range, chunk in
             collected[range.lowerBound] = chunk[0]
         }
@@ -446,14 +460,16 @@ struct EncoderScratch {
     var preTokenizer: BertPreTokenizer
     /// A reusable encoding for streaming (cleared per line).
     var encoding = Encoding()
+    /// A reusable buffer for a text's cleaned UTF-8 (when a cleaning pipeline runs first).
+    var cleaned: [UInt8] = []
 
     init(options: BertNormalizerOptions) {
         preTokenizer = BertPreTokenizer(normalizer: options)
     }
 }
 
-/// Holds a non-Sendable value across `concurrentPerform`; every access is either read-only or
-/// under a lock.
+/// Holds a non-Sendable value across `concurrentPerform`; `@unchecked Sendable` because every
+/// access is either read-only or under a lock (each use says which).
 final class UncheckedBox<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }

@@ -5,6 +5,9 @@
 /// from the word's current position that remembers the last state holding a token (the longest
 /// vocabulary entry that is a prefix of the rest of the word) instead of HF's shrink-and-look-up
 /// loop, which hashes every candidate substring.
+///
+/// `@unchecked Sendable` (for the raw arrays): every property is a `let`, and the arrays behind
+/// the pointers are written only in `init`, before the trie is shared between encoding threads.
 final class WordPieceTrie: @unchecked Sendable {
     /// `base[s]`: offset of `s`'s children.
     private let base: UnsafeMutablePointer<Int32>

@@ -18,6 +18,8 @@ while let flag = arguments.popFirst() {
 BLAS.setThreads(threads)
 
 /// Runs `body` repeatedly for about `seconds` (at least 3 times) and prints the fastest run.
+/// On the main actor, as the top-level settings it reads.
+@MainActor
 func measure(_ name: String, _ body: () throws -> Void) rethrows {
     guard filter.isEmpty || name.contains(filter) else { return }
     try body()
@@ -33,6 +35,7 @@ func measure(_ name: String, _ body: () throws -> Void) rethrows {
 }
 
 var generator = SeededGenerator(seed: 1)
+@MainActor
 func random(_ shape: [Int]) -> Tensor {
     var t = Tensor(shape: shape)
     for i in 0..<t.count { t.storage[i] = generator.nextNormal() }

@@ -146,7 +146,7 @@ do {
                         let tokensPerSecond = Double(tokens) / seconds
                         print("jikji\t\(name)\t\(options.threads)\t\(String(format: "%.0f", tokensPerSecond))\t"
                               + String(format: "%.1f", tokensPerSecond * flopsPerToken / 1e9))
-                        fflush(stdout)
+                        fflush(nil) // every output stream: stdout (a C global Swift 6 cannot name safely)
                     }
                 }
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import JikjiTerminal
 import Foundation
 import JikjiData
+import JikjiWordPiece
 
 /// `jikji dataset`: build encoded datasets from corpora and look at them.
 struct Dataset: ParsableCommand {
@@ -356,28 +357,23 @@ struct DatasetBatches: ParsableCommand {
     @OptionGroup var store: DatasetStoreOptions
 
     func options(for dataset: EncodedDataset) throws -> BatchingOptions {
-        let specials = dataset.info.specialTokens
-        var start = specials.cls, end = specials.sep
+        var start: TokenID?, end: TokenID?
         if startToken != nil || endToken != nil {
             // User tokens are looked up in the dataset's own vocabulary.
             let encoder = try VocabularyResolver(databasePath: store.db).encoder(for: dataset.info.vocabulary)
-            func lookup(_ token: String) throws -> UInt32 {
+            func lookup(_ token: String) throws -> TokenID {
                 guard let id = encoder.id(of: token) else {
                     throw ValidationError("token '\(token)' is not in vocabulary \(dataset.info.vocabulary)")
                 }
                 return id
             }
-            if let startToken { start = try lookup(startToken) }
-            if let endToken { end = try lookup(endToken) }
+            start = try startToken.map(lookup)
+            end = try endToken.map(lookup)
         }
-        let layout = SequenceLayout(startToken: clsSep ? start : nil, endToken: clsSep ? end : nil,
-                                    maxLength: maxLength, fixedLength: fixedLength, padToMultipleOf: padToMultipleOf,
+        let layout = SequenceLayout(maxLength: maxLength, fixedLength: fixedLength, padToMultipleOf: padToMultipleOf,
                                     padSide: padSide, truncationSide: truncationSide)
-        var target = layout
-        target.startToken = nil
-        target.endToken = nil
-        return BatchingOptions(size: tokenBudget.map { .tokens($0) } ?? .sentences(batchSize), source: layout, target: target,
-                               decoderStart: start, decoderEnd: end, window: window,
+        return BatchingOptions(dataset: dataset.info, size: tokenBudget.map { .tokens($0) } ?? .sentences(batchSize),
+                               layout: layout, addStartEnd: clsSep, startToken: start, endToken: end, window: window,
                                shuffle: !noShuffle, bucketPool: bucketPool, sortWithinBatch: sortWithinBatch,
                                dropLast: dropLast, seed: seed)
     }
@@ -395,41 +391,12 @@ struct DatasetBatches: ParsableCommand {
         for k in epoch..<(epoch + epochs) {
             let start = Date()
             let batches = try Batches(dataset: dataset, split: split, options: options, epoch: k)
-            var count = 0, rows = 0, real = 0, slots = 0, widest = 0
-            var checksum: UInt64 = 0
-            for batch in batches.prefetched() {
-                if count < show { printBatch(batch, number: count) }
-                count += 1
-                rows += batch.size
-                slots += batch.source.ids.count
-                widest = max(widest, batch.source.columns)
-                for length in batch.source.lengths { real += Int(length) }
-                // Touch the ids so the work cannot be skipped; the sum also fingerprints the epoch.
-                for id in batch.source.ids { checksum = checksum &* 31 &+ UInt64(UInt32(bitPattern: id)) }
+            let counts = batches.statistics { number, batch in
+                if number < show { print("batch \(number): " + batch.text) }
             }
             let seconds = Date().timeIntervalSince(start)
-            let padding = slots == 0 ? 0 : Double(slots - real) / Double(slots) * 100
             print(String(format: "epoch %d: %d batches, %d rows, widest %d, padding %.1f%%, %.3f s, checksum %016llx",
-                         k, count, rows, widest, padding, seconds, checksum))
-        }
-    }
-
-    private func printBatch(_ batch: Batch, number: Int) {
-        print("batch \(number): [\(batch.source.rows), \(batch.source.columns)]")
-        for r in 0..<batch.size {
-            var line = "  " + batch.source.row(r).map(String.init).joined(separator: " ")
-            line += "  | length \(batch.source.lengths[r])"
-            if let labels = batch.labels { line += " label \(labels[r])" }
-            print(line)
-            if let input = batch.decoderInput, let output = batch.decoderOutput {
-                let width = input.columns
-                print("    decoder in:  " + input.row(r).map(String.init).joined(separator: " "))
-                print("    decoder out: " + output[(r * width)..<((r + 1) * width)].map(String.init).joined(separator: " "))
-            }
-            if let next = batch.nextTokens {
-                let width = batch.source.columns
-                print("    next tokens: " + next[(r * width)..<((r + 1) * width)].map(String.init).joined(separator: " "))
-            }
+                         k, counts.batches, counts.rows, counts.widest, counts.paddingPercent, seconds, counts.checksum))
         }
     }
 }

@@ -24,11 +24,11 @@ struct Decode: ParsableCommand {
     var skipSpecialTokens = false
 
     func run() throws {
-        let tokenizer = try VocabularySourceOptions.resolve(source).tokenizer
+        let encoder = try source.textEncoder()
         let handle = try openInput(input)
         let bar = ProgressBar.reading(input, label: "decoding")
-        let summary = try tokenizer.decodeLines(from: handle, path: input, to: FileHandle.standardOutput,
-                                                skipSpecialTokens: skipSpecialTokens, progress: { bar.update(Int64($0)) })
+        let summary = try encoder.decodeLines(from: handle, path: input, to: FileHandle.standardOutput,
+                                              skipSpecialTokens: skipSpecialTokens, progress: { bar.update(Int64($0)) })
         bar.finish(extra: "\(summary.lines) lines, \(summary.tokens) tokens")
     }
 }

@@ -54,13 +54,7 @@ struct Predict: ParsableCommand {
         for p in predictions { out += "\(p.label)\t\(String(format: "%.4f", p.probability))\n" }
         FileHandle.standardOutput.write(Data(out.utf8))
         if let labels {
-            var correct = 0, counted = 0
-            for (p, raw) in zip(predictions, labels) {
-                guard let truth = try trained.classID(ofLabel: raw) else { continue }
-                counted += 1
-                if truth == p.label { correct += 1 }
-            }
-            let accuracy = counted > 0 ? Double(correct) / Double(counted) : 0
+            let (accuracy, correct, counted) = try trained.accuracy(of: predictions, labels: labels)
             FileHandle.standardError.write(Data(String(format: "accuracy %.4f (%d of %d labelled rows)\n", accuracy, correct, counted).utf8))
         }
     }

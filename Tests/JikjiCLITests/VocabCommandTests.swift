@@ -132,6 +132,7 @@ final class VocabCommandTests: XCTestCase {
         let tokenizerJSON = try ProjectPaths.reference("hf/wp150k/tokenizer.json").path
         let db = folder.appendingPathComponent("shared.sqlite").path
         let results = ResultBox()
+        let folder: URL = self.folder // the workers share the value, not the test case
         DispatchQueue.concurrentPerform(iterations: 4) { i in
             do {
                 results.add(try JikjiCommand.run(["vocab", "import", tokenizerJSON, "--name", i % 2 == 0 ? "a" : "b",
@@ -185,7 +186,7 @@ final class VocabCommandTests: XCTestCase {
     }
 }
 
-/// Command results gathered from several threads.
+/// Command results gathered from several threads (`@unchecked Sendable`: `results` only under `lock`).
 final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var results: [JikjiCommand.Result] = []

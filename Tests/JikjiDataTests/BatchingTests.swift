@@ -1,25 +1,20 @@
 import Foundation
 import XCTest
 import JikjiData
+import JikjiWordPiece
 
 /// A dataset built directly from id lists (ids ≥ 10; [PAD]=0, [CLS]=2, [SEP]=3).
-func makeDataset(_ sequences: [[UInt32]], labels: [Int32]? = nil, targets: [[UInt32]]? = nil,
+func makeDataset(_ sequences: [[TokenID]], labels: [Int32]? = nil, targets: [[TokenID]]? = nil,
                  kind: DatasetKind = .classification) -> EncodedDataset {
-    let spec = DatasetSpec(kind: kind, train: ["memory"], text: ["text"], label: "label")
-    let info = DatasetInfo(
-        name: "memory", kind: kind, vocabulary: "test@1", vocabularySize: 1000,
-        specialTokens: SpecialTokenIDs(pad: 0, unk: 1, cls: 2, sep: 3), spec: spec, files: [],
-        examples: ["train": sequences.count], sourceTokens: 0, targetTokens: 0, rowsRead: sequences.count,
-        skipped: [:], labelCounts: [:], created: "", toolVersion: "", buildSeconds: 0)
-    return EncodedDataset(info: info, source: TokenSequences(sequences), target: targets.map { TokenSequences($0) },
-                          labels: labels ?? sequences.indices.map { Int32($0) },
-                          splits: [UInt8](repeating: 0, count: sequences.count))
+    // One label, target and split per sequence by construction, so the initializer cannot throw here.
+    try! EncodedDataset(sequences: sequences, labels: labels ?? sequences.indices.map { Int32($0) }, targets: targets,
+                        kind: kind, specialTokens: SpecialTokenIDs(pad: 0, unk: 1, cls: 2, sep: 3), vocabularySize: 1000)
 }
 
 final class BatchingTests: XCTestCase {
-    let three: [[UInt32]] = [[11, 12, 13, 14, 15], [21, 22], [31, 32, 33]]
+    let three: [[TokenID]] = [[11, 12, 13, 14, 15], [21, 22], [31, 32, 33]]
 
-    func onlyBatch(_ options: BatchingOptions, _ data: [[UInt32]]? = nil) throws -> Batch {
+    func onlyBatch(_ options: BatchingOptions, _ data: [[TokenID]]? = nil) throws -> Batch {
         var options = options
         options.shuffle = false
         let batches = try Batches(dataset: makeDataset(data ?? three), options: options)
@@ -63,10 +58,10 @@ final class BatchingTests: XCTestCase {
     }
 
     /// Lengths 1…40 repeated, in a scrambled order.
-    func varied(_ count: Int) -> [[UInt32]] {
+    func varied(_ count: Int) -> [[TokenID]] {
         (0..<count).map { i in
             let length = (i * 17) % 40 + 1
-            return (0..<length).map { UInt32(10 + ($0 + i) % 900) }
+            return (0..<length).map { TokenID(10 + ($0 + i) % 900) }
         }
     }
 
@@ -214,8 +209,8 @@ final class BatchingTests: XCTestCase {
     /// Shuffled and bucketed documents: every target of every document is predicted exactly once,
     /// in a row that holds only that document's tokens, and the order depends on the seed.
     func testLanguageModelDocumentsShuffledAndBucketedPredictEveryTargetOnce() throws {
-        var documents: [[UInt32]] = []
-        for d in 0..<40 { documents.append((0..<(1 + (d * 7) % 13)).map { UInt32(100 * (d + 1) + $0) }) }
+        var documents: [[TokenID]] = []
+        for d in 0..<40 { documents.append((0..<(1 + (d * 7) % 13)).map { TokenID(100 * (d + 1) + $0) }) }
         let dataset = makeDataset(documents, kind: .lm)
         for size in [BatchingOptions.Size.sentences(5), .tokens(24)] {
             let options = BatchingOptions(size: size, window: 6, documentStart: 2, shuffle: true, bucketPool: 3,
@@ -260,17 +255,17 @@ final class BatchingTests: XCTestCase {
     /// batch has B rows, and each stream token up to B·⌊S/B⌋ is read once as an input (the last
     /// token of each row only as a target).
     func testLanguageModelContiguousRowsContinueAcrossBatchesAndUseEveryTokenOnce() throws {
-        var documents: [[UInt32]] = []
+        var documents: [[TokenID]] = []
         for d in 0..<9 {
             let length = 3 + d % 4
-            documents.append((0..<length).map { UInt32(100 * (d + 1) + $0) })
+            documents.append((0..<length).map { TokenID(100 * (d + 1) + $0) })
         }
         let dataset = makeDataset(documents, kind: .lm)
         for shuffle in [false, true] {
             let options = BatchingOptions(size: .sentences(3), window: 4, shuffle: shuffle, seed: 8, languageModelLayout: .contiguousRows)
             let batches = try Batches(dataset: dataset, options: options, epoch: 1)
             // The stream the batches must follow: documents (shuffled or not), each ended by [SEP] = 3.
-            var rebuilt: [UInt32] = []
+            var rebuilt: [TokenID] = []
             var rowInputs = [[Int32]](repeating: [], count: 3), rowTargets = [[Int32]](repeating: [], count: 3)
             var previous: Batch?
             var covered: [Int] = []
@@ -297,15 +292,15 @@ final class BatchingTests: XCTestCase {
             XCTAssertEqual(covered.count, Set(covered).count, "no input position read twice")
             // Rows are consecutive slices of one stream that holds every document exactly once.
             for r in 0..<3 {
-                rebuilt.append(contentsOf: rowInputs[r].map { UInt32($0) })
-                rebuilt.append(UInt32(rowTargets[r].last!))
+                rebuilt.append(contentsOf: rowInputs[r].map { TokenID($0) })
+                rebuilt.append(TokenID(rowTargets[r].last!))
             }
             let total: Int = documents.map { $0.count + 1 }.reduce(0, +)
             let rowLength = total / 3
             XCTAssertEqual(rebuilt.count, 3 * rowLength)
             XCTAssertEqual(Set(covered).count, 3 * (rowLength - 1))
             XCTAssertEqual(batches.count, (rowLength - 1 + 3) / 4, "the last, shorter window is kept")
-            var pieces: [[UInt32]] = [], current: [UInt32] = []
+            var pieces: [[TokenID]] = [], current: [TokenID] = []
             for token in rebuilt { if token == 3 { pieces.append(current); current = [] } else { current.append(token) } }
             let expectedOrder = shuffle ? pieces : Array(documents.prefix(pieces.count))
             XCTAssertEqual(pieces, expectedOrder)

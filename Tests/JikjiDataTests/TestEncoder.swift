@@ -1,5 +1,6 @@
 import Foundation
 import JikjiData
+import JikjiWordPiece
 
 /// A stand-in encoder for tests: splits on spaces and gives each word a stable id from its
 /// bytes (FNV-1a), so lengths and ids are predictable without a trained vocabulary.
@@ -8,17 +9,17 @@ struct WhitespaceEncoder: DatasetEncoder {
     var vocabularySize: Int { 1000 }
     var vocabularyReference: String { "whitespace@1" }
 
-    func id(of token: String) -> UInt32? {
-        Self.specials.firstIndex(of: token).map { UInt32($0) }
+    func id(of token: String) -> TokenID? {
+        Self.specials.firstIndex(of: token).map { TokenID($0) }
     }
 
-    static func wordID(_ word: Substring) -> UInt32 {
+    static func wordID(_ word: Substring) -> TokenID {
         var hash: UInt32 = 2_166_136_261
         for byte in word.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        return 10 + hash % 990
+        return TokenID(10 + hash % 990)
     }
 
-    func encode(_ texts: [String], appendingTo ids: inout [UInt32], ends: inout [Int]) throws {
+    func encode(_ texts: [String], appendingTo ids: inout [TokenID], ends: inout [Int]) throws {
         for text in texts {
             for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) { ids.append(Self.wordID(word)) }
             ends.append(ids.count)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import JikjiData
 import JikjiJobs
 import JikjiRecurrent
 import JikjiVocabStore
@@ -202,6 +203,40 @@ final class JobRunnerTests: XCTestCase {
         XCTAssertThrowsError(try trained.generate(prompt: "좋", maxTokens: 3, temperature: 1, topK: 0, seed: 1)) { error in
             XCTAssertTrue("\(error)".contains("generate needs a language model"), "\(error)")
         }
+    }
+
+    /// `truncate_side: pre` keeps the last ids of a long text in training, and predict feeds the
+    /// model the same ids: the rows TrainedRun batches equal the training batcher's rows for the
+    /// same texts, and a long text is classified exactly like its last words alone.
+    func testPredictTruncatesLikeTraining() throws {
+        let overrides = ["batching.truncate_side=pre", "batching.max_length=5", "batching.add_special_tokens=true", "train.epochs=1"]
+        let options = options("truncate")
+        let job = try job(overrides)
+        let summary = try JobRunner.start(job: job, jobFile: "tiny.yaml", options: options)
+        let trained = try TrainedRun(runID: summary.runID, registryPath: options.registryPath)
+        // Example i of the main dataset is row i of train.tsv (no row is left out).
+        let rows = try String(contentsOf: folder.appendingPathComponent("train.tsv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: "\t")[1] }
+        let data = try JobData.prepare(job: job, trainVocabulary: nil, log: { _ in })
+        var batching = trained.batching
+        batching.shuffle = false
+        batching.bucketPool = 0
+        let training = try Batches(dataset: data.main, split: .train, options: batching)
+        var compared = 0
+        for batch in training.prefix(3) {
+            let texts = batch.indices.map { String(rows[$0]) }
+            let inference = try XCTUnwrap(Array(try trained.batches(classifying: texts)).first)
+            XCTAssertEqual(inference.source, batch.source)
+            compared += batch.size
+        }
+        XCTAssertGreaterThan(compared, 20)
+        // [CLS] + the last three ids + [SEP]: the opening words are cut, as in training.
+        XCTAssertEqual(try trained.classify(["최악 의 영화 별로 다 별로 정말 좋 아요"]), try trained.classify(["정말 좋 아요"]))
+        XCTAssertNotEqual(try trained.classify(["최악 의 영화 별로 다 별로 정말 좋 아요"]), try trained.classify(["최악 의 영화"]))
+        let ids = try XCTUnwrap(Array(try trained.batches(classifying: ["최악 의 영화 별로 다 별로 정말 좋 아요"])).first).source
+        XCTAssertEqual(ids.columns, 5)
+        XCTAssertEqual(ids.ids.first, trained.vocabulary.specials.cls)
+        XCTAssertEqual(ids.ids.last, trained.vocabulary.specials.sep)
     }
 
     /// A catalogued dataset whose shard file was deleted is built again instead of failing the job.

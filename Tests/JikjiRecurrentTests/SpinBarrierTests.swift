@@ -20,9 +20,13 @@ final class SpinBarrierTests: XCTestCase {
         wrong.initialize(repeating: 0, count: threads)
         defer { barrier.deallocate(); slots.deallocate(); wrong.deallocate() }
         let done = DispatchGroup()
+        // Shared by the threads on purpose: the barrier under test orders every write to `slots`
+        // before the reads of the phase, and each thread writes only its own `wrong[t]`.
+        nonisolated(unsafe) let (sharedBarrier, sharedSlots, sharedWrong) = (barrier, slots, wrong)
         for t in 0..<threads {
             done.enter()
             let thread = Thread {
+                let (barrier, slots, wrong) = (sharedBarrier, sharedSlots, sharedWrong)
                 for p in 0..<phases {
                     if t == 0 && lateEvery > 0 && p % lateEvery == 0 { usleep(2_000) }
                     slots[t] = p

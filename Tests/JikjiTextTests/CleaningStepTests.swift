@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 import JikjiText
 
-/// A counter safe to bump from several threads.
+/// A counter safe to bump from several threads (`@unchecked Sendable`: `count` only under `lock`).
 final class ManagedAtomicCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0

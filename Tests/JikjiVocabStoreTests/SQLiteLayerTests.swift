@@ -1,5 +1,6 @@
 import Foundation
 import JikjiSQLite
+import Synchronization
 import XCTest
 
 /// The generic SQLite layer: statements, transactions, migrations, ownership checks, concurrency.
@@ -18,14 +19,14 @@ final class SQLiteLayerTests: XCTestCase {
 
     private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
-    private func counterMigrator(calls: UnsafeMutablePointer<Int>? = nil) throws -> Migrator {
+    private func counterMigrator(calls: CallCounter? = nil) throws -> Migrator {
         var migrator = Migrator(domain: "test")
         try migrator.register(1, "create items") { db in
-            calls?.pointee += 1
+            calls?.increment()
             try db.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB)")
         }
         try migrator.register(2, "add score") { db in
-            calls?.pointee += 1
+            calls?.increment()
             try db.execute("ALTER TABLE items ADD COLUMN score REAL")
         }
         return migrator
@@ -122,14 +123,12 @@ final class SQLiteLayerTests: XCTestCase {
     }
 
     func testMigrationsRunOnceAndAreRecorded() throws {
-        var calls = 0
+        let calls = CallCounter()
         let file = path("m.sqlite")
-        try withUnsafeMutablePointer(to: &calls) { counter in
-            let migrator = try counterMigrator(calls: counter)
-            XCTAssertEqual(try migrator.migrate(Database(path: file)), [1, 2])
-            XCTAssertEqual(try migrator.migrate(Database(path: file)), [])
-        }
-        XCTAssertEqual(calls, 2)
+        let migrator = try counterMigrator(calls: calls)
+        XCTAssertEqual(try migrator.migrate(Database(path: file)), [1, 2])
+        XCTAssertEqual(try migrator.migrate(Database(path: file)), [])
+        XCTAssertEqual(calls.count, 2)
         let db = try Database(path: file)
         XCTAssertEqual(try counterMigrator().appliedVersions(in: db), [1, 2])
         XCTAssertEqual(try db.applicationID(), Migrator.applicationID)
@@ -201,10 +200,11 @@ final class SQLiteLayerTests: XCTestCase {
         try counterMigrator().migrate(setup)
         let perWriter = 200
         let errors = ErrorBox()
+        let migrator = try counterMigrator()
         DispatchQueue.concurrentPerform(iterations: 2) { writer in
             do {
                 let db = try Database(path: file)
-                try counterMigrator().migrate(db)
+                try migrator.migrate(db)
                 for i in 0..<perWriter {
                     try db.write { db in
                         try db.execute("INSERT INTO items (name) VALUES (?)", [.text("w\(writer)-\(i)")])
@@ -221,7 +221,14 @@ final class SQLiteLayerTests: XCTestCase {
     }
 }
 
-/// Collects errors from several threads.
+/// Counts the runs of a migration body (migration bodies are `@Sendable`).
+final class CallCounter: Sendable {
+    private let calls = Atomic(0)
+    func increment() { calls.add(1, ordering: .relaxed) }
+    var count: Int { calls.load(ordering: .relaxed) }
+}
+
+/// Collects errors from several threads (`@unchecked Sendable`: `errors` only under `lock`).
 final class ErrorBox: @unchecked Sendable {
     private let lock = NSLock()
     private var errors: [Error] = []

@@ -293,7 +293,7 @@ final class VocabularyStoreTests: XCTestCase {
     }
 }
 
-/// Results gathered from several threads.
+/// Results gathered from several threads (`@unchecked Sendable`: `results` only under `lock`).
 final class VersionBox: @unchecked Sendable {
     private let lock = NSLock()
     private var results: [Result<Int, Error>] = []

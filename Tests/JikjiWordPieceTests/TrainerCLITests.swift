@@ -1,5 +1,6 @@
 import Foundation
 import JikjiTestSupport
+import Synchronization
 import XCTest
 
 /// `jikji vocab train` end to end: arguments, the stored vocabulary, vocab.txt output, errors.
@@ -69,17 +70,16 @@ final class TrainerCLITests: XCTestCase {
     func testTwoConcurrentTrainingsIntoOneDatabaseBothSucceed() throws {
         let corpus = try write("c.txt", Array(String(repeating: "한국어 사람 사람들 영화 영화관\n", count: 200).utf8))
         let db = folder.appendingPathComponent("shared.sqlite").path
-        let lock = NSLock()
-        var statuses: [Int32] = []
-        var errors: [String] = []
+        let outcomes = Mutex<(statuses: [Int32], errors: [String])>(([], []))
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
             let result = try? JikjiCommand.run(["vocab", "train", "--input", corpus, "--name", "same",
                                                 "--vocab-size", "40", "--db", db])
-            lock.lock()
-            statuses.append(result?.status ?? -1)
-            errors.append(result?.stderr ?? "did not run")
-            lock.unlock()
+            outcomes.withLock {
+                $0.statuses.append(result?.status ?? -1)
+                $0.errors.append(result?.stderr ?? "did not run")
+            }
         }
+        let (statuses, errors) = outcomes.withLock { ($0.statuses, $0.errors) }
         XCTAssertEqual(statuses, [0, 0], errors.joined(separator: "\n"))
         let listed = try JikjiCommand.run(["vocab", "list", "--db", db])
         XCTAssertTrue(listed.output.contains("same@1") && listed.output.contains("same@2"), listed.output)

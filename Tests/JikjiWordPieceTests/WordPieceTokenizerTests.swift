@@ -1,4 +1,5 @@
 import Foundation
+import JikjiText
 import JikjiWordPiece
 import XCTest
 
@@ -165,8 +166,9 @@ final class WordPieceStreamingTests: XCTestCase {
         XCTAssertEqual(try t.encodeIds(["hello"], addSpecialTokens: false).ids, [10])
     }
 
-    func testEncodeLinesRunsTheTextTransformAndKeepsLineOrder() throws {
-        let t = try tokenizer()
+    func testEncodeLinesRunsTheCleaningPipelineAndKeepsLineOrder() throws {
+        let t = try TextEncoder(tokenizer: try tokenizer(),
+                                pipeline: CleaningPipeline(steps: [.regex(pattern: "x", replace: "a", ignoreCase: false)]))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-lines-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
@@ -175,7 +177,7 @@ final class WordPieceStreamingTests: XCTestCase {
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let outHandle = try FileHandle(forWritingTo: output)
-        let options = LineEncodingOptions(format: .ids, textTransform: { $0.replacingOccurrences(of: "x", with: "a") })
+        let options = LineEncodingOptions(format: .ids)
         let summary = try t.encodeLines(from: try FileHandle(forReadingFrom: input), path: input.path, to: outHandle,
                                         options: options)
         try outHandle.close()

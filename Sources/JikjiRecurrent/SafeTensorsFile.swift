@@ -5,29 +5,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A safetensors file could not be read or written; the message names the file and the tensor.
-public struct SafeTensorsError: Error, CustomStringConvertible, Equatable {
-    /// What is wrong and where.
-    public let description: String
-    /// An error with an actionable message.
-    public init(_ description: String) { self.description = description }
-}
-
-/// An integer tensor of a checkpoint (ids, counters), stored as `I64`.
-public struct IntegerTensor: Equatable, Sendable {
-    /// The size of each dimension.
-    public var shape: [Int]
-    /// The elements, row-major.
-    public var values: [Int64]
-
-    /// An integer tensor; `values.count` must equal the shape's product.
-    public init(shape: [Int], values: [Int64]) {
-        precondition(values.count == shape.reduce(1, *), "\(values.count) values do not fill shape \(shape)")
-        self.shape = shape
-        self.values = values
-    }
-}
-
 /// The contents of a safetensors file: named tensors and string metadata.
 ///
 /// The format (https://github.com/huggingface/safetensors): an 8-byte little-endian header
@@ -260,54 +237,6 @@ public struct SafeTensorsFile: Equatable, Sendable {
             if exponent == 0 { return sign * mantissa * 0x1p-24 }
             if exponent == 31 { return mantissa == 0 ? sign * .infinity : .nan }
             return sign * (1 + mantissa / 1024) * Float(sign: .plus, exponent: exponent - 15, significand: 1)
-        }
-    }
-}
-
-extension ParameterContainer {
-    /// The parameters' values by state_dict name (PyTorch's `module.state_dict()`).
-    public func stateDict(prefix: String = "") -> [String: Tensor] {
-        var result: [String: Tensor] = [:]
-        for (name, parameter) in namedParameters(prefix: prefix) { result[name] = parameter.value }
-        return result
-    }
-
-    /// Copies values from a state dict into the parameters (PyTorch's `load_state_dict`, strict):
-    /// every parameter must be present with its shape; extra entries are ignored only when
-    /// `strict` is false. Throws naming the first missing, misshapen or unexpected tensor.
-    public func loadStateDict(_ values: [String: Tensor], prefix: String = "", strict: Bool = true) throws {
-        let named = namedParameters(prefix: prefix)
-        for (name, parameter) in named {
-            guard let value = values[name] else {
-                throw CheckpointError("state dict lacks '\(name)' (shape \(parameter.value.shape))")
-            }
-            guard value.shape == parameter.value.shape else {
-                throw CheckpointError("state dict tensor '\(name)' has shape \(value.shape), the model expects \(parameter.value.shape)")
-            }
-        }
-        if strict {
-            let known = Set(named.map(\.name))
-            let scoped = values.keys.filter { prefix.isEmpty || $0.hasPrefix(prefix + ".") }
-            if let extra = scoped.sorted().first(where: { !known.contains($0) }) {
-                throw CheckpointError("state dict has unexpected tensor '\(extra)'")
-            }
-        }
-        for (name, parameter) in named { parameter.value = values[name]! }
-    }
-
-    /// Saves the parameters as a safetensors checkpoint (atomically), loadable by
-    /// `safetensors.torch.load_file` + `module.load_state_dict`.
-    public func saveCheckpoint(to url: URL, metadata: [String: String] = [:]) throws {
-        try SafeTensorsFile(tensors: stateDict(), metadata: metadata).write(to: url)
-    }
-
-    /// Loads parameters from a safetensors checkpoint (strict names and shapes).
-    public func loadCheckpoint(from url: URL) throws {
-        let file = try SafeTensorsFile(contentsOf: url)
-        do {
-            try loadStateDict(file.tensors)
-        } catch let error as CheckpointError {
-            throw CheckpointError("\(url.path): \(error.description)")
         }
     }
 }

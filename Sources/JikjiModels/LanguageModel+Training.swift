@@ -1,0 +1,117 @@
+import JikjiData
+import JikjiRecurrent
+import JikjiWordPiece
+
+extension LanguageModel: TrainableModel {
+    /// The top layer's outputs of a window batch and what backward needs.
+    public struct ForwardPass {
+        let ids: [Int]
+        let batch: Int
+        let steps: Int
+        let recurrent: RecurrentResult
+        /// The top layer's outputs after dropout, `[B, T, H]` (the output layer's input).
+        let dropped: Tensor
+        let dropoutMask: Tensor?
+        let training: Bool
+        /// The state after this window (what the next window of the same rows starts from).
+        public let state: State
+        /// d loss / d dropped, `[B·T, H]`, once the loss of a training pass counted a target.
+        var hiddenGradient: Tensor?
+    }
+
+    /// Runs the embedding, the recurrent stack and dropout over the batch's input rows from a zero state.
+    public func forward(_ batch: Batch, training: Bool, generator: inout SeededGenerator) throws -> ForwardPass {
+        try forward(batch, state: nil, training: training, generator: &generator)
+    }
+
+    /// Runs the model over the batch's input rows starting from `state` (the state after the
+    /// previous window of the same rows, for truncated BPTT), or zeros when nil or when it was
+    /// made for another number of rows.
+    public func forward(_ batch: Batch, state: State?, training: Bool, generator: inout SeededGenerator) throws -> ForwardPass {
+        let rows = batch.size
+        let fits = state.map { $0.hidden.shape.count == 3 && $0.hidden.shape[1] == rows } ?? false
+        return try forward(ids: batch.source.ids.ints, batch: rows, steps: batch.source.columns,
+                           lengths: batch.source.lengths.map { Int($0) }, state: fits ? state : nil,
+                           training: training, generator: &generator)
+    }
+
+    /// Mean cross-entropy of the next tokens (`[PAD]` targets ignored).
+    public func loss(_ pass: inout ForwardPass, batch: Batch) throws -> BatchLoss {
+        guard let targets = batch.nextTokens else { throw ModelError.input("a language-model batch has no next-token targets") }
+        return try loss(&pass, targets: targets)
+    }
+
+    /// Backpropagates through this window; returns the embedding rows the inputs used (untied
+    /// embedding only: a tied table also feeds the dense output layer).
+    @discardableResult
+    public func backward(_ pass: ForwardPass) throws -> [[Int]] {
+        try backwardThroughRecurrence(pass)
+        guard !configuration.tieWeights else { return [] }
+        return [distinctRows(pass.ids, excluding: configuration.paddingIndex ?? -1, limit: configuration.vocabularySize)]
+    }
+
+    /// The embedding, unless it is tied to the (dense) output layer.
+    public var embeddingTables: [(name: String, parameter: Parameter)] {
+        configuration.tieWeights ? [] : [("embedding.weight", embedding.weight)]
+    }
+
+    // MARK: The pass over raw arrays
+
+    /// Embedding, recurrent stack from `state` (nil: zeros) and dropout over `[B, T]` ids.
+    func forward(ids: [Int], batch: Int, steps: Int, lengths: [Int]?, state: State?, training: Bool,
+                 generator: inout SeededGenerator) throws -> ForwardPass {
+        guard ids.count == batch * steps else {
+            throw ModelError.input("\(ids.count) ids for a batch of \(batch) x \(steps)")
+        }
+        let embedded = try embedding.forward(ids: ids, shape: [batch, steps])
+        let result = try encoder.forward(embedded, lengths: lengths, initialHidden: state?.hidden, initialCell: state?.cell,
+                                         training: training, generator: &generator)
+        let (dropped, mask) = dropout.forward(result.output, training: training, generator: &generator)
+        return ForwardPass(ids: ids, batch: batch, steps: steps, recurrent: result, dropped: dropped, dropoutMask: mask,
+                           training: training, state: State(hidden: result.finalHidden, cell: result.finalCell),
+                           hiddenGradient: nil)
+    }
+
+    /// The output layer's cross-entropy against `targets` `[B, T]`; a training pass also
+    /// accumulates the output layer's gradients here (chunk by chunk, never holding `[B·T, V]`
+    /// logits) and keeps d loss / d hidden for the backward pass.
+    func loss(_ pass: inout ForwardPass, targets: [TokenID]) throws -> BatchLoss {
+        guard targets.count == pass.batch * pass.steps else {
+            throw ModelError.input("\(targets.count) targets for a batch of \(pass.batch) x \(pass.steps)")
+        }
+        let ignore = TokenID(configuration.paddingIndex ?? -100)
+        // Rows without a target (padding of document rows) skip the output layer, the costliest
+        // part of a step: only the rows with a target go through it, and their gradients go back
+        // to their places.
+        let real = targets.indices.filter { targets[$0] != ignore }
+        let compact = !real.isEmpty && real.count < targets.count
+        let H = configuration.hiddenSize
+        var hidden = pass.dropped
+        if compact {
+            hidden = Tensor(shape: [real.count, H])
+            Self.copyRows(real.count, width: H, from: pass.dropped, to: &hidden) { (real[$0], $0) }
+        }
+        let (loss, count, dReal) = try output.crossEntropy(
+            hidden: hidden, targets: compact ? real.map { targets[$0] } : targets,
+            ignoreIndex: ignore, accumulateGradients: pass.training)
+        if pass.training, let dReal, count > 0 {
+            var dHidden = dReal
+            if compact {
+                dHidden = Tensor(shape: [targets.count, H])
+                Self.copyRows(real.count, width: H, from: dReal, to: &dHidden) { ($0, real[$0]) }
+            }
+            pass.hiddenGradient = dHidden
+        }
+        return BatchLoss(value: loss, count: count)
+    }
+
+    /// Dropout, the recurrent stack and the embedding backward from the loss's hidden gradient
+    /// (nothing when the pass counted no target or was not a training pass).
+    func backwardThroughRecurrence(_ pass: ForwardPass) throws {
+        guard let dHidden = pass.hiddenGradient else { return }
+        let dOutput = dropout.backward(outputGradient: dHidden.reshaped([pass.batch, pass.steps, configuration.hiddenSize]),
+                                       mask: pass.dropoutMask)
+        let grads = try encoder.backward(pass.recurrent.tape, outputGradient: dOutput)
+        embedding.backward(ids: pass.ids, outputGradient: grads.input)
+    }
+}
