@@ -97,7 +97,8 @@ let package = Package(
         .testTarget(name: "JikjiIOTests", dependencies: ["JikjiIO", "JikjiTestSupport"]),
         .testTarget(name: "JikjiConfigTests", dependencies: ["JikjiConfig"]),
         .testTarget(name: "JikjiTextTests", dependencies: ["JikjiIO", "JikjiText", "JikjiConfig", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiIO", "JikjiWordPiece", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiIO", "JikjiWordPiece", "JikjiTestSupport"],
+                    exclude: ["Fixtures"]),  // HF outputs read by path (scripts/make-hf-fixtures.py)
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiIO", "JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiIO", "JikjiData", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "CJikjiKernels", "JikjiTestSupport"]),

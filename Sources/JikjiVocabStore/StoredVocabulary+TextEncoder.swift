@@ -19,7 +19,8 @@ extension StoredVocabulary {
     /// - Throws: when the stored tokens or the stored pipeline cannot be used (a step that does
     ///   not compile is reported here, naming the step).
     public func textEncoder() throws -> TextEncoder {
-        let tokenizer = WordPieceTokenizer(vocabulary: try wordPieceVocabulary(), normalizer: normalizer)
-        return try TextEncoder(tokenizer: tokenizer, pipeline: try cleaningPipeline())
+        // An imported tokenizer.json's own settings (added tokens, post-processor, decoder,
+        // truncation, padding) come with it: see ``wordPieceTokenizer()``.
+        return try TextEncoder(tokenizer: try wordPieceTokenizer(), pipeline: try cleaningPipeline())
     }
 }

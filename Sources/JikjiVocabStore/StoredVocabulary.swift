@@ -40,7 +40,10 @@ public enum TokenKind: String, Codable, CaseIterable, Sendable {
         if specials.contains(token) { return .special }
         let scalars = token.unicodeScalars
         if scalars.count == 1 { return .alphabet }
-        if !prefix.isEmpty, token.hasPrefix(prefix), scalars.count == prefix.unicodeScalars.count + 1 {
+        // Scalars, not `hasPrefix`: `#` + a combining mark is one grapheme cluster, so
+        // `"##\u{093E}".hasPrefix("##")` is false.
+        if !prefix.isEmpty, scalars.starts(with: prefix.unicodeScalars),
+           scalars.count == prefix.unicodeScalars.count + 1 {
             return .continuation
         }
         return .merged
@@ -109,6 +112,10 @@ public struct StoredVocabulary: Equatable, Sendable {
     public var corpus: CorpusFingerprint?
     /// Figures of the training run (distinct words, merges, memory, …) as a JSON object, if any.
     public var statistics: String?
+    /// An imported tokenizer.json's settings beyond the tokens (added-token flags,
+    /// post-processor, decoder, truncation, padding): the file as Jikji writes it with an empty
+    /// `model.vocab`; nil for other vocabularies.
+    public var hfSettings: String?
     /// How it was made, e.g. `trained`, `imported vocab.txt /path/vocab.txt`.
     public var origin: String
     /// The version of Jikji that made it.
@@ -162,9 +169,15 @@ public struct StoredVocabulary: Equatable, Sendable {
                                 maxInputCharactersPerWord: maxInputCharactersPerWord)
     }
 
-    /// The `tokenizer.json` HF loads for this vocabulary; `postProcessor` adds `BertProcessing`
-    /// (`[CLS] … [SEP]`), as `BertWordPieceTokenizer(vocab)` does.
+    /// The `tokenizer.json` HF loads for this vocabulary: an imported file's own settings when it
+    /// came from one (see ``hfSettings``), otherwise what `BertWordPieceTokenizer(vocab)` saves;
+    /// `postProcessor` false leaves the post-processor out.
     public func hfTokenizerJSON(postProcessor: Bool = true) throws -> HFTokenizerJSON {
-        try HFTokenizerJSON(vocabulary: wordPieceVocabulary(), normalizer: normalizer, postProcessor: postProcessor)
+        if let hfSettings {
+            var file = try HFTokenizerJSON.withVocabulary(tokenTexts, settings: hfSettings, source: "settings of \(reference)")
+            if !postProcessor { file.processor = nil }
+            return file
+        }
+        return try HFTokenizerJSON(vocabulary: wordPieceVocabulary(), normalizer: normalizer, postProcessor: postProcessor)
     }
 }

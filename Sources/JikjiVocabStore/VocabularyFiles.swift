@@ -76,7 +76,9 @@ extension StoredVocabulary {
                                     toolVersion: toolVersion)
         case .tokenizerJSON:
             let file = try HFTokenizerJSON(contentsOf: url)
-            return StoredVocabulary(
+            var settings = file
+            settings.vocabulary = []
+            var stored = StoredVocabulary(
                 name: name,
                 tokens: inferredTokens(file.vocabulary, prefix: file.continuingSubwordPrefix,
                                        specials: Set(file.specialTokens)),
@@ -84,7 +86,17 @@ extension StoredVocabulary {
                 continuingSubwordPrefix: file.continuingSubwordPrefix,
                 maxInputCharactersPerWord: file.maxInputCharactersPerWord,
                 origin: "imported tokenizer.json \(url.path)", toolVersion: toolVersion)
+            stored.hfSettings = String(decoding: settings.serialized(), as: UTF8.self)
+            return stored
         }
+    }
+
+    /// The tokenizer that encodes and decodes with this vocabulary: an imported tokenizer.json's
+    /// own settings when it has them (added tokens, post-processor, decoder, truncation,
+    /// padding), else the vocabulary with its normalizer and `[CLS]`/`[SEP]`.
+    public func wordPieceTokenizer() throws -> WordPieceTokenizer {
+        if hfSettings != nil { return try hfTokenizerJSON().tokenizer() }
+        return WordPieceTokenizer(vocabulary: try wordPieceVocabulary(), normalizer: normalizer)
     }
 
     private static func inferredTokens(_ texts: [String], prefix: String, specials: Set<String>) -> [StoredToken] {

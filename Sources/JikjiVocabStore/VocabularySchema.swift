@@ -56,6 +56,11 @@ enum VocabularySchema {
                     ) WITHOUT ROWID;
                     """)
             }
+            // tokenizer.json settings beyond the vocabulary (added-token flags, post-processor,
+            // decoder, truncation, padding) of an imported file, kept for export and encoding.
+            try migrator.register(2, "tokenizer.json settings of imported vocabularies") { db in
+                try db.execute("ALTER TABLE vocabularies ADD COLUMN hf_settings TEXT")
+            }
         } catch {
             preconditionFailure("vocabulary migrations are registered out of order: \(error)")
         }

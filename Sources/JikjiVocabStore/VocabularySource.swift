@@ -20,12 +20,13 @@ public enum VocabularySource: Equatable, Sendable {
     /// or ends in `.txt` or `.json`) but names no file is a missing file, not an unknown name.
     ///
     /// - Parameters:
-    ///   - lowercase, stripAccents: HF's normalizer flags, for a `vocab.txt` only (a
+    ///   - lowercase, stripAccents: HF's normalizer flags, for a `vocab.txt` only (nil
+    ///     `stripAccents` follows `lowercase`, as HF's `strip_accents=None`; a
     ///     `tokenizer.json` and a stored vocabulary carry their own; giving them is an error).
     /// - Throws: ``VocabularySourceError`` with a message for the user.
     public init(argument: String, databasePath: String = VocabularyStore.defaultPath,
-                lowercase: Bool = false, stripAccents: Bool = false) throws {
-        let normalizerFlags = lowercase || stripAccents
+                lowercase: Bool = false, stripAccents: Bool? = nil) throws {
+        let normalizerFlags = lowercase || stripAccents != nil
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), !isDirectory.boolValue {
             if try Self.isJSON(URL(fileURLWithPath: argument)) {
@@ -34,7 +35,9 @@ public enum VocabularySource: Equatable, Sendable {
                 }
                 self = .tokenizerJSON(path: argument)
             } else {
-                self = .vocabTxt(path: argument, normalizer: BertNormalizerOptions(stripAccents: stripAccents, lowercase: lowercase))
+                // Without an explicit choice accents follow lowercasing, as HF's strip_accents=None.
+                self = .vocabTxt(path: argument, normalizer: BertNormalizerOptions(
+                    stripAccents: BertNormalizerOptions.stripAccents(stripAccents, lowercase: lowercase), lowercase: lowercase))
             }
             return
         }

@@ -79,8 +79,9 @@ public final class VocabularyStore {
                            [.text(vocabulary.name), .int(version)])
             try db.execute("""
                 INSERT INTO vocabularies (name, version, token_count, unk_token, prefix, max_input_chars_per_word,
-                    normalizer, trainer_settings, pipeline, corpus_column, statistics, origin, tool_version, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    normalizer, trainer_settings, pipeline, corpus_column, statistics, origin, tool_version, created_at,
+                    hf_settings)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [
                     .text(vocabulary.name), .int(version), .int(vocabulary.tokens.count),
                     .text(vocabulary.unknownToken), .text(vocabulary.continuingSubwordPrefix),
@@ -88,7 +89,7 @@ public final class VocabularyStore {
                     .optionalText(vocabulary.trainerSettings), .optionalText(vocabulary.pipeline),
                     .optionalText(vocabulary.corpus?.column), .optionalText(vocabulary.statistics),
                     .text(vocabulary.origin), .text(vocabulary.toolVersion),
-                    .text(Self.formatDate(vocabulary.createdAt)),
+                    .text(Self.formatDate(vocabulary.createdAt)), .optionalText(vocabulary.hfSettings),
                 ])
             let rowID = Int(db.lastInsertRowID)
             // One prepared statement reused for every token: parsing once keeps 30k rows in tens of ms.
@@ -149,7 +150,7 @@ public final class VocabularyStore {
             var tokenCount = 0
             try db.forEachRow("""
                 SELECT name, version, token_count, unk_token, prefix, max_input_chars_per_word, normalizer,
-                       trainer_settings, pipeline, corpus_column, statistics, origin, tool_version, created_at
+                       trainer_settings, pipeline, corpus_column, statistics, origin, tool_version, created_at, hf_settings
                 FROM vocabularies WHERE id = ?
                 """, [.int(rowID)]) { row in
                 let name = row.text(0)
@@ -169,6 +170,7 @@ public final class VocabularyStore {
                     toolVersion: row.text(12), createdAt: Self.parseDate(row.text(13)) ?? Date(timeIntervalSince1970: 0),
                     version: row.int(1))
                 if let column = row.optionalText(9) { loaded?.corpus = CorpusFingerprint(files: [], column: column) }
+                loaded?.hfSettings = row.optionalText(14)
             }
             guard var vocabulary = loaded else {
                 throw VocabularyStoreError.corruptRecord(database: path, vocabulary: reference.description,

@@ -27,6 +27,13 @@ public struct BertNormalizerOptions: Codable, Equatable, Hashable, Sendable {
     /// syllables stay composed.
     public static let korean = BertNormalizerOptions(stripAccents: false, lowercase: false)
 
+    /// The `strip_accents` to store for command-line switches: the explicit choice when one was
+    /// made; otherwise HF's `None` (follow lowercasing) when lowercasing, and an explicit `false`
+    /// when not (the same effect, recorded as before).
+    public static func stripAccents(_ choice: Bool?, lowercase: Bool) -> Bool? {
+        choice ?? (lowercase ? nil : false)
+    }
+
     /// Whether accents are stripped once `nil` has been resolved against ``lowercase``.
     public var effectiveStripAccents: Bool { stripAccents ?? lowercase }
 

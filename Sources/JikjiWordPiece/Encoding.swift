@@ -185,6 +185,8 @@ public struct PaddingOptions: Equatable, Sendable {
 extension Encoding {
     /// Pads to `length` tokens as `options` says (nothing when already that long or longer).
     mutating func pad(to length: Int, _ options: PaddingOptions) {
+        // Overflow parts first: HF pads them even when this part is already full.
+        for i in overflowing.indices { overflowing[i].pad(to: length, options) }
         let missing = length - ids.count
         guard missing > 0 else { return }
         func extend<T>(_ array: inout [T], _ value: T) {
@@ -200,6 +202,5 @@ extension Encoding {
         extend(&attentionMask, 0)
         extend(&specialTokensMask, 1)
         extend(&wordIds, -1)
-        for i in overflowing.indices { overflowing[i].pad(to: length, options) }
     }
 }

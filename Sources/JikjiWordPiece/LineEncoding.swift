@@ -28,6 +28,10 @@ public struct LineEncodingOptions: Sendable {
     public var maxLength: Int?
     /// Pad every line to ``maxLength`` (which must then be set).
     public var padToMaxLength: Bool
+    /// Leave out the tokenizer's own truncation (a tokenizer.json's), used when ``maxLength`` is nil.
+    public var ignoreTokenizerTruncation = false
+    /// Leave out the tokenizer's own padding (a tokenizer.json's), used unless ``padToMaxLength``.
+    public var ignoreTokenizerPadding = false
     /// Bytes read per block; each block's lines are encoded in parallel, then written in order.
     public var blockSize: Int = 8 << 20
 
@@ -74,13 +78,23 @@ extension WordPieceTokenizer {
         if options.padToMaxLength, options.maxLength == nil {
             throw WordPieceError.invalidOption(name: "padding", reason: "padding to a fixed length needs a max length")
         }
-        if let maxLength = options.maxLength, maxLength < 1 {
-            throw WordPieceError.invalidOption(name: "max length", reason: "\(maxLength) must be at least 1")
+        if let maxLength = options.maxLength, maxLength < 0 {
+            throw WordPieceError.invalidOption(name: "max length", reason: "\(maxLength) must be 0 or more")
         }
+        // Explicit options first, else the tokenizer's own settings (a tokenizer.json's).
         let truncation = options.maxLength.map { TruncationOptions(maxLength: $0) }
+            ?? (options.ignoreTokenizerTruncation ? nil : self.truncation)
         // Padding uses the vocabulary's [PAD] (HF's default id 0 when it has none).
         let padId = Int32(vocabulary.id(for: "[PAD]") ?? 0)
-        let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0), padId: padId) } : nil
+        let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0), padId: padId) }
+            : (options.ignoreTokenizerPadding ? nil : self.padding)
+        // One line is its own batch: padding to the longest pads nothing.
+        let padLength: Int? = padding.flatMap { p -> Int? in
+            guard case .fixed(var n) = p.strategy else { return nil }
+            if let multiple = p.padToMultipleOf, multiple > 0, n % multiple != 0 { n += multiple - n % multiple }
+            return n
+        }
+        let fastPath = truncation == nil && padLength == nil && !(template != nil && postProcessor == nil)
         let texts = options.format == .ids ? nil : TokenTexts(vocabulary: vocabulary, json: options.format == .jsonl)
         let format: RecordFormat = options.column == nil
             ? .lines : options.inputFormat ?? .inferred(fromPath: input, readsColumns: true)
@@ -103,7 +117,7 @@ extension WordPieceTokenizer {
                         try cursor.withColumn(0, in: block) { raw in
                             // Encodes one text and appends its output line.
                             func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
-                                if truncation == nil {
+                                if fastPath {
                                     // No truncation: build [CLS] text [SEP] in place in a reused
                                     // encoding, so a line allocates nothing.
                                     var e = scratch.encoding
@@ -123,7 +137,7 @@ extension WordPieceTokenizer {
                                 } else {
                                     var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
                                                        truncation: truncation, scratch: &scratch)
-                                    if let padding { e.pad(to: options.maxLength ?? 0, padding) }
+                                    if let padding, let padLength { e.pad(to: padLength, padding) }
                                     Self.format(e, options.format, texts, into: &out)
                                     stats.tokens += e.count
                                 }

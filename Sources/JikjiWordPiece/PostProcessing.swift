@@ -161,3 +161,127 @@ enum Truncation {
         e.overflowing = overflow
     }
 }
+
+/// HF's `TemplateProcessing`: the special tokens and sequences of a template, each with its type
+/// id (`[CLS]:0 $A:0 [SEP]:0`, `… $B:1 [SEP]:1`); a special token may stand for several ids.
+///
+/// As in HF, the pieces are joined with `Encoding::merge_with`, so overflow parts are wrapped too,
+/// and a sequence piece sets the type id of its main part (its overflow parts keep the
+/// sequence's index, 0 or 1, as in HF).
+public struct TemplatePostProcessor: Equatable, Sendable {
+    /// Which input a sequence piece stands for.
+    public enum Sequence: String, Equatable, Sendable { case a = "A", b = "B" }
+
+    /// One piece of a template.
+    public enum Piece: Equatable, Sendable {
+        /// The encoding of the first or second text.
+        case sequence(Sequence, typeId: UInt8)
+        /// The special token called `name` (a key of ``TemplatePostProcessor/specialTokens``).
+        case special(String, typeId: UInt8)
+    }
+
+    /// What a special token of the template expands to.
+    public struct SpecialToken: Equatable, Sendable {
+        /// Its name in the template.
+        public var name: String
+        /// The ids it adds (HF takes them from the file, not from the vocabulary).
+        public var ids: [Int32]
+        /// The tokens of those ids.
+        public var tokens: [String]
+
+        /// A special token of a template.
+        public init(name: String, ids: [Int32], tokens: [String]) {
+            self.name = name
+            self.ids = ids
+            self.tokens = tokens
+        }
+    }
+
+    /// The template for one text.
+    public var single: [Piece]
+    /// The template for a pair of texts.
+    public var pair: [Piece]
+    /// The special tokens, in file order.
+    public var specialTokens: [SpecialToken]
+
+    /// A template from its parts.
+    public init(single: [Piece], pair: [Piece], specialTokens: [SpecialToken]) {
+        self.single = single
+        self.pair = pair
+        self.specialTokens = specialTokens
+    }
+
+    /// The template `BertProcessing` amounts to.
+    public init(bert: BertPostProcessor) {
+        single = [.special(bert.cls, typeId: 0), .sequence(.a, typeId: 0), .special(bert.sep, typeId: 0)]
+        pair = single + [.sequence(.b, typeId: 1), .special(bert.sep, typeId: 1)]
+        specialTokens = [SpecialToken(name: bert.cls, ids: [bert.clsId], tokens: [bert.cls])]
+        if !bert.sep.utf8.elementsEqual(bert.cls.utf8) {
+            specialTokens.append(SpecialToken(name: bert.sep, ids: [bert.sepId], tokens: [bert.sep]))
+        }
+    }
+
+    /// The `BertProcessing` this template is equivalent to, if it is one (`CLS $A SEP` and
+    /// `CLS $A SEP $B:1 SEP:1` with one id per special token); nil otherwise.
+    public var bertEquivalent: BertPostProcessor? {
+        guard single.count == 3, case let .special(cls, 0) = single[0], case .sequence(.a, 0) = single[1],
+              case let .special(sep, 0) = single[2], let c = special(cls), let s = special(sep),
+              c.ids.count == 1, s.ids.count == 1 else { return nil }
+        let bert = BertPostProcessor(cls: cls, clsId: c.ids[0], sep: sep, sepId: s.ids[0])
+        // A file without a pair template (some Hub files) pairs like BERT.
+        guard pair.isEmpty || pair == Self(bert: bert).pair else { return nil }
+        return bert
+    }
+
+    /// The special token called `name`.
+    func special(_ name: String) -> SpecialToken? {
+        specialTokens.last { $0.name.utf8.elementsEqual(name.utf8) }
+    }
+
+    /// Number of ids the template adds to one text or a pair.
+    public func addedTokens(pair isPair: Bool) -> Int {
+        (isPair ? pair : single).reduce(0) { total, piece in
+            if case let .special(name, _) = piece { return total + (special(name)?.ids.count ?? 0) }
+            return total
+        }
+    }
+
+    /// Applies the template to `a` (and `b`).
+    func process(_ a: Encoding, _ b: Encoding?) -> Encoding {
+        let template = b == nil ? single : (pair.isEmpty ? Self.bertPair(single) : pair)
+        var parts: [Encoding] = []
+        for piece in template {
+            switch piece {
+            case let .sequence(which, typeId):
+                guard let e = which == .a ? a : b else { continue }
+                parts.append(Self.typed(e, typeId, overflow: which == .a ? 0 : 1))
+            case let .special(name, typeId):
+                guard let token = special(name) else { continue }
+                var e = Encoding()
+                for id in token.ids { e.append(id: id, typeId: typeId, offsets: TokenOffsets(0, 0), special: true, word: -1) }
+                parts.append(e)
+            }
+        }
+        guard var out = parts.first else { return Encoding() }
+        for part in parts.dropFirst() { out = BertPostProcessor.merged(out, part) }
+        return out
+    }
+
+    /// `e` with its tokens' type ids set to `typeId` and those of its overflow parts to
+    /// `overflow`: HF first gives each sequence's tokens and overflow its index (0 or 1), then the
+    /// template's type id to the main part only.
+    private static func typed(_ e: Encoding, _ typeId: UInt8, overflow: UInt8) -> Encoding {
+        var out = e
+        out.setTypeIds(typeId)
+        out.overflowing = e.overflowing.map { typed($0, overflow, overflow: overflow) }
+        return out
+    }
+
+    /// `single` followed by `$B:1` and the last special token again with type id 1 (how a file
+    /// without a pair template is read).
+    private static func bertPair(_ single: [Piece]) -> [Piece] {
+        var pair = single + [.sequence(.b, typeId: 1)]
+        if case let .special(name, _)? = single.last { pair.append(.special(name, typeId: 1)) }
+        return pair
+    }
+}

@@ -10,16 +10,11 @@ extension TextEncoder {
         try self.init(tokenizer: WordPieceTokenizer(vocabulary: vocabulary, normalizer: normalizer))
     }
 
-    /// The encoder an HF `tokenizer.json` describes: its normalizer, its WordPiece model, its
-    /// post-processor (none when the file has none) and its decoder's cleanup flag. No cleaning
-    /// pipeline.
+    /// The encoder an HF `tokenizer.json` describes, as HF loads it (``HFTokenizerJSON/tokenizer()``:
+    /// normalizer, added tokens with their flags, post-processor as written, decoder, and the
+    /// file's truncation and padding as defaults). No cleaning pipeline.
     /// - Throws: ``WordPieceError`` when the file's vocabulary cannot be used.
     public init(_ file: HFTokenizerJSON) throws {
-        let processor = file.postProcessor.map {
-            BertPostProcessor(cls: $0.cls, clsId: Int32($0.clsId), sep: $0.sep, sepId: Int32($0.sepId))
-        }
-        let tokenizer = WordPieceTokenizer(vocabulary: try file.wordPieceVocabulary(), normalizer: file.normalizer,
-                                           postProcessor: processor, decoderCleanup: file.decoderCleanup)
-        try self.init(tokenizer: tokenizer)
+        try self.init(tokenizer: try file.tokenizer())
     }
 }

@@ -65,14 +65,18 @@ public struct WordPieceTrainerOptions: Sendable, Equatable {
         -> [Unicode.Scalar] {
         var order: [Unicode.Scalar] = []
         var seen = Set<Unicode.Scalar>()
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Scalars throughout, never `Character`s: `#` + a combining mark, a skin-tone modifier or
+        // a variation selector is one grapheme cluster, so `hasPrefix("##")` and `dropLast()`
+        // would miss or mangle `##ा`, `##🏽` and `##\u{FE0F}`.
+        let prefixScalars = Array(prefix.unicodeScalars)
+        for line in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
             // HF trims trailing whitespace when it reads vocab.txt (and \r of CRLF files).
-            var token = Substring(line)
-            while let last = token.unicodeScalars.last, last.properties.isWhitespace {
+            var token = line
+            while let last = token.last, last.properties.isWhitespace {
                 token = token.dropLast()
             }
-            guard token.hasPrefix(prefix) else { continue }
-            let rest = token.unicodeScalars.dropFirst(prefix.unicodeScalars.count)
+            guard !prefixScalars.isEmpty, token.starts(with: prefixScalars) else { continue }
+            let rest = token.dropFirst(prefixScalars.count)
             guard rest.count == 1, let scalar = rest.first, seen.insert(scalar).inserted else { continue }
             order.append(scalar)
         }

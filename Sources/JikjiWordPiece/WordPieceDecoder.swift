@@ -20,22 +20,39 @@ struct WordPieceDecoderTable: Sendable {
 
     /// - Parameter cleanup: HF's `decoder.cleanup` (true by default): remove the spaces before
     ///   punctuation as listed above; false keeps every token space-separated.
-    init(vocabulary: WordPieceVocabulary, cleanup: Bool = true) {
-        let clean: (String) -> String = cleanup ? { Self.cleanup($0) } : { $0 }
+    ///   - addedTokens: tokens that take precedence over the vocabulary's for their ids (HF looks
+    ///     ids up in the added vocabulary first); their `special` flag decides skipping. Nil: the
+    ///     vocabulary's special tokens are the special ones.
+    ///   - wordPiece: false decodes as HF without a decoder: every token as is, joined by spaces.
+    ///   - normalize: the normalizer of added tokens with `normalized: true`: HF decodes them in
+    ///     their normalized form (and, comparing that form with the special tokens' contents,
+    ///     may then keep a special one when skipping).
+    init(vocabulary: WordPieceVocabulary, cleanup: Bool = true, addedTokens: [HFTokenizerJSON.AddedToken]? = nil,
+         wordPiece: Bool = true, normalize: (String) -> String = { $0 }) {
+        let clean: (String) -> String = cleanup && wordPiece ? { Self.cleanup($0) } : { $0 }
         var firstBytes: [UInt8] = [], laterBytes: [UInt8] = []
         var firstStarts: [Int32] = [0], laterStarts: [Int32] = [0]
         var known: [Bool] = [], special: [Bool] = []
-        let prefix = vocabulary.continuingSubwordPrefix
-        let specials = Set(vocabulary.specialTokens)
-        for id in 0..<vocabulary.count {
-            let token = vocabulary.token(for: id)
+        var overrides: [Int: String] = [:]
+        for token in addedTokens ?? [] where token.id >= 0 {
+            overrides[token.id] = token.normalized ? normalize(token.content) : token.content
+        }
+        let count = max(vocabulary.count, (overrides.keys.max() ?? -1) + 1)
+        // Bytes, not `String.hasPrefix`: that compares grapheme clusters, and `#` followed by a
+        // combining mark (`##\u{093E}`), a skin-tone modifier or a variation selector is one
+        // cluster, so `##ा` would not "start with" `##`. HF compares bytes.
+        let prefix = wordPiece ? Array(vocabulary.continuingSubwordPrefix.utf8) : []
+        // HF skips a token whose content is one of the special added tokens.
+        let specials = Set((addedTokens.map { $0.filter(\.special).map(\.content) } ?? vocabulary.specialTokens).map(ExactToken.init))
+        for id in 0..<count {
+            let token = overrides[id] ?? vocabulary.token(for: id)
             known.append(token != nil)
-            special.append(token.map { specials.contains($0) } ?? false)
+            special.append(token.map { specials.contains(ExactToken($0)) } ?? false)
             let text = token ?? ""
             firstBytes += clean(text).utf8
             let later: String
-            if !prefix.isEmpty, text.hasPrefix(prefix) {
-                later = String(text.dropFirst(prefix.count))
+            if !prefix.isEmpty, text.utf8.starts(with: prefix) {
+                later = String(decoding: text.utf8.dropFirst(prefix.count), as: UTF8.self)
             } else {
                 later = " " + text
             }
@@ -53,7 +70,8 @@ struct WordPieceDecoderTable: Sendable {
 
     /// HF's `cleanup`, the replacements in their order, each over the whole token.
     static func cleanup(_ token: String) -> String {
-        guard token.contains(" ") else { return token }
+        // A byte test: `contains(" ")` would miss a space that starts a cluster (" \u{301}").
+        guard token.utf8.contains(0x20) else { return token }
         let rules: [(String, String)] = [
             (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
             (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),

@@ -13,10 +13,25 @@ public struct WordPieceTokenizer: Sendable {
     public let vocabulary: WordPieceVocabulary
     /// The normalizer switches (apply the same ones the vocabulary was trained with).
     public let normalizerOptions: BertNormalizerOptions
-    /// The `[CLS]`/`[SEP]` post-processor; nil adds nothing (like a freshly trained HF tokenizer).
+    /// The `[CLS]`/`[SEP]` post-processor; nil adds nothing (like a freshly trained HF tokenizer),
+    /// or a ``template`` that is not BERT's.
     public let postProcessor: BertPostProcessor?
+    /// HF's `TemplateProcessing` when the tokenizer was given one (it then decides the special
+    /// tokens, their ids and type ids, for every path that adds them).
+    public let template: TemplatePostProcessor?
+    /// The added tokens (special or not) matched in the text, with HF's ids; by default the
+    /// vocabulary's special tokens with HF's flags for them.
+    public let addedTokens: [HFTokenizerJSON.AddedToken]
+    /// Truncation to apply when a caller gives none (HF's `tokenizer.json` `truncation`); used by
+    /// ``encodeLines(from:path:to:options:progress:)`` when its options set no maximum length.
+    public var truncation: TruncationOptions?
+    /// Padding to apply when a caller gives none (HF's `tokenizer.json` `padding`).
+    public var padding: PaddingOptions?
     let trie: WordPieceTrie
+    /// Added tokens with `normalized: false`, found in the raw text.
     let specialMatcher: SpecialTokenMatcher
+    /// Normalized forms of the added tokens with `normalized: true`, found in normalized text.
+    let normalizedMatcher: SpecialTokenMatcher
     let decoderTable: WordPieceDecoderTable
 
     /// A tokenizer over `vocabulary`.
@@ -25,11 +40,19 @@ public struct WordPieceTokenizer: Sendable {
     ///   - postProcessor: `.automatic` uses `[CLS]`/`[SEP]` when the vocabulary has them (as HF's
     ///     `BertWordPieceTokenizer(vocab)` does); pass nil for none.
     ///   - decoderCleanup: HF's WordPiece decoder `cleanup` flag (removes spaces before `. ? ! ,`).
+    ///   - template: HF's `TemplateProcessing`; when given it replaces `postProcessor`.
+    ///   - addedTokens: the added tokens with their ids and flags (ids may lie past the
+    ///     vocabulary); nil: the vocabulary's special tokens, matched verbatim.
+    ///   - wordPieceDecoder: false decodes as HF does with `"decoder": null` (tokens joined by spaces).
     public init(vocabulary: WordPieceVocabulary, normalizer: BertNormalizerOptions = BertNormalizerOptions(),
-                postProcessor: BertPostProcessor? = .automatic, decoderCleanup: Bool = true) {
+                postProcessor: BertPostProcessor? = .automatic, decoderCleanup: Bool = true,
+                template: TemplatePostProcessor? = nil, addedTokens: [HFTokenizerJSON.AddedToken]? = nil,
+                wordPieceDecoder: Bool = true) {
         self.vocabulary = vocabulary
         self.normalizerOptions = normalizer
-        if let p = postProcessor, p == .automatic {
+        if let template {
+            self.postProcessor = template.bertEquivalent
+        } else if let p = postProcessor, p == .automatic {
             if let cls = vocabulary.id(for: "[CLS]"), let sep = vocabulary.id(for: "[SEP]") {
                 self.postProcessor = BertPostProcessor(cls: "[CLS]", clsId: Int32(cls), sep: "[SEP]", sepId: Int32(sep))
             } else {
@@ -38,11 +61,42 @@ public struct WordPieceTokenizer: Sendable {
         } else {
             self.postProcessor = postProcessor
         }
+        self.template = template
         trie = WordPieceTrie(tokens: vocabulary.tokens, prefix: vocabulary.continuingSubwordPrefix) {
             vocabulary.token(for: $0) != nil
         }
-        specialMatcher = SpecialTokenMatcher(vocabulary: vocabulary)
-        decoderTable = WordPieceDecoderTable(vocabulary: vocabulary, cleanup: decoderCleanup)
+        let added = addedTokens ?? vocabulary.specialTokens.compactMap { token in
+            vocabulary.id(for: token).map { HFTokenizerJSON.AddedToken(id: $0, content: token) }
+        }
+        self.addedTokens = added
+        // HF matches special tokens first, then the others, each group in registration order.
+        let ordered = added.filter(\.special) + added.filter { !$0.special }
+        func entry(_ token: HFTokenizerJSON.AddedToken, _ bytes: [UInt8]) -> SpecialTokenMatcher.Entry {
+            .init(bytes: bytes, id: Int32(token.id), singleWord: token.singleWord, lstrip: token.lstrip, rstrip: token.rstrip)
+        }
+        specialMatcher = SpecialTokenMatcher(entries: ordered.filter { !$0.normalized }.map { entry($0, Array($0.content.utf8)) })
+        let normalizing = BertNormalizer(options: normalizer)
+        normalizedMatcher = SpecialTokenMatcher(entries: ordered.filter(\.normalized).map {
+            entry($0, Array(normalizing.normalize($0.content).utf8))
+        })
+        decoderTable = WordPieceDecoderTable(vocabulary: vocabulary, cleanup: decoderCleanup,
+                                             addedTokens: addedTokens, wordPiece: wordPieceDecoder,
+                                             normalize: { normalizing.normalize($0) })
+    }
+
+    /// The token of `id`: an added token's content, else the vocabulary's token.
+    public func token(for id: Int) -> String? {
+        addedTokens.last { $0.id == id }?.content ?? vocabulary.token(for: id)
+    }
+
+    /// The id of `token`: an added token's, else the vocabulary's.
+    public func id(for token: String) -> Int? {
+        addedTokens.last { $0.content.utf8.elementsEqual(token.utf8) }?.id ?? vocabulary.id(for: token)
+    }
+
+    /// Number of tokens the post-processor adds to one text or a pair (0 without one).
+    public func addedTokenCount(pair: Bool) -> Int {
+        template?.addedTokens(pair: pair) ?? postProcessor?.addedTokens(pair: pair) ?? 0
     }
 
     // MARK: Encoding one text
@@ -88,7 +142,7 @@ public struct WordPieceTokenizer: Sendable {
     func finish(_ a: Encoding, _ b: Encoding?, addSpecialTokens: Bool, truncation: TruncationOptions?) throws -> Encoding {
         var a = a, b = b
         if let truncation {
-            let added = addSpecialTokens ? (postProcessor?.addedTokens(pair: b != nil) ?? 0) : 0
+            let added = addSpecialTokens ? addedTokenCount(pair: b != nil) : 0
             // Like HF: a max length that cannot even hold the special tokens truncates nothing.
             if truncation.maxLength >= added {
                 var budget = truncation
@@ -96,6 +150,7 @@ public struct WordPieceTokenizer: Sendable {
                 try Truncation.apply(budget, &a, &b)
             }
         }
+        if addSpecialTokens, let template { return template.process(a, b) }
         guard addSpecialTokens, let postProcessor else {
             guard let b else { return a }
             var pair = b
@@ -113,23 +168,19 @@ public struct WordPieceTokenizer: Sendable {
         var segmentStart = 0
         var characterIndex = 0
         if !specialMatcher.isEmpty {
-            var i = 0
-            while i < bytes.count {
-                if let (id, length, characters) = specialMatcher.match(bytes, at: i) {
-                    if segmentStart < i {
-                        characterIndex += try encodeText(UnsafeBufferPointer(rebasing: bytes[segmentStart..<i]),
-                                                         firstCharacter: characterIndex, bytesBefore: segmentStart,
-                                                         word: &word, into: &out, scratch: &scratch)
-                    }
-                    out.append(id: id, typeId: 0, offsets: TokenOffsets(Int32(characterIndex), Int32(characterIndex + characters)),
-                               special: false, word: word)
-                    word += 1
-                    characterIndex += characters
-                    i += length
-                    segmentStart = i
-                } else {
-                    i += 1
+            for match in specialMatcher.matches(bytes) {
+                if segmentStart < match.start {
+                    characterIndex += try encodeText(UnsafeBufferPointer(rebasing: bytes[segmentStart..<match.start]),
+                                                     firstCharacter: characterIndex, bytesBefore: segmentStart,
+                                                     word: &word, into: &out, scratch: &scratch)
                 }
+                let characters = scalarCount(UnsafeBufferPointer(rebasing: bytes[match.start..<match.stop]))
+                out.append(id: match.id, typeId: 0,
+                           offsets: TokenOffsets(Int32(characterIndex), Int32(characterIndex + characters)),
+                           special: false, word: word)
+                word += 1
+                characterIndex += characters
+                segmentStart = match.stop
             }
         }
         if segmentStart < bytes.count {
@@ -159,6 +210,22 @@ public struct WordPieceTokenizer: Sendable {
         var missingUnknown = false
         var wordIndex = word
         let monotonic = !scratch.preTokenizer.text.reordered
+        // Added tokens with `normalized: true`, found in this piece's normalized text, as
+        // normalized-scalar ranges (HF splits them out before pre-tokenizing the rest).
+        var added: [(from: Int, to: Int, id: Int32)] = []
+        if !normalizedMatcher.isEmpty {
+            let starts = scratch.preTokenizer.text.utf8Starts
+            func scalarIndex(_ byte: Int) -> Int {
+                var lo = 0, hi = starts.count - 1
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if Int(starts[mid]) < byte { lo = mid + 1 } else { hi = mid }
+                }
+                return lo
+            }
+            let matches = scratch.preTokenizer.text.utf8.withUnsafeBufferPointer { normalizedMatcher.matches($0) }
+            added = matches.map { (scalarIndex($0.start), scalarIndex($0.stop), $0.id) }
+        }
         scratch.preTokenizer.text.scalars.withUnsafeBufferPointer { scalars in
             scratch.preTokenizer.text.origins.withUnsafeBufferPointer { origins in
                 scratch.preTokenizer.text.utf8.withUnsafeBufferPointer { utf8 in
@@ -176,19 +243,30 @@ public struct WordPieceTokenizer: Sendable {
                             }
                             wordIndex += 1
                         }
-                        var wordStart = 0
-                        let n = scalars.count
-                        var i = 0
-                        while i < n {
-                            let f = flags[Int(scalars[i])]
-                            if f & boundary != 0 {
-                                if wordStart < i { emit(wordStart, i) }
-                                if f & punctuation != 0 { emit(i, i + 1) }
-                                wordStart = i + 1
+                        /// BERT pre-tokenization of normalized scalars `lo..<hi`, each word WordPiece-encoded.
+                        @inline(__always) func words(_ lo: Int, _ hi: Int) {
+                            var wordStart = lo
+                            var i = lo
+                            while i < hi {
+                                let f = flags[Int(scalars[i])]
+                                if f & boundary != 0 {
+                                    if wordStart < i { emit(wordStart, i) }
+                                    if f & punctuation != 0 { emit(i, i + 1) }
+                                    wordStart = i + 1
+                                }
+                                i += 1
                             }
-                            i += 1
+                            if wordStart < hi { emit(wordStart, hi) }
                         }
-                        if wordStart < n { emit(wordStart, n) }
+                        var position = 0
+                        for token in added where token.from < token.to {
+                            words(position, token.from)
+                            out.append(id: token.id, typeId: 0, offsets: originalSpan(origins, token.from, token.to, monotonic: monotonic),
+                                       special: false, word: wordIndex)
+                            wordIndex += 1
+                            position = token.to
+                        }
+                        words(position, scalars.count)
                     }
                 }
             }
@@ -271,6 +349,8 @@ public struct WordPieceTokenizer: Sendable {
     func encodeIds(_ texts: [String], addSpecialTokens: Bool, cleaners: CleanerPool?) throws -> (ids: [TokenID], ends: [Int]) {
         var collected: [Int: (ids: [TokenID], lengths: [Int])] = [:]
         let processor = addSpecialTokens ? postProcessor : nil
+        // A template that is not BERT's goes through the general post-processing.
+        let general = addSpecialTokens && processor == nil && template != nil
         try parallelChunks(count: texts.count) { range, scratch in
             try CleanerPool.withCleaner(from: cleaners) { cleaner in
                 var ids: [Int32] = []
@@ -281,6 +361,12 @@ public struct WordPieceTokenizer: Sendable {
                 for i in range {
                     e.removeAll()
                     try encodeSequence(of: texts[i], cleanedBy: cleaner, into: &e, scratch: &scratch)
+                    if general {
+                        let wrapped = try finish(e, nil, addSpecialTokens: true, truncation: nil)
+                        ids += wrapped.ids
+                        lengths.append(wrapped.count)
+                        continue
+                    }
                     if let processor { ids.append(processor.clsId) }
                     ids += e.ids
                     if let processor { ids.append(processor.sepId) }
@@ -366,42 +452,6 @@ public struct WordPieceTokenizer: Sendable {
             }
         }
         if let error = failure.value { throw error }
-    }
-
-    // MARK: Decoding
-
-    /// HF's WordPiece decoder with cleanup: `##` pieces joined to the previous token, other tokens
-    /// separated by a space, no space before `. ? ! ,`. Ids the vocabulary lacks are dropped.
-    ///
-    /// - Parameter skipSpecialTokens: drop the special tokens (which include `[UNK]`).
-    public func decode(_ ids: [TokenID], skipSpecialTokens: Bool = true) -> String {
-        var bytes: [UInt8] = []
-        ids.withUnsafeBufferPointer { decoderTable.decode($0, skipSpecialTokens: skipSpecialTokens, into: &bytes) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Decodes many id sequences on all cores.
-    public func decodeBatch(_ sequences: [[TokenID]], skipSpecialTokens: Bool = true) -> [String] {
-        var results = [String](repeating: "", count: sequences.count)
-        // Decoding cannot fail, so the error path of parallelChunks is never taken.
-        try? parallelChunks(count: sequences.count) { range, _ in
-            var bytes: [UInt8] = []
-            return range.map { i in
-                bytes.removeAll(keepingCapacity: true)
-                sequences[i].withUnsafeBufferPointer {
-                    decoderTable.decode($0, skipSpecialTokens: skipSpecialTokens, into: &bytes)
-                }
-                return String(decoding: bytes, as: UTF8.self)
-            }
-        } store: { range, chunk in
-            results.replaceSubrange(range, with: chunk)
-        }
-        return results
-    }
-
-    /// Appends the decoded UTF-8 of `ids` to `output` (no `String` made; for streaming tools).
-    public func decode(_ ids: UnsafeBufferPointer<TokenID>, skipSpecialTokens: Bool = true, appendingTo output: inout [UInt8]) {
-        decoderTable.decode(ids, skipSpecialTokens: skipSpecialTokens, into: &output)
     }
 }
 

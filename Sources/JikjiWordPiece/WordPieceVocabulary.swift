@@ -44,8 +44,8 @@ public struct WordPieceVocabulary: Equatable, Sendable {
             for token in specialTokens where ids[ExactToken(token)] == nil {
                 throw WordPieceError.missingToken(token: token, role: "special")
             }
-            var seen = Set<String>()
-            self.specialTokens = specialTokens.filter { seen.insert($0).inserted }
+            var seen = Set<ExactToken>()
+            self.specialTokens = specialTokens.filter { seen.insert(ExactToken($0)).inserted }
         } else {
             self.specialTokens = Self.bertSpecialTokens.filter { ids[ExactToken($0)] != nil }
         }
@@ -121,13 +121,13 @@ public struct WordPieceVocabulary: Equatable, Sendable {
     /// Whether `id` is one of the special tokens.
     public func isSpecial(id: Int) -> Bool {
         guard let token = token(for: id) else { return false }
-        return specialTokens.contains(token)
+        return specialTokens.contains { $0.utf8.elementsEqual(token.utf8) }
     }
 
     /// Registers `token` (already in the vocabulary) as special.
     public mutating func registerSpecialToken(_ token: String) throws {
         guard idsByToken[ExactToken(token)] != nil else { throw WordPieceError.missingToken(token: token, role: "special") }
-        if !specialTokens.contains(token) { specialTokens.append(token) }
+        if !specialTokens.contains(where: { $0.utf8.elementsEqual(token.utf8) }) { specialTokens.append(token) }
     }
 
     /// The `vocab.txt` contents: every token on its own line, in id order, each ending in `\n`.

@@ -38,24 +38,29 @@ struct Encode: ParsableCommand {
     @Flag(name: .customLong("no-special-tokens"), help: "Do not add [CLS] and [SEP].")
     var noSpecialTokens = false
 
-    @Option(help: "Truncate to N tokens, [CLS] and [SEP] included.")
+    @Option(help: "Truncate to N tokens, [CLS] and [SEP] included (as HF: a length that cannot hold them truncates nothing).")
     var maxLength: Int?
 
     @Flag(help: "Pad every line with [PAD] to --max-length tokens.")
     var pad = false
 
+    @Flag(help: "tokenizer.json: ignore the file's truncation (applied by default, as HF does).")
+    var noTruncation = false
+
+    @Flag(help: "tokenizer.json: ignore the file's padding (applied by default, as HF does).")
+    var noPadding = false
+
     func validate() throws {
         if pad, maxLength == nil { throw ValidationError("--pad needs --max-length N (the length to pad to)") }
-        if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be at least 1, not \(maxLength)") }
-        if let maxLength, !noSpecialTokens, maxLength < 2 {
-            throw ValidationError("--max-length \(maxLength) leaves no room for [CLS] and [SEP]; use 2 or more")
-        }
+        if let maxLength, maxLength < 0 { throw ValidationError("--max-length must be 0 or more, not \(maxLength)") }
     }
 
     func run() throws {
         let encoder = try source.textEncoder()
-        let options = LineEncodingOptions(format: format, column: column, addSpecialTokens: !noSpecialTokens,
+        var options = LineEncodingOptions(format: format, column: column, addSpecialTokens: !noSpecialTokens,
                                           maxLength: maxLength, padToMaxLength: pad)
+        options.ignoreTokenizerTruncation = noTruncation
+        options.ignoreTokenizerPadding = noPadding
         let bar = ProgressBar.reading(input, label: "encoding")
         let summary = try encoder.encodeLines(from: input, to: FileHandle.standardOutput,
                                               options: options, progress: { bar.update(Int64($0)) })
@@ -73,11 +78,13 @@ struct VocabularySourceOptions: ParsableArguments {
     @Option(help: "The vocabulary database for NAME[@VERSION].")
     var db: String = VocabularyStore.defaultPath
 
-    @Flag(help: "vocab.txt only: lowercase (HF's lowercase=True).")
+    @Flag(help: "vocab.txt only: lowercase (HF's lowercase=True; accents are then stripped too unless --no-strip-accents).")
     var lowercase = false
 
-    @Flag(help: "vocab.txt only: strip accents; decomposes Hangul into jamo (HF's strip_accents=True).")
-    var stripAccents = false
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "vocab.txt only: strip accents (default: as --lowercase, like HF's strip_accents=None).",
+        discussion: "Stripping decomposes Korean Hangul syllables into jamo: with --lowercase on Korean text, add --no-strip-accents to keep them."))
+    var stripAccents: Bool?
 
     /// The encoder (with a stored vocabulary's cleaning pipeline) and decoder `--vocab` names.
     func textEncoder() throws -> TextEncoder {

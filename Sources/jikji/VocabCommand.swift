@@ -148,11 +148,13 @@ struct VocabImport: ParsableCommand {
     @Option(help: "vocab-txt or tokenizer-json (default: detected from the contents).")
     var format: VocabularyFileFormat?
 
-    @Flag(help: "vocab.txt: the vocabulary expects lowercased text.")
+    @Flag(help: "vocab.txt: the vocabulary expects lowercased text (and stripped accents, unless --no-strip-accents).")
     var lowercase = false
 
-    @Flag(help: "vocab.txt: the vocabulary expects accents stripped (this also decomposes Hangul).")
-    var stripAccents = false
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "vocab.txt: the vocabulary expects accents stripped (default: as --lowercase, like HF's strip_accents=None).",
+        discussion: "Stripping decomposes Korean Hangul syllables into jamo: with --lowercase on Korean text, add --no-strip-accents to keep them."))
+    var stripAccents: Bool?
 
     @Option(help: "vocab.txt: comma-separated special tokens (default: those of [PAD],[UNK],[CLS],[SEP],[MASK] present).")
     var specialTokens: String?
@@ -167,7 +169,8 @@ struct VocabImport: ParsableCommand {
         let specials = specialTokens.map { $0.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
         let vocabulary = try StoredVocabulary.importing(
             URL(fileURLWithPath: path), name: name, format: format,
-            normalizer: BertNormalizerOptions(stripAccents: stripAccents, lowercase: lowercase),
+            normalizer: BertNormalizerOptions(stripAccents: BertNormalizerOptions.stripAccents(stripAccents, lowercase: lowercase),
+                                              lowercase: lowercase),
             specialTokens: specials, toolVersion: JikjiVersion.string)
         let version = try database.open(create: true).save(vocabulary)
         print("imported \(path) as \(name)@\(version) (\(vocabulary.tokens.count) tokens) into \(database.path)")

@@ -60,11 +60,13 @@ struct VocabTrain: ParsableCommand {
     @Option(help: "Prefix of word-continuing pieces.")
     var prefix: String = "##"
 
-    @Flag(help: "Lowercase text before training (BERT normalizer).")
+    @Flag(help: "Lowercase text before training (BERT normalizer; accents are then stripped too unless --no-strip-accents).")
     var lowercase = false
 
-    @Flag(help: "Strip accents (NFD, then delete nonspacing marks; this decomposes Hangul into jamo).")
-    var stripAccents = false
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "Strip accents: NFD, then delete nonspacing marks (default: as --lowercase, like HF's strip_accents=None).",
+        discussion: "Stripping decomposes Korean Hangul syllables into jamo: with --lowercase on Korean text, add --no-strip-accents to keep them."))
+    var stripAccents: Bool?
 
     @Flag(help: "Do not delete control characters or map whitespace to spaces (clean_text=false).")
     var noCleanText = false
@@ -116,7 +118,8 @@ struct VocabTrain: ParsableCommand {
             options.continuationOrder = .explicit(order)
         }
         let normalizer = BertNormalizerOptions(cleanText: !noCleanText, handleChineseChars: !noChineseChars,
-                                               stripAccents: stripAccents, lowercase: lowercase)
+                                               stripAccents: BertNormalizerOptions.stripAccents(stripAccents, lowercase: lowercase),
+                                               lowercase: lowercase)
         let cleaning = try pipeline.map(loadPipeline)
         let reading = CorpusReadingOptions(normalizer: normalizer, column: column, pipeline: cleaning, threads: threads)
 

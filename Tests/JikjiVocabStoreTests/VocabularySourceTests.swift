@@ -23,7 +23,10 @@ final class VocabularySourceTests: XCTestCase {
     func testFilesAndNamesAreToldApart() throws {
         let vocabTxt = try ProjectPaths.reference("hf/wp150k/vocab.txt").path
         let json = try ProjectPaths.reference("hf/wp150k/tokenizer_bert.json").path
+        // Issue 13: --lowercase alone is HF's lowercase=True, whose strip_accents=None follows it.
         XCTAssertEqual(try VocabularySource(argument: vocabTxt, databasePath: database, lowercase: true),
+                       .vocabTxt(path: vocabTxt, normalizer: BertNormalizerOptions(stripAccents: nil, lowercase: true)))
+        XCTAssertEqual(try VocabularySource(argument: vocabTxt, databasePath: database, lowercase: true, stripAccents: false),
                        .vocabTxt(path: vocabTxt, normalizer: BertNormalizerOptions(stripAccents: false, lowercase: true)))
         XCTAssertEqual(try VocabularySource(argument: json, databasePath: database), .tokenizerJSON(path: json))
         // A tokenizer.json under another name is told by its first byte.

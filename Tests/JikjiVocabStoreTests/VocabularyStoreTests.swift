@@ -171,7 +171,7 @@ final class VocabularyStoreTests: XCTestCase {
         try Database(path: newer).execute("INSERT INTO jikji_migrations (domain, version, name) VALUES ('vocab', 99, 'future')")
         XCTAssertThrowsError(try VocabularyStore(path: newer)) { error in
             XCTAssertEqual(error as? SchemaError,
-                           .newerSchema(path: newer, domain: "vocab", knownVersion: 1, databaseVersion: 99))
+                           .newerSchema(path: newer, domain: "vocab", knownVersion: 2, databaseVersion: 99))  // 2: hf_settings (issue 13)
         }
     }
 

@@ -92,10 +92,13 @@ final class HFTokenizerJSONTests: XCTestCase {
         let lower = parse(#"{"normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {\#(model), "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0}}}"#)
         XCTAssertEqual(lower as? HFTokenizerJSONError,
                        .unsupported(path: "t.json", key: "normalizer.type", found: "Lowercase", supported: "BertNormalizer"))
-        let foreignAdded = parse(#"{\#(normalizer), "added_tokens": [{"id": 5, "content": "<x>", "special": true}], "model": {\#(model), "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0}}}"#)
-        if case .badKey(_, let key, _)? = foreignAdded as? HFTokenizerJSONError { XCTAssertEqual(key, "added_tokens[0]") } else {
-            XCTFail("\(String(describing: foreignAdded))")
-        }
+        // Issue 13: an added token outside model.vocab is valid HF (add_special_tokens saves such
+        // files); HF gives it the next id past the vocabulary, whatever id the file wrote.
+        let foreignAdded = #"{\#(normalizer), "added_tokens": [{"id": 5, "content": "<x>", "special": true}], "model": {\#(model), "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0}}}"#
+        XCTAssertNil(parse(foreignAdded))
+        XCTAssertEqual(try HFTokenizerJSON(data: Data(foreignAdded.utf8), path: "t.json").addedTokens.map(\.id), [1])
+        let badAdded = parse(#"{\#(normalizer), "added_tokens": [{"id": "x", "content": "<x>"}], "model": {\#(model), "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0}}}"#)
+        XCTAssertEqual(badAdded as? HFTokenizerJSONError, .badKey(path: "t.json", key: "added_tokens[0].id", problem: "is not an integer"))
     }
 
     func testTemplateProcessingOfHubBertFilesIsUnderstood() throws {
