@@ -169,19 +169,24 @@ private final class WorkerStates: @unchecked Sendable {
     /// Counts the words of `records` of `block` into slot `index`; stops at the first failure.
     func process(index: Int, block: RecordBlock, records: Range<Int>, columns: ColumnSelection) {
         let cleaning = !cleaners.isEmpty
-        if cursors[index]?.columns != columns || cursors[index]?.format != block.format {
-            cursors[index] = RecordCursor(columns: columns, format: block.format)
-            // Without a pipeline the pre-tokenizer decodes every byte and rejects ill-formed
-            // UTF-8 itself: the cursor then only looks for NULs, and locates what it rejects.
-            cursors[index]!.checksUTF8 = cleaning
+        // A local cursor, stored back at the end: mutating it in place through the optional
+        // behind the pointer would copy its buffers at every record.
+        var cursor = cursors[index] ?? RecordCursor(columns: columns, format: block.format)
+        cursors[index] = nil  // the local copy is then the only owner of its buffers
+        if cursor.columns != columns || cursor.format != block.format {
+            cursor = RecordCursor(columns: columns, format: block.format)
         }
+        // Without a pipeline the pre-tokenizer decodes every byte and rejects ill-formed UTF-8
+        // itself: the cursor then only looks for NULs, and locates what it rejects.
+        cursor.checksUTF8 = cleaning
+        defer { cursors[index] = cursor }
         // With a pipeline, documents are gathered NUL-separated and cleaned in one call.
         var segments: [UInt8] = []
         do {
             for record in records {
-                try cursors[index]!.select(record, in: block)
+                try cursor.select(record, in: block)
                 do {
-                    try cursors[index]!.withColumn(0, in: block) { text in
+                    try cursor.withColumn(0, in: block) { text in
                         if cleaning {
                             segments.append(contentsOf: text)
                             segments.append(0)
@@ -191,7 +196,7 @@ private final class WorkerStates: @unchecked Sendable {
                     }
                 } catch WordPieceError.invalidUTF8 {
                     // Where and what: the reader's own check of the value says.
-                    try cursors[index]!.locateProblem(0, in: block)
+                    try cursor.locateProblem(0, in: block)
                     throw WordPieceError.invalidUTF8(byteOffset: 0)
                 }
             }
