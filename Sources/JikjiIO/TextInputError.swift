@@ -9,7 +9,7 @@ public struct TextInputError: Error, Equatable, CustomStringConvertible, Sendabl
         case cannotOpen, readFailed, cannotWrite
         case invalidUTF8, nulByte, lineTooLong
         case missingHeader, missingColumn, fieldCount, unterminatedQuote, badQuote, malformedJSON
-        case unknownStep, badParameter, badPipeline, icu
+        case badParameter, badPipeline, icu
 
         /// Whether the problem lies within one record, so that a reader can go on with the next
         /// one (a caller may skip or repair such a record); the others stop reading.

@@ -178,20 +178,6 @@ struct NormalizedText {
         return nil
     }
 
-    /// The offset of the first byte that does not start a valid UTF-8 sequence (`count` if none).
-    static func firstInvalidByte(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        guard let base = bytes.baseAddress else { return 0 }
-        var i = 0
-        while i < bytes.count {
-            if base[i] < 0x80 {
-                i += 1
-            } else if decode(base, &i, bytes.count) == nil {
-                return i
-            }
-        }
-        return i
-    }
-
     /// Decodes one multi-byte UTF-8 sequence at `i` (which it advances); nil when invalid.
     @inline(__always)
     static func decode(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int) -> UInt32? {

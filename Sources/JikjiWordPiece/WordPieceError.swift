@@ -4,8 +4,6 @@
 public enum WordPieceError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Input text is not valid UTF-8; the offset is in bytes from the start of the text given.
     case invalidUTF8(byteOffset: Int)
-    /// Input text on a given line of a file (1-based) is not valid UTF-8.
-    case invalidUTF8InFile(path: String, line: Int, byteOffset: Int)
     /// A vocabulary file could not be read.
     case unreadableVocabulary(path: String, reason: String)
     /// A vocabulary file has a line that is not valid UTF-8 (1-based line number).
@@ -23,8 +21,6 @@ public enum WordPieceError: Error, Equatable, CustomStringConvertible, Sendable 
         switch self {
         case let .invalidUTF8(offset):
             return "text is not valid UTF-8 (byte \(offset))"
-        case let .invalidUTF8InFile(path, line, offset):
-            return "\(path):\(line): line is not valid UTF-8 (byte \(offset) of the line)"
         case let .unreadableVocabulary(path, reason):
             return "cannot read vocabulary \(path): \(reason)"
         case let .vocabularyNotUTF8(path, line):
