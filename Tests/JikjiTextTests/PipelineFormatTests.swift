@@ -2,6 +2,7 @@ import JikjiIO
 import Foundation
 import XCTest
 import JikjiConfig
+import JikjiTestSupport
 import JikjiText
 
 /// Pipelines as data: YAML/JSON reading, writing back, presets, and errors naming step and key.
