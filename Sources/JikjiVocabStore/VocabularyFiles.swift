@@ -136,27 +136,3 @@ extension StoredVocabulary {
         }
     }
 }
-
-extension StoredVocabulary {
-    /// The vocabulary a `--vocab` argument names: an HF `vocab.txt` or `tokenizer.json` when a
-    /// file exists at that path, otherwise `NAME` or `NAME@VERSION` in the store at `databasePath`.
-    ///
-    /// A file is read as ``importing(_:name:format:normalizer:specialTokens:toolVersion:)`` does
-    /// (a `vocab.txt` gets `normalizer`), named after the file and not saved (version 0).
-    /// An argument that looks like a path (it has a `/` or ends in `.txt` or `.json`) but names
-    /// no file is reported as a missing file rather than as an unknown vocabulary.
-    public static func resolve(_ argument: String, databasePath: String = VocabularyStore.defaultPath,
-                               normalizer: BertNormalizerOptions = .korean,
-                               toolVersion: String) throws -> StoredVocabulary {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), !isDirectory.boolValue {
-            let url = URL(fileURLWithPath: argument)
-            return try importing(url, name: url.lastPathComponent, normalizer: normalizer, toolVersion: toolVersion)
-        }
-        if argument.contains("/") || argument.hasSuffix(".txt") || argument.hasSuffix(".json") {
-            throw VocabularyFileError.unreadable(
-                path: argument, reason: "no such file (to use a stored vocabulary, give NAME or NAME@VERSION)")
-        }
-        return try VocabularyStore(path: databasePath, create: false).load(argument)
-    }
-}

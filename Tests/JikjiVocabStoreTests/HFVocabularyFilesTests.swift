@@ -90,23 +90,4 @@ final class HFVocabularyFilesTests: XCTestCase {
         XCTAssertEqual(custom.specialTokens, ["[PAD]", "[UNK]"])
         XCTAssertEqual(custom.tokens[2].kind, .merged, "[CLS] is an ordinary token when not declared special")
     }
-
-    func testResolveTakesAFileOrAStoredName() throws {
-        let vocabTxt = try ProjectPaths.reference("hf/wp150k/vocab.txt")
-        let db = folder.appendingPathComponent("db.sqlite").path
-        let fromFile = try StoredVocabulary.resolve(vocabTxt.path, databasePath: db, toolVersion: "t")
-        XCTAssertEqual(fromFile.tokens.count, 30000)
-        XCTAssertEqual(fromFile.version, 0)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: db), "resolving a file touches no database")
-
-        try VocabularyStore(path: db).save(fromFile)
-        XCTAssertEqual(try StoredVocabulary.resolve("vocab.txt@1", databasePath: db, toolVersion: "t").tokenTexts,
-                       fromFile.tokenTexts)
-        XCTAssertThrowsError(try StoredVocabulary.resolve("nope/vocab.txt", databasePath: db, toolVersion: "t")) {
-            XCTAssertTrue("\($0)".contains("no such file"), "\($0)")
-        }
-        XCTAssertThrowsError(try StoredVocabulary.resolve("nsmc", databasePath: db, toolVersion: "t")) {
-            XCTAssertEqual($0 as? VocabularyStoreError, .unknownName("nsmc", available: ["vocab.txt"], database: db))
-        }
-    }
 }

@@ -54,6 +54,22 @@ final class VocabularySourceTests: XCTestCase {
         }
     }
 
+    /// A file is read without a database; once stored, its name gives the same vocabulary; a
+    /// name the store lacks is the store's error, listing the names it has.
+    func testAFileNeedsNoDatabaseAndAStoredNameGivesTheSameTokens() throws {
+        let vocabTxt = try ProjectPaths.reference("hf/wp150k/vocab.txt")
+        let fromFile = try VocabularySource(argument: vocabTxt.path, databasePath: database).textEncoder()
+        XCTAssertEqual(fromFile.vocabulary.tokens.count, 30000)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: database), "reading a file touches no database")
+
+        try VocabularyStore(path: database).save(try StoredVocabulary.importing(vocabTxt, name: "vocab.txt", toolVersion: "t"))
+        let fromStore = try VocabularySource(argument: "vocab.txt@1", databasePath: database).textEncoder()
+        XCTAssertEqual(fromStore.vocabulary.tokens, fromFile.vocabulary.tokens)
+        XCTAssertThrowsError(try VocabularySource(argument: "nsmc", databasePath: database).textEncoder()) {
+            XCTAssertEqual($0 as? VocabularyStoreError, .unknownName("nsmc", available: ["vocab.txt"], database: database))
+        }
+    }
+
     /// A vocabulary stored with a pipeline cleans before encoding; its vocab.txt, the same tokens
     /// without the pipeline, does not.
     func testTheStoredEncoderRunsTheStoredPipeline() throws {
