@@ -39,8 +39,8 @@ struct Clean: ParsableCommand {
     /// The text column, by either spelling.
     var column: String? { textColumn ?? legacyColumn }
 
-    @Option(name: .long, help: "The format for --text-column: tsv or csv (default: csv for .csv files, else tsv).")
-    var format: String?
+    @Option(name: .long, help: "The format for --text-column (default: csv for .csv files, else tsv).")
+    var format: ColumnFileFormat?
 
     @Flag(name: .customLong("repair-utf8"), help: "Replace ill-formed UTF-8 with U+FFFD instead of failing (counted).")
     var repairUTF8 = false
@@ -65,12 +65,7 @@ struct Clean: ParsableCommand {
             options.input = input
             options.output = output
             options.column = column
-            if let format {
-                guard let parsed = RecordFormat(rawValue: format.lowercased()), parsed.hasHeader else {
-                    throw ValidationError("--format must be tsv or csv, not '\(format)'")
-                }
-                options.format = parsed
-            }
+            options.format = format?.recordFormat
             options.repairInvalidUTF8 = repairUTF8
             options.removeNULs = removeNUL
             options.keepBadRows = keepBadRows

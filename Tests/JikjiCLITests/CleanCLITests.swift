@@ -158,6 +158,18 @@ final class CleanCLITests: XCTestCase {
         XCTAssertTrue(column.stderr.contains("\(input):1: the file is empty: expected a header line"), column.stderr)
     }
 
+    /// `--format` is a closed choice: another value is refused before any work, naming the
+    /// allowed ones; either case is accepted.
+    func testFormatIsAClosedChoice() throws {
+        let input = try file("q.txt", text: "Q,A\n가,나\n")
+        let bad = try JikjiCommand.run(["clean", "--pipeline", "nfc", "--input", input, "--text-column", "Q", "--format", "xml"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("'xml'") && bad.stderr.contains("'tsv'") && bad.stderr.contains("'csv'"), bad.stderr)
+        let upper = try JikjiCommand.run(["clean", "--pipeline", "nfc", "--input", input, "--text-column", "Q", "--format", "CSV"])
+        XCTAssertEqual(upper.status, 0, upper.stderr)
+        XCTAssertEqual(upper.output, "Q,A\n가,나\n")
+    }
+
     func testMissingFile() throws {
         let path = folder.appendingPathComponent("missing.tsv").path
         let result = try JikjiCommand.run(["clean", "--pipeline", "nfc", "--input", path])
