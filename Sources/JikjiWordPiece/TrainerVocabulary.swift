@@ -1,5 +1,7 @@
 // What a training run returns: the tokens in id order, each with where it came from.
 
+import JikjiIO
+
 /// Where a trained token came from.
 public enum TrainedTokenKind: String, Sendable, Equatable, CaseIterable {
     /// One of the configured special tokens (ids 0…).
@@ -96,6 +98,13 @@ public struct TrainedVocabulary: Sendable {
             text += "\n"
         }
         return text
+    }
+
+    /// Writes ``vocabularyText`` to `output` and commits it: the file appears whole, or not at
+    /// all when a write fails.
+    public func writeVocabTxt(to output: OutputFile) throws {
+        try output.write(vocabularyText.utf8)
+        try output.commit()
     }
 
     /// How many tokens of each kind.

@@ -121,6 +121,8 @@ struct VocabTrain: ParsableCommand {
                                                stripAccents: BertNormalizerOptions.stripAccents(stripAccents, lowercase: lowercase),
                                                lowercase: lowercase)
         let cleaning = try pipeline.map(loadPipeline)
+        // Opened before any work, so that an unwritable path fails fast; written once the vocabulary is stored.
+        let vocabTxt = try output.map { try OutputFile(path: $0) }
         let reading = CorpusReadingOptions(normalizer: normalizer, column: column, pipeline: cleaning, threads: threads)
 
         let bar = ProgressBar("reading", total: nil, unit: .bytes, enabled: isatty(STDERR_FILENO) == 1)
@@ -143,9 +145,7 @@ struct VocabTrain: ParsableCommand {
         let stored = StoredVocabulary(run: run, name: name, normalizer: normalizer, column: column, pipeline: cleaning,
                                       toolVersion: JikjiVersion.string)
         let version = try database.open(create: true).save(stored)
-        if let output {
-            try writeAtomically(run.vocabulary.vocabularyText, to: output)
-        }
+        if let vocabTxt { try run.vocabulary.writeVocabTxt(to: vocabTxt) }
         printSummary(run, reference: "\(name)@\(version)")
     }
 
@@ -175,13 +175,5 @@ struct VocabTrain: ParsableCommand {
         print(String(format: "memory: word counts %.1f MiB, merge tables peak %.1f MiB",
                      Double(run.wordCountBytes) / 1_048_576, Double(s.peakMemoryBytes) / 1_048_576))
         print(String(format: "time: counting %.2f s, merging %.2f s", run.countingSeconds, run.mergingSeconds))
-    }
-
-    private func writeAtomically(_ text: String, to path: String) throws {
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
-        }
     }
 }

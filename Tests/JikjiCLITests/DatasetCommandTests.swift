@@ -166,6 +166,19 @@ final class DatasetCommandTests: XCTestCase {
         XCTAssertTrue(rows[1].hasPrefix("\(corpus.path)\t3\twrong field count"), String(rows[1]))
     }
 
+    /// `--skipped-rows` goes through an atomic output file: a path that cannot be written fails
+    /// before the build, and no dataset is saved.
+    func testAnUnwritableSkippedRowsReportFailsBeforeTheBuild() throws {
+        let corpus = folder.appendingPathComponent("bad.tsv")
+        try Data("id\tdocument\tlabel\n1\t좋은 영화\t1\n2\t모자람\n".utf8).write(to: corpus)
+        let report = folder.appendingPathComponent("no/such/folder/skipped.tsv").path
+        let failed = try jikji(["dataset", "build", "--input", corpus.path, "--text-column", "document", "--label-column", "label",
+                                "--vocab", "wp150k", "--name", "bad", "--on-bad-row", "skip", "--skipped-rows", report], status: 1)
+        XCTAssertTrue(failed.stderr.contains("\(report): cannot create a file in"), failed.stderr)
+        let list = try jikji(["dataset", "list"])
+        XCTAssertFalse(list.output.contains("bad "), list.output)
+    }
+
     /// A vocabulary trained behind a cleaning pipeline: the dataset build runs the same pipeline,
     /// so markup and URLs the pipeline removes do not change the ids.
     func testBuildRunsTheVocabularysCleaningPipeline() throws {

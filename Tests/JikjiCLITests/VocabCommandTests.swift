@@ -20,6 +20,29 @@ final class VocabCommandTests: XCTestCase {
         try JikjiCommand.run(arguments, in: folder)
     }
 
+    /// `vocab train --output` writes vocab.txt whole through an atomic output file; a path that
+    /// cannot be written fails before any training, stores nothing and leaves no file.
+    func testTrainOutputIsWrittenWholeOrFailsFirst() throws {
+        let corpus = folder.appendingPathComponent("c.txt")
+        try Data("좋아요 정말 좋아요\n별로 였다\n".utf8).write(to: corpus)
+        let out = folder.appendingPathComponent("vocab.txt").path
+        var r = try jikji("vocab", "train", "--input", corpus.path, "--name", "t", "--vocab-size", "50",
+                          "--min-frequency", "1", "--output", out)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.prefix(5), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+        XCTAssertEqual(lines.last, "", "the file ends with a line break")
+
+        let missing = folder.appendingPathComponent("no/such/folder/vocab.txt").path
+        r = try jikji("vocab", "train", "--input", corpus.path, "--name", "u", "--vocab-size", "50",
+                      "--min-frequency", "1", "--output", missing)
+        XCTAssertEqual(r.status, 1, r.output)
+        XCTAssertTrue(r.stderr.contains("\(missing): cannot create a file in"), r.stderr)
+        XCTAssertFalse(r.output.contains("trained u@"), r.output)
+        r = try jikji("vocab", "list")
+        XCTAssertFalse(r.output.contains("u@1"), r.output)
+    }
+
     func testImportListShowDiffExportDelete() throws {
         let vocabTxt = try ProjectPaths.reference("hf/wp150k/vocab.txt").path
         let bertJSON = try ProjectPaths.reference("hf/wp150k/tokenizer_bert.json").path
