@@ -7,7 +7,8 @@
 //   JikjiTerminal                   progress bars and terminal output shared by long commands
 //   JikjiIO                         bytes in and out: record framing (lines, TSV, CSV, JSONL), UTF-8
 //                                   checks, fingerprints, SHA-256, atomic output files
-//   JikjiConfig                     the configuration value tree (YAML/JSON, lines, --set), typed reader, ConfigError
+//   JikjiConfig                     the configuration value tree (YAML/JSON, lines, --set), typed reader, ConfigError;
+//                                   the one JSON parser (JSONValue keeps keys byte-exact for tokenizer.json); files read through JikjiIO
 //   JikjiText                       normalization and cleansing (ICU)
 //   JikjiSQLite                     thin Swift layer over libsqlite3
 //   JikjiWordPiece                  trainer, encoder, decoder, HF-compatible files
@@ -56,7 +57,7 @@ let package = Package(
 
         .target(name: "JikjiTerminal"),
         .target(name: "JikjiIO"),
-        .target(name: "JikjiConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "JikjiConfig", dependencies: ["JikjiIO", .product(name: "Yams", package: "Yams")]),
         .target(name: "JikjiText", dependencies: ["JikjiIO", "CICU", "JikjiConfig"]),
         .target(name: "JikjiSQLite", dependencies: ["CSQLite"]),
         .target(
@@ -95,7 +96,7 @@ let package = Package(
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
         .testTarget(name: "JikjiIOTests", dependencies: ["JikjiIO", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiConfigTests", dependencies: ["JikjiConfig"]),
+        .testTarget(name: "JikjiConfigTests", dependencies: ["JikjiConfig", "JikjiIO", "JikjiTestSupport"]),
         .testTarget(name: "JikjiTextTests", dependencies: ["JikjiIO", "JikjiText", "JikjiConfig", "JikjiTestSupport"]),
         .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiIO", "JikjiWordPiece", "JikjiTestSupport"],
                     exclude: ["Fixtures"]),  // HF outputs read by path (scripts/make-hf-fixtures.py)

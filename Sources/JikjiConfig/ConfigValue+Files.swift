@@ -1,4 +1,5 @@
 import Foundation
+import JikjiIO
 
 extension ConfigValue {
     /// Reads a configuration file: JSON when the name ends in `.json`, else YAML. The file's path
@@ -11,22 +12,14 @@ extension ConfigValue {
         return try parse(yaml: text, source: url.path)
     }
 
-    /// The file's text; a ``ConfigError/Kind/cannotRead`` error when it is missing, unreadable
-    /// or not UTF-8.
+    /// The file's text, read by JikjiIO's one rule for whole files (``TextFile``); a
+    /// ``ConfigError/Kind/cannotRead`` error with that rule's wording when the file is missing,
+    /// a directory, unreadable, not UTF-8 or holds a NUL byte.
     public static func readText(of url: URL) throws -> String {
-        let location = ConfigLocation(source: url.path)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw ConfigError(.cannotRead, at: location, path: nil, "cannot read the file: no such file")
-        }
-        let data: Data
         do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw ConfigError(.cannotRead, at: location, path: nil, "cannot read the file: \(error.localizedDescription)")
+            return try TextFile.readString(path: url.path)
+        } catch let error as TextInputError {
+            throw ConfigError(.cannotRead, at: ConfigLocation(source: url.path, line: error.line), path: nil, error.message)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(.cannotRead, at: location, path: nil, "cannot read the file: it is not valid UTF-8")
-        }
-        return text
     }
 }
