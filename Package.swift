@@ -62,7 +62,8 @@ let package = Package(
         .target(name: "JikjiSQLite", dependencies: ["CSQLite"]),
         .target(
             name: "JikjiWordPiece",
-            dependencies: ["JikjiIO", "JikjiText", .product(name: "Collections", package: "swift-collections")]
+            // JikjiConfig for the one JSON parser (tokenizer.json is read into its JSONValue).
+            dependencies: ["JikjiIO", "JikjiConfig", "JikjiText", .product(name: "Collections", package: "swift-collections")]
         ),
         .target(name: "JikjiVocabStore", dependencies: ["JikjiIO", "JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
         .target(name: "JikjiData", dependencies: ["JikjiIO", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
@@ -98,7 +99,7 @@ let package = Package(
         .testTarget(name: "JikjiIOTests", dependencies: ["JikjiIO", "JikjiTestSupport"]),
         .testTarget(name: "JikjiConfigTests", dependencies: ["JikjiConfig", "JikjiIO", "JikjiTestSupport"]),
         .testTarget(name: "JikjiTextTests", dependencies: ["JikjiIO", "JikjiText", "JikjiConfig", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiIO", "JikjiWordPiece", "JikjiTestSupport"],
+        .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiIO", "JikjiConfig", "JikjiWordPiece", "JikjiTestSupport"],
                     exclude: ["Fixtures"]),  // HF outputs read by path (scripts/make-hf-fixtures.py)
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiIO", "JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiIO", "JikjiData", "JikjiWordPiece", "JikjiTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import JikjiConfig
 
 // MARK: - Reading
 

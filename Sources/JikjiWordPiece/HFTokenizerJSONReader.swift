@@ -1,3 +1,5 @@
+import JikjiConfig
+
 /// Typed access to a parsed tokenizer.json for ``HFTokenizerJSON/init(json:path:)``: every
 /// accessor names the key path in its error.
 struct HFTokenizerJSONReader {

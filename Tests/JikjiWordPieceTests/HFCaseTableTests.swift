@@ -1,4 +1,5 @@
 import Foundation
+import JikjiConfig
 import JikjiTestSupport
 import JikjiWordPiece
 import XCTest
