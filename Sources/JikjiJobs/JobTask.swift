@@ -37,7 +37,7 @@ func makeTask(job: JobConfig, vocabulary: JobVocabulary, generator: inout Seeded
                            bidirectional: m.encoder.bidirectional, dropout: Float(m.encoder.dropout)),
             decoder: .init(cell: decoder.cell, hiddenSize: decoder.hidden, layers: decoder.layers, dropout: Float(decoder.dropout)),
             attention: m.attention, inputFeeding: m.inputFeeding, bridge: m.bridge,
-            dropout: Float(m.dropout), paddingIndex: vocabulary.padID, startID: Int(start), endID: Int(end))
+            dropout: Float(m.dropout), paddingIndex: vocabulary.padID, startID: start, endID: end)
         var model = try Seq2Seq(config, generator: &generator)
         model.teacherForcing = Float(m.teacherForcing)
         return Seq2SeqTraining(model: model)

@@ -56,8 +56,8 @@ public struct TrainedRun {
 
     /// The text of `ids`, special tokens skipped, `##` pieces joined as HF decodes (the decoder
     /// of the encoder that ``encode(_:)`` runs).
-    public func decode(_ ids: [Int]) -> String {
-        vocabulary.textEncoder.decode(ids.map { TokenID($0) }, skipSpecialTokens: true)
+    public func decode(_ ids: [TokenID]) -> String {
+        vocabulary.textEncoder.decode(ids, skipSpecialTokens: true)
     }
 
     /// Inference batches: the training layout (start/end tokens, `max_length`, `truncate_side`),
@@ -139,14 +139,14 @@ public struct TrainedRun {
         // document in a stream (the batches' document separator).
         let start = batching.languageModelLayout == .documents ? batching.documentStart : vocabulary.specials.sep
         let context = PaddedSequences([ids], layout: SequenceLayout(startToken: start), pad: vocabulary.specials.pad)
-            .tokens(ofRow: 0).map { Int($0) }
+            .tokens(ofRow: 0)
         guard !context.isEmpty else { throw JobRunError.data("the prompt encodes to no tokens and the vocabulary has no [SEP]") }
-        var stops = Set<Int>()
-        if let sep = vocabulary.specials.sep { stops.insert(Int(sep)) }
+        var stops = Set<TokenID>()
+        if let sep = vocabulary.specials.sep { stops.insert(sep) }
         var generator = SeededGenerator(seed: seed)
         let produced = try lm.model.generate(prompt: context, maxTokens: maxTokens,
                                              sampling: .init(temperature: temperature, topK: topK), stopIDs: stops, generator: &generator)
-        return decode(ids.map { Int($0) } + produced)
+        return decode(ids + produced)
     }
 
     /// Answers each source text with an encoder-decoder run; `nBest` hypotheses per source, best first.
@@ -158,7 +158,7 @@ public struct TrainedRun {
         let layout = inferenceBatching.source
         return try encode(texts).map { ids in
             let row = PaddedSequences([ids], layout: layout, pad: vocabulary.specials.pad).tokens(ofRow: 0)
-            let source = row.isEmpty ? [vocabulary.padID] : row.map { Int($0) }
+            let source = row.isEmpty ? [TokenID(vocabulary.padID)] : row
             return try s2s.model.translate(source, options: options).map { decode($0.tokens) }
         }
     }

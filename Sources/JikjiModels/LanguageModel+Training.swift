@@ -30,7 +30,7 @@ extension LanguageModel: TrainableModel {
     public func forward(_ batch: Batch, state: State?, training: Bool, generator: inout SeededGenerator) throws -> ForwardPass {
         let rows = batch.size
         let fits = state.map { $0.hidden.shape.count == 3 && $0.hidden.shape[1] == rows } ?? false
-        return try forward(ids: batch.source.ids.ints, batch: rows, steps: batch.source.columns,
+        return try forward(ids: batch.source.ids, batch: rows, steps: batch.source.columns,
                            lengths: batch.source.lengths.map { Int($0) }, state: fits ? state : nil,
                            training: training, generator: &generator)
     }
@@ -58,11 +58,12 @@ extension LanguageModel: TrainableModel {
     // MARK: The pass over raw arrays
 
     /// Embedding, recurrent stack from `state` (nil: zeros) and dropout over `[B, T]` ids.
-    func forward(ids: [Int], batch: Int, steps: Int, lengths: [Int]?, state: State?, training: Bool,
+    func forward(ids tokenIDs: [TokenID], batch: Int, steps: Int, lengths: [Int]?, state: State?, training: Bool,
                  generator: inout SeededGenerator) throws -> ForwardPass {
-        guard ids.count == batch * steps else {
-            throw ModelError.input("\(ids.count) ids for a batch of \(batch) x \(steps)")
+        guard tokenIDs.count == batch * steps else {
+            throw ModelError.input("\(tokenIDs.count) ids for a batch of \(batch) x \(steps)")
         }
+        let ids = tokenIDs.ints  // the embedding's row indices
         let embedded = try embedding.forward(ids: ids, shape: [batch, steps])
         let result = try encoder.forward(embedded, lengths: lengths, initialHidden: state?.hidden, initialCell: state?.cell,
                                          training: training, generator: &generator)

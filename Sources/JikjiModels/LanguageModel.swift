@@ -109,7 +109,7 @@ public struct LanguageModel: ParameterContainer {
     ///   - lengths: valid steps per row (nil: all T).
     ///   - state: the state after the previous window of the same rows, or nil for zeros.
     /// - Returns: the mean loss, the number of counted targets and the state after this window.
-    public func step(ids: [Int], targets: [TokenID], batch: Int, steps: Int, lengths: [Int]? = nil, state: State? = nil,
+    public func step(ids: [TokenID], targets: [TokenID], batch: Int, steps: Int, lengths: [Int]? = nil, state: State? = nil,
                      training: Bool, generator: inout SeededGenerator) throws -> (loss: Float, count: Int, state: State) {
         var pass = try forward(ids: ids, batch: batch, steps: steps, lengths: lengths, state: state, training: training,
                                generator: &generator)
@@ -146,12 +146,12 @@ public struct LanguageModel: ParameterContainer {
 
     /// Continues `prompt` (ids, at least one) by up to `maxTokens` tokens, stopping after any id in
     /// `stopIDs` (which is included). Deterministic for a given `generator` state.
-    public func generate(prompt: [Int], maxTokens: Int, sampling: Sampling, stopIDs: Set<Int>,
-                         generator: inout SeededGenerator) throws -> [Int] {
+    public func generate(prompt: [TokenID], maxTokens: Int, sampling: Sampling, stopIDs: Set<TokenID>,
+                         generator: inout SeededGenerator) throws -> [TokenID] {
         guard !prompt.isEmpty else { throw ModelError.input("generation needs a prompt of at least one token") }
         var state: State? = nil
-        var produced: [Int] = []
-        var next = prompt
+        var produced: [TokenID] = []
+        var next = prompt.ints  // the embedding's row indices
         for _ in 0..<maxTokens {
             let embedded = try embedding.forward(ids: next, shape: [1, next.count])
             let result = try encoder.forward(embedded, initialHidden: state?.hidden, initialCell: state?.cell)
@@ -160,14 +160,14 @@ public struct LanguageModel: ParameterContainer {
             let last = Tensor(shape: [1, H], values: Array(result.output.storage[((next.count - 1) * H)..<(next.count * H)]))
             let logits = output.logits(hidden: last).storage
             let token = Self.choose(from: logits, sampling: sampling, generator: &generator)
-            produced.append(token)
-            if stopIDs.contains(token) { break }
+            produced.append(TokenID(token))
+            if stopIDs.contains(TokenID(token)) { break }
             next = [token]
         }
         return produced
     }
 
-    /// Picks a token from one row of logits by `sampling`.
+    /// Picks a token from one row of logits by `sampling`: its index in the row (the token's id).
     public static func choose(from logits: [Float], sampling: Sampling, generator: inout SeededGenerator) -> Int {
         if sampling.temperature <= 0 {
             var best = 0

@@ -1,4 +1,5 @@
 import Foundation
+import JikjiWordPiece
 
 /// Evaluation metrics reported by training runs.
 public enum Metrics {
@@ -53,11 +54,11 @@ public enum Metrics {
     /// Corpus BLEU-4 (Papineni et al.): geometric mean of clipped 1- to 4-gram precisions over
     /// all sentences, times the brevity penalty; one reference per hypothesis; tokens are ids.
     /// Returns a value in [0, 1] (0 when any n-gram order has no match, as in the original).
-    public static func bleu(hypotheses: [[Int]], references: [[Int]], maxOrder: Int = 4) -> Double {
+    public static func bleu(hypotheses: [[TokenID]], references: [[TokenID]], maxOrder: Int = 4) -> Double {
         precondition(hypotheses.count == references.count, "BLEU: one reference per hypothesis")
         var matches = [Int](repeating: 0, count: maxOrder), totals = [Int](repeating: 0, count: maxOrder)
         var hypothesisLength = 0, referenceLength = 0
-        struct Gram: Hashable { let tokens: ArraySlice<Int> }
+        struct Gram: Hashable { let tokens: ArraySlice<TokenID> }
         for (hyp, ref) in zip(hypotheses, references) {
             hypothesisLength += hyp.count
             referenceLength += ref.count

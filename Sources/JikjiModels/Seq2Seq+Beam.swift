@@ -1,5 +1,6 @@
 import Foundation
 import JikjiRecurrent
+import JikjiWordPiece
 
 /// Decoding: beam search (greedy with a beam of 1) over one source at a time.
 extension Seq2Seq {
@@ -22,7 +23,7 @@ extension Seq2Seq {
     /// One decoded output.
     public struct Hypothesis: Sendable, Equatable {
         /// Output ids without the start token, ending with the end token when it was produced.
-        public var tokens: [Int]
+        public var tokens: [TokenID]
         /// Sum of the tokens' log-probabilities.
         public var logProbability: Double
         /// The length-penalised score used for ranking.
@@ -31,15 +32,16 @@ extension Seq2Seq {
 
     /// Decodes one source sequence (ids, unpadded) by beam search; each source is searched on its
     /// own, so results never depend on how many sources a caller translates together.
-    public func translate(_ sourceIDs: [Int], options: SearchOptions) throws -> [Hypothesis] {
-        guard !sourceIDs.isEmpty else { throw ModelError.input("cannot translate an empty source") }
+    public func translate(_ sourceTokens: [TokenID], options: SearchOptions) throws -> [Hypothesis] {
+        guard !sourceTokens.isEmpty else { throw ModelError.input("cannot translate an empty source") }
         var unused = SeededGenerator(seed: 0)
+        let sourceIDs = sourceTokens.ints  // the embedding's row indices
         let encoded = try encode(source: sourceIDs, batch: 1, steps: sourceIDs.count, lengths: [sourceIDs.count],
                                  training: false, generator: &unused)
         let c = configuration, E = c.embeddingSize, Hd = c.decoder.hiddenSize, V = c.vocabularySize
         let Ld = c.decoder.layers, S = sourceIDs.count, encoderWidth = c.encoder.width
         let K = max(1, options.beamSize)
-        struct Beam { var tokens: [Int]; var logp: Double; var hidden: [Float]; var cell: [Float]?; var feed: [Float] }
+        struct Beam { var tokens: [TokenID]; var logp: Double; var hidden: [Float]; var cell: [Float]?; var feed: [Float] }
         var beams = [Beam(tokens: [], logp: 0, hidden: encoded.initialHidden.storage, cell: encoded.initialCell?.storage,
                           feed: [Float](repeating: 0, count: Hd))]
         var finished: [Hypothesis] = []
@@ -50,7 +52,7 @@ extension Seq2Seq {
         for _ in 0..<options.maxLength where !beams.isEmpty {
             let n = beams.count
             // One decoder step for every live hypothesis, as a batch of n.
-            let ids = beams.map { $0.tokens.last ?? c.startID }
+            let ids = beams.map { Int($0.tokens.last ?? c.startID) }
             let embedded = try targetEmbedding.forward(ids: ids, shape: [n, 1])
             var x = Tensor(shape: [n, 1, inputWidth])
             var h0 = Tensor(shape: [Ld, n, Hd]), c0: Tensor? = decoder.cell.hasCellState ? Tensor(shape: [Ld, n, Hd]) : nil
@@ -97,8 +99,8 @@ extension Seq2Seq {
             var next: [Beam] = []
             for candidate in candidates {
                 let parent = beams[candidate.beam]
-                let tokens = parent.tokens + [candidate.token]
-                if candidate.token == c.endID || tokens.count == options.maxLength {
+                let tokens = parent.tokens + [TokenID(candidate.token)]
+                if tokens.last == c.endID || tokens.count == options.maxLength {
                     finished.append(Hypothesis(tokens: tokens, logProbability: candidate.logp, score: penalised(candidate.logp, tokens.count)))
                 } else if next.count < K {
                     var hidden = [Float](repeating: 0, count: Ld * Hd)
@@ -132,7 +134,7 @@ extension Seq2Seq {
 
 extension Seq2Seq {
     /// Decodes several sources; each is searched alone (see ``translate(_:options:)``).
-    public func translate(batch sources: [[Int]], options: SearchOptions) throws -> [[Hypothesis]] {
+    public func translate(batch sources: [[TokenID]], options: SearchOptions) throws -> [[Hypothesis]] {
         try sources.map { try translate($0, options: options) }
     }
 }

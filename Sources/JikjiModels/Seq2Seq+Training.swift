@@ -35,8 +35,8 @@ extension Seq2Seq: TrainableModel {
         guard let input = batch.decoderInput, let output = batch.decoderOutput else {
             throw ModelError.input("a pair batch has no decoder input/output")
         }
-        return try forward(source: batch.source.ids.ints, sourceLengths: batch.source.stepLengths,
-                           decoderInput: input.ids.ints, decoderOutput: output, batch: batch.size,
+        return try forward(source: batch.source.ids, sourceLengths: batch.source.stepLengths,
+                           decoderInput: input.ids, decoderOutput: output, batch: batch.size,
                            sourceSteps: batch.source.columns, targetSteps: input.columns, teacherForcing: teacherForcing,
                            training: training, generator: &generator)
     }
@@ -74,7 +74,7 @@ extension Seq2Seq: TrainableModel {
     ///   - source: `[B, S]` post-padded ids with `sourceLengths`.
     ///   - decoderInput: `[B, T]` (`start + target`), `decoderOutput`: `[B, T]` (`target + end`, pad elsewhere).
     ///   - teacherForcing: probability of feeding the true previous token (else the model's argmax).
-    public func step(source: [Int], sourceLengths: [Int], decoderInput: [Int], decoderOutput: [TokenID], batch: Int,
+    public func step(source: [TokenID], sourceLengths: [Int], decoderInput: [TokenID], decoderOutput: [TokenID], batch: Int,
                      sourceSteps: Int, targetSteps: Int, teacherForcing: Float = 1, training: Bool,
                      generator: inout SeededGenerator) throws -> (loss: Float, count: Int) {
         var pass = try forward(source: source, sourceLengths: sourceLengths, decoderInput: decoderInput,
@@ -85,13 +85,15 @@ extension Seq2Seq: TrainableModel {
         return (loss.value, loss.count)
     }
 
-    func forward(source: [Int], sourceLengths: [Int], decoderInput: [Int], decoderOutput: [TokenID], batch: Int,
-                 sourceSteps: Int, targetSteps: Int, teacherForcing: Float, training: Bool,
+    func forward(source sourceIDs: [TokenID], sourceLengths: [Int], decoderInput inputIDs: [TokenID], decoderOutput: [TokenID],
+                 batch: Int, sourceSteps: Int, targetSteps: Int, teacherForcing: Float, training: Bool,
                  generator: inout SeededGenerator) throws -> ForwardPass {
-        guard source.count == batch * sourceSteps, decoderInput.count == batch * targetSteps,
+        guard sourceIDs.count == batch * sourceSteps, inputIDs.count == batch * targetSteps,
               decoderOutput.count == batch * targetSteps, sourceLengths.count == batch else {
             throw ModelError.input("seq2seq batch shapes do not agree (B \(batch), S \(sourceSteps), T \(targetSteps))")
         }
+        // The embeddings' row indices.
+        let source = sourceIDs.ints, decoderInput = inputIDs.ints
         let encoded = try encode(source: source, batch: batch, steps: sourceSteps, lengths: sourceLengths,
                                  training: training, generator: &generator)
         let stepwise = configuration.inputFeeding || (training && teacherForcing < 1)

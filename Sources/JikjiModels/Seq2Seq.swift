@@ -1,6 +1,7 @@
 import Foundation
 import JikjiData
 import JikjiRecurrent
+import JikjiWordPiece
 
 /// An attention encoder-decoder (Luong et al. 2015) over one shared vocabulary.
 ///
@@ -74,13 +75,13 @@ public struct Seq2Seq: ParameterContainer {
         /// Pad id: embedding row without gradient; ignored targets.
         public var paddingIndex: Int
         /// The first decoder input and the token that ends a hypothesis.
-        public var startID: Int
-        public var endID: Int
+        public var startID: TokenID
+        public var endID: TokenID
 
         /// A configuration; see the properties for the meaning of each value.
         public init(vocabularySize: Int, embeddingSize: Int, encoder: Stack, decoder: Stack, attention: Attention = .general,
                     inputFeeding: Bool = false, bridge: Bridge = .project, dropout: Float = 0, paddingIndex: Int = 0,
-                    startID: Int, endID: Int) {
+                    startID: TokenID, endID: TokenID) {
             self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.encoder = encoder
             self.decoder = decoder; self.attention = attention; self.inputFeeding = inputFeeding; self.bridge = bridge
             self.dropout = dropout; self.paddingIndex = paddingIndex; self.startID = startID; self.endID = endID

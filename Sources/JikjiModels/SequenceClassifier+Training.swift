@@ -15,7 +15,7 @@ extension SequenceClassifier: TrainableModel {
     /// Runs the classifier over the batch's source rows (post-padded; an empty row reads one
     /// padding step). Inference (`training` false) keeps no activations for backward.
     public func forward(_ batch: Batch, training: Bool, generator: inout SeededGenerator) throws -> ForwardPass {
-        let (logits, tape) = try forward(ids: batch.source.ids.ints, batch: batch.size, steps: batch.source.columns,
+        let (logits, tape) = try forward(ids: batch.source.ids, batch: batch.size, steps: batch.source.columns,
                                          lengths: batch.source.stepLengths, training: training, generator: &generator,
                                          recordTape: training)
         return ForwardPass(logits: logits, tape: tape, logitsGradient: nil)

@@ -1,5 +1,6 @@
 import JikjiData
 import JikjiRecurrent
+import JikjiWordPiece
 
 /// A recurrent text classifier: embedding → recurrent encoder → pooling → dropout → linear.
 ///
@@ -108,11 +109,12 @@ public struct SequenceClassifier: ParameterContainer {
     ///   - recordTape: false for inference: the encoder keeps no per-step activations, and the
     ///     returned tape cannot be used for backward.
     /// - Returns: logits `[B, 1]` (binary) or `[B, C]`, and the tape for backward.
-    public func forward(ids: [Int], batch: Int, steps: Int, lengths: [Int], training: Bool,
+    public func forward(ids tokenIDs: [TokenID], batch: Int, steps: Int, lengths: [Int], training: Bool,
                         generator: inout SeededGenerator, recordTape: Bool = true) throws -> (logits: Tensor, tape: Tape) {
-        guard ids.count == batch * steps, lengths.count == batch else {
-            throw ModelError.input("\(ids.count) ids and \(lengths.count) lengths for a batch of \(batch) x \(steps)")
+        guard tokenIDs.count == batch * steps, lengths.count == batch else {
+            throw ModelError.input("\(tokenIDs.count) ids and \(lengths.count) lengths for a batch of \(batch) x \(steps)")
         }
+        let ids = tokenIDs.ints  // the embedding's row indices
         let embedded = try embedding.forward(ids: ids, shape: [batch, steps])
         let result = try encoder.forward(embedded, lengths: lengths, training: training, generator: &generator, recordTape: recordTape)
         let width = configuration.pooledSize, H = configuration.hiddenSize

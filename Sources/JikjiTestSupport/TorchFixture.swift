@@ -11,6 +11,8 @@ public struct TorchFixture {
         public var floats: [Float] { values.map { Float($0) } }
         /// The values as integers (ids, lengths, targets).
         public var ints: [Int] { values.map { Int($0) } }
+        /// The values as 32-bit integers (token ids, as the models take them).
+        public var int32s: [Int32] { values.map { Int32($0) } }
     }
 
     public let name: String

@@ -29,7 +29,7 @@ public struct Seq2SeqTraining: TrainingTask {
     /// the references (end token excluded).
     public func evaluate(_ batches: Batches) throws -> [String: Double] {
         var total = 0.0, count = 0
-        var hypotheses: [[Int]] = [], references: [[Int]] = []
+        var hypotheses: [[TokenID]] = [], references: [[TokenID]] = []
         var unused = SeededGenerator(seed: 0)
         let end = model.configuration.endID, pad = TokenID(model.configuration.paddingIndex)
         for batch in batches {
@@ -41,11 +41,11 @@ public struct Seq2SeqTraining: TrainingTask {
             if loss.count > 0 { total += Double(loss.value) * Double(loss.count); count += loss.count }
             let lengths = batch.source.stepLengths
             for r in 0..<batch.size {
-                let source = batch.source.ids[(r * batch.source.columns)..<(r * batch.source.columns + lengths[r])].map { Int($0) }
+                let source = Array(batch.source.ids[(r * batch.source.columns)..<(r * batch.source.columns + lengths[r])])
                 let decoded = try model.translate(source, options: .init(beamSize: 1, maxLength: input.columns + 5))[0].tokens
                 hypotheses.append(decoded.filter { $0 != end })
                 let row = output[(r * input.columns)..<((r + 1) * input.columns)]
-                references.append(row.filter { $0 != pad && Int($0) != end }.map(Int.init))
+                references.append(row.filter { $0 != pad && $0 != end })
             }
         }
         let loss = count > 0 ? total / Double(count) : .nan

@@ -123,7 +123,7 @@ final class TextEncoderEntryPointsTests: XCTestCase {
         let run = try TrainedRun(runID: summary.runID, registryPath: options.registryPath)
         XCTAssertEqual(try run.encode(documents).map { $0.map(Int.init) }, expected)
         for index in stride(from: 0, to: expected.count, by: 89) {
-            XCTAssertEqual(run.decode(expected[index]), plain.decode(expected[index].map(Int32.init), skipSpecialTokens: true))
+            XCTAssertEqual(run.decode(expected[index].map(Int32.init)), plain.decode(expected[index].map(Int32.init), skipSpecialTokens: true))
         }
     }
 

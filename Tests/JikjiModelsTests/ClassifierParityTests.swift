@@ -29,7 +29,7 @@ final class ClassifierParityTests: XCTestCase {
             XCTAssertEqual(parameter.value.shape, t.shape, name)
             parameter.value = Tensor(shape: t.shape, values: t.floats)
         }
-        let (logits, tape) = try model.forward(ids: ids.ints, batch: batch, steps: steps, lengths: try fixture.tensor("lengths").ints,
+        let (logits, tape) = try model.forward(ids: ids.int32s, batch: batch, steps: steps, lengths: try fixture.tensor("lengths").ints,
                                                training: false, generator: &generator)
         var problems: [String] = []
         if let p = closenessReport(logits.storage, try fixture.tensor("logits").floats, label: "logits") { problems.append(p) }
@@ -52,8 +52,8 @@ final class ClassifierParityTests: XCTestCase {
             let model = try SequenceClassifier(config, generator: &generator)
             let (batch, steps) = (3, 6)
             let lengths = [6, 2, 4]
-            var ids = [Int](repeating: 0, count: batch * steps)
-            for b in 0..<batch { for t in 0..<lengths[b] { ids[b * steps + t] = 1 + (b * 7 + t * 3) % 12 } }
+            var ids = [Int32](repeating: 0, count: batch * steps)
+            for b in 0..<batch { for t in 0..<lengths[b] { ids[b * steps + t] = Int32(1 + (b * 7 + t * 3) % 12) } }
             let labels = [2, 0, 1]
             func lossValue() throws -> Float {
                 var g = SeededGenerator(seed: 0)

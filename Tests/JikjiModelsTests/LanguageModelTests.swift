@@ -14,7 +14,7 @@ final class LanguageModelTests: XCTestCase {
         for tied in [false, true] {
             let model = try makeModel(tied: tied, cell: tied ? .gru : .lstm)
             let (B, T) = (2, 5)
-            let ids = (0..<(B * T)).map { 1 + ($0 * 7) % 18 }
+            let ids = (0..<(B * T)).map { Int32(1 + ($0 * 7) % 18) }
             var targets = (0..<(B * T)).map { Int32(1 + ($0 * 5 + 3) % 18) }
             targets[9] = 0  // a padding target, ignored
             func loss() throws -> Float {
@@ -35,13 +35,13 @@ final class LanguageModelTests: XCTestCase {
     func testPaddedRowsTrainLikeTheSameRowsUnpadded() throws {
         for tied in [false, true] {
             let model = try makeModel(tied: tied)
-            let rows: [[Int]] = [[2, 5, 7, 9, 11], [2, 4, 6], [2, 8]]
+            let rows: [[Int32]] = [[2, 5, 7, 9, 11], [2, 4, 6], [2, 8]]
             let (B, T) = (rows.count, 5)
-            var ids = [Int](repeating: 0, count: B * T), targets = [Int32](repeating: 0, count: B * T)
+            var ids = [Int32](repeating: 0, count: B * T), targets = [Int32](repeating: 0, count: B * T)
             for (r, row) in rows.enumerated() {
                 for (j, id) in row.enumerated() {
                     ids[r * T + j] = id
-                    targets[r * T + j] = Int32(j + 1 < row.count ? row[j + 1] : 3)
+                    targets[r * T + j] = j + 1 < row.count ? row[j + 1] : 3
                 }
             }
             model.zeroGradients()
@@ -54,7 +54,7 @@ final class LanguageModelTests: XCTestCase {
             var gradients = paddedGradients.map { [Float](repeating: 0, count: $0.count) }
             for row in rows {
                 model.zeroGradients()
-                let alone = try model.step(ids: row, targets: (row.dropFirst() + [3]).map(Int32.init), batch: 1, steps: row.count,
+                let alone = try model.step(ids: row, targets: Array(row.dropFirst()) + [3], batch: 1, steps: row.count,
                                            training: true, generator: &g)
                 let weight = Float(alone.count) / Float(padded.count)
                 loss += weight * alone.loss
@@ -108,13 +108,13 @@ final class LanguageModelTests: XCTestCase {
         for cell in [RecurrentCell.lstm, .gru] {
             let model = try makeModel(tied: true, cell: cell)
             let (B, T) = (2, 4)
-            let stream = (0..<(B * (2 * T + 1))).map { 1 + ($0 * 7 + 3) % 18 }
-            func window(_ k: Int) -> (ids: [Int], targets: [Int32]) {
-                var ids: [Int] = [], targets: [Int32] = []
+            let stream = (0..<(B * (2 * T + 1))).map { Int32(1 + ($0 * 7 + 3) % 18) }
+            func window(_ k: Int) -> (ids: [Int32], targets: [Int32]) {
+                var ids: [Int32] = [], targets: [Int32] = []
                 for r in 0..<B {
                     let base = r * (2 * T + 1) + k * T
                     ids += stream[base..<(base + T)]
-                    targets += stream[(base + 1)..<(base + T + 1)].map { Int32($0) }
+                    targets += stream[(base + 1)..<(base + T + 1)]
                 }
                 return (ids, targets)
             }
@@ -127,7 +127,7 @@ final class LanguageModelTests: XCTestCase {
             let reset = try model.step(ids: ids2, targets: targets2, batch: B, steps: T, training: false, generator: &g)
             XCTAssertGreaterThan(abs(carried.loss - reset.loss), 1e-4, cell.rawValue)
             // One pass over both windows, counting only the second window's targets ([PAD] = 0 is ignored).
-            var ids: [Int] = [], targets: [Int32] = []
+            var ids: [Int32] = [], targets: [Int32] = []
             for r in 0..<B {
                 let row = (r * T)..<((r + 1) * T)
                 ids.append(contentsOf: ids1[row])
@@ -148,9 +148,9 @@ final class LanguageModelTests: XCTestCase {
             let model = try makeModel(tied: true, cell: cell)
             let (B, T) = (2, 5)
             var g = SeededGenerator(seed: 0)
-            let warmIDs = (0..<(B * T)).map { 1 + ($0 * 5 + 1) % 18 }
-            let warm = try model.step(ids: warmIDs, targets: warmIDs.map { Int32($0) }, batch: B, steps: T, training: false, generator: &g)
-            let ids = (0..<(B * T)).map { 1 + ($0 * 7) % 18 }
+            let warmIDs = (0..<(B * T)).map { Int32(1 + ($0 * 5 + 1) % 18) }
+            let warm = try model.step(ids: warmIDs, targets: warmIDs, batch: B, steps: T, training: false, generator: &g)
+            let ids = (0..<(B * T)).map { Int32(1 + ($0 * 7) % 18) }
             let targets = (0..<(B * T)).map { Int32(1 + ($0 * 5 + 3) % 18) }
             func loss() throws -> Float {
                 var g = SeededGenerator(seed: 0)

@@ -20,8 +20,8 @@ final class Seq2SeqTests: XCTestCase {
             XCTAssertEqual(p.value.shape, t.shape, name)
             p.value = Tensor(shape: t.shape, values: t.floats)
         }
-        let result = try model.step(source: source.ints, sourceLengths: try fixture.tensor("source_lengths").ints,
-                                    decoderInput: input.ints, decoderOutput: try fixture.tensor("target_output").ints.map(Int32.init),
+        let result = try model.step(source: source.int32s, sourceLengths: try fixture.tensor("source_lengths").ints,
+                                    decoderInput: input.int32s, decoderOutput: try fixture.tensor("target_output").ints.map(Int32.init),
                                     batch: source.shape[0], sourceSteps: source.shape[1], targetSteps: input.shape[1],
                                     training: true, generator: &g)
         var problems: [String] = []
@@ -32,12 +32,12 @@ final class Seq2SeqTests: XCTestCase {
         XCTAssertEqual(problems, [])
     }
 
-    func makeBatch() -> (source: [Int], lengths: [Int], input: [Int], output: [Int32], B: Int, S: Int, T: Int) {
+    func makeBatch() -> (source: [Int32], lengths: [Int], input: [Int32], output: [Int32], B: Int, S: Int, T: Int) {
         let (B, S, T) = (3, 5, 4)
         let lengths = [5, 2, 4]
-        var source = [Int](repeating: 0, count: B * S)
-        for b in 0..<B { for s in 0..<lengths[b] { source[b * S + s] = 3 + (b * 5 + s * 3) % 14 } }
-        let input = [1, 5, 6, 7, 1, 8, 9, 0, 1, 4, 0, 0]
+        var source = [Int32](repeating: 0, count: B * S)
+        for b in 0..<B { for s in 0..<lengths[b] { source[b * S + s] = Int32(3 + (b * 5 + s * 3) % 14) } }
+        let input: [Int32] = [1, 5, 6, 7, 1, 8, 9, 0, 1, 4, 0, 0]
         let output: [Int32] = [5, 6, 7, 2, 8, 9, 2, 0, 4, 2, 0, 0]
         return (source, lengths, input, output, B, S, T)
     }
@@ -116,7 +116,7 @@ final class Seq2SeqTests: XCTestCase {
                                            encoder: .init(cell: .lstm, hiddenSize: 6), decoder: .init(cell: .lstm, hiddenSize: 6),
                                            attention: .dot, inputFeeding: true, startID: 1, endID: 2)
         let model = try Seq2Seq(config, generator: &g)
-        let sources = [[3, 4, 5, 6], [7, 8], [9, 10, 11, 12, 13, 14]]
+        let sources: [[Int32]] = [[3, 4, 5, 6], [7, 8], [9, 10, 11, 12, 13, 14]]
         let options = Seq2Seq.SearchOptions(beamSize: 4, lengthPenalty: 0.6, maxLength: 12, nBest: 3)
         let together = try model.translate(batch: sources, options: options)
         for (i, source) in sources.enumerated() {

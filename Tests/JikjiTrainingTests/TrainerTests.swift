@@ -94,7 +94,7 @@ final class TrainerTests: XCTestCase {
                                                                    mask: [UInt8](repeating: 1, count: 8)),
                           nextTokens: targets)
         var a = SeededGenerator(seed: 1), b = SeededGenerator(seed: 1)
-        let step = try model.step(ids: ids.map(Int.init), targets: targets, batch: 2, steps: 4, training: true, generator: &a)
+        let step = try model.step(ids: ids, targets: targets, batch: 2, steps: 4, training: true, generator: &a)
         let stepGradients = model.namedParameters.map { $0.parameter.gradient.storage }
         for p in model.namedParameters { p.parameter.zeroGradient() }
         var pass = try model.forward(batch, training: true, generator: &b)
