@@ -8,9 +8,6 @@ public enum WordPieceTrainerError: Error, Equatable, CustomStringConvertible {
     case vocabSizeBelowBaseVocabulary(requested: Int, base: Int, specials: Int, alphabet: Int, continuation: Int)
     /// An option has an unusable value.
     case invalidOption(name: String, value: String, reason: String)
-    /// A file the trainer reads besides the corpus (a `vocab.txt` for the continuation order)
-    /// could not be read; corpus files report through `TextInputError`.
-    case unreadableFile(path: String, reason: String)
     /// The optional cleaning pipeline failed on a line.
     case cleaningFailed(file: String, line: Int, reason: String)
     /// The `vocab.txt` given for the continuation order has no single-character continuation tokens.
@@ -26,8 +23,6 @@ public enum WordPieceTrainerError: Error, Equatable, CustomStringConvertible {
                 + "raise --vocab-size to at least \(base) or lower --limit-alphabet"
         case let .invalidOption(name, value, reason):
             return "invalid \(name) '\(value)': \(reason)"
-        case let .unreadableFile(path, reason):
-            return "cannot read \(path): \(reason)"
         case let .cleaningFailed(file, line, reason):
             return "\(file):\(line): cleaning pipeline failed: \(reason)"
         case let .noContinuationTokens(file, prefix):

@@ -1,6 +1,8 @@
 // Settings of the WordPiece trainer (HF's `WordPieceTrainer`, which is frequency BPE with a
 // continuation prefix).
 
+import JikjiIO
+
 /// How the single-character continuation tokens (`##x`) are numbered.
 ///
 /// Their ids only matter for ties: two candidate merges with the same count are ordered by
@@ -56,6 +58,16 @@ public struct WordPieceTrainerOptions: Sendable, Equatable {
         self.specialTokens = specialTokens
         self.prefix = prefix
         self.continuationOrder = continuationOrder
+    }
+
+    /// The continuation order of the HF `vocab.txt` at `path` (`--continuation-order-from`),
+    /// the file read by JikjiIO's rule for whole files.
+    /// - Throws: the reading's ``TextInputError`` (missing, a directory, not UTF-8), or
+    ///   ``WordPieceTrainerError/noContinuationTokens(file:prefix:)`` when the file has none.
+    public static func continuationOrder(fromVocabTxtAt path: String, prefix: String = "##") throws -> ContinuationOrder {
+        let order = continuationOrder(fromVocabularyText: try TextFile.readString(path: path), prefix: prefix)
+        guard !order.isEmpty else { throw WordPieceTrainerError.noContinuationTokens(file: path, prefix: prefix) }
+        return .explicit(order)
     }
 
     /// The order of the single-character continuation tokens (`<prefix>x`) in the text of a

@@ -107,15 +107,7 @@ struct VocabTrain: ParsableCommand {
             specialTokens: specialTokens.split(separator: ",").map(String.init).filter { !$0.isEmpty },
             prefix: prefix)
         if let path = continuationOrderFrom {
-            let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw WordPieceTrainerError.unreadableFile(path: path, reason: "not a readable UTF-8 vocab.txt")
-            }
-            let order = WordPieceTrainerOptions.continuationOrder(fromVocabularyText: text, prefix: prefix)
-            guard !order.isEmpty else { throw WordPieceTrainerError.noContinuationTokens(file: path, prefix: prefix) }
-            options.continuationOrder = .explicit(order)
+            options.continuationOrder = try WordPieceTrainerOptions.continuationOrder(fromVocabTxtAt: path, prefix: prefix)
         }
         let normalizer = BertNormalizerOptions(cleanText: !noCleanText, handleChineseChars: !noChineseChars,
                                                stripAccents: BertNormalizerOptions.stripAccents(stripAccents, lowercase: lowercase),
