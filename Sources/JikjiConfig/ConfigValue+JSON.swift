@@ -5,7 +5,7 @@ extension ConfigValue {
     /// ``ConfigLimits/maximumDepth`` is an error, not a deep recursion.
     public static func parse(json: String, source: String) throws -> ConfigValue {
         var text = json
-        return try text.withUTF8 { bytes in
+        return try text.withUTF8 { (bytes) throws -> ConfigValue in
             var parser = JSONParser(bytes: bytes, builder: ConfigTreeBuilder(source: source),
                                     maximumDepth: ConfigLimits.maximumDepth)
             do {

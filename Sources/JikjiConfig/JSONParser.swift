@@ -221,7 +221,8 @@ struct JSONParser<Builder: JSONTreeBuilder> {
             case UInt8(ascii: "r"): decoded!.append(ASCII.carriageReturn)
             case UInt8(ascii: "t"): decoded!.append(ASCII.tab)
             case UInt8(ascii: "u"):
-                decoded!.append(contentsOf: String(Character(try escapedScalar())).utf8)
+                let scalar = try escapedScalar()
+                decoded!.append(contentsOf: String(Character(scalar)).utf8)
             default:
                 position -= 1
                 let shown = describeNext()

@@ -20,6 +20,15 @@ public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible, Sendab
     /// What is wrong.
     public var problem: String
 
+    /// An error of `kind` at `line` and `column` (1-based) and `byteOffset` (0-based).
+    public init(kind: Kind, line: Int, column: Int, byteOffset: Int, problem: String) {
+        self.kind = kind
+        self.line = line
+        self.column = column
+        self.byteOffset = byteOffset
+        self.problem = problem
+    }
+
     /// `line L, column C: problem`.
     public var description: String { "line \(line), column \(column): \(problem)" }
 }

@@ -78,7 +78,7 @@ extension JSONValue {
     /// parser, keeping object keys byte for byte and repeated keys as written.
     /// - Throws: ``JSONSyntaxError`` naming the line, column and byte offset.
     public init(parsing bytes: [UInt8]) throws {
-        self = try bytes.withUnsafeBufferPointer { buffer in
+        self = try bytes.withUnsafeBufferPointer { (buffer) throws -> JSONValue in
             var parser = JSONParser(bytes: buffer, builder: JSONValueBuilder(), maximumDepth: JSONValue.maximumDepth)
             return try parser.document()
         }
