@@ -138,8 +138,8 @@ public struct TrainedRun {
         // was its own row (the batches' document start), after the [SEP] that ended the previous
         // document in a stream (the batches' document separator).
         let start = batching.languageModelLayout == .documents ? batching.documentStart : vocabulary.specials.sep
-        let context = PaddedSequences([ids], layout: SequenceLayout(startToken: start), pad: vocabulary.specials.pad)
-            .tokens(ofRow: 0)
+        let context = Array(PaddedSequences([ids], layout: SequenceLayout(startToken: start), pad: vocabulary.specials.pad)
+            .tokens(ofRow: 0))
         guard !context.isEmpty else { throw JobRunError.data("the prompt encodes to no tokens and the vocabulary has no [SEP]") }
         var stops = Set<TokenID>()
         if let sep = vocabulary.specials.sep { stops.insert(sep) }
@@ -158,7 +158,7 @@ public struct TrainedRun {
         let layout = inferenceBatching.source
         return try encode(texts).map { ids in
             let row = PaddedSequences([ids], layout: layout, pad: vocabulary.specials.pad).tokens(ofRow: 0)
-            let source = row.isEmpty ? [TokenID(vocabulary.padID)] : row
+            let source = row.isEmpty ? [vocabulary.specials.pad] : Array(row)
             return try s2s.model.translate(source, options: options).map { decode($0.tokens) }
         }
     }
