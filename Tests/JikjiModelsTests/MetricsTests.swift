@@ -23,7 +23,7 @@ final class MetricsTests: XCTestCase {
     }
 
     func testBleuOfIdenticalAndDisjointAndShortHypotheses() {
-        let ref = [1, 2, 3, 4, 5, 6]
+        let ref: [Int32] = [1, 2, 3, 4, 5, 6]
         XCTAssertEqual(Metrics.bleu(hypotheses: [ref], references: [ref]), 1, accuracy: 1e-12)
         XCTAssertEqual(Metrics.bleu(hypotheses: [[7, 8, 9, 10]], references: [ref]), 0)
         // A correct prefix of 4 of 6 tokens: all precisions 1, brevity penalty exp(1 - 6/4).
