@@ -19,7 +19,7 @@ final class BLASKernelCLITests: XCTestCase {
             name: blas-kernel
             seed: 1
             data: {train: \(url("train.tsv").path), test: \(url("test.tsv").path), text_column: document, label_column: label, valid_ratio: 0.1}
-            vocab: {name: blas-wp, database: \(url("vocab.sqlite").path), vocab_size: 800, min_frequency: 2}
+            vocab: {name: blas-wp, database: \(url("vocab.sqlite").path), vocab_size: 2500, min_frequency: 2}
             batching: {batch_size: 16, max_length: 32}
             model: {kind: classifier, embedding: 16, encoder: {cell: lstm, hidden: 16}}
             optim: {optimizer: adam, lr: 0.01}

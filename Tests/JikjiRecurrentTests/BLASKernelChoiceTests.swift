@@ -15,7 +15,7 @@ final class BLASKernelChoiceTests: XCTestCase {
     /// AVX-512 Foundation alone (the processor has it but not the subsets the SkylakeX kernels use).
     let foundationOnly = CPUFeatures(vendor: .intel, extensions: [.sse3, .avx, .fma, .avx2, .avx512f])
 
-    func testWithNoVariablesTheNewestKernelTheCPUExecutesIsChosen() {
+    func testWithNoVariablesTheWidestVectorKernelTheCPUExecutesIsChosen() {
         let cases: [(CPUFeatures, String?)] = [
             (sapphireRapids, "SkylakeX"), (skylakeServer, "SkylakeX"), (intelAVX2, "Haswell"), (zen3, "Zen"),
             (sandyBridge, "Sandybridge"), (oldCore, nil), (foundationOnly, "Haswell"),
