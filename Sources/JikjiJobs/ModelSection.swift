@@ -84,3 +84,19 @@ public struct ModelSection: Sendable {
         }
     }
 }
+
+extension ModelSection {
+    /// For classifiers, what the output layer is in PyTorch's terms (nil for other models): with
+    /// two classes and `bce`, one logit, which an `nn.Linear(H, 2)` cannot load.
+    public var classifierHeadDescription: String? {
+        guard task == .classifier else { return nil }
+        let width = encoder.hidden * (encoder.bidirectional ? 2 : 1)
+        switch loss {
+        case .binaryCrossEntropy:
+            return "fc.weight [1, \(width)]: one logit with BCEWithLogitsLoss (nn.Linear(\(width), 1)); "
+                + "model.loss: cross_entropy gives [2, \(width)] for nn.Linear(\(width), 2)"
+        case .crossEntropy:
+            return "fc.weight [\(classes), \(width)]: one logit per class with cross-entropy (nn.Linear(\(width), \(classes)))"
+        }
+    }
+}
