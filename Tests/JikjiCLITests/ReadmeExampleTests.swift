@@ -14,11 +14,11 @@ final class ReadmeExampleTests: XCTestCase {
         for name in ["nsmc", "chatbot"] {
             try FileManager.default.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true)
         }
-        try slice("nsmc/ratings_train.txt", lines: 1201)
+        try slice("nsmc/ratings_train.txt", lines: 801)
         try slice("nsmc/ratings_test.txt", lines: 301)
-        try slice("nsmc/reviews_train.tsv", lines: 1201)
+        try slice("nsmc/reviews_train.tsv", lines: 601)
         try slice("nsmc/reviews_test.tsv", lines: 201)
-        try slice("chatbot/ChatbotData.csv", lines: 601)
+        try slice("chatbot/ChatbotData.csv", lines: 401)
     }
 
     override func tearDownWithError() throws {
@@ -55,6 +55,6 @@ final class ReadmeExampleTests: XCTestCase {
         // Every block ran (not, say, none because the fences changed).
         let blocks = output.split(separator: "\n").first { $0.hasPrefix("check-readme: running ") }
         let count = blocks.flatMap { $0.split(separator: " ")[2...].first }.flatMap { Int($0) } ?? 0
-        XCTAssertGreaterThanOrEqual(count, 10, String(blocks ?? ""))
+        XCTAssertGreaterThanOrEqual(count, 9, String(blocks ?? ""))
     }
 }

@@ -160,9 +160,9 @@ extension JobRunnerTests {
     func testTwoClassHeadsFollowTheLossSetting() throws {
         let bce = try JobRunner.start(job: try job(["train.epochs=1"]), jobFile: "tiny.yaml", options: options("bce"))
         XCTAssertEqual(try weights(bce)["fc.weight"]?.shape, [1, 12])
-        let ce = try JobRunner.start(job: try job(["train.epochs=1", "model.loss=cross_entropy"]), jobFile: "tiny.yaml", options: options("ce"))
+        let ce = try JobRunner.start(job: try job(["model.loss=cross_entropy"]), jobFile: "tiny.yaml", options: options("ce"))
         XCTAssertEqual(try weights(ce)["fc.weight"]?.shape, [2, 12])
-        XCTAssertGreaterThan(ce.metrics["test.accuracy"] ?? 0, 0.8, "\(ce.metrics)")
+        XCTAssertGreaterThan(ce.metrics["test.accuracy"] ?? 0, 0.9, "\(ce.metrics)")
         let report = try String(contentsOfFile: bce.reportPath, encoding: .utf8)
         XCTAssertTrue(report.contains("fc.weight [1, 12]"), "the report says which head it has")
         XCTAssertThrowsError(try job(["model.classes=3", "model.loss=bce"])) { error in
