@@ -142,6 +142,16 @@ public final class ConfigReader {
         return value
     }
 
+    /// An optional boolean (absent or null → nil): for settings whose default follows another one.
+    public func optionalBool(_ key: String) throws -> Bool? {
+        guard let node = pairs.first(where: { $0.key == key })?.value, !node.isNull else {
+            _ = self.node(key)
+            record(key, .scalar("null", at: nil))
+            return nil
+        }
+        return try bool(key, default: false)
+    }
+
     /// A string, or `defaultValue` when absent.
     public func string(_ key: String, default defaultValue: String) throws -> String {
         guard let (text, _) = try scalar(key, expected: "a string") else {

@@ -17,7 +17,9 @@ extension ConfigValue {
         let pad = String(repeating: " ", count: indent)
         switch self {
         case let .scalar(text, _):
-            out += ConfigValue.quoteIfNeeded(text) + "\n"
+            // A scalar that means "no value" (what readers record for an absent optional) is
+            // written as YAML's null, so other YAML readers see null rather than the string 'null'.
+            out += (self.isNull ? "null" : ConfigValue.quoteIfNeeded(text)) + "\n"
         case let .list(items, _):
             if items.isEmpty { out += "[]\n"; return }
             if items.allSatisfy(\.isScalar) {

@@ -24,7 +24,8 @@ public indirect enum ConfigValue: Equatable, Sendable {
     public var line: Int? { location?.line }
 
     /// True for a scalar that means "no value": `~`, `null`, `Null` or `NULL`, quoted or not
-    /// (resolved job files write absent optional values as `'null'`, and read them back so).
+    /// (resolved job files write absent optional values as a plain `null`; older ones wrote `'null'`,
+    /// which still reads back as null).
     public var isNull: Bool {
         guard case let .scalar(text, _) = self else { return false }
         return text == "~" || text == "null" || text == "Null" || text == "NULL"

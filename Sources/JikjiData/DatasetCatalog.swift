@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import JikjiSQLite
 
 /// One catalogued dataset: where its shard is and what it holds.
@@ -79,6 +82,12 @@ public final class DatasetCatalog {
     }
 
     /// Writes `dataset`'s shard and records it; `replace` allows overwriting a dataset of the same name.
+    ///
+    /// Safe against other processes saving the same name at once: the shard is written under a
+    /// private temporary name, and only inside the database's write transaction (which one process
+    /// holds at a time) is the name checked and the shard renamed into place. Without `replace`
+    /// exactly one of them succeeds and the others fail with ``DatasetCatalogError/exists(_:)``,
+    /// leaving the winner's shard and entry untouched.
     @discardableResult
     public func save(_ dataset: EncodedDataset, replace: Bool = false) throws -> DatasetEntry {
         let name = dataset.info.name
@@ -86,11 +95,19 @@ public final class DatasetCatalog {
         if !replace, try exists(name) { throw DatasetCatalogError.exists(name) }
         let relative = "datasets/\(name).jkds"
         let shard = (shardDirectory as NSString).appendingPathComponent("\(name).jkds")
-        try ShardFile.write(dataset, to: shard)
+        let staged = (shardDirectory as NSString).appendingPathComponent(".\(name).jkds.\(UUID().uuidString).staged")
+        try ShardFile.write(dataset, to: staged)
+        defer { try? FileManager.default.removeItem(atPath: staged) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let info = String(decoding: try encoder.encode(dataset.info), as: UTF8.self)
         try database.write { db in
+            if !replace, try db.scalarInt("SELECT count(*) FROM datasets WHERE name = ?", [.text(name)]) ?? 0 > 0 {
+                throw DatasetCatalogError.exists(name)
+            }
+            if rename(staged, shard) != 0 {
+                throw ShardError.io(shard, "cannot move the new shard into place: \(String(cString: strerror(errno)))")
+            }
             try db.execute("DELETE FROM datasets WHERE name = ?", [.text(name)])
             try db.execute("""
                 INSERT INTO datasets (name, kind, vocabulary, shard, examples, source_tokens, target_tokens, skipped, created, info)

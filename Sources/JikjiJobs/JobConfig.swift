@@ -36,6 +36,7 @@ public struct JobConfig: Sendable {
         ("model.kind", Task.allCases.map(\.rawValue)),
         ("model.encoder.cell, model.decoder.cell", RecurrentCell.allCases.map(\.rawValue)),
         ("model.pooling", SequenceClassifier.Pooling.allCases.map(\.rawValue)),
+        ("model.loss", SequenceClassifier.Objective.allCases.map(\.rawValue)),
         ("model.attention", Seq2Seq.Attention.allCases.map(\.rawValue)),
         ("model.bridge", Seq2Seq.Bridge.allCases.map(\.rawValue)),
         ("data.format", DataSection.Format.allCases.map(\.rawValue)),

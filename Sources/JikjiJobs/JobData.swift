@@ -67,6 +67,21 @@ public struct JobData: Sendable {
         return JobData(vocabulary: jobVocabulary, main: main, test: test)
     }
 
+    /// What a run pins of this data: the vocabulary as `name@version` in `database`, and each
+    /// dataset's catalog name with a digest of its corpus files and counts.
+    public func pins(database: String) -> RunPins {
+        var datasets = [RunPins.Dataset(role: "main", name: main.info.name, digest: Self.contentDigest(main))]
+        if let test { datasets.append(RunPins.Dataset(role: "test", name: test.info.name, digest: Self.contentDigest(test))) }
+        return RunPins(vocabulary: vocabulary.reference, vocabularyDatabase: database, datasets: datasets)
+    }
+
+    /// A digest of what a dataset was built from and holds (not when it was built): equal for a
+    /// rebuild of the same files with the same settings.
+    static func contentDigest(_ dataset: EncodedDataset) -> String {
+        let files = dataset.info.files.map { "\($0.role):\($0.fingerprint.sha256)" }.joined(separator: ",")
+        return stableDigest("\(files)|\(dataset.count)|\(dataset.info.sourceTokens)|\(dataset.info.targetTokens)|\(dataset.info.vocabulary)")
+    }
+
     static func dataset(named role: String, spec: DatasetSpec, job: JobConfig, vocabulary: StoredVocabulary,
                         encoder: WordPieceDatasetEncoder, catalog: DatasetCatalog,
                         log: (String) -> Void) throws -> EncodedDataset {

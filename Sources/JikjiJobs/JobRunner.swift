@@ -69,37 +69,106 @@ public struct JobRunner {
         public let directory: String
     }
 
-    /// Starts a new run of `job`.
+    /// Starts a new run of `job`. The run records its job with absolute paths, then pins the
+    /// vocabulary version and datasets it prepared; a failure from then on marks it `failed` with
+    /// the error, and it holds its ``RunLock`` while it trains.
     public static func start(job: JobConfig, jobFile: String, options: Options) throws -> Summary {
+        let job = try job.withAbsolutePaths()
         let registry = try RunRegistry(path: options.registryPath)
-        let runsDirectory = options.runsDirectory
+        let runsDirectory = RunPaths.absolute(options.runsDirectory)
         let run = try registry.startRun(jobName: job.name, jobFile: jobFile, seed: job.seed, resolvedConfig: job.resolved.yaml(),
                                         directory: { "\(runsDirectory)/\($0)" })
+        let lock: RunLock
+        do {
+            lock = try RunLock(runIn: run.directory)
+        } catch {
+            try? registry.setStatus(.failed, of: run.id, error: "\(error)")
+            throw error
+        }
         options.log("run \(run.id): \(job.name) → \(run.directory)")
-        try FileManager.default.createDirectory(atPath: run.directory, withIntermediateDirectories: true)
-        try Data(job.resolved.yaml().utf8).write(to: URL(fileURLWithPath: run.directory + "/job.yaml"), options: .atomic)
-        return try train(job: job, run: run, registry: registry, options: options, checkpoint: nil)
+        return try failing(run: run.id, registry: registry) {
+            try writeResolvedJob(job, of: run)
+            let data = try JobData.prepare(job: job, trainVocabulary: options.trainVocabulary, log: options.log)
+            let pinned = try job.pinning(vocabulary: data.vocabulary.reference, database: job.vocab.database)
+            try registry.pin(data.pins(database: job.vocab.database), resolvedConfig: pinned.resolved.yaml(), of: run.id)
+            try writeResolvedJob(pinned, of: run)
+            return try train(job: pinned, data: data, run: run, registry: registry, options: options, checkpoint: nil, lock: lock)
+        }
     }
 
-    /// Continues run `runID` from its last checkpoint.
+    /// Continues run `runID` from its last checkpoint, with the vocabulary and datasets it pinned.
+    /// - Throws: ``JobRunError/resume(_:)`` when the run completed, failed (with its error), is
+    ///   being trained by a live process, or its data changed since it started.
     public static func resume(runID: Int, options: Options) throws -> Summary {
         let registry = try RunRegistry(path: options.registryPath)
-        let run = try registry.run(runID)
-        guard run.status != .completed else {
-            throw JobRunError.resume("run \(runID) is already completed")
+        try refuseUnresumable(try registry.run(runID))
+        let lock: RunLock
+        do {
+            lock = try RunLock(runIn: try registry.run(runID).directory)
+        } catch let error as RunLockError {
+            throw JobRunError.resume("run \(runID) is being trained right now: \(error)")
         }
+        // Read again under the lock: a process that held it until a moment ago may have finished the run.
+        let run = try registry.run(runID)
+        try refuseUnresumable(run)
         let job = try JobConfig(yaml: run.resolvedConfig, source: "run \(runID)'s resolved job", defaultName: run.jobName)
         let checkpoint = try registry.checkpoints(of: runID).last
         options.log("run \(run.id): resuming \(job.name) from " + (checkpoint.map { "step \($0.step)" } ?? "the start (no checkpoint yet)"))
+        // The run must go on with what it started with; a missing vocabulary or a changed corpus
+        // is reported without touching the run, which stays resumable once that is put right.
+        let data = try JobData.prepare(job: job, trainVocabulary: nil, log: options.log)
+        if let pins = run.pins {
+            let now = data.pins(database: pins.vocabularyDatabase)
+            if now.vocabulary != pins.vocabulary {
+                throw JobRunError.resume("run \(runID) trained with vocabulary \(pins.vocabulary), but \(now.vocabulary) was loaded")
+            }
+            for (was, is_) in zip(pins.datasets, now.datasets) where was != is_ {
+                throw JobRunError.resume("the \(was.role) dataset of run \(runID) changed since it started (\(was.name) \(was.digest), "
+                                         + "now \(is_.name) \(is_.digest)): its corpus files were edited; start a new run")
+            }
+        }
+        // Metrics a dead process recorded after the checkpoint are recorded again from it.
+        try registry.discardMetrics(after: checkpoint, of: runID)
         try registry.setStatus(.running, of: runID)
-        return try train(job: job, run: run, registry: registry, options: options, checkpoint: checkpoint)
+        return try failing(run: runID, registry: registry) {
+            try train(job: job, data: data, run: run, registry: registry, options: options, checkpoint: checkpoint, lock: lock)
+        }
     }
 
-    /// One process's part of a run: the data, the task and the trainer the job describes, trained
-    /// from `checkpoint` (nil: the start), and the run's status and report updated.
-    static func train(job: JobConfig, run: RunRegistry.Run, registry: RunRegistry, options: Options,
-                      checkpoint: RunRegistry.Checkpoint?) throws -> Summary {
-        let data = try JobData.prepare(job: job, trainVocabulary: options.trainVocabulary, log: options.log)
+    /// Throws why `run` cannot be resumed: it completed, or it failed (with its recorded error).
+    static func refuseUnresumable(_ run: RunRegistry.Run) throws {
+        switch run.status {
+        case .completed:
+            throw JobRunError.resume("run \(run.id) is already completed")
+        case .failed:
+            throw JobRunError.resume("run \(run.id) failed and cannot go on: \(run.error ?? "no error was recorded")"
+                                     + "; fix the cause and start a new run (jikji job run \(run.jobFile))")
+        case .running, .interrupted:
+            return
+        }
+    }
+
+    /// Runs `body`; an error marks run `runID` failed with its description, then propagates.
+    static func failing(run runID: Int, registry: RunRegistry, _ body: () throws -> Summary) throws -> Summary {
+        do {
+            return try body()
+        } catch {
+            try? registry.setStatus(.failed, of: runID, error: "\(error)")
+            throw error
+        }
+    }
+
+    /// Writes `runs/<id>/job.yaml`: the resolved job as the run uses it.
+    static func writeResolvedJob(_ job: JobConfig, of run: RunRegistry.Run) throws {
+        try Data(job.resolved.yaml().utf8).write(to: URL(fileURLWithPath: run.directory + "/job.yaml"), options: .atomic)
+    }
+
+    /// One process's part of a run: the task and the trainer the job describes on `data`, trained
+    /// from `checkpoint` (nil: the start), and the run's status and report updated. `lock` is
+    /// held until it returns.
+    static func train(job: JobConfig, data: JobData, run: RunRegistry.Run, registry: RunRegistry, options: Options,
+                      checkpoint: RunRegistry.Checkpoint?, lock: RunLock) throws -> Summary {
+        defer { withExtendedLifetime(lock) {} }
         var generator = SeededGenerator(seed: job.seed)
         let task = try makeTask(job: job, vocabulary: data.vocabulary, generator: &generator)
         let batching = try job.batchingOptions(vocabulary: data.vocabulary)

@@ -7,7 +7,8 @@ import JikjiWordPiece
 
 /// Trains the vocabulary a job names when the store does not have it yet, from the job's
 /// training files, with the job's `vocab:` settings (HF BertWordPieceTokenizer's algorithm and
-/// its Korean-friendly normalizer settings: no lowercasing, no accent stripping unless asked).
+/// its Korean-friendly normalizer settings: no lowercasing unless asked; accents follow `lowercase`
+/// as HF's `strip_accents=None` does, unless `strip_accents` is set).
 public enum JobVocabularyTraining {
     /// Trains, saves and returns the new vocabulary. Seq2seq jobs read both the source and the
     /// target column; other jobs read the text column.
@@ -32,7 +33,10 @@ public enum JobVocabularyTraining {
         options.vocabSize = job.vocab.vocabSize
         options.minFrequency = Int64(job.vocab.minFrequency)
         options.limitAlphabet = job.vocab.limitAlphabet
-        let normalizer = BertNormalizerOptions(stripAccents: false, lowercase: job.vocab.lowercase)
+        // As `jikji vocab train`: accents are stripped when lowercasing unless strip_accents says otherwise.
+        let normalizer = BertNormalizerOptions(
+            stripAccents: BertNormalizerOptions.stripAccents(job.vocab.stripAccents, lowercase: job.vocab.lowercase),
+            lowercase: job.vocab.lowercase)
         let pipeline = try job.vocab.pipeline.map { try CleaningPipeline(presetOrFile: $0) }
         let columns = [job.data.textColumn, job.data.sourceColumn, job.data.targetColumn].compactMap { $0 }
         let trainer = WordPieceTrainer(options: options)

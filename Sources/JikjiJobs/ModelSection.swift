@@ -15,8 +15,11 @@ public struct ModelSection: Sendable {
     public var dropout: Double
     /// Classifier pooling: `final` (final states of both directions), `mean` or `max` over valid steps.
     public var pooling: SequenceClassifier.Pooling
-    /// Classifier classes (2 = one logit with BCE; more = softmax with cross-entropy).
+    /// Classifier classes (2 = one logit with BCE unless `loss: cross_entropy`; more = softmax with cross-entropy).
     public var classes: Int
+    /// Classifier loss: `bce` (two classes: one logit, `fc.weight [1, H]`, the default for 2 classes)
+    /// or `cross_entropy` (one logit per class, `fc.weight [classes, H]`, as `nn.Linear(H, classes)`).
+    public var loss: SequenceClassifier.Objective
     /// Language model: share the embedding and output weights (needs embedding == hidden).
     public var tieWeights: Bool
     /// Language model: 0 keeps PyTorch's module initialisation (embedding `N(0, 1)`); r > 0 draws
@@ -42,12 +45,14 @@ public struct ModelSection: Sendable {
         case .classifier:
             pooling = try r.choice("pooling", default: SequenceClassifier.Pooling.final)
             classes = try r.int("classes", default: 2, range: 2...100_000)
+            let objectives: [SequenceClassifier.Objective] = classes == 2 ? [.binaryCrossEntropy, .crossEntropy] : [.crossEntropy]
+            loss = try r.choice("loss", default: classes == 2 ? .binaryCrossEntropy : .crossEntropy, allowed: objectives)
             decoder = nil; tieWeights = false; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
             initRange = 0
         case .languageModel:
             tieWeights = try r.bool("tie_weights", default: false)
             initRange = try r.double("init_range", default: 0, range: 0...10)
-            pooling = .final; classes = 0
+            pooling = .final; classes = 0; loss = .crossEntropy
             decoder = nil; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
             if encoder.bidirectional {
                 throw ConfigError(.impossible, at: r.node("encoder")?["bidirectional"]?.location ?? r.location(of: "encoder"),
@@ -63,7 +68,7 @@ public struct ModelSection: Sendable {
             inputFeeding = try r.bool("input_feeding", default: false)
             bridge = try r.choice("bridge", default: Seq2Seq.Bridge.project)
             teacherForcing = try r.double("teacher_forcing", default: 1, range: 0...1)
-            pooling = .final; classes = 0; tieWeights = false; initRange = 0
+            pooling = .final; classes = 0; loss = .crossEntropy; tieWeights = false; initRange = 0
             if decoder!.bidirectional {
                 throw ConfigError(.impossible, at: r.node("decoder")?["bidirectional"]?.location ?? r.location(of: "decoder"),
                                   path: r.keyPath("decoder.bidirectional"),
@@ -76,6 +81,22 @@ public struct ModelSection: Sendable {
             if bridge == .sum, encoder.bidirectional, encoder.hidden != decoder!.hidden {
                 throw r.error("bridge", "sum bridge needs encoder.hidden == decoder.hidden; use project")
             }
+        }
+    }
+}
+
+extension ModelSection {
+    /// For classifiers, what the output layer is in PyTorch's terms (nil for other models): with
+    /// two classes and `bce`, one logit, which an `nn.Linear(H, 2)` cannot load.
+    public var classifierHeadDescription: String? {
+        guard task == .classifier else { return nil }
+        let width = encoder.hidden * (encoder.bidirectional ? 2 : 1)
+        switch loss {
+        case .binaryCrossEntropy:
+            return "fc.weight [1, \(width)]: one logit with BCEWithLogitsLoss (nn.Linear(\(width), 1)); "
+                + "model.loss: cross_entropy gives [2, \(width)] for nn.Linear(\(width), 2)"
+        case .crossEntropy:
+            return "fc.weight [\(classes), \(width)]: one logit per class with cross-entropy (nn.Linear(\(width), \(classes)))"
         }
     }
 }

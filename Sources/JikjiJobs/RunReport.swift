@@ -40,9 +40,17 @@ public struct RunReport {
         <tr><th>ended</th><td>\(run.endedAt.map { formatter.string(from: $0) } ?? "—")</td></tr>
         <tr><th>machine</th><td>\(Self.escape(run.machine))</td></tr>
         <tr><th>seed</th><td>\(run.seed)</td></tr>
-        </table>
 
         """
+        if let error = run.error { page += "<tr><th>error</th><td>\(Self.escape(error))</td></tr>\n" }
+        if let pins = run.pins {
+            page += "<tr><th>vocabulary</th><td>\(Self.escape(pins.vocabulary)) in \(Self.escape(pins.vocabularyDatabase))</td></tr>\n"
+            for d in pins.datasets { page += "<tr><th>dataset \(Self.escape(d.role))</th><td>\(Self.escape(d.name))</td></tr>\n" }
+        }
+        if let head = (try? JobConfig(yaml: run.resolvedConfig, source: "run \(run.id)"))?.model.classifierHeadDescription {
+            page += "<tr><th>output layer</th><td>\(Self.escape(head))</td></tr>\n"
+        }
+        page += "</table>\n"
         page += "<h2>Metrics</h2>\n"
         if names.isEmpty {
             page += "<p>No metrics recorded yet.</p>\n"

@@ -8,8 +8,9 @@ import JikjiWordPiece
 
 /// A run's trained model, loaded for use: `jikji predict`, `generate` and `translate`.
 ///
-/// Loads the run's resolved job, its vocabulary from the store, and the weights of its best
-/// checkpoint (the last one when none was marked best).
+/// Loads the run's resolved job, the vocabulary version it pinned (never a newer one of the same
+/// name), and the weights of its best checkpoint (the last one when none was marked best). The
+/// registry keeps run and checkpoint paths relative to itself, so it works from any directory.
 public struct TrainedRun {
     public let run: RunRegistry.Run
     public let job: JobConfig
@@ -21,8 +22,9 @@ public struct TrainedRun {
     /// How the run's training batches were cut and padded (inference pads and truncates the same way).
     public let batching: BatchingOptions
 
-    /// Loads run `runID` from the registry at `registryPath`.
-    public init(runID: Int, registryPath: String) throws {
+    /// Loads run `runID` from the registry at `registryPath`; `vocabularyDatabase` replaces the
+    /// vocabulary database the run recorded (for a store that moved).
+    public init(runID: Int, registryPath: String, vocabularyDatabase: String? = nil) throws {
         // Decoding alternates BLAS products with Jikji's threaded recurrent steps, as training does.
         BLAS.shortenIdleSpin()
         let registry = try RunRegistry(path: registryPath)
@@ -33,8 +35,17 @@ public struct TrainedRun {
             throw JobRunError.data("run \(runID) has no checkpoint yet; train it first (jikji job resume \(runID))")
         }
         checkpoint = chosen
-        let store = try VocabularyStore(path: job.vocab.database, create: false)
-        vocabulary = try JobVocabulary(try store.load(job.vocab.name))
+        // Runs recorded before pins name the vocabulary as their job did.
+        let reference = run.pins?.vocabulary ?? job.vocab.name
+        let database = vocabularyDatabase ?? run.pins?.vocabularyDatabase ?? job.vocab.database
+        let stored: StoredVocabulary
+        do {
+            stored = try VocabularyStore(path: database, create: false).load(reference)
+        } catch {
+            throw JobRunError.data("run \(runID) was trained with vocabulary \(reference) of \(database), which cannot be "
+                                   + "loaded: \(error) (--db names another vocabulary database)")
+        }
+        vocabulary = try JobVocabulary(stored)
         var generator = SeededGenerator(seed: job.seed)
         task = try makeTask(job: job, vocabulary: vocabulary, generator: &generator)
         let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: chosen.path + "/model.safetensors"))

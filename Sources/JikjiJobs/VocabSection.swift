@@ -12,6 +12,9 @@ public struct VocabSection: Sendable {
     public var minFrequency: Int
     public var limitAlphabet: Int?
     public var lowercase: Bool
+    /// Strip accents (NFD, then nonspacing marks deleted); nil follows ``lowercase``, as HF's
+    /// `strip_accents=None` and `jikji vocab train` do. Stripping decomposes Hangul into jamo.
+    public var stripAccents: Bool?
     /// A cleaning pipeline (preset name or file) run before the normalizer, or nil.
     public var pipeline: String?
 
@@ -23,6 +26,7 @@ public struct VocabSection: Sendable {
         minFrequency = try r.int("min_frequency", default: 2, range: 1...Int.max)
         limitAlphabet = try r.optionalInt("limit_alphabet", range: 1...Int.max)
         lowercase = try r.bool("lowercase", default: false)
+        stripAccents = try r.optionalBool("strip_accents")
         pipeline = try r.optionalString("pipeline")
     }
 }

@@ -4,8 +4,10 @@ import JikjiWordPiece
 
 /// A recurrent text classifier: embedding → recurrent encoder → pooling → dropout → linear.
 ///
-/// With two classes the output is one logit per sequence trained with binary cross-entropy
-/// (PyTorch's `BCEWithLogitsLoss`); with more, one logit per class trained with cross-entropy.
+/// With two classes the output is by default one logit per sequence trained with binary
+/// cross-entropy (PyTorch's `BCEWithLogitsLoss`), so `fc.weight` is `[1, D*H]`; with
+/// ``Objective/crossEntropy`` (or more classes) it is one logit per class trained with
+/// cross-entropy, `fc.weight` `[C, D*H]` as in an `nn.Linear(D*H, C)` head.
 /// Parameters carry the names of the equivalent PyTorch module (`embedding.weight`,
 /// `rnn.weight_ih_l0`, …, `fc.weight`, `fc.bias`), so a checkpoint loads into it one to one.
 ///
@@ -22,6 +24,14 @@ public struct SequenceClassifier: ParameterContainer {
         case max
     }
 
+    /// The loss the output layer is trained with, which also fixes its width.
+    public enum Objective: String, Codable, Sendable, CaseIterable {
+        /// One logit per sequence (`fc.weight [1, D*H]`), binary cross-entropy with logits: two classes only.
+        case binaryCrossEntropy = "bce"
+        /// One logit per class (`fc.weight [C, D*H]`), softmax cross-entropy: `nn.Linear(D*H, C)` + `F.cross_entropy`.
+        case crossEntropy = "cross_entropy"
+    }
+
     /// The architecture, as saved next to a checkpoint.
     public struct Configuration: Codable, Equatable, Sendable {
         public var vocabularySize: Int
@@ -35,25 +45,29 @@ public struct SequenceClassifier: ParameterContainer {
         /// Dropout on the pooled vector before the output layer.
         public var dropout: Float
         public var pooling: Pooling
-        /// 2 for binary classification (one logit), more for softmax over classes.
+        /// 2 for binary classification, more for softmax over classes.
         public var classes: Int
+        /// The output layer's loss: binary cross-entropy (one logit) by default for 2 classes,
+        /// cross-entropy (one logit per class) otherwise.
+        public var loss: Objective
         /// The `[PAD]` id, whose embedding row gets no gradient.
         public var paddingIndex: Int?
 
         /// A configuration; see the properties for the meaning of each value.
         public init(vocabularySize: Int, embeddingSize: Int, cell: RecurrentCell, hiddenSize: Int, layers: Int = 1,
                     bidirectional: Bool = true, layerDropout: Float = 0, dropout: Float = 0,
-                    pooling: Pooling = .final, classes: Int = 2, paddingIndex: Int? = 0) {
+                    pooling: Pooling = .final, classes: Int = 2, loss: Objective? = nil, paddingIndex: Int? = 0) {
             self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.cell = cell
             self.hiddenSize = hiddenSize; self.layers = layers; self.bidirectional = bidirectional
             self.layerDropout = layerDropout; self.dropout = dropout; self.pooling = pooling
             self.classes = classes; self.paddingIndex = paddingIndex
+            self.loss = loss ?? (classes == 2 ? .binaryCrossEntropy : .crossEntropy)
         }
 
         /// Width of the pooled vector: `D * H`.
         public var pooledSize: Int { hiddenSize * (bidirectional ? 2 : 1) }
-        /// Logits per sequence: 1 for binary, `classes` otherwise.
-        public var outputSize: Int { classes == 2 ? 1 : classes }
+        /// Logits per sequence: 1 with binary cross-entropy, `classes` otherwise.
+        public var outputSize: Int { loss == .binaryCrossEntropy ? 1 : classes }
     }
 
     public let configuration: Configuration
@@ -70,6 +84,9 @@ public struct SequenceClassifier: ParameterContainer {
         let cell = configuration.cell
         guard configuration.classes >= 2 else {
             throw ModelError.configuration("a classifier needs at least 2 classes, got \(configuration.classes)")
+        }
+        guard configuration.loss == .crossEntropy || configuration.classes == 2 else {
+            throw ModelError.configuration("binary cross-entropy needs 2 classes, got \(configuration.classes); use cross_entropy")
         }
         self.configuration = configuration
         embedding = Embedding(vocabularySize: configuration.vocabularySize, dimension: configuration.embeddingSize,
@@ -171,7 +188,7 @@ public struct SequenceClassifier: ParameterContainer {
     }
 
     /// The loss of `logits` against class `labels` (`B` values in `0..<classes`): mean binary
-    /// cross-entropy with logits for two classes, mean cross-entropy otherwise.
+    /// cross-entropy with logits for one logit, mean cross-entropy otherwise.
     public func loss(logits: Tensor, labels: [Int]) throws -> LossResult {
         if configuration.outputSize == 1 {
             if let bad = labels.firstIndex(where: { $0 != 0 && $0 != 1 }) {

@@ -104,6 +104,12 @@ public final class RunningJikjiCommand: @unchecked Sendable {
     /// Sends SIGINT, as Ctrl-C in a terminal does.
     public func interrupt() { process.interrupt() }
 
+    /// Sends `signal` (SIGKILL: `kill -9`, a process that gets no chance to clean up).
+    public func send(_ signal: Int32) { _ = kill(process.processIdentifier, signal) }
+
+    /// Whether the process still runs.
+    public var isRunning: Bool { process.isRunning }
+
     /// Waits for the process to end and returns what it produced.
     public func finish() -> JikjiCommand.Result {
         process.waitUntilExit()

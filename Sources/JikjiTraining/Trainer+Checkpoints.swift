@@ -33,6 +33,10 @@ extension Trainer {
         state.integerTensors["generator"] = IntegerTensor(shape: [4], values: [g.0, g.1, g.2, g.3].map { Int64(bitPattern: $0) })
         state.metadata["evaluations_without_improvement"] = String(evaluationsWithoutImprovement)
         if let bestMetric { state.metadata["best_metric"] = String(bestMetric) }
+        // Swift prints the shortest text that reads back as the same Double: the sum continues exactly.
+        state.metadata["running_loss"] = String(runningLoss)
+        state.metadata["running_count"] = String(runningCount)
+        state.metadata["evaluated"] = lastEvaluationStep == step ? "true" : "false"
         try state.write(to: URL(fileURLWithPath: temporary + "/state.safetensors"))
         try? fm.removeItem(atPath: folder)
         try fm.moveItem(atPath: temporary, toPath: folder)
@@ -60,7 +64,8 @@ extension Trainer {
     }
 
     /// Puts the run back where `checkpoint` left it: weights, optimizer state, lagging embedding
-    /// rows, carried state, data position, generator, and the early-stopping counters.
+    /// rows, carried state, data position, generator, the early-stopping counters, the running
+    /// training loss and whether the checkpoint's weights were already evaluated.
     /// - Throws: ``CheckpointError`` when the checkpoint's files do not fit this model and optimizer.
     public func restore(_ checkpoint: TrainingCheckpoint) throws {
         try loadModel(from: checkpoint.path)
@@ -91,5 +96,9 @@ extension Trainer {
         generator = SeededGenerator(state: (w[0], w[1], w[2], w[3]))
         evaluationsWithoutImprovement = Int(state.metadata["evaluations_without_improvement"] ?? "0") ?? 0
         bestMetric = state.metadata["best_metric"].flatMap(Double.init)
+        // Checkpoints written before these were saved restart the running loss, as they always did.
+        runningLoss = state.metadata["running_loss"].flatMap(Double.init) ?? 0
+        runningCount = state.metadata["running_count"].flatMap(Int.init) ?? 0
+        lastEvaluationStep = state.metadata["evaluated"] == "true" ? step : nil
     }
 }

@@ -86,9 +86,13 @@ public final class Trainer {
     var lastMetrics: [String: Double] = [:]
     /// Batches per epoch of the training split (the plan depends only on the data and options).
     public let stepsPerEpoch: Int
-    /// The step of this process's last evaluation (nil: none yet), so the end of training does
-    /// not evaluate the same weights twice.
+    /// The step of the last evaluation (nil: none yet in this process or the restored
+    /// checkpoint), so the end of training does not evaluate the same weights twice.
     var lastEvaluationStep: Int?
+    /// The training loss summed over the steps since it was last recorded, and their count:
+    /// saved in checkpoints, so a resumed run records the same `train.loss` as an uninterrupted one.
+    var runningLoss = 0.0
+    var runningCount = 0
 
     /// A trainer of `task` on `data`, drawing dropout masks from `generator` (continue the
     /// generator the model was initialised from, so a seed fixes the whole run).
@@ -127,7 +131,6 @@ public final class Trainer {
         options.log("training: \(stepsPerEpoch) batches per epoch, \(totalSteps) steps, \(BLAS.backendDescription)")
         var epochTimes: [Double] = []
         var stepsThisProcess = 0
-        var runningLoss = 0.0, runningCount = 0
         var tokens = 0
         var stepSeconds = 0.0
         var stopped: Status? = nil

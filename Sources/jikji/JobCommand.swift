@@ -81,12 +81,13 @@ struct JobList: ParsableCommand {
     @OptionGroup var registry: RunRegistryOptions
 
     func run() throws {
-        let runs = try RunRegistry(path: registry.registryPath).runs()
+        let store = try RunRegistry(path: registry.registryPath)
+        let runs = try store.runs()
         if runs.isEmpty { print("no runs yet in \(registry.registryPath)"); return }
         let formatter = ISO8601DateFormatter()
         print("id  status       started               job")
         for r in runs {
-            print(String(format: "%-3d %-12@ %@  %@", r.id, r.status.rawValue, formatter.string(from: r.startedAt), r.jobName))
+            print(String(format: "%-3d %-12@ %@  %@", r.id, store.observedStatus(of: r).rawValue, formatter.string(from: r.startedAt), r.jobName))
         }
     }
 }
@@ -100,7 +101,15 @@ struct JobShow: ParsableCommand {
         let store = try RunRegistry(path: registry.registryPath)
         let r = try store.run(runID)
         print("run \(r.id): \(r.jobName) (\(r.jobFile))")
-        print("status: \(r.status.rawValue); seed \(r.seed); machine: \(r.machine); folder: \(r.directory)")
+        let status = store.observedStatus(of: r)
+        print("status: \(status.rawValue); seed \(r.seed); machine: \(r.machine); folder: \(r.directory)")
+        if case let .held(holder) = RunLock.holder(ofRunIn: r.directory), status == .running { print("trained by \(holder)") }
+        if status == .interrupted, r.status == .running { print("its process is gone; continue with: jikji job resume \(r.id)") }
+        if let error = r.error { print("error: \(error)") }
+        if let pins = r.pins {
+            print("vocabulary: \(pins.vocabulary) in \(pins.vocabularyDatabase)")
+            for d in pins.datasets { print("dataset \(d.role): \(d.name) (\(d.digest))") }
+        }
         var last: [String: RunRegistry.Metric] = [:]
         for m in try store.metrics(of: runID) { last["\(m.split).\(m.name)"] = m }
         for (key, m) in last.sorted(by: { $0.key < $1.key }) {

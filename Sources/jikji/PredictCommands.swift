@@ -18,9 +18,10 @@ struct Predict: ParsableCommand {
     /// The text column, by either spelling.
     var column: String? { textColumn ?? legacyColumn }
     @OptionGroup var registry: RunRegistryOptions
+    @Option(help: "The vocabulary database (default: the one the run recorded).") var db: String?
 
     func run() throws {
-        let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath)
+        let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath, vocabularyDatabase: db)
         let (texts, labels) = try RecordReader.readTexts(path: input, column: column, labelColumn: trained.job.data.labelColumn)
         let predictions = try trained.classify(texts)
         var out = ""
@@ -43,6 +44,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Most tokens to add.") var maxTokens: Int = 50
     @Option(help: "Seed of the sampling.") var seed: UInt64 = 0
     @OptionGroup var registry: RunRegistryOptions
+    @Option(help: "The vocabulary database (default: the one the run recorded).") var db: String?
 
     func validate() throws {
         guard temperature >= 0 else { throw ValidationError("--temperature must be 0 or more") }
@@ -51,7 +53,7 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath)
+        let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath, vocabularyDatabase: db)
         print(try trained.generate(prompt: prompt, maxTokens: maxTokens, temperature: temperature, topK: topK, seed: seed))
     }
 }
@@ -72,6 +74,7 @@ struct Translate: ParsableCommand {
     @Option(help: "Longest answer in tokens.") var maxLength: Int = 50
     @Option(help: "Answers per input, best first, tab-separated.") var nBest: Int = 1
     @OptionGroup var registry: RunRegistryOptions
+    @Option(help: "The vocabulary database (default: the one the run recorded).") var db: String?
 
     func validate() throws {
         guard beam >= 1, nBest >= 1, maxLength >= 1 else { throw ValidationError("--beam, --n-best and --max-length must be positive") }
@@ -79,7 +82,7 @@ struct Translate: ParsableCommand {
     }
 
     func run() throws {
-        let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath)
+        let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath, vocabularyDatabase: db)
         let (texts, _) = try RecordReader.readTexts(path: input, column: column, labelColumn: nil)
         let answers = try trained.translate(texts, options: .init(beamSize: beam, lengthPenalty: lengthPenalty,
                                                                    maxLength: maxLength, nBest: nBest))

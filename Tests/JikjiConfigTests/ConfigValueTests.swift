@@ -70,7 +70,21 @@ final class ConfigReaderTests: XCTestCase {
         XCTAssertNil(try r.optionalInt("o"))
         XCTAssertEqual(try r.choice("missing", default: Colour.blue), .blue)
         try r.finish()
-        XCTAssertEqual(r.resolvedTree.yaml(), "n: 1000\nx: 2.0\nb: true\nc: green\nl: [one]\no: 'null'\nmissing: blue\n")
+        XCTAssertEqual(r.resolvedTree.yaml(), "n: 1000\nx: 2.0\nb: true\nc: green\nl: [one]\no: null\nmissing: blue\n")
+    }
+
+    /// Issue 13: resolved files write a real YAML null for an absent optional (not the string
+    /// `'null'`), and it reads back as absent.
+    func testResolvedNullIsYAMLNull() throws {
+        let r = try ConfigReader(try ConfigValue.parse(yaml: "a: 1\n", source: "r.yaml"))
+        XCTAssertNil(try r.optionalString("pipeline"))
+        XCTAssertNil(try r.optionalInt("limit"))
+        _ = try r.int("a", default: 0)
+        let text = r.resolvedTree.yaml()
+        XCTAssertEqual(text, "pipeline: null\nlimit: null\na: 1\n")
+        let back = try ConfigReader(try ConfigValue.parse(yaml: text, source: "back.yaml"))
+        XCTAssertNil(try back.optionalString("pipeline"))
+        XCTAssertNil(try back.optionalInt("limit"))
     }
 
     func testErrorsHaveOneStyle() throws {

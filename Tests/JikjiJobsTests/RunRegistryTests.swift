@@ -19,9 +19,9 @@ final class RunRegistryTests: XCTestCase {
         let path = folder.appendingPathComponent("runs.sqlite").path
         let registry = try RunRegistry(path: path)
         let run = try registry.startRun(jobName: "nsmc-sentiment", jobFile: "jobs/nsmc-sentiment.yaml", seed: 42,
-                                        resolvedConfig: "seed: 42\n", directory: { "runs/\($0)" })
+                                        resolvedConfig: "seed: 42\n", directory: { self.folder.appendingPathComponent("runs/\($0)").path })
         XCTAssertEqual(run.status, .running)
-        XCTAssertEqual(run.directory, "runs/\(run.id)")
+        XCTAssertEqual(run.directory, folder.appendingPathComponent("runs/\(run.id)").path)
         try registry.record([.init(step: 100, epoch: 1, split: "valid", name: "accuracy", value: 0.81),
                              .init(step: 100, epoch: 1, split: "valid", name: "loss", value: 0.42)], for: run.id)
         try registry.record(.init(step: 100, path: "runs/1/step-100.safetensors", metric: 0.81, isBest: true), for: run.id)
@@ -40,6 +40,53 @@ final class RunRegistryTests: XCTestCase {
         XCTAssertEqual(checkpoints.map(\.isBest), [false, true], "only the latest best checkpoint stays best")
         try reopened.removeCheckpoint(step: 100, of: run.id)
         XCTAssertEqual(try reopened.checkpoints(of: run.id).map(\.step), [200])
+    }
+
+    /// Paths are stored relative to the registry (run folders) and to the run (checkpoints), and
+    /// read back absolute: a runs folder moved whole still finds its runs and checkpoints.
+    func testPathsAreStoredRelativeSoAMovedRunsFolderStillWorks() throws {
+        let runs = folder.appendingPathComponent("runs")
+        let registry = try RunRegistry(path: runs.appendingPathComponent("jikji-runs.sqlite").path)
+        let run = try registry.startRun(jobName: "j", jobFile: "j.yaml", seed: 1, resolvedConfig: "",
+                                        directory: { runs.appendingPathComponent("\($0)").path })
+        try registry.record(.init(step: 5, path: run.directory + "/checkpoints/step-5", metric: nil, isBest: true), for: run.id)
+        XCTAssertEqual(try registry.database.scalarText("SELECT directory FROM runs WHERE id = ?", [.int(run.id)]), "\(run.id)")
+        XCTAssertEqual(try registry.database.scalarText("SELECT path FROM run_checkpoints"), "checkpoints/step-5")
+        let moved = folder.appendingPathComponent("moved")
+        try FileManager.default.moveItem(at: runs, to: moved)
+        let again = try RunRegistry(path: moved.appendingPathComponent("jikji-runs.sqlite").path)
+        XCTAssertEqual(try again.run(run.id).directory, moved.appendingPathComponent("\(run.id)").path)
+        XCTAssertEqual(try again.checkpoints(of: run.id).map(\.path), [moved.appendingPathComponent("\(run.id)/checkpoints/step-5").path])
+    }
+
+    /// A registry written before paths were relative (`runs/1`, `runs/1/checkpoints/step-5`, as
+    /// given from the working directory) is migrated: its runs are found from any directory.
+    func testAVersionOneRegistryIsMigratedToRelativePaths() throws {
+        let runs = folder.appendingPathComponent("runs")
+        try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
+        let path = runs.appendingPathComponent("jikji-runs.sqlite").path
+        let old = try Database(path: path)
+        try old.execute("""
+            CREATE TABLE runs (id INTEGER PRIMARY KEY, job_name TEXT NOT NULL, job_file TEXT NOT NULL, status TEXT NOT NULL,
+                started_at REAL NOT NULL, ended_at REAL, machine TEXT NOT NULL, seed INTEGER NOT NULL,
+                resolved_config TEXT NOT NULL, directory TEXT NOT NULL);
+            CREATE TABLE run_metrics (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, step INTEGER NOT NULL,
+                epoch INTEGER NOT NULL, split TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, recorded_at REAL NOT NULL);
+            CREATE INDEX run_metrics_by_run ON run_metrics(run_id, step);
+            CREATE TABLE run_checkpoints (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, step INTEGER NOT NULL,
+                path TEXT NOT NULL, metric REAL, is_best INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL,
+                PRIMARY KEY (run_id, step));
+            CREATE TABLE jikji_migrations (domain TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,
+                applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), PRIMARY KEY (domain, version)) WITHOUT ROWID;
+            INSERT INTO jikji_migrations (domain, version, name) VALUES ('runs', 1, 'runs, metrics, checkpoints');
+            INSERT INTO runs VALUES (1, 'j', 'j.yaml', 'completed', 0, 1, 'm', 1, '', 'runs/1');
+            INSERT INTO run_checkpoints VALUES (1, 5, 'runs/1/checkpoints/step-5', NULL, 1, 0);
+            """)
+        try old.setApplicationID(Migrator.applicationID)
+        let registry = try RunRegistry(path: path)
+        XCTAssertEqual(try registry.run(1).directory, runs.appendingPathComponent("1").path)
+        XCTAssertEqual(try registry.checkpoints(of: 1).map(\.path), [runs.appendingPathComponent("1/checkpoints/step-5").path])
+        XCTAssertNil(try registry.run(1).pins)
     }
 
     func testUnknownRunIsAClearError() throws {

@@ -14,14 +14,37 @@ final class ClassifierParityTests: XCTestCase {
         try check("classifier_bigru")
     }
 
+    /// `model.loss: cross_entropy` with two classes: `fc.weight [2, H]` as PyTorch's `nn.Linear(H, 2)`
+    /// with `F.cross_entropy` (fixture made by scripts/make-classifier-ce-fixture.py with PyTorch).
+    func testTwoClassCrossEntropyClassifierMatchesPyTorch() throws {
+        let url = ProjectPaths.root.appendingPathComponent("Tests/JikjiModelsTests/Fixtures/classifier_bilstm_ce.json")
+        try check(TorchFixture(contentsOf: url), loss: .crossEntropy)
+    }
+
+    /// The default two-class head is one logit (BCE): `fc.weight [1, H]`.
+    func testTwoClassDefaultIsOneBinaryLogit() throws {
+        var generator = SeededGenerator(seed: 1)
+        let bce = try SequenceClassifier(.init(vocabularySize: 9, embeddingSize: 3, cell: .gru, hiddenSize: 4, classes: 2),
+                                         generator: &generator)
+        XCTAssertEqual(bce.output.weight.value.shape, [1, 8])
+        let ce = try SequenceClassifier(.init(vocabularySize: 9, embeddingSize: 3, cell: .gru, hiddenSize: 4, classes: 2,
+                                              loss: .crossEntropy), generator: &generator)
+        XCTAssertEqual(ce.output.weight.value.shape, [2, 8])
+        XCTAssertThrowsError(try SequenceClassifier(.init(vocabularySize: 9, embeddingSize: 3, cell: .gru, hiddenSize: 4,
+                                                          classes: 3, loss: .binaryCrossEntropy), generator: &generator))
+    }
+
     func check(_ name: String) throws {
-        let fixture = try TorchFixture(contentsOf: try ProjectPaths.reference("torch/\(name).json"))
+        try check(TorchFixture(contentsOf: try ProjectPaths.reference("torch/\(name).json")), loss: .binaryCrossEntropy)
+    }
+
+    func check(_ fixture: TorchFixture, loss objective: SequenceClassifier.Objective) throws {
         let ids = try fixture.tensor("ids")
         let (batch, steps) = (ids.shape[0], ids.shape[1])
         let config = SequenceClassifier.Configuration(
             vocabularySize: try fixture.int("vocab"), embeddingSize: try fixture.int("embedding"),
             cell: try XCTUnwrap(RecurrentCell(rawValue: fixture.config["cell"] as? String ?? "?")), hiddenSize: try fixture.int("hidden"),
-            layers: 1, bidirectional: true, pooling: .final, classes: 2, paddingIndex: 0)
+            layers: 1, bidirectional: true, pooling: .final, classes: 2, loss: objective, paddingIndex: 0)
         var generator = SeededGenerator(seed: 1)
         let model = try SequenceClassifier(config, generator: &generator)
         for (name, parameter) in model.namedParameters {
