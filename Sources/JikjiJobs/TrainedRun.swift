@@ -33,11 +33,13 @@ public struct TrainedRun {
             throw JobRunError.data("run \(runID) has no checkpoint yet; train it first (jikji job resume \(runID))")
         }
         checkpoint = chosen
-        let store = try VocabularyStore(path: job.vocab.database, create: false)
+        let store = try VocabularyStore(path: job.vocab.database, create: false, readOnly: true)
         vocabulary = try JobVocabulary(try store.load(job.vocab.name))
         var generator = SeededGenerator(seed: job.seed)
         task = try makeTask(job: job, vocabulary: vocabulary, generator: &generator)
-        let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: chosen.path + "/model.safetensors"))
+        let weights = chosen.path + "/model.safetensors"
+        let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights))
+        try file.requireFiniteValues(source: weights)
         try task.loadStateDict(file.tensors)
         batching = try job.batchingOptions(vocabulary: vocabulary)
     }

@@ -163,10 +163,17 @@ public struct SafeTensorsFile: Equatable, Sendable {
             guard shape.allSatisfy({ $0 >= 0 }) else {
                 throw SafeTensorsError("\(source): tensor '\(name)' has a negative dimension in \(shape)")
             }
-            let count = shape.reduce(1, *)
+            // Sizes come from the file: every product is checked, so a shape such as [2^62, 4]
+            // is refused instead of overflowing.
+            guard let count = Self.elementCount(shape), let byteCount = Self.checkedProduct(count, kind.size) else {
+                throw SafeTensorsError("\(source): tensor '\(name)' has shape \(shape), too large to address (its size overflows 64 bits)")
+            }
+            guard byteCount <= dataLength else {
+                throw SafeTensorsError("\(source): tensor '\(name)' (\(dtype) \(shape)) needs \(byteCount) bytes, more than the file's \(dataLength) bytes of data")
+            }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, begin <= end, end <= dataLength, end - begin == count * kind.size else {
-                throw SafeTensorsError("\(source): tensor '\(name)' (\(dtype) \(shape)) has data_offsets [\(begin), \(end)], which do not fit \(count * kind.size) bytes within \(dataLength)")
+            guard begin >= 0, begin <= end, end <= dataLength, end - begin == byteCount else {
+                throw SafeTensorsError("\(source): tensor '\(name)' (\(dtype) \(shape)) has data_offsets [\(begin), \(end)], which do not fit \(byteCount) bytes within \(dataLength)")
             }
             let base = dataStart + begin
             if kind.isInteger {
@@ -180,6 +187,36 @@ public struct SafeTensorsFile: Equatable, Sendable {
             }
         }
         self.init(tensors: tensors, integerTensors: integers, metadata: metadata)
+    }
+
+    /// The number of elements of `shape`, or nil when the product overflows `Int`.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard let product = checkedProduct(count, dimension) else { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// `a × b`, or nil when it overflows.
+    static func checkedProduct(_ a: Int, _ b: Int) -> Int? {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? nil : product
+    }
+
+    /// Throws naming the first tensor (and element) that holds a NaN or an infinity: weights and
+    /// optimizer state loaded from a checkpoint must be finite, or every prediction made with
+    /// them would be NaN without a word.
+    public func requireFiniteValues(source: String) throws {
+        for name in tensors.keys.sorted() {
+            let storage = tensors[name]!.storage
+            let bad = storage.withUnsafeBufferPointer { values in values.firstIndex { !$0.isFinite } }
+            if let bad {
+                let value = storage.withUnsafeBufferPointer { $0[bad] }
+                throw SafeTensorsError("\(source): tensor '\(name)' holds \(value) at element \(bad); a checkpoint's values must be finite (the training that wrote it diverged, or the file was changed)")
+            }
+        }
     }
 
     /// The element types Jikji reads.

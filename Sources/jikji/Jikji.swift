@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import JikjiIO
 
 /// The `jikji` command: every subcommand parses its arguments and calls the library.
 @main
@@ -6,9 +8,29 @@ struct Jikji: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jikji",
         abstract: "Korean text toolkit: cleaning, WordPiece vocabularies, datasets and recurrent models.",
+        discussion: """
+            Output that cannot be written (a full disk, > /dev/full) is an error: the command stops \
+            with status 1 and says so on standard error. When standard output is a pipe whose reader \
+            has gone (jikji … | head -1), the command ends quietly with status 141, as a shell shows \
+            for tools stopped by SIGPIPE.
+            """,
         version: JikjiVersion.string,
         subcommands: [Clean.self, Vocab.self, Encode.self, Decode.self, Dataset.self, Job.self, Predict.self, Generate.self, Translate.self]
     )
+
+    /// Runs the command like ArgumentParser's `main`, and then makes sure that what it wrote
+    /// reached its streams: a failed write ends with a non-zero status (see ``CommandOutcome``).
+    static func main() {
+        StandardStreams.ignoreBrokenPipeSignal()
+        var failure: Error?
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            failure = error
+        }
+        Foundation.exit(CommandOutcome(failure).finish())
+    }
 }
 
 /// The tool version recorded with vocabularies, datasets and runs.
