@@ -56,7 +56,7 @@ let package = Package(
 
         .target(name: "JikjiTerminal", dependencies: ["JikjiIO"]),
         .target(name: "JikjiIO"),
-        .target(name: "JikjiConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "JikjiConfig", dependencies: ["JikjiIO", .product(name: "Yams", package: "Yams")]),
         .target(name: "JikjiText", dependencies: ["JikjiIO", "CICU", "JikjiConfig"]),
         .target(name: "JikjiSQLite", dependencies: ["CSQLite"]),
         .target(

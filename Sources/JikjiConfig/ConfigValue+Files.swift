@@ -1,4 +1,5 @@
 import Foundation
+import JikjiIO
 
 extension ConfigValue {
     /// Reads a configuration file: JSON when the name ends in `.json`, else YAML. The file's path
@@ -20,12 +21,15 @@ extension ConfigValue {
         }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try WholeFile.read(url.path)
         } catch {
-            throw ConfigError(.cannotRead, at: location, path: nil, "cannot read the file: \(error.localizedDescription)")
+            throw ConfigError(.cannotRead, at: location, path: nil, "cannot read the file: \(SystemErrorText.plainReason(error))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(.cannotRead, at: location, path: nil, "cannot read the file: it is not valid UTF-8")
+            // Where, as every reader of text says it.
+            let bad = TextInputError.firstInvalidUTF8(in: [UInt8](data), file: url.path)
+            throw ConfigError(.cannotRead, at: ConfigLocation(source: url.path, line: bad?.line), path: nil,
+                              bad.map { "invalid UTF-8 at byte \($0.byte ?? 0) of the line" } ?? "cannot read the file: it is not valid UTF-8")
         }
         return text
     }

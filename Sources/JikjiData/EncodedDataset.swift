@@ -168,7 +168,7 @@ public enum ShardFile {
             } catch {
                 // A full disk or a lost volume stops the write part-way: leave nothing behind.
                 try? FileManager.default.removeItem(at: temporary)
-                throw ShardError.io(path, "cannot write the dataset shard: \(SystemErrorText.reason(error) ?? "\(error)")")
+                throw ShardError.io(path, "cannot write the dataset shard: \(SystemErrorText.plainReason(error))")
             }
             if rename(temporary.path, url.path) != 0 {
                 let code = errno
@@ -196,7 +196,7 @@ public enum ShardFile {
     public static func read(path: String) throws -> EncodedDataset {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw ShardError.io(path, "cannot read the dataset shard: \(SystemErrorText.reason(error) ?? "\(error)")")
+            throw ShardError.io(path, "cannot read the dataset shard: \(SystemErrorText.plainReason(error))")
         }
         return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> EncodedDataset in
             guard raw.count >= 12 else { throw ShardError.notAShard(path) }

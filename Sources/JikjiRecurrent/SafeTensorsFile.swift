@@ -1,4 +1,5 @@
 import Foundation
+import JikjiIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -95,7 +96,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
             try handle.synchronize()
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw SafeTensorsError("cannot write \(temporary.path): \(error)")
+            throw SafeTensorsError("cannot write \(temporary.path): \(SystemErrorText.plainReason(error))")
         }
         if rename(temporary.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
@@ -110,9 +111,9 @@ public struct SafeTensorsFile: Equatable, Sendable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try WholeFile.read(url.path)
         } catch {
-            throw SafeTensorsError("cannot read \(url.path): \(error.localizedDescription)")
+            throw SafeTensorsError("cannot read \(url.path): \(SystemErrorText.plainReason(error))")
         }
         try self.init(data: data, source: url.path)
     }
@@ -133,7 +134,8 @@ public struct SafeTensorsFile: Equatable, Sendable {
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
         } catch {
-            throw SafeTensorsError("\(source): the header is not valid JSON (\(error.localizedDescription))")
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            throw SafeTensorsError("\(source): the header is not valid JSON" + (detail.map { " (\($0))" } ?? ""))
         }
         guard let header = parsed as? [String: Any] else {
             throw SafeTensorsError("\(source): the header is not a JSON object")

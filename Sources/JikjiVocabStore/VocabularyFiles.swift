@@ -16,7 +16,7 @@ public enum VocabularyFileFormat: String, CaseIterable, Sendable {
         if url.pathExtension.lowercased() == "json" { return .tokenizerJSON }
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw VocabularyFileError.unreadable(path: url.path, reason: SystemErrorText.reason(error) ?? "\(error)")
+            throw VocabularyFileError.unreadable(path: url.path, reason: SystemErrorText.plainReason(error))
         }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 64)) ?? Data()
@@ -73,8 +73,8 @@ extension StoredVocabulary {
         switch format {
         case .vocabTxt:
             let data: Data
-            do { data = try Data(contentsOf: url) } catch {
-                throw VocabularyFileError.unreadable(path: url.path, reason: SystemErrorText.reason(error) ?? "\(error)")
+            do { data = try WholeFile.read(url.path) } catch {
+                throw VocabularyFileError.unreadable(path: url.path, reason: SystemErrorText.plainReason(error))
             }
             let texts = try WordPieceVocabulary.parseVocabTxt(data, path: url.path)
             var lines: [String: Int] = [:]
@@ -157,7 +157,7 @@ extension StoredVocabulary {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url, options: .atomic)
         } catch {
-            throw VocabularyFileError.unwritable(path: url.path, reason: SystemErrorText.reason(error) ?? "\(error)")
+            throw VocabularyFileError.unwritable(path: url.path, reason: SystemErrorText.plainReason(error))
         }
     }
 }

@@ -181,7 +181,7 @@ struct VocabTrain: ParsableCommand {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+            throw ValidationError("cannot write \(path): \(SystemErrorText.plainReason(error))")
         }
     }
 }
