@@ -164,9 +164,9 @@ public enum ShardFile {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             do {
-                try out.write(to: temporary)
+                // A full disk stops the write part-way: the partial file is removed.
+                try WholeFile.write(out, toNewFile: temporary.path)
             } catch {
-                // A full disk or a lost volume stops the write part-way: leave nothing behind.
                 try? FileManager.default.removeItem(at: temporary)
                 throw ShardError.io(path, "cannot write the dataset shard: \(SystemErrorText.plainReason(error))")
             }

@@ -36,7 +36,35 @@ public enum WholeFile {
     }
 }
 
-/// A file that ``WholeFile`` cannot read, and why.
+extension WholeFile {
+    /// Writes `data` as the whole of a new file at `path` (created or truncated), with the
+    /// system's reason when it fails part-way (`No space left on device`, `File too large`);
+    /// the partial file is then removed.
+    public static func write(_ data: Data, toNewFile path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw WholeFileError(path: path, reason: String(cString: strerror(errno))) }
+        var failure: Int32?
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil, close(fd) != 0 { failure = errno } else if failure != nil { close(fd) }
+        if let failure {
+            unlink(path)
+            throw WholeFileError(path: path, reason: String(cString: strerror(failure)))
+        }
+    }
+}
+
+/// A file that ``WholeFile`` cannot read or write, and why.
 public struct WholeFileError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The path given.
     public var path: String

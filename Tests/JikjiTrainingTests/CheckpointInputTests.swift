@@ -4,6 +4,7 @@ import JikjiData
 import JikjiModels
 import JikjiRecurrent
 import JikjiTraining
+import JikjiWordPiece
 
 /// Checkpoint files are user input on resume: a data position outside the run, NaN or infinite
 /// weights and optimizer moments are refused with the file and the problem, never trapped on.
