@@ -4,9 +4,9 @@
 //
 // Module layering (a lower module never imports a higher one):
 //   CICU, CSQLite, CBLAS            thin C shims / system libraries (CBLAS opens OpenBLAS at run time)
-//   JikjiTerminal                   progress bars and terminal output shared by long commands
 //   JikjiIO                         bytes in and out: record framing (lines, TSV, CSV, JSONL), UTF-8
-//                                   checks, fingerprints, SHA-256, atomic output files
+//                                   checks, fingerprints, SHA-256, atomic output files, standard streams
+//   JikjiTerminal                   progress bars shared by long commands (written through JikjiIO's StandardStreams)
 //   JikjiConfig                     the configuration value tree (YAML/JSON, lines, --set), typed reader, ConfigError;
 //                                   the one JSON parser (JSONValue keeps keys byte-exact for tokenizer.json); files read through JikjiIO
 //   JikjiText                       normalization and cleansing (ICU)
@@ -57,7 +57,7 @@ let package = Package(
         // while it loads, which for a linked library is before main): see Sources/CBLAS/include/CBLAS.h.
         .target(name: "CBLAS", path: "Sources/CBLAS", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
-        .target(name: "JikjiTerminal"),
+        .target(name: "JikjiTerminal", dependencies: ["JikjiIO"]),
         .target(name: "JikjiIO"),
         .target(name: "JikjiConfig", dependencies: ["JikjiIO", .product(name: "Yams", package: "Yams")]),
         .target(name: "JikjiText", dependencies: ["JikjiIO", "CICU", "JikjiConfig"]),
@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "JikjiData", dependencies: ["JikjiIO", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
         // Fused, vectorized gate kernels of the recurrent layers (runtime ISA dispatch).
         .target(name: "CJikjiKernels", path: "Sources/CJikjiKernels"),
-        .target(name: "JikjiRecurrent", dependencies: ["CBLAS", "CJikjiKernels"]),
+        .target(name: "JikjiRecurrent", dependencies: ["JikjiIO", "CBLAS", "CJikjiKernels"]),
         .target(name: "JikjiModels", dependencies: ["JikjiRecurrent", "JikjiData", "JikjiWordPiece"]),
         .target(name: "JikjiTraining", dependencies: ["JikjiModels", "JikjiData", "JikjiRecurrent", "JikjiWordPiece", "JikjiTerminal"]),
         .target(

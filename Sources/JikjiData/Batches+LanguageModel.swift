@@ -92,7 +92,7 @@ extension Batches {
         guard rowLength >= 2 else { return (BatchPlan(order: [], starts: [0]), []) }
         let inputs = rowLength - 1
         var order: [Int] = [], starts: [Int] = [0], widths: [Int] = []
-        let batches = (inputs + window - 1) / window
+        let batches = inputs / window + (inputs % window == 0 ? 0 : 1)  // rounded up without overflowing
         order.reserveCapacity(batches * rows)
         for k in 0..<batches {
             let offset = k * window

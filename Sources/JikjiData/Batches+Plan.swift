@@ -40,10 +40,12 @@ extension Batches {
         }
         var sorted = Array(0..<order.count)  // positions into `order`
         if options.bucketPool > 0 {
-            let pool = options.bucketPool * nominalBatch
+            // A pool larger than the split (up to 2^62 batches' worth) is the whole split.
+            let (product, overflow) = options.bucketPool.multipliedReportingOverflow(by: nominalBatch)
+            let pool = overflow ? sorted.count : Swift.max(1, product)
             var start = 0
             while start < sorted.count {
-                let end = Swift.min(start + pool, sorted.count)
+                let end = start + Swift.min(pool, sorted.count - start)
                 // Stable: equal lengths keep their shuffled order, so the result depends on the seed only.
                 sorted[start..<end].sort { lengths[$0] != lengths[$1] ? lengths[$0] < lengths[$1] : $0 < $1 }
                 start = end
@@ -64,7 +66,8 @@ extension Batches {
             var longest = 0, count = 0
             for (position, slot) in sorted.enumerated() {
                 let candidate = Swift.max(longest, lengths[slot])
-                if count > 0, (count + 1) * width(candidate) > budget {
+                if count > 0, (count + 1).multipliedReportingOverflow(by: width(candidate)).overflow
+                    || (count + 1) * width(candidate) > budget {
                     starts.append(position)
                     longest = lengths[slot]
                     count = 1

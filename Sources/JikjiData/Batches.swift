@@ -52,8 +52,9 @@ public struct Batches: Sequence, Sendable {
         if let limit = options.source.maxLength, limit < options.source.extraTokens + 1 {
             throw BatchingError.invalid("max length \(limit) leaves no room for text after the start/end tokens")
         }
-        var generator = SplitMix64(seed: options.seed, stream: UInt64(epoch))
         let examples = dataset.indices(of: split)
+        try Self.checkLimits(options, dataset: dataset, examples: examples, epoch: epoch)
+        var generator = SplitMix64(seed: options.seed, stream: UInt64(epoch))
         if dataset.info.kind == .lm {
             let planned = try Self.languageModelPlan(examples, dataset: dataset, options: options, generator: &generator)
             (stream, windowWidths, pieces, plan) = (planned.stream, planned.windowWidths, planned.pieces, planned.plan)

@@ -243,7 +243,7 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     public static func load(path: String) throws -> DatasetSpec {
         let url = URL(fileURLWithPath: path)
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw DatasetSpecError.unreadable(path, "\(error.localizedDescription)") }
+        do { data = try WholeFile.read(url.path) } catch { throw DatasetSpecError.unreadable(path, SystemErrorText.plainReason(error)) }
         var spec: DatasetSpec
         do { spec = try JSONDecoder().decode(DatasetSpec.self, from: data) } catch let error as DatasetSpecError {
             throw error

@@ -160,10 +160,16 @@ public enum ShardFile {
 
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-            try out.write(to: temporary)
+            do {
+                // A full disk stops the write part-way: the partial file is removed.
+                try WholeFile.write(out, toNewFile: temporary.path)
+            } catch {
+                try? FileManager.default.removeItem(at: temporary)
+                throw ShardError.io(path, "cannot write the dataset shard: \(SystemErrorText.plainReason(error))")
+            }
             if rename(temporary.path, url.path) != 0 {
                 let code = errno
                 try? FileManager.default.removeItem(at: temporary)
@@ -172,7 +178,7 @@ public enum ShardFile {
         } catch let error as ShardError {
             throw error
         } catch {
-            throw ShardError.io(path, error.localizedDescription)
+            throw ShardError.io(path, SystemErrorText.describe(error))
         }
     }
 
@@ -190,7 +196,7 @@ public enum ShardFile {
     public static func read(path: String) throws -> EncodedDataset {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw ShardError.io(path, "cannot read the dataset shard: \(error.localizedDescription)")
+            throw ShardError.io(path, "cannot read the dataset shard: \(SystemErrorText.plainReason(error))")
         }
         return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> EncodedDataset in
             guard raw.count >= 12 else { throw ShardError.notAShard(path) }

@@ -15,7 +15,7 @@ public struct VocabularyResolver {
     /// The encoder of vocabulary `reference` (`name` for the latest version, or `name@version`).
     /// - Throws: the store's errors (unknown name or version, missing database) as they are.
     public func encoder(for reference: String) throws -> WordPieceDatasetEncoder {
-        let store = try VocabularyStore(path: databasePath, create: false)
+        let store = try VocabularyStore(path: databasePath, create: false, readOnly: true)
         return try WordPieceDatasetEncoder(try store.load(reference))
     }
 

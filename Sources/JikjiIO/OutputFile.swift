@@ -67,6 +67,13 @@ public final class OutputFile {
 
     /// Writes out what is buffered.
     public func flush() throws {
+        if path == "-" {
+            // Standard output: a failure names the stream (and a closed pipe is told apart).
+            try buffer.withUnsafeBytes { try StandardStreams.write($0, to: .output) }
+            bytesWritten += buffer.count
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
         var offset = 0
         while offset < buffer.count {
             let n = buffer.withUnsafeBufferPointer { raw in

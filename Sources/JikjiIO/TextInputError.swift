@@ -59,6 +59,19 @@ extension TextInputError {
         TextInputError(.invalidUTF8, file: file, line: line, byte: byte, "invalid UTF-8 at byte \(byte) of the line")
     }
 
+    /// The first ill-formed UTF-8 sequence of a whole file's `bytes`, as the error every reader
+    /// gives (`file:line: invalid UTF-8 at byte B of the line`, B 1-based); nil when all is UTF-8.
+    public static func firstInvalidUTF8<C: Collection>(in bytes: C, file: String) -> TextInputError?
+        where C.Element == UInt8, C.Index == Int {
+        guard let offset = UTF8Validation.firstInvalidOffset(in: bytes) else { return nil }
+        var line = 1, lineStart = bytes.startIndex
+        for k in bytes.startIndex..<(bytes.startIndex + offset) where bytes[k] == 0x0A {
+            line += 1
+            lineStart = k + 1
+        }
+        return invalidUTF8(file: file, line: line, byte: bytes.startIndex + offset - lineStart + 1)
+    }
+
     /// A NUL byte at `byte` (1-based) of physical line `line`.
     public static func nulByte(file: String, line: Int, byte: Int) -> TextInputError {
         TextInputError(.nulByte, file: file, line: line, byte: byte, "NUL byte at byte \(byte) of the line")

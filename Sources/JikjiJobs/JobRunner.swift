@@ -4,6 +4,7 @@ import JikjiModels
 import JikjiRecurrent
 import JikjiTraining
 import JikjiVocabStore
+import JikjiIO
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -44,11 +45,16 @@ public struct JobRunner {
         /// Show a progress bar (or periodic lines when standard error is not a terminal).
         public var progress: Bool = true
         /// Messages for the user (standard error by default).
-        public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        /// (Standard error by default, through ``StandardStreams/log(_:)``: a log line that cannot be
+        /// written does not stop the training, but the CLI's exit status reports it.)
+        public var log: (String) -> Void = { StandardStreams.log($0 + "\n") }
         /// Trains the job's vocabulary when the store lacks it (nil: a missing vocabulary is an error).
         public var trainVocabulary: ((JobConfig) throws -> StoredVocabulary)? = JobVocabularyTraining.train
         /// Stop (as if interrupted, with a checkpoint) after this many steps of this process — for tests.
         public var stopAfterSteps: Int?
+        /// Refuse a model and batch whose ``JobMemoryEstimate`` exceeds the available memory
+        /// (`--skip-memory-check` turns it off).
+        public var checksMemory = true
         /// Options with the defaults above.
         public init() {}
     }
@@ -169,6 +175,8 @@ public struct JobRunner {
     static func train(job: JobConfig, data: JobData, run: RunRegistry.Run, registry: RunRegistry, options: Options,
                       checkpoint: RunRegistry.Checkpoint?, lock: RunLock) throws -> Summary {
         defer { withExtendedLifetime(lock) {} }
+        // Before the model is allocated: one that cannot fit is refused with the figures.
+        if options.checksMemory { try JobMemoryEstimate(job: job, vocabularySize: data.vocabulary.size).check(job: job) }
         var generator = SeededGenerator(seed: job.seed)
         let task = try makeTask(job: job, vocabulary: data.vocabulary, generator: &generator)
         let batching = try job.batchingOptions(vocabulary: data.vocabulary)

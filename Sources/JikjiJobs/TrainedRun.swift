@@ -40,7 +40,7 @@ public struct TrainedRun {
         let database = vocabularyDatabase ?? run.pins?.vocabularyDatabase ?? job.vocab.database
         let stored: StoredVocabulary
         do {
-            stored = try VocabularyStore(path: database, create: false).load(reference)
+            stored = try VocabularyStore(path: database, create: false, readOnly: true).load(reference)
         } catch {
             throw JobRunError.data("run \(runID) was trained with vocabulary \(reference) of \(database), which cannot be "
                                    + "loaded: \(error) (--db names another vocabulary database)")
@@ -48,7 +48,9 @@ public struct TrainedRun {
         vocabulary = try JobVocabulary(stored)
         var generator = SeededGenerator(seed: job.seed)
         task = try makeTask(job: job, vocabulary: vocabulary, generator: &generator)
-        let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: chosen.path + "/model.safetensors"))
+        let weights = chosen.path + "/model.safetensors"
+        let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights))
+        try file.requireFiniteValues(source: weights)
         try task.loadStateDict(file.tensors)
         batching = try job.batchingOptions(vocabulary: vocabulary)
     }

@@ -37,9 +37,10 @@ extension ParameterContainer {
         try SafeTensorsFile(tensors: stateDict(), metadata: metadata).write(to: url)
     }
 
-    /// Loads parameters from a safetensors checkpoint (strict names and shapes).
+    /// Loads parameters from a safetensors checkpoint (strict names and shapes, finite values).
     public func loadCheckpoint(from url: URL) throws {
         let file = try SafeTensorsFile(contentsOf: url)
+        try file.requireFiniteValues(source: url.path)
         do {
             try loadStateDict(file.tensors)
         } catch let error as CheckpointError {

@@ -1,4 +1,5 @@
 import Foundation
+import JikjiIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -95,7 +96,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
             try handle.synchronize()
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw SafeTensorsError("cannot write \(temporary.path): \(error)")
+            throw SafeTensorsError("cannot write \(temporary.path): \(SystemErrorText.plainReason(error))")
         }
         if rename(temporary.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
@@ -110,9 +111,9 @@ public struct SafeTensorsFile: Equatable, Sendable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try WholeFile.read(url.path)
         } catch {
-            throw SafeTensorsError("cannot read \(url.path): \(error.localizedDescription)")
+            throw SafeTensorsError("cannot read \(url.path): \(SystemErrorText.plainReason(error))")
         }
         try self.init(data: data, source: url.path)
     }
@@ -133,7 +134,8 @@ public struct SafeTensorsFile: Equatable, Sendable {
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
         } catch {
-            throw SafeTensorsError("\(source): the header is not valid JSON (\(error.localizedDescription))")
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            throw SafeTensorsError("\(source): the header is not valid JSON" + (detail.map { " (\($0))" } ?? ""))
         }
         guard let header = parsed as? [String: Any] else {
             throw SafeTensorsError("\(source): the header is not a JSON object")
@@ -163,10 +165,17 @@ public struct SafeTensorsFile: Equatable, Sendable {
             guard shape.allSatisfy({ $0 >= 0 }) else {
                 throw SafeTensorsError("\(source): tensor '\(name)' has a negative dimension in \(shape)")
             }
-            let count = shape.reduce(1, *)
+            // Sizes come from the file: every product is checked, so a shape such as [2^62, 4]
+            // is refused instead of overflowing.
+            guard let count = Self.elementCount(shape), let byteCount = Self.checkedProduct(count, kind.size) else {
+                throw SafeTensorsError("\(source): tensor '\(name)' has shape \(shape), too large to address (its size overflows 64 bits)")
+            }
+            guard byteCount <= dataLength else {
+                throw SafeTensorsError("\(source): tensor '\(name)' (\(dtype) \(shape)) needs \(byteCount) bytes, more than the file's \(dataLength) bytes of data")
+            }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, begin <= end, end <= dataLength, end - begin == count * kind.size else {
-                throw SafeTensorsError("\(source): tensor '\(name)' (\(dtype) \(shape)) has data_offsets [\(begin), \(end)], which do not fit \(count * kind.size) bytes within \(dataLength)")
+            guard begin >= 0, begin <= end, end <= dataLength, end - begin == byteCount else {
+                throw SafeTensorsError("\(source): tensor '\(name)' (\(dtype) \(shape)) has data_offsets [\(begin), \(end)], which do not fit \(byteCount) bytes within \(dataLength)")
             }
             let base = dataStart + begin
             if kind.isInteger {
@@ -180,6 +189,36 @@ public struct SafeTensorsFile: Equatable, Sendable {
             }
         }
         self.init(tensors: tensors, integerTensors: integers, metadata: metadata)
+    }
+
+    /// The number of elements of `shape`, or nil when the product overflows `Int`.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard let product = checkedProduct(count, dimension) else { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// `a × b`, or nil when it overflows.
+    static func checkedProduct(_ a: Int, _ b: Int) -> Int? {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? nil : product
+    }
+
+    /// Throws naming the first tensor (and element) that holds a NaN or an infinity: weights and
+    /// optimizer state loaded from a checkpoint must be finite, or every prediction made with
+    /// them would be NaN without a word.
+    public func requireFiniteValues(source: String) throws {
+        for name in tensors.keys.sorted() {
+            let storage = tensors[name]!.storage
+            let bad = storage.withUnsafeBufferPointer { values in values.firstIndex { !$0.isFinite } }
+            if let bad {
+                let value = storage.withUnsafeBufferPointer { $0[bad] }
+                throw SafeTensorsError("\(source): tensor '\(name)' holds \(value) at element \(bad); a checkpoint's values must be finite (the training that wrote it diverged, or the file was changed)")
+            }
+        }
     }
 
     /// The element types Jikji reads.

@@ -41,16 +41,20 @@ public final class Database {
     /// Throws ``SQLiteError`` when the file cannot be opened or is not an SQLite database
     /// (`SQLITE_NOTADB`, detected here by reading the schema rather than at first use).
     public init(path: String, options: Options = Options()) throws {
-        var db: OpaquePointer?
         var flags = options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if options.create && !options.readOnly { flags |= SQLITE_OPEN_CREATE }
         // Connections are used from one thread each; no per-call mutex is needed.
         flags |= SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
-        guard rc == SQLITE_OK, let db else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
-            if let db { sqlite3_close_v2(db) }
-            throw SQLiteError(extendedCode: rc, message: "cannot open: \(message)", path: path)
+        var db = try Self.connect(path, flags: flags)
+        if options.readOnly, path != ":memory:", !path.isEmpty {
+            // A WAL database in a read-only folder or on read-only media cannot get its shared-memory
+            // file, and SQLite then refuses even to read it: read it as immutable instead (nothing
+            // can change it there anyway).
+            let rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
+            if rc != SQLITE_OK, [SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_IOERR].contains(rc & 0xFF) {
+                sqlite3_close_v2(db)
+                db = try Self.connect(Self.immutableURI(path), flags: flags | SQLITE_OPEN_URI, reportedPath: path)
+            }
         }
         self.handle = db
         self.path = path
@@ -72,6 +76,33 @@ public final class Database {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// Opens a connection with `flags`; `reportedPath` names the file in errors.
+    private static func connect(_ path: String, flags: Int32, reportedPath: String? = nil) throws -> OpaquePointer {
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(extendedCode: rc, message: "cannot open: \(message)", path: reportedPath ?? path)
+        }
+        return db
+    }
+
+    /// `file:PATH?immutable=1`, the path's `%`, `?` and `#` escaped as a URI needs.
+    static func immutableURI(_ path: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var escaped: [UInt8] = []
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"):
+                escaped += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default:
+                escaped.append(byte)
+            }
+        }
+        return "file:" + String(decoding: escaped, as: UTF8.self) + "?immutable=1"
+    }
 
     /// `PRAGMA journal_mode = WAL`, retried while another connection holds the lock it needs.
     ///

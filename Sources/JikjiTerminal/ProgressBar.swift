@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import JikjiIO
 
 /// A progress display on standard error for long commands (cleaning, training vocabularies,
 /// building datasets, training models).
@@ -58,7 +59,8 @@ public final class ProgressBar: @unchecked Sendable {
         self.enabled = enabled
         self.isInteractive = interactive ?? (isatty(STDERR_FILENO) == 1)
         self.plainInterval = plainInterval
-        self.output = output ?? { text in FileHandle.standardError.write(Data(text.utf8)) }
+        // Never a trapping write: a progress line that cannot be written must not stop the work.
+        self.output = output ?? { text in StandardStreams.log(text) }
         self.start = ProgressBar.now()
     }
 

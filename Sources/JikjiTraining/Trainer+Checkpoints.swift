@@ -59,7 +59,9 @@ extension Trainer {
 
     /// Loads the weights of the checkpoint in `folder`.
     func loadModel(from folder: String) throws {
-        let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: folder + "/model.safetensors"))
+        let path = folder + "/model.safetensors"
+        let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: path))
+        try file.requireFiniteValues(source: path)
         try task.loadStateDict(file.tensors)
     }
 
@@ -69,7 +71,9 @@ extension Trainer {
     /// - Throws: ``CheckpointError`` when the checkpoint's files do not fit this model and optimizer.
     public func restore(_ checkpoint: TrainingCheckpoint) throws {
         try loadModel(from: checkpoint.path)
-        let state = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: checkpoint.path + "/state.safetensors"))
+        let statePath = checkpoint.path + "/state.safetensors"
+        let state = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: statePath))
+        try state.requireFiniteValues(source: statePath)
         var optimizerState: [String: Tensor] = [:]
         for (name, tensor) in state.tensors where name.hasPrefix("optimizer.") {
             optimizerState[String(name.dropFirst("optimizer.".count))] = tensor
@@ -89,9 +93,16 @@ extension Trainer {
 
         guard let position = state.integerTensors["position"], position.values.count == 3,
               let words = state.integerTensors["generator"], words.values.count == 4 else {
-            throw CheckpointError("\(checkpoint.path)/state.safetensors lacks the data position or generator state")
+            throw CheckpointError("\(statePath) lacks the data position or generator state")
         }
-        epoch = Int(position.values[0]); batchIndex = Int(position.values[1]); step = Int(position.values[2])
+        // The position comes from a file: it must name a batch of this run's plan, or the loop
+        // would index outside the epoch's batches.
+        let (savedEpoch, savedBatch, savedStep) = (position.values[0], position.values[1], position.values[2])
+        guard (0...Int64(configuration.epochs)).contains(savedEpoch), (0...Int64(stepsPerEpoch)).contains(savedBatch),
+              (0...Int64(totalSteps)).contains(savedStep) else {
+            throw CheckpointError("\(statePath): the data position (epoch \(savedEpoch), batch \(savedBatch), step \(savedStep)) is outside this run's \(configuration.epochs) epochs of \(stepsPerEpoch) batches (\(totalSteps) steps)")
+        }
+        epoch = Int(savedEpoch); batchIndex = Int(savedBatch); step = Int(savedStep)
         let w = words.values.map { UInt64(bitPattern: $0) }
         generator = SeededGenerator(state: (w[0], w[1], w[2], w[3]))
         evaluationsWithoutImprovement = Int(state.metadata["evaluations_without_improvement"] ?? "0") ?? 0

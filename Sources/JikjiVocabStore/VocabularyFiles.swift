@@ -1,4 +1,5 @@
 import Foundation
+import JikjiIO
 import JikjiWordPiece
 
 /// The file formats a vocabulary is imported from and exported to.
@@ -8,11 +9,14 @@ public enum VocabularyFileFormat: String, CaseIterable, Sendable {
     /// HF `tokenizer.json` with a WordPiece model and the BERT normalizer.
     case tokenizerJSON = "tokenizer-json"
 
-    /// The format of `url`: `tokenizer-json` when the first non-blank byte is `{`, else `vocab-txt`.
+    /// The format of `url`: `tokenizer-json` when its name ends in `.json` (whatever it holds,
+    /// so that `[]`, `null` or text in a `.json` file is refused as a tokenizer.json instead of
+    /// read as a one-line vocab.txt) or its first non-blank byte is `{`, else `vocab-txt`.
     public static func detect(_ url: URL) throws -> VocabularyFileFormat {
+        if url.pathExtension.lowercased() == "json" { return .tokenizerJSON }
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw VocabularyFileError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw VocabularyFileError.unreadable(path: url.path, reason: SystemErrorText.plainReason(error))
         }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 64)) ?? Data()
@@ -27,6 +31,10 @@ public enum VocabularyFileError: Error, Equatable, CustomStringConvertible, Send
     case unwritable(path: String, reason: String)
     /// A special token asked for is not in the file.
     case missingSpecialToken(path: String, token: String)
+    /// A `vocab.txt` without the unknown token, which WordPiece gives every word it cannot split.
+    case missingUnknownToken(path: String, token: String)
+    /// A `vocab.txt` listing a token twice (HF would silently keep the later id and leave a hole).
+    case duplicateToken(path: String, token: String, firstLine: Int, line: Int)
 
     public var description: String {
         switch self {
@@ -34,6 +42,11 @@ public enum VocabularyFileError: Error, Equatable, CustomStringConvertible, Send
         case let .unwritable(path, reason): return "cannot write \(path): \(reason)"
         case let .missingSpecialToken(path, token):
             return "\(path) has no token \(token); pass --special-tokens with the special tokens it does have"
+        case let .missingUnknownToken(path, token):
+            return "\(path) has no line \(token), the unknown token every word WordPiece cannot split becomes; "
+                + "add it, or name the file's own unknown token with --unk-token"
+        case let .duplicateToken(path, token, firstLine, line):
+            return "\(path):\(line): token '\(token)' is already on line \(firstLine); a vocab.txt lists each token once"
         }
     }
 }
@@ -50,17 +63,29 @@ extension StoredVocabulary {
     ///     (a `tokenizer.json` carries its own).
     ///   - specialTokens: the special tokens of a `vocab.txt`; nil takes those of
     ///     `[PAD] [UNK] [CLS] [SEP] [MASK]` it contains, as `BertWordPieceTokenizer` does.
+    ///   - unknownToken: a `vocab.txt`'s unknown token, which it must contain.
+    /// - Throws: ``VocabularyFileError`` for a `vocab.txt` without the unknown token or with a
+    ///   token on two lines, the readers' errors for a file that is not a vocab.txt or tokenizer.json.
     public static func importing(_ url: URL, name: String, format: VocabularyFileFormat? = nil,
                                  normalizer: BertNormalizerOptions = .korean, specialTokens: [String]? = nil,
-                                 toolVersion: String) throws -> StoredVocabulary {
+                                 unknownToken: String = "[UNK]", toolVersion: String) throws -> StoredVocabulary {
         let format = try format ?? VocabularyFileFormat.detect(url)
         switch format {
         case .vocabTxt:
             let data: Data
-            do { data = try Data(contentsOf: url) } catch {
-                throw VocabularyFileError.unreadable(path: url.path, reason: error.localizedDescription)
+            do { data = try WholeFile.read(url.path) } catch {
+                throw VocabularyFileError.unreadable(path: url.path, reason: SystemErrorText.plainReason(error))
             }
             let texts = try WordPieceVocabulary.parseVocabTxt(data, path: url.path)
+            var lines: [String: Int] = [:]
+            for (index, text) in texts.enumerated() {
+                if let first = lines.updateValue(index + 1, forKey: text) {
+                    throw VocabularyFileError.duplicateToken(path: url.path, token: text, firstLine: first, line: index + 1)
+                }
+            }
+            guard lines[unknownToken] != nil else {
+                throw VocabularyFileError.missingUnknownToken(path: url.path, token: unknownToken)
+            }
             let present = Set(texts)
             let specials: [String]
             if let specialTokens {
@@ -72,8 +97,8 @@ extension StoredVocabulary {
                 specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].filter(present.contains)
             }
             return StoredVocabulary(name: name, tokens: inferredTokens(texts, prefix: "##", specials: Set(specials)),
-                                    normalizer: normalizer, origin: "imported vocab.txt \(url.path)",
-                                    toolVersion: toolVersion)
+                                    normalizer: normalizer, unknownToken: unknownToken,
+                                    origin: "imported vocab.txt \(url.path)", toolVersion: toolVersion)
         case .tokenizerJSON:
             let file = try HFTokenizerJSON(contentsOf: url)
             var settings = file
@@ -132,7 +157,7 @@ extension StoredVocabulary {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url, options: .atomic)
         } catch {
-            throw VocabularyFileError.unwritable(path: url.path, reason: error.localizedDescription)
+            throw VocabularyFileError.unwritable(path: url.path, reason: SystemErrorText.plainReason(error))
         }
     }
 }

@@ -29,7 +29,7 @@ public enum VocabularySource: Equatable, Sendable {
         let normalizerFlags = lowercase || stripAccents != nil
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), !isDirectory.boolValue {
-            if try Self.isJSON(URL(fileURLWithPath: argument)) {
+            if try VocabularyFileFormat.detect(URL(fileURLWithPath: argument)) == .tokenizerJSON {
                 if normalizerFlags {
                     throw VocabularySourceError("--lowercase/--strip-accents apply to vocab.txt; \(argument) carries its own normalizer")
                 }
@@ -62,18 +62,8 @@ public enum VocabularySource: Equatable, Sendable {
         case let .tokenizerJSON(path):
             return try TextEncoder(try HFTokenizerJSON(contentsOf: URL(fileURLWithPath: path)))
         case let .stored(reference, databasePath):
-            return try VocabularyStore(path: databasePath, create: false).load(reference).textEncoder()
+            return try VocabularyStore(path: databasePath, create: false, readOnly: true).load(reference).textEncoder()
         }
-    }
-
-    /// Whether the file is a `tokenizer.json`: named `*.json`, or starting (after whitespace and
-    /// a byte-order mark) with `{`.
-    private static func isJSON(_ url: URL) throws -> Bool {
-        if url.pathExtension.lowercased() == "json" { return true }
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        let head = try handle.read(upToCount: 64) ?? Data()
-        return head.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) } == UInt8(ascii: "{")
     }
 }
 

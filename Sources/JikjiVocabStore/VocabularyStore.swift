@@ -44,15 +44,18 @@ public final class VocabularyStore {
     ///   so a typo in `--db` does not leave an empty database behind).
     /// - Throws: ``SchemaError`` for a file that is not Jikji's or comes from a newer Jikji,
     ///   ``SQLiteError`` (`SQLITE_NOTADB`) for a file that is not SQLite at all.
-    public init(path: String = VocabularyStore.defaultPath, create: Bool = true) throws {
+    /// - Parameter readOnly: open the file read-only (it must exist): what the commands that only
+    ///   read use, so that they work on a database in a read-only folder or on read-only media.
+    public init(path: String = VocabularyStore.defaultPath, create: Bool = true, readOnly: Bool = false) throws {
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists {
-            guard create else { throw VocabularyStoreError.databaseMissing(path: path) }
+            guard create, !readOnly else { throw VocabularyStoreError.databaseMissing(path: path) }
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
         self.path = path
-        self.database = try Database(path: path)
+        self.database = try Database(path: path, options: Database.Options(readOnly: readOnly))
+        // Read-only: an up-to-date schema is only read; an older one cannot be upgraded here.
         try VocabularySchema.migrator().migrate(database)
     }
 

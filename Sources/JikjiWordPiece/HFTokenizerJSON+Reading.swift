@@ -1,5 +1,6 @@
 import Foundation
 import JikjiConfig
+import JikjiIO
 
 // MARK: - Reading
 
@@ -7,8 +8,8 @@ extension HFTokenizerJSON {
     /// Reads the `tokenizer.json` at `url`.
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw HFTokenizerJSONError.io(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+        do { data = try WholeFile.read(url.path) } catch {
+            throw HFTokenizerJSONError.io(path: url.path, reason: "cannot read: \(SystemErrorText.plainReason(error))")
         }
         try self.init(data: data, path: url.path)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JikjiIO
 
 // MARK: - Writing
 
@@ -104,7 +105,7 @@ extension HFTokenizerJSON {
         do {
             try serialized().write(to: url, options: .atomic)
         } catch {
-            throw HFTokenizerJSONError.io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+            throw HFTokenizerJSONError.io(path: url.path, reason: "cannot write: \(SystemErrorText.plainReason(error))")
         }
     }
 }

@@ -89,10 +89,28 @@ extension WordPieceTokenizer {
         let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0), padId: padId) }
             : (options.ignoreTokenizerPadding ? nil : self.padding)
         // One line is its own batch: padding to the longest pads nothing.
-        let padLength: Int? = padding.flatMap { p -> Int? in
+        let padLength: Int? = try padding.flatMap { p -> Int? in
             guard case .fixed(var n) = p.strategy else { return nil }
-            if let multiple = p.padToMultipleOf, multiple > 0, n % multiple != 0 { n += multiple - n % multiple }
+            if let multiple = p.padToMultipleOf, multiple > 0, n % multiple != 0 {
+                let (rounded, overflow) = n.addingReportingOverflow(multiple - n % multiple)
+                guard !overflow else {
+                    throw WordPieceError.invalidOption(name: "padding", reason: "\(n) rounded up to a multiple of \(multiple) is beyond the largest length")
+                }
+                n = rounded
+            }
             return n
+        }
+        // Padded lines are as long as the user says: refuse a length whose lines cannot fit in
+        // memory (one per core at once), and encode a block in passes of lines whose output fits
+        // a bounded buffer, whatever the length.
+        var linesPerPass = Int.max
+        if let padLength {
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            try AvailableMemory.check(AvailableMemory.product(padLength, Self.paddedTokenBytes, cores),
+                                      for: "padding every line to \(padLength) tokens (\(cores) lines at once)",
+                                      advice: "give a smaller --max-length")
+            let (lineBytes, overflow) = padLength.multipliedReportingOverflow(by: Self.paddedTokenBytes)
+            linesPerPass = overflow ? 1 : Swift.max(1, Self.paddedPassBytes / Swift.max(1, lineBytes))
         }
         let fastPath = truncation == nil && padLength == nil && !(template != nil && postProcessor == nil)
         let texts = options.format == .ids ? nil : TokenTexts(vocabulary: vocabulary, json: options.format == .jsonl)
@@ -102,75 +120,85 @@ extension WordPieceTokenizer {
         let columns = try reader.columns([options.column ?? RecordFormat.linesColumn])
         var summary = LineCodingSummary()
         while let block = try reader.next() {
-            let outputs = try processBlock(lineCount: block.count) { range, scratch, out, stats in
-                // Each chunk (one worker at a time) cleans with a cleaner of its own.
-                let cleaner = try cleaners?.take()
-                defer { if let cleaner { cleaners?.giveBack(cleaner) } }
-                var cursor = RecordCursor(columns: columns, format: format)
-                // Encoding decodes every byte and rejects ill-formed UTF-8 itself: the cursor then
-                // only looks for NULs, and locates what the encoder rejects. A cleaning pipeline
-                // runs first, so its input is checked first.
-                cursor.checksUTF8 = cleaner != nil
-                for k in range {
-                    try cursor.select(k, in: block)
-                    do {
-                        try cursor.withColumn(0, in: block) { raw in
-                            // Encodes one text and appends its output line.
-                            func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
-                                if fastPath {
-                                    // No truncation: build [CLS] text [SEP] in place in a reused
-                                    // encoding, so a line allocates nothing.
-                                    var e = scratch.encoding
-                                    scratch.encoding = Encoding()
-                                    e.removeAll()
-                                    let processor = options.addSpecialTokens ? postProcessor : nil
-                                    if let processor {
-                                        e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+            for passStart in stride(from: 0, to: block.count, by: linesPerPass) {
+                let pass = passStart..<(passStart + Swift.min(linesPerPass, block.count - passStart))
+                let outputs = try processBlock(lines: pass) { range, scratch, out, stats in
+                    // Each chunk (one worker at a time) cleans with a cleaner of its own.
+                    let cleaner = try cleaners?.take()
+                    defer { if let cleaner { cleaners?.giveBack(cleaner) } }
+                    var cursor = RecordCursor(columns: columns, format: format)
+                    // Encoding decodes every byte and rejects ill-formed UTF-8 itself: the cursor then
+                    // only looks for NULs, and locates what the encoder rejects. A cleaning pipeline
+                    // runs first, so its input is checked first.
+                    cursor.checksUTF8 = cleaner != nil
+                    for k in range {
+                        try cursor.select(k, in: block)
+                        do {
+                            try cursor.withColumn(0, in: block) { raw in
+                                // Encodes one text and appends its output line.
+                                func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
+                                    if fastPath {
+                                        // No truncation: build [CLS] text [SEP] in place in a reused
+                                        // encoding, so a line allocates nothing.
+                                        var e = scratch.encoding
+                                        scratch.encoding = Encoding()
+                                        e.removeAll()
+                                        let processor = options.addSpecialTokens ? postProcessor : nil
+                                        if let processor {
+                                            e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                        }
+                                        try encodeSequence(text, into: &e, scratch: &scratch)
+                                        if let processor {
+                                            e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
+                                        }
+                                        Self.format(e, options.format, texts, into: &out)
+                                        stats.tokens += e.count
+                                        scratch.encoding = e
+                                    } else {
+                                        var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
+                                                           truncation: truncation, scratch: &scratch)
+                                        if let padding, let padLength { e.pad(to: padLength, padding) }
+                                        Self.format(e, options.format, texts, into: &out)
+                                        stats.tokens += e.count
                                     }
-                                    try encodeSequence(text, into: &e, scratch: &scratch)
-                                    if let processor {
-                                        e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
-                                    }
-                                    Self.format(e, options.format, texts, into: &out)
-                                    stats.tokens += e.count
-                                    scratch.encoding = e
-                                } else {
-                                    var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
-                                                       truncation: truncation, scratch: &scratch)
-                                    if let padding, let padLength { e.pad(to: padLength, padding) }
-                                    Self.format(e, options.format, texts, into: &out)
-                                    stats.tokens += e.count
+                                    stats.textBytes += text.count
                                 }
-                                stats.textBytes += text.count
+                                if let cleaner {
+                                    // The cursor checked the bytes: they are UTF-8.
+                                    var cleaned = scratch.cleaned
+                                    scratch.cleaned = []
+                                    defer { scratch.cleaned = cleaned }
+                                    try cleaner.clean(utf8: raw, into: &cleaned)
+                                    try cleaned.withUnsafeBufferPointer { try encodeLine($0) }
+                                } else {
+                                    try encodeLine(raw)
+                                }
                             }
-                            if let cleaner {
-                                // The cursor checked the bytes: they are UTF-8.
-                                var cleaned = scratch.cleaned
-                                scratch.cleaned = []
-                                defer { scratch.cleaned = cleaned }
-                                try cleaner.clean(utf8: raw, into: &cleaned)
-                                try cleaned.withUnsafeBufferPointer { try encodeLine($0) }
-                            } else {
-                                try encodeLine(raw)
-                            }
+                        } catch WordPieceError.invalidUTF8 {
+                            // Where and what: the reader's own check of the value says.
+                            try cursor.locateProblem(0, in: block)
+                            throw WordPieceError.invalidUTF8(byteOffset: 0)
                         }
-                    } catch WordPieceError.invalidUTF8 {
-                        // Where and what: the reader's own check of the value says.
-                        try cursor.locateProblem(0, in: block)
-                        throw WordPieceError.invalidUTF8(byteOffset: 0)
                     }
                 }
-            }
-            for (bytes, stats) in outputs {
-                try output.write(contentsOf: bytes)
-                summary.tokens += stats.tokens
-                summary.textBytes += stats.textBytes
+                for (bytes, stats) in outputs {
+                    try Self.write(bytes, to: output)
+                    summary.tokens += stats.tokens
+                    summary.textBytes += stats.textBytes
+                }
             }
             summary.lines += block.count
             progress?(reader.bytesRead)
         }
         return summary
     }
+
+    /// Bytes a padded token may take while a line is encoded and formatted (its id, offsets,
+    /// masks and type id in the encoding, and its text in the output line).
+    static let paddedTokenBytes = 64
+
+    /// Output bytes one pass over a block's padded lines may build before it is written.
+    static let paddedPassBytes = 256 << 20
 
     /// Decodes lines of ids (separated by spaces, tabs or commas; `[` and `]` ignored) and writes
     /// one line of text per input line, on all cores.
@@ -184,7 +212,7 @@ extension WordPieceTokenizer {
         var reader = try RecordBlockReader(path: input, format: .lines, blockSize: max(1, blockSize))
         var summary = LineCodingSummary()
         while let block = try reader.next() {
-            let outputs = try processBlock(lineCount: block.count) { range, _, out, stats in
+            let outputs = try processBlock(lines: 0..<block.count) { range, _, out, stats in
                 var ids: [Int32] = []
                 try block.bytes.withUnsafeBufferPointer { bytes in
                     for k in range {
@@ -201,7 +229,7 @@ extension WordPieceTokenizer {
                 }
             }
             for (bytes, stats) in outputs {
-                try output.write(contentsOf: bytes)
+                try Self.write(bytes, to: output)
                 summary.tokens += stats.tokens
                 summary.textBytes += stats.textBytes
             }
@@ -211,11 +239,23 @@ extension WordPieceTokenizer {
         return summary
     }
 
-    /// Runs `work` over chunks of a block's lines on all cores; returns each chunk's output bytes
-    /// and counts, in line order.
-    private func processBlock(lineCount: Int,
+    /// Writes one chunk's output: through ``StandardStreams`` for standard output or error (a
+    /// failed write is a ``StandardStreamError`` naming the stream and the reason), else through
+    /// the handle.
+    static func write(_ bytes: Data, to output: FileHandle) throws {
+        switch output.fileDescriptor {
+        case StandardStreams.Stream.output.rawValue: try StandardStreams.write(bytes, to: .output)
+        case StandardStreams.Stream.error.rawValue: try StandardStreams.write(bytes, to: .error)
+        default: try output.write(contentsOf: bytes)
+        }
+    }
+
+    /// Runs `work` over chunks of the block's `lines` on all cores; returns each chunk's output
+    /// bytes and counts, in line order.
+    private func processBlock(lines: Range<Int>,
                               _ work: (Range<Int>, inout EncoderScratch, inout [UInt8], inout LineCodingSummary) throws -> Void)
         throws -> [(Data, LineCodingSummary)] {
+        let lineCount = lines.count, first = lines.lowerBound
         guard lineCount > 0 else { return [] }
         let chunkSize = max(256, lineCount / (ProcessInfo.processInfo.activeProcessorCount * 4) + 1)
         let chunks = (lineCount + chunkSize - 1) / chunkSize
@@ -226,7 +266,7 @@ extension WordPieceTokenizer {
         try withoutActuallyEscaping(work) { work in
             let box = UncheckedBox(work)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let range = c * chunkSize..<min(lineCount, (c + 1) * chunkSize)
+                let range = (first + c * chunkSize)..<(first + min(lineCount, (c + 1) * chunkSize))
                 var scratch = EncoderScratch(options: options)
                 var out: [UInt8] = []
                 out.reserveCapacity(range.count * 64)

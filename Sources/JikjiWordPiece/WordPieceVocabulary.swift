@@ -1,4 +1,5 @@
 import Foundation
+import JikjiIO
 
 /// A WordPiece vocabulary: tokens and their ids, the continuation prefix, the unknown token and
 /// the special tokens that are matched in raw text and skipped on decode.
@@ -59,9 +60,9 @@ public struct WordPieceVocabulary: Equatable, Sendable {
                 specialTokens: [String]? = nil) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try WholeFile.read(url.path)
         } catch {
-            throw WordPieceError.unreadableVocabulary(path: url.path, reason: error.localizedDescription)
+            throw WordPieceError.unreadableVocabulary(path: url.path, reason: SystemErrorText.plainReason(error))
         }
         let tokens = try Self.parseVocabTxt(data, path: url.path)
         try self.init(tokens: tokens, unknownToken: unknownToken, continuingSubwordPrefix: continuingSubwordPrefix,
@@ -146,7 +147,7 @@ public struct WordPieceVocabulary: Equatable, Sendable {
         do {
             try Data(vocabTxt.utf8).write(to: url, options: .atomic)
         } catch {
-            throw WordPieceError.unwritableVocabulary(path: url.path, reason: error.localizedDescription)
+            throw WordPieceError.unwritableVocabulary(path: url.path, reason: SystemErrorText.plainReason(error))
         }
     }
 

@@ -77,7 +77,7 @@ struct Clean: ParsableCommand {
             bar.finish()
             // Standard output may be the data itself: then the summary goes to standard error.
             if output == "-" {
-                FileHandle.standardError.write(Data((summary.description + "\n").utf8))
+                try StandardStreams.write(summary.description + "\n", to: .error)
             } else {
                 print(summary)
             }

@@ -97,6 +97,7 @@ struct DatasetBatches: ParsableCommand {
 
     func run() throws {
         guard epochs >= 1, epoch >= 0 else { throw ValidationError("--epochs must be at least 1 and --epoch at least 0") }
+        guard !epoch.addingReportingOverflow(epochs).overflow else { throw ValidationError("--epoch \(epoch) plus --epochs \(epochs) is beyond the largest epoch number") }
         if fixedLength, maxLength == nil { throw ValidationError("--fixed-length needs --max-length") }
         let loadStart = Date()
         let dataset = try store.catalog().load(name)

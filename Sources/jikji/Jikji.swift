@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import JikjiIO
 import JikjiRecurrent
 
 /// The `jikji` command: every subcommand parses its arguments and calls the library.
@@ -7,17 +9,32 @@ struct Jikji: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jikji",
         abstract: "Korean text toolkit: cleaning, WordPiece vocabularies, datasets and recurrent models.",
+        discussion: """
+            Output that cannot be written (a full disk, > /dev/full) is an error: the command stops \
+            with status 1 and says so on standard error. When standard output is a pipe whose reader \
+            has gone (jikji … | head -1), the command ends quietly with status 141, as a shell shows \
+            for tools stopped by SIGPIPE.
+            """,
         version: JikjiVersion.string,
         subcommands: [Clean.self, Vocab.self, Encode.self, Decode.self, Dataset.self, Job.self, Predict.self, Generate.self, Translate.self]
     )
 
     /// Opens OpenBLAS on the best kernel for this CPU (``BLAS/load()``) while the process has one
-    /// thread (the choice sets `OPENBLAS_CORETYPE` for the moment the library loads), then runs
-    /// the command. A failure to open it is reported by the first command that multiplies
-    /// matrices; the others (clean, encode, …) need no BLAS.
+    /// thread (the choice sets `OPENBLAS_CORETYPE` for the moment the library loads; a failure to
+    /// open it is reported by the first command that multiplies matrices, the others need no BLAS),
+    /// then runs the command like ArgumentParser's `main` and makes sure that what it wrote reached
+    /// its streams: a failed write ends with a non-zero status (see ``CommandOutcome``).
     static func main() {
         _ = try? BLAS.load()
-        main(nil)
+        StandardStreams.ignoreBrokenPipeSignal()
+        var failure: Error?
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            failure = error
+        }
+        Foundation.exit(CommandOutcome(failure).finish())
     }
 }
 

@@ -47,13 +47,18 @@ struct JobRun: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Flag(help: "Train even when the model and one batch are estimated to need more memory than is available.")
+    var skipMemoryCheck = false
+
     @OptionGroup var registry: RunRegistryOptions
 
     func run() throws {
+        var options = registry.runnerOptions(quiet: quiet)
+        options.checksMemory = !skipMemoryCheck
         var all = overrides
         if quick { all = ["train.epochs=1", "train.max_steps=300"] + all }
         let job = try JobConfig(contentsOf: URL(fileURLWithPath: file), overrides: all)
-        let summary = try JobRunner.start(job: job, jobFile: file, options: registry.runnerOptions(quiet: quiet))
+        let summary = try JobRunner.start(job: job, jobFile: file, options: options)
         try JobSummaryPrinter.print(summary, runsFolder: registry.runs)
     }
 }
@@ -68,10 +73,15 @@ struct JobResume: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Flag(help: "Train even when the model and one batch are estimated to need more memory than is available.")
+    var skipMemoryCheck = false
+
     @OptionGroup var registry: RunRegistryOptions
 
     func run() throws {
-        let summary = try JobRunner.resume(runID: runID, options: registry.runnerOptions(quiet: quiet))
+        var options = registry.runnerOptions(quiet: quiet)
+        options.checksMemory = !skipMemoryCheck
+        let summary = try JobRunner.resume(runID: runID, options: options)
         try JobSummaryPrinter.print(summary, runsFolder: registry.runs)
     }
 }
@@ -141,15 +151,15 @@ enum JobSummaryPrinter {
     /// Prints the summary; a run stopped by Ctrl-C also gets the command that continues it and
     /// exits with status 130 (the shell's code for SIGINT), so `jikji job run … && next` stops.
     static func print(_ s: JobRunner.Summary, runsFolder: String) throws {
-        Swift.print("run \(s.runID) \(s.status.rawValue) after \(s.steps) steps")
+        jikji.print("run \(s.runID) \(s.status.rawValue) after \(s.steps) steps")
         for (key, value) in s.metrics.sorted(by: { $0.key < $1.key }) {
-            Swift.print(String(format: "  %-18@ %.4f", key, value))
+            jikji.print(String(format: "  %-18@ %.4f", key, value))
         }
-        if let seconds = s.secondsPerEpoch { Swift.print(String(format: "  %-18@ %.1f s", "time per epoch", seconds)) }
-        if let rate = s.trainingTokensPerSecond { Swift.print(String(format: "  %-18@ %.0f", "training tokens/s", rate)) }
-        Swift.print("report: \(s.reportPath)")
+        if let seconds = s.secondsPerEpoch { jikji.print(String(format: "  %-18@ %.1f s", "time per epoch", seconds)) }
+        if let rate = s.trainingTokensPerSecond { jikji.print(String(format: "  %-18@ %.0f", "training tokens/s", rate)) }
+        jikji.print("report: \(s.reportPath)")
         if s.status == .interrupted {
-            Swift.print("interrupted after a checkpoint at step \(s.steps); continue with: jikji job resume \(s.runID)"
+            jikji.print("interrupted after a checkpoint at step \(s.steps); continue with: jikji job resume \(s.runID)"
                         + (runsFolder == "runs" ? "" : " --runs \(runsFolder)"))
             throw ExitCode(130)
         }

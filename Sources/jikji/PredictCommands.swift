@@ -26,10 +26,10 @@ struct Predict: ParsableCommand {
         let predictions = try trained.classify(texts)
         var out = ""
         for p in predictions { out += "\(p.label)\t\(String(format: "%.4f", p.probability))\n" }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        try StandardStreams.write(out, to: .output)
         if let labels {
             let (accuracy, correct, counted) = try trained.accuracy(of: predictions, labels: labels)
-            FileHandle.standardError.write(Data(String(format: "accuracy %.4f (%d of %d labelled rows)\n", accuracy, correct, counted).utf8))
+            try StandardStreams.write(String(format: "accuracy %.4f (%d of %d labelled rows)\n", accuracy, correct, counted), to: .error)
         }
     }
 }
@@ -88,6 +88,6 @@ struct Translate: ParsableCommand {
                                                                    maxLength: maxLength, nBest: nBest))
         var out = ""
         for a in answers { out += a.joined(separator: "\t") + "\n" }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        try StandardStreams.write(out, to: .output)
     }
 }

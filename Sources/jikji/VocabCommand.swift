@@ -21,9 +21,15 @@ struct VocabDatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "The vocabulary database.")
     var path: String = VocabularyStore.defaultPath
 
-    /// Opens the store; reading commands pass `create: false` so a mistyped path is an error.
+    /// Opens the store to change it; `create: false` makes a mistyped path an error.
     func open(create: Bool) throws -> VocabularyStore {
         try VocabularyStore(path: path, create: create)
+    }
+
+    /// Opens the store read-only, for the commands that only read it (so that they work on a
+    /// read-only folder or medium, and a mistyped path is an error).
+    func openForReading() throws -> VocabularyStore {
+        try VocabularyStore(path: path, create: false, readOnly: true)
     }
 }
 
@@ -38,7 +44,7 @@ struct VocabList: ParsableCommand {
             print("no vocabularies: \(database.path) does not exist yet")
             return
         }
-        let summaries = try database.open(create: false).list()
+        let summaries = try database.openForReading().list()
         if summaries.isEmpty {
             print("no vocabularies in \(database.path)")
             return
@@ -66,7 +72,7 @@ struct VocabShow: ParsableCommand {
     @OptionGroup var database: VocabDatabaseOptions
 
     func run() throws {
-        let vocabulary = try database.open(create: false).load(reference)
+        let vocabulary = try database.openForReading().load(reference)
         for line in vocabulary.descriptionLines(top: max(0, top)) { print(line) }
     }
 }
@@ -88,7 +94,7 @@ struct VocabDiff: ParsableCommand {
     @OptionGroup var database: VocabDatabaseOptions
 
     func run() throws {
-        let store = try database.open(create: false)
+        let store = try database.openForReading()
         let a = try store.load(old), b = try store.load(new)
         let diff = VocabularyDiff(from: a, to: b)
         print("\(a.reference) (\(a.tokens.count) tokens) -> \(b.reference) (\(b.tokens.count) tokens)")
@@ -128,7 +134,7 @@ struct VocabExport: ParsableCommand {
     @OptionGroup var database: VocabDatabaseOptions
 
     func run() throws {
-        let vocabulary = try database.open(create: false).load(reference)
+        let vocabulary = try database.openForReading().load(reference)
         try vocabulary.export(to: URL(fileURLWithPath: output), format: format, postProcessor: !noPostProcessor)
         print("wrote \(vocabulary.reference) (\(vocabulary.tokens.count) tokens) as \(format.rawValue) to \(output)")
     }
@@ -159,6 +165,9 @@ struct VocabImport: ParsableCommand {
     @Option(help: "vocab.txt: comma-separated special tokens (default: those of [PAD],[UNK],[CLS],[SEP],[MASK] present).")
     var specialTokens: String?
 
+    @Option(help: "vocab.txt: the unknown token, which the file must contain.")
+    var unkToken: String = "[UNK]"
+
     @OptionGroup var database: VocabDatabaseOptions
 
     func validate() throws {
@@ -171,7 +180,7 @@ struct VocabImport: ParsableCommand {
             URL(fileURLWithPath: path), name: name, format: format,
             normalizer: BertNormalizerOptions(stripAccents: BertNormalizerOptions.stripAccents(stripAccents, lowercase: lowercase),
                                               lowercase: lowercase),
-            specialTokens: specials, toolVersion: JikjiVersion.string)
+            specialTokens: specials, unknownToken: unkToken, toolVersion: JikjiVersion.string)
         let version = try database.open(create: true).save(vocabulary)
         print("imported \(path) as \(name)@\(version) (\(vocabulary.tokens.count) tokens) into \(database.path)")
     }

@@ -30,8 +30,13 @@ final class BadInputAgreementTests: XCTestCase {
         var name: String
         var file: String
         var bytes: [UInt8]
-        /// nil: every command succeeds; else the `line` and text every error message contains.
-        var failure: (line: Int, text: String)?
+        /// nil: every command succeeds; else the `line` (nil: the message names no line) and text
+        /// every error message contains.
+        var failure: (line: Int?, text: String)?
+        /// What the input path is: a file holding `bytes`, a folder, or a device given by `file`.
+        var kind: Kind = .file
+
+        enum Kind { case file, directory, device }
     }
 
     static let good = "id\tdocument\tlabel\n1\t정말 재밌게 봤다\t1\n2\t최악의 영화\t0\n3\t재밌다 정말\t1\n"
@@ -59,6 +64,9 @@ final class BadInputAgreementTests: XCTestCase {
                  failure: (1, "the file is empty: expected a header line naming the columns")),
             Case(name: "missing column", file: "column.tsv", bytes: text("id\ttext\tlabel\n1\t좋다\t1\n"),
                  failure: (1, "no column 'document' in the header (columns: 'id', 'text', 'label')")),
+            Case(name: "a folder", file: "folder.tsv", bytes: [], failure: (nil, "is a directory, not a text file"), kind: .directory),
+            Case(name: "/dev/null", file: "/dev/null", bytes: [],
+                 failure: (1, "the file is empty: expected a header line naming the columns"), kind: .device),
         ]
     }
 
@@ -100,15 +108,19 @@ final class BadInputAgreementTests: XCTestCase {
     func testEveryReadingCommandGivesEachBadInputTheSameOutcome() throws {
         let commands = commands(runID: try trainRun())
         for testCase in Self.cases {
-            let input = path(testCase.file)
-            try Data(testCase.bytes).write(to: URL(fileURLWithPath: input))
+            let input = testCase.kind == .device ? testCase.file : path(testCase.file)
+            switch testCase.kind {
+            case .file: try Data(testCase.bytes).write(to: URL(fileURLWithPath: input))
+            case .directory: try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+            case .device: break
+            }
             for command in commands {
                 let arguments = command.arguments(input)
                 let result = try JikjiCommand.run(arguments)
                 let context = "\(testCase.name), \(command.name): status \(result.status)\n\(result.stderr)"
                 if let failure = testCase.failure {
                     XCTAssertEqual(result.status, 1, context)
-                    XCTAssertTrue(result.stderr.contains("\(input):\(failure.line): "), context)
+                    XCTAssertTrue(result.stderr.contains(failure.line.map { "\(input):\($0): " } ?? "\(input): "), context)
                     XCTAssertTrue(result.stderr.contains(failure.text), context)
                 } else {
                     XCTAssertEqual(result.status, 0, context)
