@@ -14,8 +14,7 @@ struct Encode: ParsableCommand {
             Examples:
               jikji encode --vocab vocab.txt --input corpora/nsmc/ratings_test.txt --text-column document
               echo "정말 재밌게 봤다." | jikji encode --vocab wp150k --format tokens
-              jikji encode --vocab tokenizer.json --input qa.tsv --text-column Q --pair-column A \
-                  --max-length 64 --truncation-strategy only_second --stride 8 --padding longest --format jsonl
+              jikji encode --vocab tokenizer.json --input qa.tsv --text-column Q --pair-column A --max-length 64 --truncation-strategy only_second --stride 8 --padding longest --format jsonl
             """
     )
 
@@ -34,7 +33,7 @@ struct Encode: ParsableCommand {
     /// The text column, by either spelling.
     var column: String? { textColumn ?? legacyColumn }
 
-    @Option(help: "Output: ids, tokens or jsonl (ids, tokens, offsets, attention_mask, type_ids).")
+    @Option(help: "Output: ids, tokens or jsonl (ids, tokens, offsets, attention_mask, type_ids, and with a truncation HF's overflowing parts).")
     var format: LineEncodingOptions.Format = .ids
 
     @Flag(name: .customLong("no-special-tokens"), help: "Do not add [CLS] and [SEP].")
