@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "JikjiTextTests", dependencies: ["JikjiIO", "JikjiText", "JikjiConfig", "JikjiTestSupport"]),
         .testTarget(name: "JikjiWordPieceTests", dependencies: ["JikjiIO", "JikjiConfig", "JikjiWordPiece", "JikjiTestSupport"],
                     exclude: ["Fixtures"]),  // HF outputs read by path (scripts/make-hf-fixtures.py)
-        .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiIO", "JikjiVocabStore", "JikjiSQLite", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiIO", "JikjiVocabStore", "JikjiSQLite", "JikjiText", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiIO", "JikjiData", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "CJikjiKernels", "JikjiTestSupport"]),
         .testTarget(name: "JikjiModelsTests", dependencies: ["JikjiModels", "JikjiRecurrent", "JikjiData", "JikjiTestSupport"],

@@ -4,7 +4,10 @@ tokenizers 0.23.3: every expected value in them is HF's output, never Jikji's.
 
 usage (from the package root):
     python3 -m venv /work/venv-hf && /work/venv-hf/bin/pip install tokenizers==0.23.3
-    /work/venv-hf/bin/python scripts/make-hf-fixtures.py [REFERENCE_DIR]
+    /work/venv-hf/bin/python scripts/make-hf-fixtures.py [REFERENCE_DIR] [--only PART,...]
+
+PART is marks, english, cases, mixed, cli or pipeline (default: all); --only rewrites just those
+files, leaving the others (and the ids HF's random ##x order gave them) as they are.
 
 REFERENCE_DIR defaults to $JIKJI_REFERENCE_DIR or ../shared/reference; it must hold
 hf/minilm/{vocab.txt,tokenizer.json} (all-MiniLM-L6-v2) and hf/wp567k/tokenizer.json.
@@ -30,6 +33,11 @@ Files written:
   mixed-vocab.txt      the vocabulary HF trains on the mixed-script training lines
                        (scripts/mixed_script.py)
   marks-vocab.txt      the vocabulary of marks.json as a vocab.txt
+  cli-cases.json       pairs, truncation strategies, stride/overflow and padding to the longest of
+                       a batch, as `jikji encode` flags express them (scripts/hf_cli_cases.py)
+  pipeline.json        a cleaning pipeline written by hand as HF normalizers before the BERT
+  pipeline.jsonl.gz    normalizer, and HF's ids for NSMC test reviews (scripts/hf_pipeline_cases.py;
+                       needs CORPORA_DIR, default $JIKJI_CORPORA_DIR or ../shared/corpora)
 """
 import gzip
 import json
@@ -43,7 +51,14 @@ from tokenizers import AddedToken, BertWordPieceTokenizer, Tokenizer
 assert tokenizers.__version__ == "0.23.3", f"needs tokenizers 0.23.3, found {tokenizers.__version__}"
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REF = (sys.argv[1] if len(sys.argv) > 1 else os.environ.get("JIKJI_REFERENCE_DIR")) or os.path.join(ROOT, "../shared/reference")
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--only")]
+ONLY = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--only=")), None)
+if "--only" in sys.argv[1:]:
+    ONLY = sys.argv[sys.argv.index("--only") + 1]
+    ARGS = [a for a in ARGS if a != ONLY]
+PARTS = set(ONLY.split(",")) if ONLY else {"marks", "english", "cases", "mixed", "cli", "pipeline"}
+REF = (ARGS[0] if ARGS else os.environ.get("JIKJI_REFERENCE_DIR")) or os.path.join(ROOT, "../shared/reference")
+CORPORA = os.environ.get("JIKJI_CORPORA_DIR") or os.path.join(ROOT, "../shared/corpora")
 OUT = os.path.join(ROOT, "Tests/JikjiWordPieceTests/Fixtures")
 os.makedirs(OUT, exist_ok=True)
 MINILM_VOCAB = os.path.join(REF, "hf/minilm/vocab.txt")
@@ -174,9 +189,19 @@ def english():
 if __name__ == "__main__":
     # The case table and the mixed-script corpus live beside this script.
     import hf_cases  # noqa: E402  (scripts/hf_cases.py)
+    import hf_cli_cases  # noqa: E402  (scripts/hf_cli_cases.py)
+    import hf_pipeline_cases  # noqa: E402  (scripts/hf_pipeline_cases.py)
     import mixed_script  # noqa: E402  (scripts/mixed_script.py)
 
-    marks()
-    english()
-    hf_cases.main(OUT, REF, encoding)
-    mixed_script.main(OUT, write_jsonl_gz, write_vocab)
+    if "marks" in PARTS:
+        marks()
+    if "english" in PARTS:
+        english()
+    if "cases" in PARTS:
+        hf_cases.main(OUT, REF, encoding)
+    if "mixed" in PARTS:
+        mixed_script.main(OUT, write_jsonl_gz, write_vocab)
+    if "cli" in PARTS:
+        hf_cli_cases.main(OUT, REF, encoding, write_json)
+    if "pipeline" in PARTS:
+        hf_pipeline_cases.main(OUT, REF, CORPORA, write_json, write_jsonl_gz)

@@ -172,12 +172,31 @@ public struct StoredVocabulary: Equatable, Sendable {
     /// The `tokenizer.json` HF loads for this vocabulary: an imported file's own settings when it
     /// came from one (see ``hfSettings``), otherwise what `BertWordPieceTokenizer(vocab)` saves;
     /// `postProcessor` false leaves the post-processor out.
-    public func hfTokenizerJSON(postProcessor: Bool = true) throws -> HFTokenizerJSON {
+    ///
+    /// The cleaning pipeline goes in as HF normalizers, in a `Sequence` before the BERT
+    /// normalizer (``HFNormalizer/sequence(expressing:)``; an imported file keeps its own), so
+    /// that HF encodes like Jikji; `dropPipeline` leaves it out.
+    /// - Throws: ``VocabularyFileError/inexpressiblePipeline(vocabulary:steps:pipeline:)`` when a
+    ///   step has no HF normalizer and `dropPipeline` is false.
+    public func hfTokenizerJSON(postProcessor: Bool = true, dropPipeline: Bool = false) throws -> HFTokenizerJSON {
+        var file: HFTokenizerJSON
         if let hfSettings {
-            var file = try HFTokenizerJSON.withVocabulary(tokenTexts, settings: hfSettings, source: "settings of \(reference)")
+            file = try HFTokenizerJSON.withVocabulary(tokenTexts, settings: hfSettings, source: "settings of \(reference)")
             if !postProcessor { file.processor = nil }
-            return file
+        } else {
+            file = try HFTokenizerJSON(vocabulary: wordPieceVocabulary(), normalizer: normalizer, postProcessor: postProcessor)
         }
-        return try HFTokenizerJSON(vocabulary: wordPieceVocabulary(), normalizer: normalizer, postProcessor: postProcessor)
+        if dropPipeline {
+            file.normalizers = []
+        } else if file.normalizers.isEmpty, let pipeline = try cleaningPipeline() {
+            do {
+                file.normalizers = try HFNormalizer.sequence(expressing: pipeline)
+            } catch let error as HFPipelineExportError {
+                throw VocabularyFileError.inexpressiblePipeline(
+                    vocabulary: reference, steps: error.steps.map { "step \($0.number) '\($0.name)': \($0.reason)" },
+                    pipeline: pipeline.steps.map(\.name))
+            }
+        }
+        return file
     }
 }

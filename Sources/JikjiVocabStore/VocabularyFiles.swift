@@ -1,5 +1,6 @@
 import Foundation
 import JikjiIO
+import JikjiText
 import JikjiWordPiece
 
 /// The file formats a vocabulary is imported from and exported to.
@@ -35,6 +36,9 @@ public enum VocabularyFileError: Error, Equatable, CustomStringConvertible, Send
     case missingUnknownToken(path: String, token: String)
     /// A `vocab.txt` listing a token twice (HF would silently keep the later id and leave a hole).
     case duplicateToken(path: String, token: String, firstLine: Int, line: Int)
+    /// The vocabulary's cleaning pipeline has steps HF's normalizers cannot express (each
+    /// described with its number, name and why), so HF would encode the export differently.
+    case inexpressiblePipeline(vocabulary: String, steps: [String], pipeline: [String])
 
     public var description: String {
         switch self {
@@ -47,6 +51,11 @@ public enum VocabularyFileError: Error, Equatable, CustomStringConvertible, Send
                 + "add it, or name the file's own unknown token with --unk-token"
         case let .duplicateToken(path, token, firstLine, line):
             return "\(path):\(line): token '\(token)' is already on line \(firstLine); a vocab.txt lists each token once"
+        case let .inexpressiblePipeline(vocabulary, steps, pipeline):
+            return "\(vocabulary) cleans text with a pipeline that HF's normalizers cannot express: "
+                + steps.joined(separator: "; ")
+                + ". HF loading the export would encode differently from jikji encode; pass --drop-pipeline to "
+                + "export without the whole pipeline (\(pipeline.joined(separator: ", "))): HF then skips it"
         }
     }
 }
@@ -112,6 +121,8 @@ extension StoredVocabulary {
                 maxInputCharactersPerWord: file.maxInputCharactersPerWord,
                 origin: "imported tokenizer.json \(url.path)", toolVersion: toolVersion)
             stored.hfSettings = String(decoding: settings.serialized(), as: UTF8.self)
+            // A Sequence normalizer's members before the BertNormalizer are the cleaning pipeline.
+            stored.pipeline = try file.cleaningPipeline(path: url.path)?.jsonString
             return stored
         }
     }
@@ -120,7 +131,8 @@ extension StoredVocabulary {
     /// own settings when it has them (added tokens, post-processor, decoder, truncation,
     /// padding), else the vocabulary with its normalizer and `[CLS]`/`[SEP]`.
     public func wordPieceTokenizer() throws -> WordPieceTokenizer {
-        if hfSettings != nil { return try hfTokenizerJSON().tokenizer() }
+        // The pipeline runs in the TextEncoder, not in the tokenizer.
+        if hfSettings != nil { return try hfTokenizerJSON(dropPipeline: true).tokenizer() }
         return WordPieceTokenizer(vocabulary: try wordPieceVocabulary(), normalizer: normalizer)
     }
 
@@ -139,7 +151,13 @@ extension StoredVocabulary {
     /// `postProcessor` (tokenizer-json only) adds `BertProcessing`, so HF's `encode` wraps text in
     /// `[CLS] … [SEP]` as `jikji encode` does; without it the file matches what HF saves right
     /// after training.
-    public func export(to url: URL, format: VocabularyFileFormat, postProcessor: Bool = true) throws {
+    ///
+    /// A tokenizer-json carries the cleaning pipeline as HF normalizers before the BERT normalizer
+    /// (see ``hfTokenizerJSON(postProcessor:dropPipeline:)``); `dropPipeline` leaves it out.
+    /// - Throws: ``VocabularyFileError/inexpressiblePipeline(vocabulary:steps:pipeline:)`` when HF
+    ///   cannot express some step and `dropPipeline` is false.
+    public func export(to url: URL, format: VocabularyFileFormat, postProcessor: Bool = true,
+                       dropPipeline: Bool = false) throws {
         let data: Data
         switch format {
         case .vocabTxt:
@@ -151,7 +169,7 @@ extension StoredVocabulary {
             }
             data = Data(bytes)
         case .tokenizerJSON:
-            data = try hfTokenizerJSON(postProcessor: postProcessor).serialized()
+            data = try hfTokenizerJSON(postProcessor: postProcessor, dropPipeline: dropPipeline).serialized()
         }
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

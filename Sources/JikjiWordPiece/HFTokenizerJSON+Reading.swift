@@ -97,12 +97,8 @@ extension HFTokenizerJSON {
         }
 
         // normalizer
-        let normalizerObject = try reader.object(root, "normalizer", at: "normalizer")
-        let normalizerType = normalizerObject.member("type")?.stringValue ?? "(none)"
-        guard normalizerType == "BertNormalizer" else {
-            throw HFTokenizerJSONError.unsupported(path: path, key: "normalizer.type", found: normalizerType,
-                                                   supported: "BertNormalizer")
-        }
+        // (a Sequence's members before its BertNormalizer: HFNormalizer.swift)
+        let (normalizerObject, normalizersBefore) = try reader.normalizerParts(root)
         let strip: Bool?
         switch normalizerObject.member("strip_accents") {
         case nil, .null?: strip = nil
@@ -159,6 +155,8 @@ extension HFTokenizerJSON {
                   continuingSubwordPrefix: prefix, maxInputCharactersPerWord: maxChars, decoderCleanup: cleanup)
         self.processor = processor
         self.hasDecoder = hasDecoder
+        self.normalizers = normalizersBefore
+        _ = try cleaningPipeline(path: path)  // refuse here a Sequence member Jikji cannot run as HF does
         self.truncation = try reader.truncation(root.member("truncation"))
         self.padding = try reader.padding(root.member("padding"))
     }

@@ -52,13 +52,7 @@ extension HFTokenizerJSON {
             }
             out.raw("  ],\n")
         }
-        out.raw("  \"normalizer\": {\n")
-        out.raw("    \"type\": \"BertNormalizer\",\n")
-        out.raw("    \"clean_text\": \(normalizer.cleanText),\n")
-        out.raw("    \"handle_chinese_chars\": \(normalizer.handleChineseChars),\n")
-        out.raw("    \"strip_accents\": \(normalizer.stripAccents.map { "\($0)" } ?? "null"),\n")
-        out.raw("    \"lowercase\": \(normalizer.lowercase)\n")
-        out.raw("  },\n")
+        out.normalizer(normalizer, after: normalizers)
         out.raw("  \"pre_tokenizer\": {\n    \"type\": \"BertPreTokenizer\"\n  },\n")
         if case .template(let template)? = processor {
             out.template(template)
@@ -115,6 +109,46 @@ private struct JSONWriter {
     var bytes: [UInt8] = []
 
     mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    /// `"normalizer": …,`: the `BertNormalizer` alone, or a `Sequence` of `before` and it.
+    mutating func normalizer(_ bert: BertNormalizerOptions, after before: [HFNormalizer]) {
+        func bertObject(_ indent: String) {
+            raw("\(indent)  \"type\": \"BertNormalizer\",\n")
+            raw("\(indent)  \"clean_text\": \(bert.cleanText),\n")
+            raw("\(indent)  \"handle_chinese_chars\": \(bert.handleChineseChars),\n")
+            raw("\(indent)  \"strip_accents\": \(bert.stripAccents.map { "\($0)" } ?? "null"),\n")
+            raw("\(indent)  \"lowercase\": \(bert.lowercase)\n")
+        }
+        guard !before.isEmpty else {
+            raw("  \"normalizer\": {\n")
+            bertObject("  ")
+            raw("  },\n")
+            return
+        }
+        raw("  \"normalizer\": {\n    \"type\": \"Sequence\",\n    \"normalizers\": [\n")
+        for step in before {
+            raw("      {\n        \"type\": \"\(step.typeName)\"")
+            switch step {
+            case .nfc, .nfd, .nfkc, .nfkd, .lowercase:
+                break
+            case let .strip(left, right):
+                raw(",\n        \"strip_left\": \(left),\n        \"strip_right\": \(right)")
+            case let .prepend(prefix):
+                raw(",\n        \"prepend\": "); string(prefix)
+            case let .replace(pattern, content):
+                raw(",\n        \"pattern\": {\n")
+                switch pattern {
+                case .string(let literal): raw("          \"String\": "); string(literal)
+                case .regex(let regex): raw("          \"Regex\": "); string(regex)
+                }
+                raw("\n        },\n        \"content\": "); string(content)
+            }
+            raw("\n      },\n")
+        }
+        raw("      {\n")
+        bertObject("      ")
+        raw("      }\n    ]\n  },\n")
+    }
 
     /// `"post_processor": {TemplateProcessing …},` as serde_json pretty-prints it (special tokens
     /// sorted by name, as HF's map keeps them).

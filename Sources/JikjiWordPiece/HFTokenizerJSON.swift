@@ -59,8 +59,11 @@ public struct HFTokenizerJSON: Equatable, Sendable {
     public var vocabulary: [String]
     /// `added_tokens`, in file order, with the ids HF gives them when it loads the file.
     public var addedTokens: [AddedToken]
-    /// `normalizer` (a `BertNormalizer`).
+    /// `normalizer` (a `BertNormalizer`, alone or last of a `Sequence`).
     public var normalizer: BertNormalizerOptions
+    /// The members of a `Sequence` normalizer before its `BertNormalizer` (empty: the
+    /// `BertNormalizer` alone): a cleaning pipeline as HF runs it (``cleaningPipeline()``).
+    public var normalizers: [HFNormalizer] = []
     /// `model.unk_token`.
     public var unknownToken: String
     /// `model.continuing_subword_prefix`.

@@ -32,6 +32,21 @@ public struct LineEncodingOptions: Sendable {
     public var ignoreTokenizerTruncation = false
     /// Leave out the tokenizer's own padding (a tokenizer.json's), used unless ``padToMaxLength``.
     public var ignoreTokenizerPadding = false
+    /// Read the second text of each pair from this column (which needs ``column``); nil: one
+    /// text per record. Pairs are encoded as HF's `encode(text, pair)`: `[CLS] A [SEP] B [SEP]`.
+    public var pairColumn: String?
+    /// Which text of a pair truncation cuts (HF's `strategy`); nil: the tokenizer's own, else
+    /// `longest_first`. Needs a truncation (``maxLength`` or the tokenizer's).
+    public var truncationStrategy: TruncationOptions.Strategy?
+    /// Tokens shared by consecutive overflow windows (HF's `stride`); nil: the tokenizer's own,
+    /// else 0. Needs a truncation.
+    public var stride: Int?
+    /// Pad each batch of ``paddingBatchSize`` consecutive records to its longest record, as HF's
+    /// `encode_batch` does with `padding="longest"` on that batch (exclusive with ``padToMaxLength``).
+    public var padToLongest = false
+    /// Records per padding batch for ``padToLongest``, counted from the first record of the input
+    /// (the last batch may be shorter).
+    public var paddingBatchSize = 32
     /// Bytes read per block; each block's lines are encoded in parallel, then written in order.
     public var blockSize: Int = 8 << 20
 
@@ -75,31 +90,13 @@ extension WordPieceTokenizer {
     /// `cleaners` (each worker its own) when given.
     func encodeLines(from input: String, to output: FileHandle, options: LineEncodingOptions,
                      cleaners: CleanerPool?, progress: ((Int) -> Void)?) throws -> LineCodingSummary {
-        if options.padToMaxLength, options.maxLength == nil {
-            throw WordPieceError.invalidOption(name: "padding", reason: "padding to a fixed length needs a max length")
-        }
-        if let maxLength = options.maxLength, maxLength < 0 {
-            throw WordPieceError.invalidOption(name: "max length", reason: "\(maxLength) must be 0 or more")
-        }
-        // Explicit options first, else the tokenizer's own settings (a tokenizer.json's).
-        let truncation = options.maxLength.map { TruncationOptions(maxLength: $0) }
-            ?? (options.ignoreTokenizerTruncation ? nil : self.truncation)
-        // Padding uses the vocabulary's [PAD] (HF's default id 0 when it has none).
-        let padId = Int32(vocabulary.id(for: "[PAD]") ?? 0)
-        let padding = options.padToMaxLength ? options.maxLength.map { PaddingOptions(strategy: .fixed($0), padId: padId) }
-            : (options.ignoreTokenizerPadding ? nil : self.padding)
-        // One line is its own batch: padding to the longest pads nothing.
-        let padLength: Int? = try padding.flatMap { p -> Int? in
-            guard case .fixed(var n) = p.strategy else { return nil }
-            if let multiple = p.padToMultipleOf, multiple > 0, n % multiple != 0 {
-                let (rounded, overflow) = n.addingReportingOverflow(multiple - n % multiple)
-                guard !overflow else {
-                    throw WordPieceError.invalidOption(name: "padding", reason: "\(n) rounded up to a multiple of \(multiple) is beyond the largest length")
-                }
-                n = rounded
-            }
-            return n
-        }
+        let settings = try LineEncodingSettings(options, tokenizer: self)
+        let truncation = settings.truncation, padding = settings.padding, padLength = settings.fixedPadLength
+        let pairs = options.pairColumn != nil
+        let fastPath = truncation == nil && padLength == nil && !pairs && !options.padToLongest
+            && !(template != nil && postProcessor == nil)
+        // With truncation, jsonl lines carry HF's `overflowing` parts.
+        let overflow = truncation != nil
         // Padded lines are as long as the user says: refuse a length whose lines cannot fit in
         // memory (one per core at once), and encode a block in passes of lines whose output fits
         // a bounded buffer, whatever the length.
@@ -112,12 +109,17 @@ extension WordPieceTokenizer {
             let (lineBytes, overflow) = padLength.multipliedReportingOverflow(by: Self.paddedTokenBytes)
             linesPerPass = overflow ? 1 : Swift.max(1, Self.paddedPassBytes / Swift.max(1, lineBytes))
         }
-        let fastPath = truncation == nil && padLength == nil && !(template != nil && postProcessor == nil)
         let texts = options.format == .ids ? nil : TokenTexts(vocabulary: vocabulary, json: options.format == .jsonl)
         let format: RecordFormat = options.column == nil
             ? .lines : options.inputFormat ?? .inferred(fromPath: input, readsColumns: true)
         var reader = try RecordBlockReader(path: input, format: format, blockSize: max(1, options.blockSize))
-        let columns = try reader.columns([options.column ?? RecordFormat.linesColumn])
+        let columns = try reader.columns([options.column ?? RecordFormat.linesColumn] + (options.pairColumn.map { [$0] } ?? []))
+        // Padding to the longest of a batch: encodings are collected per chunk, then padded and
+        // written a batch at a time, in order (a batch may span blocks).
+        var batches = options.padToLongest ? LongestPaddingBatches(size: options.paddingBatchSize) : nil
+        let collecting = options.padToLongest
+        let collected = UncheckedBox([Int: [Encoding]]())
+        let collectedLock = NSLock()
         var summary = LineCodingSummary()
         while let block = try reader.next() {
             for passStart in stride(from: 0, to: block.count, by: linesPerPass) {
@@ -129,10 +131,20 @@ extension WordPieceTokenizer {
                     var cursor = RecordCursor(columns: columns, format: format)
                     // Encoding decodes every byte and rejects ill-formed UTF-8 itself: the cursor then
                     // only looks for NULs, and locates what the encoder rejects. A cleaning pipeline
-                    // runs first, so its input is checked first.
-                    cursor.checksUTF8 = cleaner != nil
+                    // runs first, so its input is checked first; so is a pair's second text.
+                    cursor.checksUTF8 = cleaner != nil || pairs
+                    var kept: [Encoding] = []
+                    if collecting { kept.reserveCapacity(range.count) }
+                    defer {
+                        if collecting {
+                            collectedLock.lock()
+                            collected.value[range.lowerBound] = kept
+                            collectedLock.unlock()
+                        }
+                    }
                     for k in range {
                         try cursor.select(k, in: block)
+                        let pairText: [UInt8]? = try pairs ? cursor.withColumn(1, in: block) { Array($0) } : nil
                         do {
                             try cursor.withColumn(0, in: block) { raw in
                                 // Encodes one text and appends its output line.
@@ -155,11 +167,17 @@ extension WordPieceTokenizer {
                                         stats.tokens += e.count
                                         scratch.encoding = e
                                     } else {
-                                        var e = try encode(utf8: text, addSpecialTokens: options.addSpecialTokens,
-                                                           truncation: truncation, scratch: &scratch)
-                                        if let padding, let padLength { e.pad(to: padLength, padding) }
-                                        Self.format(e, options.format, texts, into: &out)
-                                        stats.tokens += e.count
+                                        var e = try encodeRecord(text, pair: pairText, cleaner: cleaner,
+                                                                 addSpecialTokens: options.addSpecialTokens,
+                                                                 truncation: truncation, scratch: &scratch,
+                                                                 source: input, line: block.line(of: k))
+                                        if collecting {
+                                            kept.append(e)
+                                        } else {
+                                            if let padding, let padLength { e.pad(to: padLength, padding) }
+                                            Self.format(e, options.format, texts, overflow: overflow, into: &out)
+                                            stats.tokens += e.count
+                                        }
                                     }
                                     stats.textBytes += text.count
                                 }
@@ -187,18 +205,24 @@ extension WordPieceTokenizer {
                     summary.textBytes += stats.textBytes
                 }
             }
+            if batches != nil, let padding {
+                let parts = collected.value.sorted { $0.key < $1.key }
+                collected.value = [:]
+                for (_, encodings) in parts { batches!.pending += encodings }
+                summary.tokens += try batches!.write(onlyFull: true, padding: padding, to: output) { e, out in
+                    Self.format(e, options.format, texts, overflow: overflow, into: &out)
+                }
+            }
             summary.lines += block.count
             progress?(reader.bytesRead)
         }
+        if batches != nil, let padding {
+            summary.tokens += try batches!.write(onlyFull: false, padding: padding, to: output) { e, out in
+                Self.format(e, options.format, texts, overflow: overflow, into: &out)
+            }
+        }
         return summary
     }
-
-    /// Bytes a padded token may take while a line is encoded and formatted (its id, offsets,
-    /// masks and type id in the encoding, and its text in the output line).
-    static let paddedTokenBytes = 64
-
-    /// Output bytes one pass over a block's padded lines may build before it is written.
-    static let paddedPassBytes = 256 << 20
 
     /// Decodes lines of ids (separated by spaces, tabs or commas; `[` and `]` ignored) and writes
     /// one line of text per input line, on all cores.
@@ -238,6 +262,13 @@ extension WordPieceTokenizer {
         }
         return summary
     }
+
+    /// Bytes a padded token may take while a line is encoded and formatted (its id, offsets,
+    /// masks and type id in the encoding, and its text in the output line).
+    static let paddedTokenBytes = 64
+
+    /// Output bytes one pass over a block's padded lines may build before it is written.
+    static let paddedPassBytes = 256 << 20
 
     /// Writes one chunk's output: through ``StandardStreams`` for standard output or error (a
     /// failed write is a ``StandardStreamError`` naming the stream and the reason), else through
@@ -289,8 +320,9 @@ extension WordPieceTokenizer {
         return results.value
     }
 
-    /// Appends one output line for `e`.
-    static func format(_ e: Encoding, _ format: LineEncodingOptions.Format, _ texts: TokenTexts?, into out: inout [UInt8]) {
+    /// Appends one output line for `e`; `overflow` adds HF's `overflowing` parts to jsonl lines.
+    static func format(_ e: Encoding, _ format: LineEncodingOptions.Format, _ texts: TokenTexts?, overflow: Bool = false,
+                       into out: inout [UInt8]) {
         switch format {
         case .ids:
             for (k, id) in e.ids.enumerated() {
@@ -333,7 +365,18 @@ extension WordPieceTokenizer {
                 if k > 0 { out.append(0x2C) }
                 appendInteger(Int(t), to: &out)
             }
-            out.append(contentsOf: "]}".utf8)
+            out.append(0x5D)
+            if overflow {
+                // HF's `Encoding.overflowing`: each part in the same form, nested for pairs.
+                out.append(contentsOf: #","overflowing":["#.utf8)
+                for (k, part) in e.overflowing.enumerated() {
+                    if k > 0 { out.append(0x2C) }
+                    Self.format(part, .jsonl, texts, overflow: true, into: &out)
+                    out.removeLast()  // the newline
+                }
+                out.append(0x5D)
+            }
+            out.append(0x7D)
         }
         out.append(0x0A)
     }

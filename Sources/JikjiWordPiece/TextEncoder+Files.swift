@@ -12,9 +12,10 @@ extension TextEncoder {
 
     /// The encoder an HF `tokenizer.json` describes, as HF loads it (``HFTokenizerJSON/tokenizer()``:
     /// normalizer, added tokens with their flags, post-processor as written, decoder, and the
-    /// file's truncation and padding as defaults). No cleaning pipeline.
+    /// file's truncation and padding as defaults). The normalizers of a `Sequence` before its
+    /// `BertNormalizer` run as the cleaning pipeline (``HFTokenizerJSON/cleaningPipeline(path:)``).
     /// - Throws: ``WordPieceError`` when the file's vocabulary cannot be used.
     public init(_ file: HFTokenizerJSON) throws {
-        try self.init(tokenizer: try file.tokenizer())
+        try self.init(tokenizer: try file.tokenizer(), pipeline: try file.cleaningPipeline())
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JikjiVocabStore
+import JikjiText
 import JikjiWordPiece
 
 /// `jikji vocab`: WordPiece vocabularies kept by name and version in an SQLite database.
@@ -131,12 +132,24 @@ struct VocabExport: ParsableCommand {
     @Flag(help: "tokenizer-json: omit the BertProcessing post-processor ([CLS] … [SEP]), as HF saves right after training.")
     var noPostProcessor = false
 
+    @Flag(help: ArgumentHelp(
+        "tokenizer-json: leave the vocabulary's cleaning pipeline out (HF then does not clean text as jikji encode does).",
+        discussion: "By default the pipeline is written as HF normalizers before the BertNormalizer, and a step HF cannot express (repeat-limit, transliterate, Hangul jamo mappings, …) stops the export."))
+    var dropPipeline = false
+
     @OptionGroup var database: VocabDatabaseOptions
 
     func run() throws {
         let vocabulary = try database.openForReading().load(reference)
-        try vocabulary.export(to: URL(fileURLWithPath: output), format: format, postProcessor: !noPostProcessor)
+        try vocabulary.export(to: URL(fileURLWithPath: output), format: format, postProcessor: !noPostProcessor,
+                              dropPipeline: dropPipeline)
         print("wrote \(vocabulary.reference) (\(vocabulary.tokens.count) tokens) as \(format.rawValue) to \(output)")
+        if let pipeline = try vocabulary.cleaningPipeline(), dropPipeline || format == .vocabTxt {
+            // Say what the file lacks: the text cleaning jikji encode runs before the normalizer.
+            let steps = pipeline.steps.map(\.name).joined(separator: ", ")
+            try FileHandle.standardError.write(contentsOf: Data(("note: \(output) leaves out the cleaning pipeline (\(steps)): "
+                + "what loads it will not clean text as jikji encode --vocab \(vocabulary.reference) does\n").utf8))
+        }
     }
 }
 

@@ -91,7 +91,8 @@ final class HFTokenizerJSONTests: XCTestCase {
                        .badKey(path: "t.json", key: "model.max_input_chars_per_word", problem: "is not an integer"))
         let lower = parse(#"{"normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {\#(model), "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0}}}"#)
         XCTAssertEqual(lower as? HFTokenizerJSONError,
-                       .unsupported(path: "t.json", key: "normalizer.type", found: "Lowercase", supported: "BertNormalizer"))
+                       .unsupported(path: "t.json", key: "normalizer.type", found: "Lowercase",
+                                    supported: "BertNormalizer, or a Sequence ending in one"))
         // Issue 13: an added token outside model.vocab is valid HF (add_special_tokens saves such
         // files); HF gives it the next id past the vocabulary, whatever id the file wrote.
         let foreignAdded = #"{\#(normalizer), "added_tokens": [{"id": 5, "content": "<x>", "special": true}], "model": {\#(model), "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0}}}"#
