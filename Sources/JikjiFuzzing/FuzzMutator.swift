@@ -21,6 +21,12 @@ public struct FuzzMutator {
         ".nan", ".inf", "NaN", "Infinity",
     ]
 
+    /// The boundary numbers that overflow sizes and products (drawn half the time: a size made
+    /// of them is where arithmetic on file contents traps).
+    public static let limitNumbers: [String] = [
+        "2147483648", "4294967296", "4611686018427387904", "9223372036854775807", "-9223372036854775808",
+    ]
+
     /// Bytes that parsers treat specially.
     static let interestingBytes: [UInt8] = [0x00, 0x01, 0x09, 0x0A, 0x0D, 0x20, 0x22, 0x23, 0x27, 0x2C, 0x2D,
                                             0x3A, 0x5B, 0x5C, 0x5D, 0x7B, 0x7D, 0x7F, 0x80, 0xBF, 0xC0, 0xC3,
@@ -101,7 +107,8 @@ public struct FuzzMutator {
             let from = below(other.count)
             bytes = Array(bytes[..<cut]) + other[from...]
         case .boundaryNumber:
-            let number = Array(Self.boundaryNumbers[below(Self.boundaryNumbers.count)].utf8)
+            let choices = below(2) == 0 ? Self.limitNumbers : Self.boundaryNumbers
+            let number = Array(choices[below(choices.count)].utf8)
             let numbers = numberRanges(in: bytes)
             if numbers.isEmpty {
                 bytes.insert(contentsOf: number, at: below(bytes.count + 1))
