@@ -37,12 +37,14 @@ extension FuzzTarget {
                     "}", "id\tdocument\tlabel\n", "Q,A,label\n", "\\u0000", "\\ud800"]
         case .encoder:
             return ["\n", " ", "##", "[CLS]", "[SEP]", "[UNK]", "[MASK]", "<mask>", "\u{301}", "\u{93E}", "\u{1F3FD}",
-                    "\u{FE0F}", "\u{200D}", "\u{FEFF}", "ㅋㅋㅋ", "가", "각", "ᄀ", "ᅡ", ",", "101", "102 ", "4294967296"]
+                    "\u{FE0F}", "\u{200D}", "\u{FEFF}", "ㅋㅋㅋ", "가", "각", "ᄀ", "ᅡ", ",", "101", "102 "]
+                + FuzzMutator.limitNumbers
         }
     }
 
-    private static let json = ["{", "}", "[", "]", "\"", ":", ",", "null", "true", "false", "-0", "1e999", "\"\\u0000\"",
+    /// JSON tokens, and the numbers at which sizes overflow (libFuzzer seldom builds 19 digits).
+    private static let json = FuzzMutator.limitNumbers + ["{", "}", "[", "]", "\"", ":", ",", "null", "true", "false", "-0", "1e999", "\"\\u0000\"",
                                "\"\\ud800\"", "\"\""]
-    private static let yaml = ["&a ", "*a", "<<: *a", "!!binary ", "!!str ", "? ", ": ", "- ", "|\n", ">\n", "---\n",
+    private static let yaml = FuzzMutator.limitNumbers + ["&a ", "*a", "<<: *a", "!!binary ", "!!str ", "? ", ": ", "- ", "|\n", ">\n", "---\n",
                                "...\n", "%YAML 1.2\n", "#", "~", "\n  ", "'", "\""]
 }
