@@ -53,7 +53,8 @@ for target in "${targets[@]}"; do
         # -timeout: one input running this long is a hang (reported like a crash);
         # -rss_limit_mb: the same for memory. -use_value_profile: comparisons guide the search
         # (field names, enum spellings, numbers).
-        JIKJI_FUZZ_TARGET="$target" "$binary" "$corpus" -dict="$corpus.dict" -max_total_time="$remaining" \
+        # SWIFT_BACKTRACE=enable=no: a trap reaches libFuzzer's handler, which keeps the input.
+        SWIFT_BACKTRACE=enable=no JIKJI_FUZZ_TARGET="$target" "$binary" "$corpus" -dict="$corpus.dict" -max_total_time="$remaining" \
             -artifact_prefix="$findings/" -print_final_stats=1 -timeout=25 -rss_limit_mb=4096 \
             -use_value_profile=1 -print_pcs=0 >"$log" 2>&1 || status=$?
         executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -51,6 +51,25 @@ public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> In
     return 0
 }
 
+/// libFuzzer's own mutation of `data` in place (its byte-level mutators and dictionary).
+@_silgen_name("LLVMFuzzerMutate")
+func libFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
+
+/// libFuzzer's hook for a custom mutator: half the time libFuzzer's own mutations, half the time
+/// ``FuzzMutator``'s structure-aware ones (whole numbers replaced by integers at the limits, deep
+/// nesting, repeated ranges), which byte-level mutations seldom build.
+@_cdecl("LLVMFuzzerCustomMutator")
+public func fuzzerCustomMutator(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int,
+                                _ seed: UInt32) -> Int {
+    guard let data else { return 0 }
+    if seed & 1 == 0 { return libFuzzerMutate(data, size, maxSize) }
+    var mutator = FuzzMutator(seed: UInt64(seed), dictionary: fuzzTarget.dictionary, maximumLength: maxSize)
+    let mutated = mutator.mutate(Array(UnsafeBufferPointer(start: data, count: size)))
+    let count = min(mutated.count, maxSize)
+    mutated.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+    return count
+}
+
 /// libFuzzer's driver, for programs that have a `main` of their own.
 @_silgen_name("LLVMFuzzerRunDriver")
 func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>,
