@@ -40,7 +40,7 @@ final class FuzzMutatorTests: XCTestCase {
             let numbers = text.split { !"0123456789-.xaefinNIty".contains($0) }.map(String.init)
             let replaced = numbers.filter { FuzzMutator.boundaryNumbers.contains($0) && !["2", "4", "0"].contains($0) }
             seen.formUnion(replaced)
-            XCTAssertTrue(text.hasPrefix(#"{"w":{"dtype":"F32","shape":["#), text)
+            XCTAssertTrue(text.hasPrefix(#"{"w":{"dtype":"F"#), text)  // "32" of F32 is a number too
         }
         XCTAssertTrue(seen.contains("9223372036854775807"), "seen: \(seen.sorted())")
         XCTAssertTrue(seen.contains("4611686018427387904"), "seen: \(seen.sorted())")
