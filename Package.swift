@@ -21,6 +21,9 @@
 //                                   checkpoints and resume, for any TrainableModel
 //   JikjiJobs                       job files: config → Trainer, run registry, reports, inference runs
 //   jikji                           the CLI: parses arguments and calls the library
+//   JikjiFuzzing, jikji-fuzz        fuzz entries over the parsers of user files (the library entry
+//                                   points the CLI calls), seed corpora, a seeded mutation loop;
+//                                   jikji-fuzz is the libFuzzer driver (scripts/fuzz.sh)
 import PackageDescription
 
 let package = Package(
@@ -98,6 +101,15 @@ let package = Package(
 
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
+        // One fuzz entry per parser of user files, its seeds and the seeded mutation loop; run by
+        // jikji-fuzz under libFuzzer (scripts/fuzz.sh, built with -sanitize=fuzzer) and by
+        // JikjiFuzzTests in the normal suite.
+        .target(
+            name: "JikjiFuzzing",
+            dependencies: ["JikjiIO", "JikjiConfig", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
+                           "JikjiRecurrent", "JikjiModels", "JikjiJobs", "JikjiTestSupport"]
+        ),
+        .executableTarget(name: "jikji-fuzz", dependencies: ["JikjiFuzzing"]),
         .testTarget(name: "JikjiIOTests", dependencies: ["JikjiIO", "JikjiTestSupport"]),
         .testTarget(name: "JikjiConfigTests", dependencies: ["JikjiConfig", "JikjiIO", "JikjiTestSupport"]),
         .testTarget(name: "JikjiTextTests", dependencies: ["JikjiIO", "JikjiText", "JikjiConfig", "JikjiTestSupport"]),
@@ -114,5 +126,9 @@ let package = Package(
         .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
         .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiConfig", "JikjiText", "JikjiTraining", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
+        // The fuzz entries' seeds, a bounded seeded mutation run per target, and the replay of
+        // every input a fuzzing run ever crashed on (Regressions/<target>/, read by path).
+        .testTarget(name: "JikjiFuzzTests", dependencies: ["JikjiFuzzing", "JikjiTestSupport"],
+                    exclude: ["Regressions"]),
     ]
 )
