@@ -1,3 +1,5 @@
+import JikjiConfig
+
 /// One HF `tokenizers` normalizer that runs before the `BertNormalizer` of a `tokenizer.json`,
 /// as a member of a `"type": "Sequence"` normalizer.
 ///
