@@ -37,7 +37,7 @@ enum NormalizationPieces {
             let written = Int(jikji_normalize(handle, source + p, Int32(q - p), dest + out, Int32(max(0, capacity - out)), &status))
             if status == JIKJI_BUFFER_OVERFLOW { return nil }
             try check(status)
-            origins.record(out, written, from: p, to: q)
+            try recordPiece(handle, source, from: p, to: q, UnsafeBufferPointer(start: dest + out, count: written), Shifted(origins, by: out))
             out += written
             p = q
         }
@@ -91,6 +91,41 @@ enum NormalizationPieces {
             guard try flush(n) else { out = -1; return }
         }
         return out < 0 ? nil : out
+    }
+
+    /// Records the origins of `normalized`, what `source[from..<to]` (text between two
+    /// boundaries) became. Boundaries are conservative (" ㅠ" has none, since ᅲ could join a
+    /// leading consonant before it), so the piece is cut wherever normalizing both sides alone
+    /// gives the same text: " ㅠㅠ" maps character by character, "ㅋㅠ" → 큐 stays whole.
+    private static func recordPiece<O: UnitOrigins>(_ handle: UnsafeRawPointer, _ source: UnsafePointer<UInt16>, from: Int, to: Int,
+                                                    _ normalized: UnsafeBufferPointer<UInt16>, _ origins: O) throws {
+        var start = from, done = 0
+        // Pieces are a few characters; a long run of marks is left whole rather than cut in O(n²).
+        if to - from <= 32 {
+            var cut = nextStart(source, from, to)
+            while cut < to {
+                let left = try normalizedCopy(handle, source + start, cut - start)
+                let right = try normalizedCopy(handle, source + cut, to - cut)
+                if left.count + right.count == normalized.count - done,
+                   left.elementsEqual(normalized[done..<done + left.count]),
+                   right.elementsEqual(normalized[(done + left.count)...]) {
+                    origins.record(done, left.count, from: start, to: cut)
+                    done += left.count
+                    start = cut
+                }
+                cut = nextStart(source, cut, to)
+            }
+        }
+        origins.record(done, normalized.count - done, from: start, to: to)
+    }
+
+    /// `source[0..<count]` normalized, as a new array.
+    private static func normalizedCopy(_ handle: UnsafeRawPointer, _ source: UnsafePointer<UInt16>, _ count: Int) throws -> [UInt16] {
+        var output: [UInt16] = []
+        let written = try UTF16Call.run(into: &output, estimate: count * 4 + 16, what: "normalization") { dest, capacity, status in
+            jikji_normalize(handle, source, Int32(count), dest, capacity, &status)
+        }
+        return Array(output[0..<written])
     }
 
     // MARK: Helpers

@@ -27,6 +27,8 @@ final class CleaningAlignmentTests: XCTestCase {
         try assertSpans([.normalize(.nfkc)], "3㎏", "3kg", [0..<1, 1..<2, 1..<2])
         try assertSpans([.normalize(.nfc)], "e\u{301}a", "éa", [0..<2, 2..<3])
         try assertSpans([.normalize(.nfkc)], "ㅁㅡ!", "므!", [0..<2, 2..<3])
+        // Vowel jamo could join a consonant before them, but not a space: each maps to itself.
+        try assertSpans([.normalize(.nfkc)], "가 ㅠㅠ", "가 \u{1172}\u{1172}", [0..<1, 1..<2, 2..<3, 3..<4])
         try assertSpans([.nfkcKeepingCompatibilityJamo], "ㅁㅡﬁ", "ㅁㅡfi", [0..<1, 1..<2, 2..<3, 2..<3])
         try assertSpans([.lowercase], "İA", "i\u{307}a", [0..<1, 0..<1, 1..<2])
         try assertSpans([.casefold], "Straße", "strasse", [0..<1, 1..<2, 2..<3, 3..<4, 4..<5, 4..<5, 5..<6])
