@@ -182,12 +182,15 @@ public enum HangulJamo {
     @inline(__always)
     static func syllableEnd(_ base: UnsafePointer<UInt16>, _ i: Int, _ limit: Int) -> Int? {
         guard i + 1 < limit else { return nil }
-        let unit = base[i], next = base[i + 1]
-        if isLeading(unit) && isVowel(next) {
+        // The second unit decides first: it is rarely a vowel or trailing jamo.
+        let next = base[i + 1]
+        if isVowel(next) {
+            guard isLeading(base[i]) else { return nil }
             return i + 2 < limit && isTrailing(base[i + 2]) ? i + 3 : i + 2
         }
-        if (unit &- syllableBase) < syllableCount && (unit - syllableBase) % trailCount == 0 && isTrailing(next) {
-            return i + 2
+        if isTrailing(next) {
+            let unit = base[i]
+            if (unit &- syllableBase) < syllableCount && (unit - syllableBase) % trailCount == 0 { return i + 2 }
         }
         return nil
     }
