@@ -49,9 +49,9 @@ extension CharacterSteps {
     static func repeatLimit<O: UnitOrigins>(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
                                             limit: Int, unit maxUnit: Int, digits: Bool, _ origins: O) -> Int {
         UnicodeCategory.bmpTable.withUnsafeBufferPointer { table in
-            // Only conjoining jamo join code points into one character: text without them (all of
-            // NSMC after NFKC) takes the code-point loop, which needs no joining test.
-            HangulJamo.containsConjoiningJamo(source)
+            // Only syllables of conjoining jamo join code points into one character: text without
+            // any (all of NSMC, also after NFKC) takes the code-point loop, with no joining test.
+            HangulJamo.containsJamoSyllable(source)
                 ? repeatLimit(source, into: dest, limit: limit, unit: maxUnit, digits: digits, table: table,
                               characters: HangulSyllableCharacters.self, origins)
                 : repeatLimit(source, into: dest, limit: limit, unit: maxUnit, digits: digits, table: table,

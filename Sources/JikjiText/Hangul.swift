@@ -163,16 +163,19 @@ public enum HangulJamo {
 
     // MARK: Syllable blocks
 
-    /// Whether `unit` is a conjoining jamo: leading (U+1100…U+115F, U+A960…U+A97F), vowel or
-    /// trailing (U+1160…U+11FF, U+D7B0…U+D7FF).
-    @inline(__always)
-    static func isConjoining(_ unit: UInt16) -> Bool {
-        (unit &- 0x1100) < 0x100 || (unit &- 0xA960) < 0x20 || (unit &- 0xD7B0) < 0x50
-    }
-
-    /// Whether `source` has any conjoining jamo.
-    static func containsConjoiningJamo(_ source: UnsafeBufferPointer<UInt16>) -> Bool {
-        for unit in source where isConjoining(unit) { return true }
+    /// Whether `source` has a syllable written in conjoining jamo (``syllableEnd(_:_:_:)``):
+    /// a leading consonant followed by a vowel, or a syllable without a final followed by a
+    /// trailing consonant. Lone jamo (NFKC turns ㅋㅋ ㅠㅠ into them) make none.
+    static func containsJamoSyllable(_ source: UnsafeBufferPointer<UInt16>) -> Bool {
+        var previous: UInt16 = 0
+        for unit in source {
+            if isVowel(unit) {
+                if isLeading(previous) { return true }
+            } else if isTrailing(unit) {
+                if (previous &- syllableBase) < syllableCount && (previous - syllableBase) % trailCount == 0 { return true }
+            }
+            previous = unit
+        }
         return false
     }
 
