@@ -3,7 +3,7 @@
 // Jikji: WordPiece vocabularies, ICU text cleaning, batching and recurrent networks for Korean text.
 //
 // Module layering (a lower module never imports a higher one):
-//   CICU, CSQLite, CBLAS            thin C shims / system libraries
+//   CICU, CSQLite, CBLAS            thin C shims / system libraries (CBLAS opens OpenBLAS at run time)
 //   JikjiTerminal                   progress bars and terminal output shared by long commands
 //   JikjiIO                         bytes in and out: record framing (lines, TSV, CSV, JSONL), UTF-8
 //                                   checks, fingerprints, SHA-256, atomic output files
@@ -52,7 +52,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]
         ),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        // OpenBLAS opened with dlopen once Jikji chose its kernel (OpenBLAS reads OPENBLAS_CORETYPE
+        // while it loads, which for a linked library is before main): see Sources/CBLAS/include/CBLAS.h.
+        .target(name: "CBLAS", path: "Sources/CBLAS", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
         .target(name: "JikjiTerminal"),
         .target(name: "JikjiIO"),

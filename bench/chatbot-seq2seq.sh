@@ -20,7 +20,10 @@ threads="${JIKJI_BENCH_THREADS:-2}"
 skip="${JIKJI_BENCH_SKIP:-}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import torch, numpy" 2>/dev/null || "$venv/bin/pip" install --quiet torch numpy
-if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE="${JIKJI_OPENBLAS_CORETYPE:-SkylakeX}"; fi
+# Jikji chooses OpenBLAS's kernel for the CPU itself and logs it on the backend line. "auto" makes
+# it do so even where the environment pins OPENBLAS_CORETYPE (some pin Haswell, half the sgemm
+# speed on AVX-512); set JIKJI_BLAS_KERNEL to a core name to measure another kernel.
+export JIKJI_BLAS_KERNEL="${JIKJI_BLAS_KERNEL:-auto}"
 export OPENBLAS_NUM_THREADS="$threads"
 
 if [ -n "${JIKJI_BENCH_BIN:-}" ]; then
@@ -31,7 +34,7 @@ else
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-echo "# $(date -u +%FT%TZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $threads threads, $epochs epochs" >&2
+echo "# $(date -u +%FT%TZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), JIKJI_BLAS_KERNEL=$JIKJI_BLAS_KERNEL OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $threads threads, $epochs epochs" >&2
 
 # Jikji first: it trains the vocabulary and builds the dataset on first use. With the "torch"
 # skip it still runs one step, only to make sure the dataset shard exists.

@@ -28,7 +28,8 @@
 #                            spells them) and stop, without running or timing anything
 #   JIKJI_COMPARE_OUT        scratch folder (default bench/out)
 #   JIKJI_REFERENCE_DIR      reference folder with hf/wp150k/vocab.txt (default ../shared/reference)
-#   JIKJI_OPENBLAS_CORETYPE  OpenBLAS kernel; default SkylakeX on AVX-512 CPUs (BENCHMARKS.md)
+#   JIKJI_OPENBLAS_CORETYPE  OpenBLAS kernel of both sides; default SkylakeX on AVX-512 CPUs (older
+#                            revisions do not choose it themselves); "none": each side's own choice
 #
 # The scratch worktrees stay for the next comparison (their builds are incremental); remove one
 # with `git worktree remove --force bench/out/rev-<commit>`.
@@ -81,7 +82,14 @@ corpora_nsmc=$(cd corpora/nsmc && pwd -P)
 if wants encode || wants dataset; then
     [ -f "$hf_vocab" ] || { echo "compare-revisions: $hf_vocab is missing" >&2; exit 1; }
 fi
-if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE="${JIKJI_OPENBLAS_CORETYPE:-SkylakeX}"; fi
+# Pinned on purpose: both revisions must run the same OpenBLAS kernel, and revisions before
+# Jikji chose the kernel itself (issue 14) would otherwise run OpenBLAS 0.3.21's SSE3 fallback on
+# CPUs it does not recognise. Set JIKJI_OPENBLAS_CORETYPE=none to compare each side's own choice.
+if [ "${JIKJI_OPENBLAS_CORETYPE:-}" = none ]; then
+    unset OPENBLAS_CORETYPE
+elif grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+    export OPENBLAS_CORETYPE="${JIKJI_OPENBLAS_CORETYPE:-SkylakeX}"
+fi
 
 # --- Build each revision in its own worktree (one build when both are the same commit) --------
 products=(jikji)

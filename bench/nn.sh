@@ -22,9 +22,10 @@ fi
 if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
     "$venv/bin/pip" install --quiet torch
 fi
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
-    export OPENBLAS_CORETYPE=SkylakeX
-fi
+# Jikji chooses OpenBLAS's kernel for the CPU itself and logs it on the backend line. "auto" makes
+# it do so even where the environment pins OPENBLAS_CORETYPE (some pin Haswell, half the sgemm
+# speed on AVX-512); set JIKJI_BLAS_KERNEL to a core name to measure another kernel.
+export JIKJI_BLAS_KERNEL="${JIKJI_BLAS_KERNEL:-auto}"
 
 swift build -c release --product jikji-bench-nn >&2
 bench_bin="$(swift build -c release --show-bin-path)/jikji-bench-nn"

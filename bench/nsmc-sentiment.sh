@@ -15,14 +15,17 @@ epochs="${JIKJI_BENCH_EPOCHS:-3}"
 threads="${JIKJI_BENCH_THREADS:-2}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import torch, tokenizers" 2>/dev/null || "$venv/bin/pip" install --quiet torch tokenizers numpy
-if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE="${JIKJI_OPENBLAS_CORETYPE:-SkylakeX}"; fi
+# Jikji chooses OpenBLAS's kernel for the CPU itself and logs it on the backend line. "auto" makes
+# it do so even where the environment pins OPENBLAS_CORETYPE (some pin Haswell, half the sgemm
+# speed on AVX-512); set JIKJI_BLAS_KERNEL to a core name to measure another kernel.
+export JIKJI_BLAS_KERNEL="${JIKJI_BLAS_KERNEL:-auto}"
 export OPENBLAS_NUM_THREADS="$threads"
 
 swift build -c release --product jikji >&2
 jikji="$(swift build -c release --show-bin-path)/jikji"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-echo "# $(date -u +%FT%TZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}" >&2
+echo "# $(date -u +%FT%TZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), JIKJI_BLAS_KERNEL=$JIKJI_BLAS_KERNEL OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}" >&2
 
 "$jikji" job run jobs/nsmc-sentiment.yaml --quiet --runs "$work/runs" \
     --set data.valid_ratio=0 --set train.epochs="$epochs" \

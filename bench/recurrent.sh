@@ -14,7 +14,8 @@
 #                        counts (default 2), so that load from other processes hits both alike
 #   JIKJI_BENCH_THREADS  thread counts (default "1 2")
 #   JIKJI_BENCH_FILTER   only configurations containing this text, e.g. "lstm 256"
-#   JIKJI_OPENBLAS_CORETYPE  OpenBLAS kernel; default SkylakeX on AVX-512 CPUs (see BENCHMARKS.md)
+#   JIKJI_BLAS_KERNEL    OpenBLAS kernel (a core name, e.g. Haswell); default auto: Jikji's choice
+#                        for the CPU, logged on the "backend:" line
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,13 +27,10 @@ if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
     "$venv/bin/pip" install --quiet torch
 fi
 
-# OpenBLAS picks its kernel from OPENBLAS_CORETYPE when set. Some environments pin "Haswell"
-# (AVX2), which halves sgemm throughput on AVX-512 machines; choose explicitly and log it.
-if [ -n "${JIKJI_OPENBLAS_CORETYPE:-}" ]; then
-    export OPENBLAS_CORETYPE="$JIKJI_OPENBLAS_CORETYPE"
-elif grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
-    export OPENBLAS_CORETYPE=SkylakeX
-fi
+# Jikji chooses OpenBLAS's kernel for the CPU itself and logs it on the backend line. "auto" makes
+# it do so even where the environment pins OPENBLAS_CORETYPE (some pin Haswell, half the sgemm
+# speed on AVX-512); set JIKJI_BLAS_KERNEL to a core name to measure another kernel.
+export JIKJI_BLAS_KERNEL="${JIKJI_BLAS_KERNEL:-auto}"
 
 swift build -c release --product jikji-bench-recurrent >&2
 bench_bin="$(swift build -c release --show-bin-path)/jikji-bench-recurrent"

@@ -31,7 +31,10 @@ case "$start" in same|own) ;; *) echo "JIKJI_BENCH_START must be same or own, no
 sets=$(for o in ${JIKJI_BENCH_SET:-}; do printf -- '--set %s ' "$o"; done)
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import torch, tokenizers, safetensors" 2>/dev/null || "$venv/bin/pip" install --quiet torch tokenizers numpy safetensors
-if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE="${JIKJI_OPENBLAS_CORETYPE:-SkylakeX}"; fi
+# Jikji chooses OpenBLAS's kernel for the CPU itself and logs it on the backend line. "auto" makes
+# it do so even where the environment pins OPENBLAS_CORETYPE (some pin Haswell, half the sgemm
+# speed on AVX-512); set JIKJI_BLAS_KERNEL to a core name to measure another kernel.
+export JIKJI_BLAS_KERNEL="${JIKJI_BLAS_KERNEL:-auto}"
 export OPENBLAS_NUM_THREADS="$threads"
 [ -e corpora/nsmc/reviews_train.tsv ] || bash corpora/fetch.sh
 
@@ -52,7 +55,7 @@ head -n "$((valid_docs + 1))" corpora/nsmc/reviews_test.tsv >"$work/valid.tsv"
 "$jikji" vocab export reviews-wp30k --format tokenizer-json --no-post-processor --output "$work/tokenizer.json" >&2
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-echo "# $(date -u +%FT%TZ), $(nproc) CPUs, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $steps steps, $threads threads, seed $seed" >&2
+echo "# $(date -u +%FT%TZ), $(nproc) CPUs, JIKJI_BLAS_KERNEL=$JIKJI_BLAS_KERNEL OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $steps steps, $threads threads, seed $seed" >&2
 jikji_load="$(load)"
 "$jikji" job run jobs/reviews-lm.yaml --quiet --runs "$work/runs" --set data.valid="$work/valid.tsv" \
     --set data.valid_ratio=0 --set 'data.test=[]' --set train.max_steps="$steps" --set seed="$seed" $sets \

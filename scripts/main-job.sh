@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 swift build -c release --product jikji
-# OpenBLAS's AVX-512 kernel is much faster than the Haswell one some environments pin.
-if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE="${JIKJI_OPENBLAS_CORETYPE:-SkylakeX}"; fi
+# No BLAS variables: jikji chooses OpenBLAS's kernel for the CPU itself and logs it on the
+# "training:" line (JIKJI_BLAS_KERNEL overrides; README, "OpenBLAS kernel").
 exec "$(swift build -c release --show-bin-path)/jikji" job run jobs/nsmc-sentiment.yaml "$@"

@@ -1,19 +1,53 @@
 import CBLAS
+import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The matrix-product backend: OpenBLAS's sgemm/sgemv (Debian's `libopenblas-dev`).
+/// The matrix-product backend: OpenBLAS's sgemm/sgemv (Debian's `libopenblas-dev`), opened at
+/// the first use after choosing its kernel for this CPU (``BLASLibrary``, ``BLASKernelChoice``).
 ///
 /// Every matrix product of Jikji goes through this one type, so the backend can be
 /// measured and swapped in one place. Matrices are row-major.
 public enum BLAS {
-    /// The backend's name and thread count, logged when a job starts.
+    /// The backend's version, thread count and kernel with why it was chosen, logged when a job
+    /// starts: "OpenBLAS 0.3.21 (2 threads, SkylakeX kernel chosen for this CPU (AVX-512); …)".
     public static var backendDescription: String {
+        guard case .success(let library) = opened else { return "OpenBLAS (not loaded)" }
         let idle = idleSpinLog2.map { ", idle workers spin 2^\($0) cycles" } ?? ""
-        return "OpenBLAS (\(openblas_get_num_threads()) threads, \(String(cString: openblas_get_corename())) kernel\(idle))"
+        let version = library.version.map { " " + $0 } ?? ""
+        return "OpenBLAS\(version) (\(jikji_blas_thread_count()) threads, \(library.kernelDescription)\(idle))"
     }
+
+    /// The opened library, with the kernel it runs and how that was chosen; the first call
+    /// chooses the kernel and opens OpenBLAS (call it before starting threads of your own: it
+    /// sets `OPENBLAS_CORETYPE` for the moment the library loads). Throws when OpenBLAS cannot
+    /// be opened; the products below then end the process with that message instead.
+    public static func load() throws(BLASLoadError) -> BLASLibrary {
+        try opened.get()
+    }
+
+    /// The outcome of opening OpenBLAS, decided once per process (a `static let` runs its
+    /// initializer exactly once, whichever thread gets there first).
+    @usableFromInline
+    static let opened: Result<BLASLibrary, BLASLoadError> = Result { () throws(BLASLoadError) in
+        let choice = BLASKernelChoice.choose(environment: ProcessInfo.processInfo.environment, cpu: .current)
+        return try BLASLibrary.open(choice: choice)
+    }
+
+    /// Whether OpenBLAS is open, checked by every product: without it there is no way to multiply,
+    /// so the process ends with the reason and status 127, as the dynamic loader ends a process
+    /// whose linked library is missing.
+    @usableFromInline
+    static let isOpen: Bool = {
+        if case .failure(let error) = opened {
+            let program = CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "jikji"
+            FileHandle.standardError.write(Data("\(program): \(error)\n".utf8))
+            exit(127)
+        }
+        return true
+    }()
 
     /// How long (log2 of TSC cycles) OpenBLAS's idle worker threads spin before they sleep, as
     /// set by ``shortenIdleSpin(log2Cycles:)`` or the `OPENBLAS_THREAD_TIMEOUT` environment
@@ -68,13 +102,12 @@ public enum BLAS {
             }
             // Only OpenBLAS's own thread pool spins this way (1: pthreads; 0: no threads, 2: OpenMP,
             // whose runtime has its own wait policy).
-            guard openblas_get_parallel() == 1 else { return false }
+            guard isOpen, jikji_blas_parallel_mode() == 1 else { return false }
             typealias Entry = @convention(c) () -> Int32
             typealias VoidEntry = @convention(c) () -> Void
-            guard let library = dlopen(nil, RTLD_NOW),
-                  let readEnvironment = dlsym(library, "openblas_read_env"),
-                  let shutdown = dlsym(library, "blas_thread_shutdown_"),
-                  let start = dlsym(library, "blas_thread_init") else { return false }
+            guard let readEnvironment = jikji_blas_symbol("openblas_read_env"),
+                  let shutdown = jikji_blas_symbol("blas_thread_shutdown_"),
+                  let start = jikji_blas_symbol("blas_thread_init") else { return false }
             let value = min(max(log2Cycles, 4), 30)
             setenv("OPENBLAS_THREAD_TIMEOUT", String(value), 1)
             unsafeBitCast(readEnvironment, to: VoidEntry.self)()
@@ -90,11 +123,15 @@ public enum BLAS {
     }
 
     /// The number of threads OpenBLAS may use for one product.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    public static var threadCount: Int {
+        guard isOpen else { return 1 }
+        return Int(jikji_blas_thread_count())
+    }
 
     /// Sets the number of threads OpenBLAS may use for one product.
     public static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(count))
+        guard isOpen else { return }
+        jikji_blas_set_thread_count(Int32(count))
     }
 
     /// `y = alpha * A * x + beta * y` for a row-major `A` `[m, n]` (row stride `lda`), `x` `[n]`,
@@ -104,7 +141,8 @@ public enum BLAS {
         m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
         beta: Float = 0, y: UnsafeMutablePointer<Float>
     ) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+        guard isOpen else { return }
+        jikji_sgemv(Int32(m), Int32(n), alpha, a, Int32(lda), x, beta, y)
     }
 
     /// `C = alpha * op(A) * op(B) + beta * C`, row-major, where `op(A)` is `[m, k]`,
@@ -119,12 +157,7 @@ public enum BLAS {
         beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        cblas_sgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k),
-            alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc)
-        )
+        guard isOpen else { return }
+        jikji_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }

@@ -27,10 +27,11 @@ public enum JikjiCommand {
         public var output: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    /// Runs `jikji arguments…` in `directory` (default: the package root), feeding `input` on stdin.
+    /// Runs `jikji arguments…` in `directory` (default: the package root), feeding `input` on stdin,
+    /// with `environment` added to this process's and the variables of `unsetting` removed.
     public static func run(_ arguments: [String], input: Data? = nil, in directory: URL? = nil,
-                           environment: [String: String] = [:]) throws -> Result {
-        try RunningJikjiCommand(arguments, input: input, in: directory, environment: environment).finish()
+                           environment: [String: String] = [:], unsetting: Set<String> = []) throws -> Result {
+        try RunningJikjiCommand(arguments, input: input, in: directory, environment: environment, unsetting: unsetting).finish()
     }
 }
 
@@ -48,14 +49,16 @@ public final class RunningJikjiCommand: @unchecked Sendable {
     private let readers = DispatchGroup()
 
     /// Starts `jikji arguments…` in `directory` (default: the package root) with `environment`
-    /// added to this process's, feeding `input` on stdin (then closing it).
+    /// added to this process's and the variables of `unsetting` removed, feeding `input` on stdin
+    /// (then closing it).
     public init(_ arguments: [String], input: Data? = nil, in directory: URL? = nil,
-                environment: [String: String] = [:]) throws {
+                environment: [String: String] = [:], unsetting: Set<String> = []) throws {
         process.executableURL = JikjiCommand.executable
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? ProjectPaths.root
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
+        for key in unsetting { env[key] = nil }
         process.environment = env
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out

@@ -1,6 +1,7 @@
 // Microbenchmark of attention, losses, embedding, linear and optimizers (bench/nn.sh).
 // Prints one line per case: "jikji<TAB>case<TAB>best milliseconds". Not part of the user CLI.
 import Dispatch
+import Foundation
 import JikjiRecurrent
 
 var threads = 1
@@ -16,6 +17,8 @@ while let flag = arguments.popFirst() {
     }
 }
 BLAS.setThreads(threads)
+// Which kernel ran belongs with the figures (standard error: standard output is the table's input).
+FileHandle.standardError.write(Data("backend: \(BLAS.backendDescription)\n".utf8))
 
 /// Runs `body` repeatedly for about `seconds` (at least 3 times) and prints the fastest run.
 /// On the main actor, as the top-level settings it reads.

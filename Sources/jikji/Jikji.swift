@@ -1,4 +1,5 @@
 import ArgumentParser
+import JikjiRecurrent
 
 /// The `jikji` command: every subcommand parses its arguments and calls the library.
 @main
@@ -9,6 +10,15 @@ struct Jikji: ParsableCommand {
         version: JikjiVersion.string,
         subcommands: [Clean.self, Vocab.self, Encode.self, Decode.self, Dataset.self, Job.self, Predict.self, Generate.self, Translate.self]
     )
+
+    /// Opens OpenBLAS on the best kernel for this CPU (``BLAS/load()``) while the process has one
+    /// thread (the choice sets `OPENBLAS_CORETYPE` for the moment the library loads), then runs
+    /// the command. A failure to open it is reported by the first command that multiplies
+    /// matrices; the others (clean, encode, …) need no BLAS.
+    static func main() {
+        _ = try? BLAS.load()
+        main(nil)
+    }
 }
 
 /// The tool version recorded with vocabularies, datasets and runs.
