@@ -73,6 +73,71 @@ int32_t jikji_regex_replace_segments(void *regex, const uint16_t *replacement, i
     return out;
 }
 
+int32_t jikji_regex_replace_aligned(void *regex, const uint16_t *replacement, int32_t replacementLength,
+                                    const uint16_t *source, int32_t length, uint16_t *dest, int32_t *originStart,
+                                    int32_t *originEnd, int32_t capacity, int32_t *status) {
+    URegularExpression *re = (URegularExpression *)regex;
+    static const UChar empty[1] = {0};
+    int32_t out = 0, start = 0;
+    while (start <= length) {
+        int32_t end = segment_end(source, start, length);
+        UErrorCode err = U_ZERO_ERROR;
+        uregex_setText(re, (const UChar *)source + start, end - start, &err);
+        int32_t previous = 0;  // end of the previous match, within the segment
+        while (U_SUCCESS(err) && uregex_findNext(re, &err)) {
+            int32_t matchStart = uregex_start(re, 0, &err), matchEnd = uregex_end(re, 0, &err);
+            if (U_FAILURE(err)) break;
+            // ICU appends the text since the previous match, then the expanded replacement.
+            UChar *buffer = (UChar *)dest + out;
+            int32_t room = capacity - out;
+            int32_t written = uregex_appendReplacement(re, (const UChar *)replacement, replacementLength, &buffer, &room, &err);
+            if (err == U_BUFFER_OVERFLOW_ERROR || out + written > capacity) {
+                uregex_setText(re, empty, 0, &err);
+                *status = JIKJI_BUFFER_OVERFLOW;
+                return (out + written) * 2 + (length - start) * 2 + 16;
+            }
+            if (err == U_STRING_NOT_TERMINATED_WARNING) err = U_ZERO_ERROR;
+            if (U_FAILURE(err)) break;
+            int32_t copied = matchStart - previous;
+            for (int32_t k = 0; k < written; k++) {
+                if (k < copied) {
+                    originStart[out + k] = start + previous + k;
+                    originEnd[out + k] = start + previous + k + 1;
+                } else {
+                    originStart[out + k] = start + matchStart;
+                    originEnd[out + k] = start + matchEnd;
+                }
+            }
+            out += written;
+            previous = matchEnd;
+        }
+        if (U_FAILURE(err)) { uregex_setText(re, empty, 0, &err); *status = (int32_t)err; return 0; }
+        int32_t tail = end - start - previous;
+        if (out + tail + 1 > capacity) {
+            uregex_setText(re, empty, 0, &err);
+            *status = JIKJI_BUFFER_OVERFLOW;
+            return out * 2 + (length - start) * 2 + 16;
+        }
+        for (int32_t k = 0; k < tail; k++) {
+            dest[out + k] = source[start + previous + k];
+            originStart[out + k] = start + previous + k;
+            originEnd[out + k] = start + previous + k + 1;
+        }
+        out += tail;
+        if (end < length) {
+            dest[out] = 0;
+            originStart[out] = end;
+            originEnd[out] = end + 1;
+            out++;
+        }
+        start = end + 1;
+    }
+    UErrorCode err = U_ZERO_ERROR;
+    uregex_setText(re, empty, 0, &err);
+    *status = 0;
+    return out;
+}
+
 void *jikji_translit_open(const uint16_t *id, int32_t length, int32_t *status) {
     UErrorCode err = U_ZERO_ERROR;
     UTransliterator *t = utrans_openU((const UChar *)id, length, UTRANS_FORWARD, NULL, 0, NULL, &err);

@@ -71,6 +71,17 @@ int32_t jikji_normalize(const void *normalizer, const uint16_t *source, int32_t 
     return out;
 }
 
+int32_t jikji_normalizer_span_yes(const void *normalizer, const uint16_t *source, int32_t length, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t span = unorm2_spanQuickCheckYes((const UNormalizer2 *)normalizer, (const UChar *)source, length, &err);
+    *status = (int32_t)err;
+    return U_SUCCESS(err) ? span : 0;
+}
+
+int32_t jikji_normalizer_boundary_before(const void *normalizer, uint32_t codePoint) {
+    return unorm2_hasBoundaryBefore((const UNormalizer2 *)normalizer, (UChar32)codePoint) ? 1 : 0;
+}
+
 int32_t jikji_to_lower(const uint16_t *source, int32_t length, uint16_t *dest, int32_t capacity,
                        int32_t *status) {
     UErrorCode err = U_ZERO_ERROR;

@@ -39,22 +39,32 @@ func isWhitespace(_ unit: UInt16) -> Bool {
 /// into `dest` (which has room for `source.count` units: none of these grows the text) and
 /// returns the length written.
 enum CharacterSteps {
-    /// Turns every run of whitespace into one space and trims both ends of every segment.
-    static func collapseWhitespace(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>) -> Int {
+    /// Turns every run of whitespace into one space and trims both ends of every segment. The
+    /// space comes from the whole run it replaces.
+    static func collapseWhitespace<O: UnitOrigins>(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
+                                                   _ origins: O) -> Int {
         var out = 0
         var pendingSpace = false   // whitespace seen after some text in this segment
+        var runStart = 0           // where that whitespace began
         var atSegmentStart = true
-        for unit in source {
+        for (i, unit) in source.enumerated() {
             if unit == 0 {
                 dest[out] = 0
+                origins.same(out, i)
                 out += 1
                 pendingSpace = false
                 atSegmentStart = true
             } else if isWhitespace(unit) {
-                if !atSegmentStart { pendingSpace = true }
+                if !atSegmentStart && !pendingSpace { pendingSpace = true; runStart = i }
             } else {
-                if pendingSpace { dest[out] = 0x20; out += 1; pendingSpace = false }
+                if pendingSpace {
+                    dest[out] = 0x20
+                    origins.record(out, 1, from: runStart, to: i)
+                    out += 1
+                    pendingSpace = false
+                }
                 dest[out] = unit
+                origins.same(out, i)
                 out += 1
                 atSegmentStart = false
             }
@@ -62,118 +72,12 @@ enum CharacterSteps {
         return out
     }
 
-    /// Limits every run of a repeated unit (1…`unit` code points) to `limit` repetitions:
-    /// ㅋㅋㅋㅋ → ㅋㅋ, 하하하하 → 하하, ^^^^ → ^^. Exactly what the regex
-    /// `(.{1,unit}?)\1{limit,}` → `\1` × `limit` does (with `[^\d]` for `.` unless `digits`, so
-    /// that 5000 stays 5000): at each position the shortest repeating unit wins, and text before
-    /// a run (안 in 안ㅋㅋㅋ) is never part of it.
-    static func repeatLimit(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
-                            limit: Int, unit maxUnit: Int, digits: Bool) -> Int {
-        UnicodeCategory.bmpTable.withUnsafeBufferPointer { table in
-            repeatLimit(source, into: dest, limit: limit, unit: maxUnit, digits: digits, table: table)
-        }
-    }
-
-    private static func repeatLimit(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
-                                    limit: Int, unit maxUnit: Int, digits: Bool,
-                                    table: UnsafeBufferPointer<UInt8>) -> Int {
-        let n = source.count
-        guard let base = source.baseAddress else { return 0 }
-        var out = 0, i = 0
-        // The end of the current segment (index of the next U+0000 or n).
-        var segmentEnd = 0
-        while i < n {
-            if i >= segmentEnd {
-                segmentEnd = i
-                while segmentEnd < n && base[segmentEnd] != 0 { segmentEnd += 1 }
-                if i == segmentEnd { dest[out] = 0; out += 1; i += 1; continue }
-            }
-            // Fast path: a unit of u BMP code points repeats only if base[i + u] == base[i]; with
-            // no such match and no surrogate within reach, nothing can start here.
-            let first = base[i]
-            if (first & 0xF800) != 0xD800 {
-                let reach = min(maxUnit, segmentEnd - i - 1)
-                var candidate = false
-                var k = 1
-                while k <= reach {
-                    let unit = base[i + k]
-                    if unit == first || (unit & 0xF800) == 0xD800 { candidate = true; break }
-                    k += 1
-                }
-                if !candidate {
-                    dest[out] = first
-                    out += 1
-                    i += 1
-                    continue
-                }
-            }
-            var matched = false
-            var length = 0   // code units of a unit of `u` code points
-            for _ in 0..<maxUnit {
-                // Extend the candidate unit by one code point.
-                guard i + length < segmentEnd else { break }
-                let lead = base[i + length]
-                let pair = (lead & 0xFC00) == 0xD800 && i + length + 1 < segmentEnd
-                length += pair ? 2 : 1
-                // Count how many times the unit repeats back to back.
-                var count = 1, j = i + length
-                while j + length <= segmentEnd && memcmp16(base + i, base + j, length) { count += 1; j += length }
-                if count > limit {
-                    // A unit with a digit is never limited, and no longer unit (which would
-                    // contain the same digit) either. Checked only here, off the common path.
-                    if !digits && containsDigit(base + i, length, table: table) { break }
-                    for _ in 0..<limit {
-                        for k in 0..<length { dest[out + k] = base[i + k] }
-                        out += length
-                    }
-                    i = j
-                    matched = true
-                    break
-                }
-            }
-            if !matched {
-                let lead = base[i]
-                let width = (lead & 0xFC00) == 0xD800 && i + 1 < segmentEnd ? 2 : 1
-                dest[out] = lead
-                if width == 2 { dest[out + 1] = base[i + 1] }
-                out += width
-                i += width
-            }
-        }
-        return out
-    }
-
-    /// Whether `units[0..<count]` contains a decimal digit (Nd) code point.
-    private static func containsDigit(_ units: UnsafePointer<UInt16>, _ count: Int,
-                                      table: UnsafeBufferPointer<UInt8>) -> Bool {
-        var k = 0
-        while k < count {
-            let lead = units[k]
-            if (lead & 0xFC00) == 0xD800 && k + 1 < count {
-                let scalar = 0x10000 + ((UInt32(lead) - 0xD800) << 10) + (UInt32(units[k + 1]) - 0xDC00)
-                if UnicodeCategory.of(scalar) == UnicodeCategory.decimalNumber { return true }
-                k += 2
-            } else {
-                if table[Int(lead)] == UnicodeCategory.decimalNumber { return true }
-                k += 1
-            }
-        }
-        return false
-    }
-
-    @inline(__always)
-    private static func memcmp16(_ a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, _ count: Int) -> Bool {
-        if a[0] != b[0] { return false }
-        var k = 1
-        while k < count { if a[k] != b[k] { return false }; k += 1 }
-        return true
-    }
-
     /// Calls `decide` for every code point of `source` (never for the U+0000 separators) and
     /// writes the code point, a space, or nothing, as it says.
+    /// A space comes from the code point it replaces.
     @inline(__always)
-    static func mapCodePoints(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
-                              _ decide: (UInt32) -> CodePointAction) -> Int {
+    static func mapCodePoints<O: UnitOrigins>(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
+                                              _ origins: O, _ decide: (UInt32) -> CodePointAction) -> Int {
         let n = source.count
         var out = 0, i = 0
         while i < n {
@@ -185,15 +89,18 @@ enum CharacterSteps {
             }
             if unit == 0 {
                 dest[out] = 0
+                origins.same(out, i)
                 out += 1
             } else {
                 switch decide(scalar) {
                 case .keep:
                     dest[out] = unit
-                    if width == 2 { dest[out + 1] = source[i + 1] }
+                    origins.same(out, i)
+                    if width == 2 { dest[out + 1] = source[i + 1]; origins.same(out + 1, i + 1) }
                     out += width
                 case .space:
                     dest[out] = 0x20
+                    origins.record(out, 1, from: i, to: i + width)
                     out += 1
                 case .remove:
                     break
@@ -208,9 +115,10 @@ enum CharacterSteps {
 
     /// Removes control (Cc), format (Cf) and private-use (Co) characters; whitespace controls
     /// (tab, CR, LF, …) become spaces so that words they separated stay apart.
-    static func stripControl(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>) -> Int {
+    static func stripControl<O: UnitOrigins>(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
+                                             _ origins: O) -> Int {
         UnicodeCategory.bmpTable.withUnsafeBufferPointer { table in
-            mapCodePoints(source, into: dest) { scalar in
+            mapCodePoints(source, into: dest, origins) { scalar in
                 let category = scalar < 0x10000 ? table[Int(scalar)] : UnicodeCategory.of(scalar)
                 switch category {
                 case UnicodeCategory.control:
@@ -225,10 +133,10 @@ enum CharacterSteps {
     }
 
     /// Turns punctuation (and, with `symbols`, symbols) into spaces, except the code points in `keep`.
-    static func punctuationToSpace(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
-                                   keep: Set<UInt32>, symbols: Bool) -> Int {
+    static func punctuationToSpace<O: UnitOrigins>(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
+                                                   keep: Set<UInt32>, symbols: Bool, _ origins: O) -> Int {
         UnicodeCategory.bmpTable.withUnsafeBufferPointer { table in
-            mapCodePoints(source, into: dest) { scalar in
+            mapCodePoints(source, into: dest, origins) { scalar in
                 let category = scalar < 0x10000 ? table[Int(scalar)] : UnicodeCategory.of(scalar)
                 let hit = UnicodeCategory.punctuation.contains(category)
                     || (symbols && UnicodeCategory.symbols.contains(category))
@@ -239,10 +147,10 @@ enum CharacterSteps {
 
     /// Keeps Hangul (syllables and every kind of jamo), whitespace and, when asked, Latin letters,
     /// decimal digits and the code points in `keep`; everything else becomes a space.
-    static func hangulOnly(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
-                           latin: Bool, digits: Bool, keep: Set<UInt32>) -> Int {
+    static func hangulOnly<O: UnitOrigins>(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
+                                           latin: Bool, digits: Bool, keep: Set<UInt32>, _ origins: O) -> Int {
         UnicodeCategory.bmpTable.withUnsafeBufferPointer { table in
-            mapCodePoints(source, into: dest) { scalar in
+            mapCodePoints(source, into: dest, origins) { scalar in
                 if isHangul(scalar) || (scalar < 0x10000 && isWhitespace(UInt16(scalar))) { return .keep }
                 if latin && isLatinLetter(scalar) { return .keep }
                 if digits && scalar < 0x10000 && table[Int(scalar)] == UnicodeCategory.decimalNumber { return .keep }

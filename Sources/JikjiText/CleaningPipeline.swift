@@ -32,8 +32,9 @@ public struct CleaningPipeline: Hashable, Sendable {
     /// The built-in pipelines by name.
     ///
     /// - `nfc`, `nfkc`: just that normalization.
-    /// - `korean-web`: NFKC, jamo left alone by NFKC back to compatibility jamo (NFKC turns
-    ///   ㅋ U+314B into the conjoining U+110F; this turns it back), strip control characters, remove HTML tags, URLs and e-mail
+    /// - `korean-web`: NFKC keeping compatibility jamo as typed (plain NFKC turns ㅋ U+314B into
+    ///   the conjoining U+110F and composes ㅋㅠ into 큐), conjoining jamo left over back to
+    ///   compatibility jamo, strip control characters, remove HTML tags, URLs and e-mail
     ///   addresses, cut repeats (ㅋㅋㅋㅋ → ㅋㅋ), collapse whitespace.
     /// - `seed-imdb`: the seed recipe — lowercase, strip tags, punctuation except `'` to spaces,
     ///   collapse whitespace.
@@ -41,7 +42,7 @@ public struct CleaningPipeline: Hashable, Sendable {
         "nfc": CleaningPipeline(steps: [.normalize(.nfc)]),
         "nfkc": CleaningPipeline(steps: [.normalize(.nfkc)]),
         "korean-web": CleaningPipeline(steps: [
-            .normalize(.nfkc), .conjoiningJamoToCompatibility, .stripControl, .htmlTags(replace: " "), .urls(replace: " "),
+            .nfkcKeepingCompatibilityJamo, .conjoiningJamoToCompatibility, .stripControl, .htmlTags(replace: " "), .urls(replace: " "),
             .emails(replace: " "), .repeatLimit(max: 2, unit: 3, digits: false), .collapseWhitespace,
         ]),
         "seed-imdb": CleaningPipeline(steps: [
@@ -57,16 +58,23 @@ public struct CleaningPipeline: Hashable, Sendable {
     public init(preset: String) throws {
         guard let found = Self.presets[preset] else {
             throw ConfigError(.notAllowed, at: ConfigLocation(source: preset), path: nil,
-                              "unknown preset, and not a .yaml/.json pipeline file", allowed: Self.presetNames)
+                              "unknown preset or step, and not a .yaml/.json pipeline file", allowed: Self.presetNames)
         }
         self.init(steps: found.steps)
     }
 
-    /// The preset called `name`, or the pipeline file at that path (a name ending in
-    /// `.yaml`, `.yml` or `.json`, or any existing file); what `--pipeline PRESET|FILE` takes.
+    /// The preset called `name`, the one-step pipeline of the step called `name` (with its
+    /// default parameters: `nfd`, `repeat-limit`), or the pipeline file at that path (a name
+    /// ending in `.yaml`, `.yml` or `.json`, or any existing file); what `--pipeline PRESET|STEP|FILE`
+    /// takes. A step that needs a parameter (`regex`, `transliterate`) is an error saying how to
+    /// give it.
     public init(presetOrFile name: String) throws {
         if Self.presets[name] != nil {
             try self.init(preset: name)
+            return
+        }
+        if let step = try CleaningStep.alone(named: name) {
+            self.init(steps: [step])
             return
         }
         let lower = name.lowercased()

@@ -8,6 +8,11 @@ import JikjiConfig
 public enum CleaningStep: Hashable, Sendable {
     /// Unicode normalization through ICU (`nfc`, `nfd`, `nfkc`, `nfkd`, `nfkc-casefold`).
     case normalize(NormalizationForm)
+    /// NFKC, except that compatibility jamo (ㅋ U+314B, ㅠ U+3160, … U+3131–U+318E) stay as they
+    /// are (`nfkc-keep-compat-jamo`), so they never compose with their neighbours: ㅋㅠ stays
+    /// ㅋㅠ where NFKC makes 큐, and 가ㄳ stays 가ㄳ where NFKC makes 갃. Halfwidth jamo
+    /// (ﾻ U+FFBB) become the compatibility jamo they are narrow forms of, on their own too.
+    case nfkcKeepingCompatibilityJamo
     /// Full Unicode lowercasing (`lowercase`).
     case lowercase
     /// Full Unicode case folding (`casefold`).
@@ -49,51 +54,16 @@ public enum CleaningStep: Hashable, Sendable {
     /// An ICU transliterator by id, e.g. `Hangul-Latin` (`transliterate`).
     case transliterate(id: String)
 
-    /// Every step name accepted in pipeline files.
-    public static let names: [String] = [
-        "nfc", "nfd", "nfkc", "nfkd", "nfkc-casefold", "lowercase", "casefold",
-        "hangul-to-jamo", "jamo-to-hangul", "compat-jamo-to-conjoining", "conjoining-jamo-to-compat",
-        "html-tags", "urls", "emails", "collapse-whitespace", "strip-control",
-        "punctuation-to-space", "hangul-only", "repeat-limit", "regex", "transliterate",
-    ]
+    /// Every step name accepted in pipeline files (``Kind``'s names, in its order).
+    public static let names: [String] = Kind.allCases.map(\.rawValue)
 
     /// The step's name in pipeline files.
-    public var name: String {
-        switch self {
-        case .normalize(let form): return form.rawValue
-        case .lowercase: return "lowercase"
-        case .casefold: return "casefold"
-        case .hangulToJamo: return "hangul-to-jamo"
-        case .jamoToHangul: return "jamo-to-hangul"
-        case .compatibilityJamoToConjoining: return "compat-jamo-to-conjoining"
-        case .conjoiningJamoToCompatibility: return "conjoining-jamo-to-compat"
-        case .htmlTags: return "html-tags"
-        case .urls: return "urls"
-        case .emails: return "emails"
-        case .collapseWhitespace: return "collapse-whitespace"
-        case .stripControl: return "strip-control"
-        case .punctuationToSpace: return "punctuation-to-space"
-        case .hangulOnly: return "hangul-only"
-        case .repeatLimit: return "repeat-limit"
-        case .regex: return "regex"
-        case .transliterate: return "transliterate"
-        }
-    }
+    public var name: String { kind.rawValue }
 }
 
 // MARK: Reading steps
 
 extension CleaningStep {
-    /// The key that a step's single scalar value stands for (`repeat-limit: 2` is
-    /// `repeat-limit: {max: 2}`), for steps that have one.
-    private static func shorthandKey(of name: String) -> String? {
-        switch name {
-        case "repeat-limit": return "max"
-        case "transliterate": return "id"
-        default: return nil
-        }
-    }
-
     /// Reads step number `index` (1-based) of a pipeline: a step name, or a one-key mapping from
     /// the name to its parameters. Errors name the step as `steps[index]` and its parameters as
     /// `steps[index].name.key`.
@@ -117,68 +87,56 @@ extension CleaningStep {
         case .list:
             throw ConfigError(.wrongType, at: location, path: path, "expected a step name or 'name: parameters', found a list")
         }
-        guard CleaningStep.names.contains(name) else {
+        guard let kind = Kind(rawValue: name) else {
             throw ConfigError(.notAllowed, at: location, path: path, "unknown step '\(name)'", allowed: CleaningStep.names)
         }
         let stepPath = ConfigPath.key(name, in: path)
         if case .scalar(let text, let at)? = parameters {
-            guard let key = shorthandKey(of: name) else {
+            guard let key = kind.shorthandKey else {
                 throw ConfigError(.wrongType, at: at ?? location, path: stepPath,
-                                  Self.parameterlessNames.contains(name) ? "'\(name)' takes no parameters, found '\(text)'"
+                                  !kind.takesParameters ? "'\(name)' takes no parameters, found '\(text)'"
                                     : "expected a mapping of parameters, found '\(text)'")
             }
             parameters = .mapping([(key, parameters!)], at: at)
         }
-        if Self.parameterlessNames.contains(name), case .mapping(let pairs, _)? = parameters, let first = pairs.first {
+        if !kind.takesParameters, case .mapping(let pairs, _)? = parameters, let first = pairs.first {
             throw ConfigError(.unknownKey, at: first.value.location ?? location, path: ConfigPath.key(first.key, in: stepPath),
                               "unknown key; '\(name)' takes no parameters")
         }
         let r = try ConfigReader(parameters, path: stepPath, location: location)
         let step: CleaningStep
-        switch name {
-        case "lowercase": step = .lowercase
-        case "casefold": step = .casefold
-        case "hangul-to-jamo": step = .hangulToJamo
-        case "jamo-to-hangul": step = .jamoToHangul
-        case "compat-jamo-to-conjoining": step = .compatibilityJamoToConjoining
-        case "conjoining-jamo-to-compat": step = .conjoiningJamoToCompatibility
-        case "collapse-whitespace": step = .collapseWhitespace
-        case "strip-control": step = .stripControl
-        case "html-tags": step = .htmlTags(replace: try r.string("replace", default: " "))
-        case "urls": step = .urls(replace: try r.string("replace", default: " "))
-        case "emails": step = .emails(replace: try r.string("replace", default: " "))
-        case "punctuation-to-space":
+        switch kind {
+        case .htmlTags: step = .htmlTags(replace: try r.string("replace", default: " "))
+        case .urls: step = .urls(replace: try r.string("replace", default: " "))
+        case .emails: step = .emails(replace: try r.string("replace", default: " "))
+        case .punctuationToSpace:
             step = .punctuationToSpace(except: try r.string("except", default: ""),
                                        symbols: try r.bool("symbols", default: true))
-        case "hangul-only":
+        case .hangulOnly:
             step = .hangulOnly(latin: try r.bool("latin", default: true),
                                digits: try r.bool("digits", default: true),
                                keep: try r.string("keep", default: ""))
-        case "repeat-limit":
+        case .repeatLimit:
             step = .repeatLimit(max: try r.int("max", default: 2, range: 1...1000),
                                 unit: try r.int("unit", default: 3, range: 1...16),
                                 digits: try r.bool("digits", default: false))
-        case "regex":
+        case .regex:
             step = .regex(pattern: try r.requiredString("pattern", what: "give an ICU regular expression, e.g. '(\\d+)원'"),
                           replace: try r.string("replace", default: ""),
                           ignoreCase: try r.bool("ignore-case", default: false))
-        case "transliterate":
+        case .transliterate:
             step = .transliterate(id: try r.requiredString("id", what: "name an ICU transliterator, e.g. Hangul-Latin"))
-        default:
-            guard let form = NormalizationForm(rawValue: name) else {
-                throw ConfigError(.notAllowed, at: location, path: path, "unknown step '\(name)'", allowed: CleaningStep.names)
+        case .nfc, .nfd, .nfkc, .nfkd, .nfkcCasefold, .nfkcKeepingCompatibilityJamo, .lowercase, .casefold, .hangulToJamo,
+             .jamoToHangul, .compatibilityJamoToConjoining, .conjoiningJamoToCompatibility, .collapseWhitespace, .stripControl:
+            // Parameterless: the default step is the only one (never nil for these kinds).
+            guard let only = kind.defaultStep else {
+                throw ConfigError(.missing, at: location, path: stepPath, "'\(name)' has no default")
             }
-            step = .normalize(form)
+            step = only
         }
         try r.finish()
         return step
     }
-
-    /// The steps that take no parameters.
-    private static let parameterlessNames: Set<String> = [
-        "nfc", "nfd", "nfkc", "nfkd", "nfkc-casefold", "lowercase", "casefold", "hangul-to-jamo", "jamo-to-hangul",
-        "compat-jamo-to-conjoining", "conjoining-jamo-to-compat", "collapse-whitespace", "strip-control",
-    ]
 }
 
 // MARK: Writing steps

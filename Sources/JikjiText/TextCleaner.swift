@@ -12,20 +12,33 @@ public final class TextCleaner {
     /// The pipeline this cleaner runs.
     public let pipeline: CleaningPipeline
 
-    private enum Operation {
+    /// A compiled step.
+    enum Operation {
         case normalize(UnsafeRawPointer)
+        /// NFKC (this normalizer) with compatibility jamo kept out of it.
+        case normalizeKeepingCompatibilityJamo(UnsafeRawPointer)
         case lowercase
         case casefold
         /// A compiled ICU regex; `segmented` when the pattern might match across a NUL.
         case regex(UnsafeMutableRawPointer, replacement: [UInt16], segmented: Bool)
         case transliterate(UnsafeMutableRawPointer)
         /// A loop over the buffer that writes at most `growth` × the input length.
-        case native(growth: Int, (UnsafeBufferPointer<UInt16>, UnsafeMutablePointer<UInt16>) -> Int)
+        case native(growth: Int, NativeLoop)
     }
 
-    private var operations: [Operation] = []
-    private var current = [UInt16](repeating: 0, count: 1 << 16)
-    private var scratch = [UInt16](repeating: 0, count: 1 << 16)
+    /// One loop of ``CharacterSteps`` or ``HangulJamo``, specialized twice: without alignment
+    /// (what cleaning runs) and recording the origin of every unit it writes.
+    struct NativeLoop {
+        let plain: (UnsafeBufferPointer<UInt16>, UnsafeMutablePointer<UInt16>) -> Int
+        let aligned: (UnsafeBufferPointer<UInt16>, UnsafeMutablePointer<UInt16>, OriginSpans) -> Int
+    }
+
+    var operations: [Operation] = []
+    /// The text being cleaned, and the buffer each step writes into (then swapped).
+    var current = [UInt16](repeating: 0, count: 1 << 16)
+    var scratch = [UInt16](repeating: 0, count: 1 << 16)
+    /// With alignment: the original span of every unit of `current`, and the step's own spans.
+    var alignment = UnitAlignment()
 
     /// Compiles `pipeline` (its regexes and transliterators). Throws an error naming the step
     /// and the problem when a pattern or transliterator id is invalid.
@@ -64,30 +77,40 @@ public final class TextCleaner {
             return .lowercase
         case .casefold:
             return .casefold
+        case .nfkcKeepingCompatibilityJamo:
+            return .normalizeKeepingCompatibilityJamo(NormalizationForm.nfkc.handle)
         case .hangulToJamo:
-            return .native(growth: 3, HangulJamo.decompose)
+            return .native(growth: 3, NativeLoop(plain: { HangulJamo.decompose($0, into: $1, NoOrigins()) },
+                                                 aligned: { HangulJamo.decompose($0, into: $1, $2) }))
         case .jamoToHangul:
-            return .native(growth: 1, HangulJamo.compose)
+            return .native(growth: 1, NativeLoop(plain: { HangulJamo.compose($0, into: $1, NoOrigins()) },
+                                                 aligned: { HangulJamo.compose($0, into: $1, $2) }))
         case .compatibilityJamoToConjoining:
-            return .native(growth: 1, HangulJamo.toConjoining)
+            return .native(growth: 1, NativeLoop(plain: { HangulJamo.toConjoining($0, into: $1, NoOrigins()) },
+                                                 aligned: { HangulJamo.toConjoining($0, into: $1, $2) }))
         case .conjoiningJamoToCompatibility:
-            return .native(growth: 1, HangulJamo.toCompatibility)
+            return .native(growth: 1, NativeLoop(plain: { HangulJamo.toCompatibility($0, into: $1, NoOrigins()) },
+                                                 aligned: { HangulJamo.toCompatibility($0, into: $1, $2) }))
         case .collapseWhitespace:
-            return .native(growth: 1, CharacterSteps.collapseWhitespace)
+            return .native(growth: 1, NativeLoop(plain: { CharacterSteps.collapseWhitespace($0, into: $1, NoOrigins()) },
+                                                 aligned: { CharacterSteps.collapseWhitespace($0, into: $1, $2) }))
         case .stripControl:
-            return .native(growth: 1, CharacterSteps.stripControl)
+            return .native(growth: 1, NativeLoop(plain: { CharacterSteps.stripControl($0, into: $1, NoOrigins()) },
+                                                 aligned: { CharacterSteps.stripControl($0, into: $1, $2) }))
         case .repeatLimit(let limit, let unit, let digits):
-            return .native(growth: 1) {
-                CharacterSteps.repeatLimit($0, into: $1, limit: limit, unit: unit, digits: digits)
-            }
+            return .native(growth: 1, NativeLoop(
+                plain: { CharacterSteps.repeatLimit($0, into: $1, limit: limit, unit: unit, digits: digits, NoOrigins()) },
+                aligned: { CharacterSteps.repeatLimit($0, into: $1, limit: limit, unit: unit, digits: digits, $2) }))
         case .punctuationToSpace(let except, let symbols):
             let keep = Set(except.unicodeScalars.map(\.value))
-            return .native(growth: 1) { CharacterSteps.punctuationToSpace($0, into: $1, keep: keep, symbols: symbols) }
+            return .native(growth: 1, NativeLoop(
+                plain: { CharacterSteps.punctuationToSpace($0, into: $1, keep: keep, symbols: symbols, NoOrigins()) },
+                aligned: { CharacterSteps.punctuationToSpace($0, into: $1, keep: keep, symbols: symbols, $2) }))
         case .hangulOnly(let latin, let digits, let keep):
             let keepSet = Set(keep.unicodeScalars.map(\.value))
-            return .native(growth: 1) {
-                CharacterSteps.hangulOnly($0, into: $1, latin: latin, digits: digits, keep: keepSet)
-            }
+            return .native(growth: 1, NativeLoop(
+                plain: { CharacterSteps.hangulOnly($0, into: $1, latin: latin, digits: digits, keep: keepSet, NoOrigins()) },
+                aligned: { CharacterSteps.hangulOnly($0, into: $1, latin: latin, digits: digits, keep: keepSet, $2) }))
         case .htmlTags(let replace):
             return try regex(htmlTagPattern, literal: replace, flags: 0, step: step, index: index)
         case .urls(let replace):
@@ -154,7 +177,12 @@ public final class TextCleaner {
                                 substituteInvalidUTF8 ? 0xFFFD : -1, &substitutions, &status)
         }
         count = try runOperations(count: count)
-        // UTF-16 → UTF-8, once, straight into the caller's array.
+        try appendUTF8(count: count, to: &output)
+        return Int(substitutions)
+    }
+
+    /// Appends `current[0..<count]` as UTF-8 to `output`: once, straight into the caller's array.
+    func appendUTF8(count: Int, to output: inout [UInt8]) throws {
         let start = output.count
         var capacity = count * 3 + 16
         while true {
@@ -171,7 +199,7 @@ public final class TextCleaner {
             if status > 0 {
                 throw TextInputError(.icu, file: "cleaner", "UTF-16 to UTF-8 failed: \(ICU.errorName(status))")
             }
-            return Int(substitutions)
+            return
         }
     }
 
@@ -192,7 +220,7 @@ public final class TextCleaner {
     }
 
     /// Applies every operation to `current[0..<count]`, swapping buffers; returns the new count.
-    private func runOperations(count initial: Int) throws -> Int {
+    func runOperations(count initial: Int) throws -> Int {
         var count = initial
         for operation in operations {
             let length = count
@@ -200,6 +228,11 @@ public final class TextCleaner {
             case .normalize(let handle):
                 count = try icuCall(length, estimate: length * 3 + 16) { src, dest, capacity, status in
                     jikji_normalize(handle, src, Int32(length), dest, capacity, &status)
+                }
+            case .normalizeKeepingCompatibilityJamo(let handle):
+                count = try piecewiseCall(length, estimate: length * 3 + 16) { src, dest, capacity in
+                    try NormalizationPieces.normalizeKeepingCompatibilityJamo(handle, src, into: dest, capacity: capacity,
+                                                                              aligned: false, NoOrigins())
                 }
             case .lowercase:
                 count = try icuCall(length, estimate: length + length / 2 + 16) { src, dest, capacity, status in
@@ -223,7 +256,7 @@ public final class TextCleaner {
                 if scratch.count < need { scratch = [UInt16](repeating: 0, count: need) }
                 count = current.withUnsafeBufferPointer { src in
                     scratch.withUnsafeMutableBufferPointer { dst in
-                        body(UnsafeBufferPointer(rebasing: src[0..<length]), dst.baseAddress!)
+                        body.plain(UnsafeBufferPointer(rebasing: src[0..<length]), dst.baseAddress!)
                     }
                 }
             }
@@ -232,8 +265,24 @@ public final class TextCleaner {
         return count
     }
 
+    /// Runs `body` from `current[0..<length]` into `scratch`, doubling `scratch` while `body`
+    /// says it is too small (returns nil).
+    func piecewiseCall(_ length: Int, estimate: Int,
+                       _ body: (UnsafeBufferPointer<UInt16>, UnsafeMutablePointer<UInt16>, Int) throws -> Int?) throws -> Int {
+        if scratch.count < estimate { scratch = [UInt16](repeating: 0, count: estimate) }
+        while true {
+            let written = try current.withUnsafeBufferPointer { src in
+                try scratch.withUnsafeMutableBufferPointer { dst in
+                    try body(UnsafeBufferPointer(rebasing: src[0..<length]), dst.baseAddress!, dst.count)
+                }
+            }
+            if let written { return written }
+            scratch = [UInt16](repeating: 0, count: scratch.count * 2 + 16)
+        }
+    }
+
     /// Runs an ICU call from `current` into `scratch`, growing `scratch` on overflow.
-    private func icuCall(_ length: Int, estimate: Int,
+    func icuCall(_ length: Int, estimate: Int,
                          _ body: (UnsafePointer<UInt16>, UnsafeMutablePointer<UInt16>, Int32, inout Int32) -> Int32) throws -> Int {
         if scratch.count < estimate { scratch = [UInt16](repeating: 0, count: estimate) }
         return try current.withUnsafeBufferPointer { src in

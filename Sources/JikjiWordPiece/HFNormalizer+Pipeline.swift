@@ -84,6 +84,8 @@ extension HFNormalizer {
             throw Problem("Jikji's built-in pattern for it is not written for HF's regex engine; a regex step you write can be")
         case .hangulOnly:
             throw Problem("HF has no normalizer keeping only some scripts")
+        case .nfkcKeepingCompatibilityJamo:
+            throw Problem("HF's NFKC composes compatibility jamo with their neighbours (ㅋ + ㅠ becomes 큐); it has no form that keeps them")
         case .transliterate:
             throw Problem("HF has no transliterator")
         }

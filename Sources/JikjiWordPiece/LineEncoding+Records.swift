@@ -111,18 +111,23 @@ extension WordPieceTokenizer {
     /// - Throws: truncation settings that cannot work for this record, as
     ///   ``WordPieceError/invalidOption(name:reason:)`` naming `source` and `line`; and what
     ///   encoding throws.
-    func encodeRecord(_ text: UnsafeBufferPointer<UInt8>, pair: [UInt8]?, cleaner: TextCleaner?, addSpecialTokens: Bool,
+    func encodeRecord(_ text: UnsafeBufferPointer<UInt8>, alignment: CleaningAlignment?, pair: [UInt8]?,
+                      cleaner: TextCleaner?, aligning: Bool, addSpecialTokens: Bool,
                       truncation: TruncationOptions?, scratch: inout EncoderScratch,
                       source: String, line: Int) throws -> Encoding {
         var a = Encoding()
         try encodeSequence(text, into: &a, scratch: &scratch)
+        // Offsets index the input line: mapped back through the cleaning before truncation
+        // copies them into overflow parts.
+        if let alignment { a.mapOffsets(from: 0, through: alignment) }
         var b: Encoding?
         if let pair {
             var second = Encoding()
             if let cleaner {
-                var cleaned: [UInt8] = []
-                try pair.withUnsafeBufferPointer { try cleaner.clean(utf8: $0, into: &cleaned) }
-                try cleaned.withUnsafeBufferPointer { try encodeSequence($0, into: &second, scratch: &scratch) }
+                // The second text is cleaned (and, for jsonl, its offsets traced back) like the first.
+                try pair.withUnsafeBufferPointer {
+                    try encodeSequence(cleaning: $0, with: cleaner, aligning: aligning, into: &second, scratch: &scratch)
+                }
             } else {
                 try pair.withUnsafeBufferPointer { try encodeSequence($0, into: &second, scratch: &scratch) }
             }

@@ -11,7 +11,8 @@ public struct LineEncodingOptions: Sendable {
         case ids
         /// Tokens separated by spaces.
         case tokens
-        /// `{"ids":[…],"tokens":[…],"offsets":[[s,e],…],"attention_mask":[…],"type_ids":[…]}`.
+        /// `{"ids":[…],"tokens":[…],"offsets":[[s,e],…],"attention_mask":[…],"type_ids":[…]}`;
+        /// offsets index the input line (in characters), through any cleaning pipeline.
         case jsonl
     }
 
@@ -112,6 +113,9 @@ extension WordPieceTokenizer {
         let texts = options.format == .ids ? nil : TokenTexts(vocabulary: vocabulary, json: options.format == .jsonl)
         let format: RecordFormat = options.column == nil
             ? .lines : options.inputFormat ?? .inferred(fromPath: input, readsColumns: true)
+        // Only JSON lines show offsets: only they trace them back through the cleaning pipeline
+        // to the input line (ids and tokens clean without recording any alignment).
+        let aligning = options.format == .jsonl
         var reader = try RecordBlockReader(path: input, format: format, blockSize: max(1, options.blockSize))
         let columns = try reader.columns([options.column ?? RecordFormat.linesColumn] + (options.pairColumn.map { [$0] } ?? []))
         // Padding to the longest of a batch: encodings are collected per chunk, then padded and
@@ -147,8 +151,9 @@ extension WordPieceTokenizer {
                         let pairText: [UInt8]? = try pairs ? cursor.withColumn(1, in: block) { Array($0) } : nil
                         do {
                             try cursor.withColumn(0, in: block) { raw in
-                                // Encodes one text and appends its output line.
-                                func encodeLine(_ text: UnsafeBufferPointer<UInt8>) throws {
+                                // Encodes one text and appends its output line; `alignment`, when
+                                // given, maps the offsets from the cleaned text to the input line.
+                                func encodeLine(_ text: UnsafeBufferPointer<UInt8>, alignment: CleaningAlignment?) throws {
                                     if fastPath {
                                         // No truncation: build [CLS] text [SEP] in place in a reused
                                         // encoding, so a line allocates nothing.
@@ -159,7 +164,9 @@ extension WordPieceTokenizer {
                                         if let processor {
                                             e.append(id: processor.clsId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
                                         }
+                                        let mark = e.count
                                         try encodeSequence(text, into: &e, scratch: &scratch)
+                                        if let alignment { e.mapOffsets(from: mark, through: alignment) }
                                         if let processor {
                                             e.append(id: processor.sepId, typeId: 0, offsets: TokenOffsets(0, 0), special: true, word: -1)
                                         }
@@ -167,8 +174,8 @@ extension WordPieceTokenizer {
                                         stats.tokens += e.count
                                         scratch.encoding = e
                                     } else {
-                                        var e = try encodeRecord(text, pair: pairText, cleaner: cleaner,
-                                                                 addSpecialTokens: options.addSpecialTokens,
+                                        var e = try encodeRecord(text, alignment: alignment, pair: pairText, cleaner: cleaner,
+                                                                 aligning: aligning, addSpecialTokens: options.addSpecialTokens,
                                                                  truncation: truncation, scratch: &scratch,
                                                                  source: input, line: block.line(of: k))
                                         if collecting {
@@ -186,10 +193,18 @@ extension WordPieceTokenizer {
                                     var cleaned = scratch.cleaned
                                     scratch.cleaned = []
                                     defer { scratch.cleaned = cleaned }
-                                    try cleaner.clean(utf8: raw, into: &cleaned)
-                                    try cleaned.withUnsafeBufferPointer { try encodeLine($0) }
+                                    if aligning {
+                                        var alignment = scratch.alignment
+                                        scratch.alignment = CleaningAlignment()
+                                        defer { scratch.alignment = alignment }
+                                        try cleaner.clean(utf8: raw, into: &cleaned, alignment: &alignment)
+                                        try cleaned.withUnsafeBufferPointer { try encodeLine($0, alignment: alignment) }
+                                    } else {
+                                        try cleaner.clean(utf8: raw, into: &cleaned)
+                                        try cleaned.withUnsafeBufferPointer { try encodeLine($0, alignment: nil) }
+                                    }
                                 } else {
-                                    try encodeLine(raw)
+                                    try encodeLine(raw, alignment: nil)
                                 }
                             }
                         } catch WordPieceError.invalidUTF8 {

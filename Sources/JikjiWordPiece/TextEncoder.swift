@@ -54,18 +54,25 @@ public struct TextEncoder: Sendable {
 
     // MARK: Encoding
 
-    /// Cleans and encodes one text, then truncates and post-processes it.
+    /// Cleans and encodes one text, then truncates and post-processes it. Offsets index `text`
+    /// as given, traced back through the cleaning pipeline (``CleaningAlignment``).
     ///
     /// - Throws: what ``WordPieceTokenizer/encode(_:pair:addSpecialTokens:truncation:)`` throws.
     public func encode(_ text: String, addSpecialTokens: Bool = true,
                        truncation: TruncationOptions? = nil) throws -> Encoding {
-        guard cleaners != nil else {
+        guard let cleaners else {
             return try tokenizer.encode(text, addSpecialTokens: addSpecialTokens, truncation: truncation)
         }
-        return try tokenizer.encode(try clean(text), addSpecialTokens: addSpecialTokens, truncation: truncation)
+        return try cleaners.withCleaner { cleaner in
+            var scratch = EncoderScratch(options: tokenizer.normalizerOptions)
+            var sequence = Encoding()
+            try tokenizer.encodeSequence(of: text, cleanedBy: cleaner, aligning: true, into: &sequence, scratch: &scratch)
+            return try tokenizer.finish(sequence, nil, addSpecialTokens: addSpecialTokens, truncation: truncation)
+        }
     }
 
-    /// Cleans and encodes every text on all cores, then pads as `padding` says.
+    /// Cleans and encodes every text on all cores, then pads as `padding` says. Offsets index
+    /// each text as given.
     public func encodeBatch(_ texts: [String], addSpecialTokens: Bool = true, truncation: TruncationOptions? = nil,
                             padding: PaddingOptions? = nil) throws -> [Encoding] {
         try tokenizer.encodeBatch(texts, addSpecialTokens: addSpecialTokens, truncation: truncation,

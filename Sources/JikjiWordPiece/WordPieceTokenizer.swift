@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import JikjiText
 
 /// HF's BERT WordPiece pipeline, encode and decode: special tokens matched in raw text,
 /// ``BertNormalizer``, ``BertPreTokenizer``, WordPiece greedy longest-match-first with the
@@ -325,7 +326,8 @@ public struct WordPieceTokenizer: Sendable {
                 out.reserveCapacity(range.count)
                 for i in range {
                     var a = Encoding()
-                    try encodeSequence(of: texts[i], cleanedBy: cleaner, into: &a, scratch: &scratch)
+                    // Encodings carry offsets: they index the texts as given.
+                    try encodeSequence(of: texts[i], cleanedBy: cleaner, aligning: true, into: &a, scratch: &scratch)
                     out.append(try finish(a, nil, addSpecialTokens: addSpecialTokens, truncation: truncation))
                 }
                 return out
@@ -360,7 +362,8 @@ public struct WordPieceTokenizer: Sendable {
                 scratch.encoding = Encoding()
                 for i in range {
                     e.removeAll()
-                    try encodeSequence(of: texts[i], cleanedBy: cleaner, into: &e, scratch: &scratch)
+                    // Only ids come out: no offsets to trace back.
+                    try encodeSequence(of: texts[i], cleanedBy: cleaner, aligning: false, into: &e, scratch: &scratch)
                     if general {
                         let wrapped = try finish(e, nil, addSpecialTokens: true, truncation: nil)
                         ids += wrapped.ids
@@ -462,6 +465,8 @@ struct EncoderScratch {
     var encoding = Encoding()
     /// A reusable buffer for a text's cleaned UTF-8 (when a cleaning pipeline runs first).
     var cleaned: [UInt8] = []
+    /// A reusable alignment of a cleaned text to its original (when offsets must index the original).
+    var alignment = CleaningAlignment()
 
     init(options: BertNormalizerOptions) {
         preTokenizer = BertPreTokenizer(normalizer: options)

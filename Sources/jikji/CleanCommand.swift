@@ -14,13 +14,14 @@ struct Clean: ParsableCommand {
         discussion: """
             Streams lines (or one column of a TSV/CSV file with a header, copying the other \
             columns) through the pipeline and writes the result atomically. Presets: \
-            \(CleaningPipeline.presetNames.joined(separator: ", ")); or a .yaml/.json file such as \
+            \(CleaningPipeline.presetNames.joined(separator: ", ")); or one step alone by its name \
+            ('--pipeline nfd'); or a .yaml/.json file such as \
             'steps: [nfkc, html-tags, {repeat-limit: 2}, collapse-whitespace]'. \
             Steps: \(CleaningStep.names.joined(separator: ", ")).
             """
     )
 
-    @Option(name: .long, help: "A preset name or a pipeline file (.yaml, .yml or .json).")
+    @Option(name: .long, help: "A preset name, a step name (that step alone, default parameters) or a pipeline file (.yaml, .yml or .json).")
     var pipeline: String
 
     @Option(name: .long, help: "The input file, or - for standard input.")
@@ -86,7 +87,7 @@ struct Clean: ParsableCommand {
         }
     }
 
-    /// The preset called `pipeline`, or the pipeline file at that path.
+    /// The preset called `pipeline`, the step of that name alone, or the pipeline file at that path.
     private func loadPipeline() throws -> CleaningPipeline {
         try CleaningPipeline(presetOrFile: pipeline)
     }

@@ -74,7 +74,7 @@ struct VocabTrain: ParsableCommand {
     @Flag(help: "Do not put spaces around CJK ideographs (handle_chinese_chars=false).")
     var noChineseChars = false
 
-    @Option(help: "A cleaning pipeline (preset name or .yaml/.json file) run on each document before the normalizer; stored with the vocabulary.")
+    @Option(help: "A cleaning pipeline (preset name, step name or .yaml/.json file) run on each document before the normalizer; stored with the vocabulary.")
     var pipeline: String?
 
     @Option(help: "Take the order of single-character '##x' tokens from this HF vocab.txt (HF parity).")

@@ -37,7 +37,8 @@ final class CleanCLITests: XCTestCase {
         let result = try JikjiCommand.run(["clean", "--pipeline", "korean-web"],
                                           input: Data("  ＜b＞재밌다ㅋㅋㅋㅋㅋ  \n\nㅁㅡ <br>https://a.kr 👍👍👍\n".utf8))
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(Array(result.output.unicodeScalars), Array("재밌다ㅋㅋ\n\n므 👍👍\n".unicodeScalars))
+        // ㅁㅡ stays as typed (issue 13: the preset used to compose it into 므).
+        XCTAssertEqual(Array(result.output.unicodeScalars), Array("재밌다ㅋㅋ\n\nㅁㅡ 👍👍\n".unicodeScalars))
         XCTAssertTrue(result.stderr.contains("cleaned 3 lines"), result.stderr)
         XCTAssertTrue(result.stderr.contains("2 changed"), result.stderr)
     }
@@ -278,6 +279,31 @@ final class CleanCLITests: XCTestCase {
                                           "--input", corpus, "--output", output])
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertFalse(plain.stderr.contains("clean ["), "no progress bar when standard error is not a terminal")
+    }
+
+    /// Every step name given to `--pipeline` is that step alone; the names are the ones
+    /// `jikji clean --help` lists (the step enum's), so a new step is covered without edits here.
+    func testEveryStepNameWorksAloneAsAPipeline() throws {
+        let help = try JikjiCommand.run(["clean", "--help"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        let flat = help.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let listed = try XCTUnwrap(flat.range(of: "Steps: ").map { flat[$0.upperBound...] })
+        let names = listed.prefix { $0 != "." }.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertTrue(names.contains("nfd") && names.contains("repeat-limit") && names.contains("transliterate"), "\(names)")
+        XCTAssertGreaterThanOrEqual(names.count, 22)
+        for name in names {
+            let result = try JikjiCommand.run(["clean", "--pipeline", name], input: Data("Ｈｉ 한국 ㅋㅋㅋㅋ <b>!</b>\n".utf8))
+            if name == "regex" || name == "transliterate" {
+                XCTAssertNotEqual(result.status, 0, name)
+                XCTAssertTrue(result.stderr.contains("cannot run without its '"), "\(name): \(result.stderr)")
+                continue
+            }
+            XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
+            let printed = try JikjiCommand.run(["clean", "--pipeline", name, "--print-pipeline"])
+            XCTAssertEqual(printed.output, "steps:\n  - \(name)\(name == "repeat-limit" ? ": 2" : "")\n", name)
+        }
+        let nfd = try JikjiCommand.run(["clean", "--pipeline", "nfd"], input: Data("한\n".utf8))
+        XCTAssertEqual(Array(nfd.output.unicodeScalars), Array("\u{1112}\u{1161}\u{11AB}\n".unicodeScalars))
     }
 
     func testBadPipelineErrorsNameStepAndKey() throws {

@@ -150,7 +150,8 @@ final class CleaningStepTests: XCTestCase {
         let pipeline = try CleaningPipeline(preset: "korean-web")
         assertScalars(pipeline.clean("  ＜b＞정말 재밌다ㅋㅋㅋㅋ https://x.co 👍👍👍👍\u{200B}  "),
                       "정말 재밌다ㅋㅋ 👍👍")
-        assertScalars(pipeline.clean("ㅁㅡ 영화ㅠㅠㅠㅠㅠ\tＯＫ!!!!!"), "므 영화ㅠㅠ OK!!")
+        // Typed jamo stay as typed (issue 13: plain NFKC made 므 of ㅁㅡ, and 큐 of ㅋㅠ).
+        assertScalars(pipeline.clean("ㅁㅡ 영화ㅠㅠㅠㅠㅠ\tＯＫ!!!!!"), "ㅁㅡ 영화ㅠㅠ OK!!")
         let seed = try CleaningPipeline(preset: "seed-imdb")
         assertScalars(seed.clean("This movie<br /><br />isn't GOOD... 10/10!"), "this movie isn't good 10 10")
     }

@@ -10,7 +10,7 @@ final class PipelineFormatTests: XCTestCase {
     /// A pipeline using every step, with non-default parameters where a step has them.
     private let everyStep = CleaningPipeline(steps: [
         .normalize(.nfc), .normalize(.nfd), .normalize(.nfkc), .normalize(.nfkd), .normalize(.nfkcCasefold),
-        .lowercase, .casefold, .hangulToJamo, .jamoToHangul, .compatibilityJamoToConjoining,
+        .nfkcKeepingCompatibilityJamo, .lowercase, .casefold, .hangulToJamo, .jamoToHangul, .compatibilityJamoToConjoining,
         .conjoiningJamoToCompatibility, .htmlTags(replace: " "), .urls(replace: "<url>"),
         .emails(replace: "\"$mail\\\""), .collapseWhitespace, .stripControl,
         .punctuationToSpace(except: "'\u{B7}", symbols: false), .hangulOnly(latin: false, digits: true, keep: "?!"),

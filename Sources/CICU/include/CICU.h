@@ -38,6 +38,14 @@ const void *jikji_normalizer(int32_t form, int32_t *status);
 int32_t jikji_normalize(const void *normalizer, const uint16_t *source, int32_t length, uint16_t *dest,
                         int32_t capacity, int32_t *status);
 
+/// The length of the longest prefix of `source` that is certainly normalized (ICU's quick check).
+/// Its last code point may still combine with what follows.
+int32_t jikji_normalizer_span_yes(const void *normalizer, const uint16_t *source, int32_t length, int32_t *status);
+
+/// Whether normalization never reaches across the start of `codePoint`, whatever precedes it:
+/// text before and text from it on normalize separately to the same result.
+int32_t jikji_normalizer_boundary_before(const void *normalizer, uint32_t codePoint);
+
 /// Full Unicode lowercasing with root-locale rules.
 int32_t jikji_to_lower(const uint16_t *source, int32_t length, uint16_t *dest, int32_t capacity,
                        int32_t *status);
@@ -74,6 +82,13 @@ void jikji_regex_close(void *regex);
 int32_t jikji_regex_replace_segments(void *regex, const uint16_t *replacement, int32_t replacementLength,
                                      const uint16_t *source, int32_t length, uint16_t *dest,
                                      int32_t capacity, int32_t segmented, int32_t *status);
+
+/// `jikji_regex_replace_segments` (always per segment) that also writes, for each output unit,
+/// the source span it came from into `originStart`/`originEnd` (room for `capacity` entries):
+/// unmatched text from itself, a replacement from the whole match it replaces.
+int32_t jikji_regex_replace_aligned(void *regex, const uint16_t *replacement, int32_t replacementLength,
+                                    const uint16_t *source, int32_t length, uint16_t *dest, int32_t *originStart,
+                                    int32_t *originEnd, int32_t capacity, int32_t *status);
 
 // MARK: Transliteration
 
