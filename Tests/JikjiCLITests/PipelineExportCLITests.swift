@@ -54,13 +54,13 @@ final class PipelineExportCLITests: XCTestCase {
         let out = folder.appendingPathComponent("web.json").path
         let refused = try jikji(["vocab", "export", "web", "--format", "tokenizer-json", "--output", out])
         XCTAssertNotEqual(refused.status, 0)
-        for part in ["web@1", "'repeat-limit'", "'html-tags'", "'conjoining-jamo-to-compat'", "--drop-pipeline"] {
+        for part in ["web@1", "'nfkc-keep-compat-jamo'", "'repeat-limit'", "'html-tags'", "'conjoining-jamo-to-compat'", "--drop-pipeline"] {
             XCTAssertTrue(refused.stderr.contains(part), "\(part): \(refused.stderr)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
         let dropped = try jikji(["vocab", "export", "web", "--format", "tokenizer-json", "--output", out, "--drop-pipeline"])
         XCTAssertEqual(dropped.status, 0, dropped.stderr)
-        XCTAssertTrue(dropped.stderr.contains("leaves out the cleaning pipeline (nfkc, conjoining-jamo-to-compat"), dropped.stderr)
+        XCTAssertTrue(dropped.stderr.contains("leaves out the cleaning pipeline (nfkc-keep-compat-jamo, conjoining-jamo-to-compat"), dropped.stderr)
         XCTAssertFalse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: out)), as: UTF8.self).contains("Sequence"))
     }
 }

@@ -91,7 +91,7 @@ final class PipelineExportTests: XCTestCase {
             }
             XCTAssertEqual(name, vocabulary.reference)
             XCTAssertEqual(steps.map { String($0.prefix(while: { $0 != ":" })) },
-                           ["step 2 'conjoining-jamo-to-compat'", "step 4 'html-tags'", "step 5 'urls'", "step 6 'emails'",
+                           ["step 1 'nfkc-keep-compat-jamo'", "step 2 'conjoining-jamo-to-compat'", "step 4 'html-tags'", "step 5 'urls'", "step 6 'emails'",
                             "step 7 'repeat-limit'"])
             XCTAssertEqual(pipeline.count, 8)
             XCTAssertTrue("\(error)".contains("--drop-pipeline"))
