@@ -86,13 +86,16 @@ extension StoredVocabulary {
                 throw VocabularyFileError.unreadable(path: url.path, reason: SystemErrorText.plainReason(error))
             }
             let texts = try WordPieceVocabulary.parseVocabTxt(data, path: url.path)
-            var lines: [String: Int] = [:]
+            // Compared as bytes: Swift's `String ==` treats canonically equivalent tokens as equal
+            // (`##é` precomposed and decomposed, U+F90A and 金), but HF's own vocab.txt files hold
+            // such pairs as distinct tokens; only byte-identical lines are duplicates.
+            var lines: [[UInt8]: Int] = [:]
             for (index, text) in texts.enumerated() {
-                if let first = lines.updateValue(index + 1, forKey: text) {
+                if let first = lines.updateValue(index + 1, forKey: Array(text.utf8)) {
                     throw VocabularyFileError.duplicateToken(path: url.path, token: text, firstLine: first, line: index + 1)
                 }
             }
-            guard lines[unknownToken] != nil else {
+            guard lines[Array(unknownToken.utf8)] != nil else {
                 throw VocabularyFileError.missingUnknownToken(path: url.path, token: unknownToken)
             }
             let present = Set(texts)

@@ -23,6 +23,27 @@ final class HFVocabularyFilesTests: XCTestCase {
         return lines
     }
 
+    /// HF's own vocab.txt files hold canonically equivalent tokens (U+F90A and 金; `##é` written
+    /// precomposed and decomposed) as distinct lines: they import whole, byte for byte, and only a
+    /// byte-identical line is refused as a duplicate.
+    func testCanonicallyEquivalentTokensAreNotDuplicates() throws {
+        let wp567k = try ProjectPaths.reference("hf/wp567k/vocab.txt")
+        let mixed = ProjectPaths.root.appendingPathComponent("Tests/JikjiWordPieceTests/Fixtures/mixed-vocab.txt")
+        for source in [wp567k, mixed] {
+            let imported = try StoredVocabulary.importing(source, name: "hf", toolVersion: "test")
+            XCTAssertEqual(imported.tokenTexts.map { Array($0.utf8) }, try referenceLines(source).map { Array($0.utf8) },
+                           source.path)
+        }
+        let doubled = folder.appendingPathComponent("doubled.txt")
+        try "[PAD]\n[UNK]\n##\u{E9}\n##e\u{301}\n##\u{E9}\n".write(to: doubled, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try StoredVocabulary.importing(doubled, name: "d", toolVersion: "test")) { error in
+            guard case let VocabularyFileError.duplicateToken(_, _, firstLine, line)? = error as? VocabularyFileError else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual([firstLine, line], [3, 5])
+        }
+    }
+
     func testVocabTxtImportExportIsExact() throws {
         let source = try ProjectPaths.reference("hf/wp150k/vocab.txt")
         let store = try VocabularyStore(path: folder.appendingPathComponent("db.sqlite").path)
