@@ -1,3 +1,4 @@
+import JikjiData
 /// Seeded, deterministic mutations of fuzz inputs, for the mutation loop that runs where
 /// libFuzzer does not (the normal test suite): the same seed gives the same inputs everywhere.
 ///
@@ -35,23 +36,18 @@ public struct FuzzMutator {
     /// Inputs never grow beyond this many bytes (so that a bounded run stays bounded).
     public let maximumLength: Int
     private let dictionary: [[UInt8]]
-    private var state: UInt64
+    /// The data-order generator of JikjiData, so a seed gives the same stream on every platform.
+    private var random: SplitMix64
 
     /// A mutator drawing from `seed`, inserting `dictionary` tokens among other bytes.
     public init(seed: UInt64, dictionary: [String] = [], maximumLength: Int = 1 << 16) {
-        state = seed
+        random = SplitMix64(seed: seed)
         self.dictionary = dictionary.map { Array($0.utf8) }
         self.maximumLength = maximumLength
     }
 
     /// The next 64 random bits (SplitMix64).
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { random.next() }
 
     /// A random number in `0..<bound` (`bound` > 0).
     public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
