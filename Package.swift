@@ -71,7 +71,7 @@ let package = Package(
             dependencies: ["JikjiIO", "JikjiConfig", "JikjiText", .product(name: "Collections", package: "swift-collections")]
         ),
         .target(name: "JikjiVocabStore", dependencies: ["JikjiIO", "JikjiSQLite", "JikjiWordPiece", "JikjiText"]),
-        .target(name: "JikjiData", dependencies: ["JikjiIO", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
+        .target(name: "JikjiData", dependencies: ["JikjiIO", "JikjiConfig", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiSQLite"]),
         // Fused, vectorized gate kernels of the recurrent layers (runtime ISA dispatch).
         .target(name: "CJikjiKernels", path: "Sources/CJikjiKernels"),
         .target(name: "JikjiRecurrent", dependencies: ["JikjiIO", "CBLAS", "CJikjiKernels"]),

@@ -67,17 +67,30 @@ public final class DatasetCatalog {
         return migrator
     }
 
+    /// False only for a read-only catalog whose database has never held a dataset (its
+    /// vocabularies' database, before the first `dataset build`): it lists nothing.
+    private let hasTables: Bool
+
     /// Opens the catalog in the database at `path`.
     /// - Parameter create: create the database (and its folder) when missing; reading commands pass
     ///   false so a mistyped `--db` is an error rather than a new empty database.
-    public init(path: String, create: Bool = true) throws {
+    /// - Parameter readOnly: open the database read-only (it must exist): what the commands that
+    ///   only read use, so that they work on a database the user cannot write, leave no file
+    ///   beside it and never migrate it (an out-of-date schema is a ``SchemaError``).
+    public init(path: String, create: Bool = true, readOnly: Bool = false) throws {
         let url = URL(fileURLWithPath: path)
         if !FileManager.default.fileExists(atPath: path) {
-            guard create else { throw DatasetCatalogError.noDatabase(path) }
+            guard create, !readOnly else { throw DatasetCatalogError.noDatabase(path) }
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         }
-        database = try Database(path: path)
-        try Self.migrator.migrate(database)
+        database = try Database(path: path, options: Database.Options(readOnly: readOnly))
+        if readOnly, try Self.migrator.appliedVersions(in: database).isEmpty, try !database.tableExists("datasets") {
+            try Migrator.checkOwnership(database)
+            hasTables = false
+        } else {
+            try Self.migrator.migrate(database)
+            hasTables = true
+        }
         shardDirectory = url.deletingLastPathComponent().appendingPathComponent("datasets").path
     }
 
@@ -122,12 +135,14 @@ public final class DatasetCatalog {
 
     /// Whether a dataset called `name` is catalogued.
     public func exists(_ name: String) throws -> Bool {
-        try database.scalarInt("SELECT count(*) FROM datasets WHERE name = ?", [.text(name)]) ?? 0 > 0
+        guard hasTables else { return false }
+        return try database.scalarInt("SELECT count(*) FROM datasets WHERE name = ?", [.text(name)]) ?? 0 > 0
     }
 
     /// Every dataset, by name.
     public func list() throws -> [DatasetEntry] {
         var entries: [DatasetEntry] = []
+        guard hasTables else { return entries }
         try database.forEachRow("SELECT name, shard, info FROM datasets ORDER BY name") { row in
             entries.append(try entry(name: row.text(0), shard: row.text(1), info: row.text(2)))
         }
@@ -137,6 +152,7 @@ public final class DatasetCatalog {
     /// The dataset called `name`.
     public func entry(named name: String) throws -> DatasetEntry {
         var found: DatasetEntry?
+        guard hasTables else { throw DatasetCatalogError.unknown(name, available: []) }
         try database.forEachRow("SELECT name, shard, info FROM datasets WHERE name = ?", [.text(name)]) { row in
             found = try entry(name: row.text(0), shard: row.text(1), info: row.text(2))
         }

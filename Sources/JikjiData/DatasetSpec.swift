@@ -52,7 +52,7 @@ public struct LabelMapping: Codable, Sendable, Equatable {
         self.rules = rules
     }
 
-    private static func rule(key: String, id: Int32) throws -> Rule {
+    static func rule(key: String, id: Int32) throws -> Rule {
         // "1-4" is a range; "-3" alone is the integer -3.
         if let dash = key.dropFirst().firstIndex(of: "-"),
            let low = Int(key[..<dash].trimmingCharacters(in: .whitespaces)),
@@ -237,37 +237,6 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         }
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 42
         onBadRow = try c.decodeIfPresent(BadRowPolicy.self, forKey: .onBadRow) ?? .fail
-    }
-
-    /// Reads a JSON spec file; relative corpus paths are taken relative to the spec's folder.
-    public static func load(path: String) throws -> DatasetSpec {
-        let url = URL(fileURLWithPath: path)
-        let data: Data
-        do { data = try WholeFile.read(url.path) } catch { throw DatasetSpecError.unreadable(path, SystemErrorText.plainReason(error)) }
-        var spec: DatasetSpec
-        do { spec = try JSONDecoder().decode(DatasetSpec.self, from: data) } catch let error as DatasetSpecError {
-            throw error
-        } catch {
-            throw DatasetSpecError.unreadable(path, Self.describe(error))
-        }
-        let base = url.deletingLastPathComponent()
-        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
-        spec.train = spec.train.map(resolve)
-        spec.valid = spec.valid.map(resolve)
-        spec.test = spec.test.map(resolve)
-        return spec
-    }
-
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case let DecodingError.keyNotFound(key, _): return "missing key '\(key.stringValue)'"
-        case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
-            return "key '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
-        case let DecodingError.dataCorrupted(context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return (path.isEmpty ? "" : "key '\(path)': ") + context.debugDescription
-        default: return "\(error)"
-        }
     }
 
     /// The columns a reader must extract, in the order ``DatasetSpec`` consumes them, after checks.

@@ -1,20 +1,22 @@
 /// A whole text file read at once — a configuration, a cleaning pipeline — with the checks and
 /// the errors of every other reader of the package: a missing file, a directory, a failed read,
 /// ill-formed UTF-8 and NUL bytes are ``TextInputError``s naming the file (and the line and byte).
+/// The bytes come from ``WholeFile``, the one reader of whole files.
 public enum TextFile {
     /// The bytes of the file at `path` (`-`: standard input), well-formed UTF-8 without NUL bytes.
     /// - Throws: ``TextInputError`` of kind `cannotOpen`, `readFailed`, `invalidUTF8` or `nulByte`.
     public static func read(path: String) throws -> [UInt8] {
-        let input = try InputDescriptor(path: path)
-        var bytes = [UInt8](repeating: 0, count: max(input.size ?? 0, 1 << 12) + 1)
-        var filled = 0
-        while true {
-            let n = try input.read(into: &bytes, from: filled, name: path, line: 1)
-            filled += n
-            if n == 0 { break }
-            if filled == bytes.count { bytes += [UInt8](repeating: 0, count: bytes.count) }
+        // WholeFile reads; this adds the checks of text and the wording of TextInputError.
+        let bytes: [UInt8]
+        do {
+            bytes = [UInt8](path == "-" ? try WholeFile.readStandardInput() : try WholeFile.read(path))
+        } catch let error as WholeFileError {
+            switch error.failure {
+            case .open, .write: throw TextInputError(.cannotOpen, file: path, "cannot open for reading: \(error.reason)")
+            case .notAFile: throw TextInputError(.cannotOpen, file: path, "is a directory, not a text file")
+            case .read: throw TextInputError(.readFailed, file: path, line: 1, "read failed: \(error.reason)")
+            }
         }
-        bytes.removeSubrange(filled...)
         let problem = bytes.withUnsafeBufferPointer { UTF8Validation.firstProblem(in: $0, rejectingNUL: true) }
         switch problem {
         case nil:

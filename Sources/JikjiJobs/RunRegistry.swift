@@ -79,11 +79,19 @@ public struct RunRegistry {
     public let folder: String
 
     /// Opens (creating and migrating when needed) the registry at `path`.
-    public init(path: String) throws {
+    ///
+    /// - Parameter readOnly: open it read-only (it must exist, else
+    ///   ``RunRegistryError/noRegistry(_:)``): what the commands that only read runs use, so that
+    ///   they work on runs the user cannot write and never change the file or migrate it.
+    public init(path: String, readOnly: Bool = false) throws {
         let absolute = RunPaths.absolute(path)
         folder = (absolute as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        database = try Database(path: absolute)
+        if readOnly {
+            guard FileManager.default.fileExists(atPath: absolute) else { throw RunRegistryError.noRegistry(path) }
+        } else {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        database = try Database(path: absolute, options: Database.Options(readOnly: readOnly))
         _ = try Self.migrator.migrate(database)
     }
 
@@ -272,11 +280,14 @@ public struct RunRegistry {
 public enum RunRegistryError: Error, Equatable, CustomStringConvertible {
     case unknownRun(Int)
     case corrupt(String)
+    /// A command that only reads runs found no registry file.
+    case noRegistry(String)
 
     public var description: String {
         switch self {
         case let .unknownRun(id): return "no run \(id); `jikji job list` shows the runs"
         case let .corrupt(what): return "the run registry is inconsistent: \(what)"
+        case let .noRegistry(path): return "no run registry at \(path): no job has run there yet (--runs names another runs folder)"
         }
     }
 }

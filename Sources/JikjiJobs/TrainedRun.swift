@@ -27,7 +27,7 @@ public struct TrainedRun {
     public init(runID: Int, registryPath: String, vocabularyDatabase: String? = nil) throws {
         // Decoding alternates BLAS products with Jikji's threaded recurrent steps, as training does.
         BLAS.shortenIdleSpin()
-        let registry = try RunRegistry(path: registryPath)
+        let registry = try RunRegistry(path: registryPath, readOnly: true)
         run = try registry.run(runID)
         job = try JobConfig(yaml: run.resolvedConfig, source: "run \(runID)'s resolved job", defaultName: run.jobName)
         let checkpoints = try registry.checkpoints(of: runID)

@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One connection to an SQLite database file.
 ///
@@ -12,7 +15,9 @@ import CSQLite
 public final class Database {
     /// How to open a database.
     public struct Options: Sendable {
-        /// Open read-only; no file is created and journal mode is left as it is.
+        /// Open read-only: no file is created (nor a -wal or -shm beside it), the journal mode
+        /// is left as it is, and a schema that needs migrating is an error
+        /// (``SchemaError/upgradeNeeded(path:domain:databaseVersion:knownVersion:)``).
         public var readOnly: Bool
         /// Create the file when it does not exist (ignored when `readOnly`).
         public var create: Bool
@@ -45,8 +50,17 @@ public final class Database {
         if options.create && !options.readOnly { flags |= SQLITE_OPEN_CREATE }
         // Connections are used from one thread each; no per-call mutex is needed.
         flags |= SQLITE_OPEN_NOMUTEX
-        var db = try Self.connect(path, flags: flags)
-        if options.readOnly, path != ":memory:", !path.isEmpty {
+        let onDisk = path != ":memory:" && !path.isEmpty
+        // Read-only, with no -wal or -shm beside the file: no writer has the database open and
+        // every commit is in the file itself. A WAL-mode reader would create both files (and, as
+        // it may not checkpoint, leave them), so read the file as immutable: nothing appears
+        // beside it. With a -wal present (a writer is at work, or one died), read through it.
+        // (An immutable read takes no lock: a writer starting during it is not held back, and
+        // a checkpoint of that writer may show the reader an error; the file is never touched.)
+        let quiet = options.readOnly && onDisk && !Self.hasWALFiles(path)
+        var db = quiet ? try Self.connect(Self.immutableURI(path), flags: flags | SQLITE_OPEN_URI, reportedPath: path)
+                       : try Self.connect(path, flags: flags)
+        if options.readOnly, onDisk, !quiet {
             // A WAL database in a read-only folder or on read-only media cannot get its shared-memory
             // file, and SQLite then refuses even to read it: read it as immutable instead (nothing
             // can change it there anyway).
@@ -88,6 +102,16 @@ public final class Database {
         }
         return db
     }
+
+    /// Whether a `-wal` or `-shm` file lies beside the database at `path`.
+    static func hasWALFiles(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path + "-wal", &info) == 0 || stat(path + "-shm", &info) == 0
+    }
+
+    /// True when this connection cannot write: opened read-only, or a file SQLite could only
+    /// open for reading.
+    public var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
 
     /// `file:PATH?immutable=1`, the path's `%`, `?` and `#` escaped as a URI needs.
     static func immutableURI(_ path: String) -> String {

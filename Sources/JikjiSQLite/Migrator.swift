@@ -8,6 +8,9 @@ public enum SchemaError: Error, CustomStringConvertible, Equatable, Sendable {
     case newerSchema(path: String, domain: String, knownVersion: Int, databaseVersion: Int)
     /// Two migrations of one migrator were registered with the same number, or out of order.
     case invalidMigrationOrder(domain: String, version: Int)
+    /// A read-only connection met a schema older than this build's: only a command that writes
+    /// may upgrade it.
+    case upgradeNeeded(path: String, domain: String, databaseVersion: Int, knownVersion: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +21,11 @@ public enum SchemaError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "this build knows up to \(known); upgrade jikji to open it"
         case let .invalidMigrationOrder(domain, version):
             return "migration \(version) of \(domain) is registered twice or out of order"
+        case let .upgradeNeeded(path, domain, found, known):
+            return "\(path): its \(domain) schema is at version \(found) and this build needs version \(known); "
+                + "a command that only reads opens it read-only and cannot upgrade it: run a command that writes "
+                + "to it first (e.g. jikji vocab import, jikji dataset build, jikji job run) with write access "
+                + "to the file and its folder"
         }
     }
 }
@@ -77,6 +85,9 @@ public struct Migrator: Sendable {
     /// Checks that `db` is an empty or Jikji database whose schema is not newer than this build's,
     /// then applies every missing migration. Returns the versions it applied.
     ///
+    /// On a read-only connection nothing is written: an out-of-date schema throws
+    /// ``SchemaError/upgradeNeeded(path:domain:databaseVersion:knownVersion:)``.
+    ///
     /// Safe to call from several processes at once: the check and the migrations run under the
     /// write lock, so a second process sees the first one's work and applies nothing.
     @discardableResult
@@ -84,6 +95,12 @@ public struct Migrator: Sendable {
         // Fast path without the write lock: an up-to-date database (the usual case for every
         // command after the first) is only read, so readers never queue behind a writer here.
         if try db.read({ db in try isUpToDate(db) }) { return [] }
+        // A read-only connection never changes the file: it reports the missing versions.
+        if db.isReadOnly {
+            throw SchemaError.upgradeNeeded(path: db.path, domain: domain,
+                                            databaseVersion: try appliedVersions(in: db).last ?? 0,
+                                            knownVersion: latestVersion)
+        }
         return try db.write { db in
             try Self.checkOwnership(db)
             try db.execute("""

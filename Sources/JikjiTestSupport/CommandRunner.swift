@@ -2,8 +2,13 @@ import Foundation
 
 /// Runs the built `jikji` executable, for end-to-end tests of the CLI.
 public enum JikjiCommand {
-    /// The `jikji` binary built next to the test bundle (`.build/<config>/jikji`).
+    /// The `jikji` binary built next to the test bundle (`.build/<config>/jikji`), or the one
+    /// `JIKJI_TEST_EXECUTABLE` names: the same CLI tests then run against another build (say, an
+    /// older revision's, to check that a test fails there).
     public static var executable: URL {
+        if let path = ProcessInfo.processInfo.environment["JIKJI_TEST_EXECUTABLE"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
         // Test bundles live in the products folder (`.build/release/JikjiPackageTests.xctest`).
         let products = Bundle.allBundles
             .map(\.bundleURL)

@@ -8,6 +8,13 @@ protocol RepeatCharacters {
     static func end(_ base: UnsafePointer<UInt16>, _ i: Int, _ limit: Int) -> Int
     /// Whether a character ends at `i` (`0 < i ≤ limit`), given that one starts at `start ≤ i - 1`.
     static func endsAt(_ base: UnsafePointer<UInt16>, _ i: Int, _ limit: Int, after start: Int) -> Bool
+    /// Whether a run of some unit of 1…`maxUnit` characters may start at `i`, whose unit
+    /// `first` is not a surrogate (`i < limit`): false only when the unit after each of those
+    /// lengths differs from `first` and is no surrogate. The test of every position, so each
+    /// kind gives its cheapest form.
+    static func mayRepeat(_ base: UnsafePointer<UInt16>, _ i: Int, _ limit: Int, first: UInt16, maxUnit: Int) -> Bool
+    /// ``end(_:_:_:)`` of a character whose first unit is known not to be a surrogate.
+    static func endOfNonSurrogate(_ base: UnsafePointer<UInt16>, _ i: Int, _ limit: Int) -> Int
 }
 
 /// Code points: exact for text without conjoining jamo, where no two code points join.
@@ -19,6 +26,23 @@ enum CodePointCharacters: RepeatCharacters {
 
     @inline(__always)
     static func endsAt(_ base: UnsafePointer<UInt16>, _ i: Int, _ limit: Int, after start: Int) -> Bool { true }
+
+    @inline(__always)
+    static func mayRepeat(_ base: UnsafePointer<UInt16>, _ i: Int, _ limit: Int, first: UInt16, maxUnit: Int) -> Bool {
+        // Up to the first surrogate every character is one unit: the unit after a unit of u
+        // characters is base[i + u].
+        let reach = min(maxUnit, limit - i - 1)
+        var k = 1
+        while k <= reach {
+            let unit = base[i + k]
+            if unit == first || (unit & 0xF800) == 0xD800 { return true }
+            k += 1
+        }
+        return false
+    }
+
+    @inline(__always)
+    static func endOfNonSurrogate(_ base: UnsafePointer<UInt16>, _ i: Int, _ limit: Int) -> Int { i + 1 }
 }
 
 /// Code points, with syllables of conjoining jamo joined.
@@ -36,6 +60,23 @@ enum HangulSyllableCharacters: RepeatCharacters {
         while k < i { k = end(base, k, limit) }
         return k == i
     }
+
+    @inline(__always)
+    static func mayRepeat(_ base: UnsafePointer<UInt16>, _ i: Int, _ limit: Int, first: UInt16, maxUnit: Int) -> Bool {
+        var e = i
+        for _ in 0..<maxUnit {
+            e = end(base, e, limit)
+            guard e < limit else { return false }
+            let unit = base[e]
+            if unit == first || (unit & 0xF800) == 0xD800 { return true }
+        }
+        return false
+    }
+
+    @inline(__always)
+    static func endOfNonSurrogate(_ base: UnsafePointer<UInt16>, _ i: Int, _ limit: Int) -> Int {
+        HangulJamo.syllableEnd(base, i, limit) ?? i + 1
+    }
 }
 
 extension CharacterSteps {
@@ -49,50 +90,51 @@ extension CharacterSteps {
     static func repeatLimit<O: UnitOrigins>(_ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
                                             limit: Int, unit maxUnit: Int, digits: Bool, _ origins: O) -> Int {
         UnicodeCategory.bmpTable.withUnsafeBufferPointer { table in
-            // Only syllables of conjoining jamo join code points into one character: text without
-            // any (all of NSMC, also after NFKC) takes the code-point loop, with no joining test.
-            HangulJamo.containsJamoSyllable(source)
-                ? repeatLimit(source, into: dest, limit: limit, unit: maxUnit, digits: digits, table: table,
-                              characters: HangulSyllableCharacters.self, origins)
-                : repeatLimit(source, into: dest, limit: limit, unit: maxUnit, digits: digits, table: table,
-                              characters: CodePointCharacters.self, origins)
+            let n = source.count
+            guard let base = source.baseAddress else { return 0 }
+            var out = 0, start = 0
+            // Segment by segment (U+0000 separates the lines of a batch), each its own loop:
+            // only syllables of conjoining jamo join code points into one character, and a line
+            // without any (almost every line, also after NFKC) takes the code-point loop, with no
+            // joining test.
+            while start < n {
+                let (end, mayHoldSyllable) = HangulJamo.segment(base, from: start, to: n)
+                out = mayHoldSyllable && HangulJamo.containsJamoSyllable(UnsafeBufferPointer(rebasing: source[start..<end]))
+                    ? repeatLimit(base, start, end, into: dest, at: out, limit: limit, unit: maxUnit, digits: digits,
+                                  table: table, characters: HangulSyllableCharacters.self, origins)
+                    : repeatLimit(base, start, end, into: dest, at: out, limit: limit, unit: maxUnit, digits: digits,
+                                  table: table, characters: CodePointCharacters.self, origins)
+                if end < n { dest[out] = 0; origins.same(out, end); out += 1 }
+                start = end + 1
+            }
+            return out
         }
     }
 
+    /// One segment `base[segmentStart..<segmentEnd]` (no U+0000 in it), written from `dest[start]`; returns
+    /// the new end of `dest`.
     private static func repeatLimit<C: RepeatCharacters, O: UnitOrigins>(
-        _ source: UnsafeBufferPointer<UInt16>, into dest: UnsafeMutablePointer<UInt16>,
+        _ base: UnsafePointer<UInt16>, _ segmentStart: Int, _ segmentEnd: Int,
+        into dest: UnsafeMutablePointer<UInt16>, at start: Int,
         limit: Int, unit maxUnit: Int, digits: Bool, table: UnsafeBufferPointer<UInt8>,
         characters: C.Type, _ origins: O
     ) -> Int {
-        let n = source.count
-        guard let base = source.baseAddress else { return 0 }
-        var out = 0, i = 0
-        // The end of the current segment (index of the next U+0000 or n).
-        var segmentEnd = 0
-        while i < n {
-            if i >= segmentEnd {
-                segmentEnd = i
-                while segmentEnd < n && base[segmentEnd] != 0 { segmentEnd += 1 }
-                if i == segmentEnd { dest[out] = 0; origins.same(out, i); out += 1; i += 1; continue }
-            }
+        var out = start, i = segmentStart
+        while i < segmentEnd {
             // Fast path: a unit of u characters repeats only if the unit after its end equals
             // base[i]; with no such match and no surrogate within reach, nothing can start here.
             let first = base[i]
-            if (first & 0xF800) != 0xD800 {
-                var candidate = false
-                var e = i
-                for _ in 0..<maxUnit {
-                    e = C.end(base, e, segmentEnd)
-                    guard e < segmentEnd else { break }
-                    let unit = base[e]
-                    if unit == first || (unit & 0xF800) == 0xD800 { candidate = true; break }
-                }
-                if !candidate {
-                    let end = C.end(base, i, segmentEnd)
-                    for k in i..<end { dest[out] = base[k]; origins.same(out, k); out += 1 }
-                    i = end
-                    continue
-                }
+            if (first & 0xF800) != 0xD800
+                && !C.mayRepeat(base, i, segmentEnd, first: first, maxUnit: maxUnit) {
+                // No run starts here: copy the character (one unit unless syllables join).
+                let end = C.endOfNonSurrogate(base, i, segmentEnd)
+                dest[out] = first
+                origins.same(out, i)
+                var k = i + 1
+                while k < end { dest[out + k - i] = base[k]; origins.same(out + k - i, k); k += 1 }
+                out += end - i
+                i = end
+                continue
             }
             var matched = false
             var length = 0   // code units of a unit of `u` characters

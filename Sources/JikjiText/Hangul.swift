@@ -163,6 +163,32 @@ public enum HangulJamo {
 
     // MARK: Syllable blocks
 
+    /// The end of the segment of `base[start..<n]` (the index of its first U+0000, or `n`), and
+    /// whether the segment has a vowel or a trailing consonant in conjoining jamo (U+1160…U+11FF,
+    /// U+D7B0…U+D7FB): without one it cannot hold a syllable written in jamo
+    /// (``containsJamoSyllable(_:)``). Sixteen units at a time: every line a repeat-limit step
+    /// cleans goes through here, and almost none has such a unit.
+    @inline(__always)
+    static func segment(_ base: UnsafePointer<UInt16>, from start: Int, to n: Int) -> (end: Int, mayHoldSyllable: Bool) {
+        var i = start
+        var jamo = false
+        let raw = UnsafeRawPointer(base)
+        while i + 16 <= n {
+            let v = raw.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self)
+            if any(v .== SIMD16<UInt16>(repeating: 0)) { break }
+            let vowelOrTrailing = (v &- SIMD16<UInt16>(repeating: 0x1160)) .< SIMD16<UInt16>(repeating: 0xA0)
+            let extended = (v &- SIMD16<UInt16>(repeating: 0xD7B0)) .< SIMD16<UInt16>(repeating: 0x4C)
+            if any(vowelOrTrailing .| extended) { jamo = true }
+            i += 16
+        }
+        while i < n && base[i] != 0 {
+            let unit = base[i]
+            if (unit &- 0x1160) < 0xA0 || (unit &- 0xD7B0) < 0x4C { jamo = true }
+            i += 1
+        }
+        return (i, jamo)
+    }
+
     /// Whether `source` has a syllable written in conjoining jamo (``syllableEnd(_:_:_:)``):
     /// a leading consonant followed by a vowel, or a syllable without a final followed by a
     /// trailing consonant. Lone jamo (NFKC turns ㅋㅋ ㅠㅠ into them) make none.

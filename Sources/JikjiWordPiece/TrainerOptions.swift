@@ -1,6 +1,7 @@
 // Settings of the WordPiece trainer (HF's `WordPieceTrainer`, which is frequency BPE with a
 // continuation prefix).
 
+import Foundation
 import JikjiIO
 
 /// How the single-character continuation tokens (`##x`) are numbered.
@@ -61,11 +62,18 @@ public struct WordPieceTrainerOptions: Sendable, Equatable {
     }
 
     /// The continuation order of the HF `vocab.txt` at `path` (`--continuation-order-from`),
-    /// the file read by JikjiIO's rule for whole files.
-    /// - Throws: the reading's ``TextInputError`` (missing, a directory, not UTF-8), or
+    /// the file read and checked as every vocab.txt is (``WordPieceVocabulary/parseVocabTxt(_:path:)``).
+    /// - Throws: ``WordPieceError`` (unreadable, empty, not UTF-8 with line and byte), or
     ///   ``WordPieceTrainerError/noContinuationTokens(file:prefix:)`` when the file has none.
     public static func continuationOrder(fromVocabTxtAt path: String, prefix: String = "##") throws -> ContinuationOrder {
-        let order = continuationOrder(fromVocabularyText: try TextFile.readString(path: path), prefix: prefix)
+        let data: Data
+        do {
+            data = try WholeFile.read(path)
+        } catch {
+            throw WordPieceError.unreadableVocabulary(path: path, reason: SystemErrorText.plainReason(error))
+        }
+        let tokens = try WordPieceVocabulary.parseVocabTxt(data, path: path)
+        let order = continuationOrder(fromVocabularyText: tokens.joined(separator: "\n"), prefix: prefix)
         guard !order.isEmpty else { throw WordPieceTrainerError.noContinuationTokens(file: path, prefix: prefix) }
         return .explicit(order)
     }

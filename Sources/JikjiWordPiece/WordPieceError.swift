@@ -6,8 +6,10 @@ public enum WordPieceError: Error, Equatable, CustomStringConvertible, Sendable 
     case invalidUTF8(byteOffset: Int)
     /// A vocabulary file could not be read.
     case unreadableVocabulary(path: String, reason: String)
-    /// A vocabulary file has a line that is not valid UTF-8 (1-based line number).
-    case vocabularyNotUTF8(path: String, line: Int)
+    /// A vocabulary file has a line that is not valid UTF-8: the ill-formed sequence starts at
+    /// `byte` of line `line` (both 1-based, the byte counted within the line, as every reader of
+    /// JikjiIO reports it).
+    case vocabularyNotUTF8(path: String, line: Int, byte: Int)
     /// A vocabulary has no tokens.
     case emptyVocabulary(path: String)
     /// A token the configuration relies on is not in the vocabulary (`role` says what it is for).
@@ -29,8 +31,8 @@ public enum WordPieceError: Error, Equatable, CustomStringConvertible, Sendable 
             return "text is not valid UTF-8 (byte \(offset))"
         case let .unreadableVocabulary(path, reason):
             return "cannot read vocabulary \(path): \(reason)"
-        case let .vocabularyNotUTF8(path, line):
-            return "\(path):\(line): vocabulary line is not valid UTF-8"
+        case let .vocabularyNotUTF8(path, line, byte):
+            return "\(path):\(line): invalid UTF-8 at byte \(byte) of the line"
         case let .emptyVocabulary(path):
             return "vocabulary \(path) has no tokens"
         case let .missingToken(token, role):

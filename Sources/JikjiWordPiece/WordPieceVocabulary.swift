@@ -82,10 +82,12 @@ public struct WordPieceVocabulary: Equatable, Sendable {
                 var lineEnd = lineStart
                 while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
                 let next = lineEnd + 1
-                guard let line = String(validating: UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd]),
-                                        as: UTF8.self) else {
-                    throw WordPieceError.vocabularyNotUTF8(path: path, line: lineNumber)
+                let lineBytes = UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd])
+                // JikjiIO's check, and its convention: the 1-based byte within the line.
+                if let offset = UTF8Validation.firstInvalidOffset(in: lineBytes) {
+                    throw WordPieceError.vocabularyNotUTF8(path: path, line: lineNumber, byte: offset + 1)
                 }
+                let line = String(decoding: lineBytes, as: UTF8.self)
                 // Trailing White_Space goes (which also covers the \r of \r\n line ends).
                 var scalars = line.unicodeScalars[...]
                 while let last = scalars.last,

@@ -9,13 +9,11 @@ struct DatasetBatches: ParsableCommand {
         abstract: "Iterate epochs of batches as training would, and report their shapes, padding and speed.",
         discussion: "With --show N, prints the first N batches' ids, lengths and labels, to check a batching setup by eye.")
 
-    @Argument(help: "Dataset name.")
-    var name: String
+    @OptionGroup var reference: DatasetReference
 
-    @Option(name: .customLong("split"), help: "Split to iterate.")
-    var splitName: SplitName = .train
+    @OptionGroup var splitOption: DatasetSplitOption
 
-    var split: Split { splitName.split }
+    var split: Split { splitOption.split }
 
     @Option(name: .long, help: "Sentences per batch.")
     var batchSize: Int = 64
@@ -81,11 +79,10 @@ struct DatasetBatches: ParsableCommand {
     @Option(name: .long, help: "Print the first N batches.")
     var show: Int = 0
 
-    @OptionGroup var store: DatasetStoreOptions
 
     func options(for dataset: EncodedDataset) throws -> BatchingOptions {
         // User tokens are looked up in the dataset's own vocabulary.
-        let (start, end) = try VocabularyResolver(databasePath: store.db)
+        let (start, end) = try VocabularyResolver(databasePath: reference.store.db)
             .tokenIDs(start: startToken, end: endToken, in: dataset.info.vocabulary)
         let layout = SequenceLayout(maxLength: maxLength, fixedLength: fixedLength, padToMultipleOf: padToMultipleOf,
                                     padSide: padSide, truncationSide: truncationSide)
@@ -100,9 +97,9 @@ struct DatasetBatches: ParsableCommand {
         guard !epoch.addingReportingOverflow(epochs).overflow else { throw ValidationError("--epoch \(epoch) plus --epochs \(epochs) is beyond the largest epoch number") }
         if fixedLength, maxLength == nil { throw ValidationError("--fixed-length needs --max-length") }
         let loadStart = Date()
-        let dataset = try store.catalog().load(name)
+        let dataset = try reference.store.readOnlyCatalog().load(reference.name)
         let loadSeconds = Date().timeIntervalSince(loadStart)
-        print(String(format: "loaded %@ (%d examples, %d tokens) in %.3f s", name, dataset.count,
+        print(String(format: "loaded %@ (%d examples, %d tokens) in %.3f s", reference.name, dataset.count,
                      dataset.info.sourceTokens + dataset.info.targetTokens, loadSeconds))
         let options = try options(for: dataset)
         for k in epoch..<(epoch + epochs) {

@@ -104,7 +104,7 @@ struct DatasetBuild: ParsableCommand {
 
     func run() throws {
         let spec = try makeSpec()
-        let catalog = try store.catalog(create: true)
+        let catalog = try store.writableCatalog(create: true)
         if !replace, try catalog.exists(name) { throw DatasetCatalogError.exists(name) }
         // Opened before any work, so that an unwritable path fails fast; written once the build is saved.
         let skippedRowsFile = try skippedRows.map { try OutputFile(path: $0) }

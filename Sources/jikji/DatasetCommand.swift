@@ -16,8 +16,29 @@ struct DatasetStoreOptions: ParsableArguments {
     @Option(name: .long, help: "The Jikji database holding vocabularies and the dataset catalog.")
     var db: String = "vocab/jikji.sqlite"
 
-    /// The catalog; `create` only for commands that write.
-    func catalog(create: Bool = false) throws -> DatasetCatalog { try DatasetCatalog(path: db, create: create) }
+    /// The catalog opened read-only, for the commands that only read: they work on a database
+    /// the user cannot write and never change it.
+    func readOnlyCatalog() throws -> DatasetCatalog { try DatasetCatalog(path: db, create: false, readOnly: true) }
+
+    /// The catalog opened for writing; `create` makes the database when it is missing.
+    func writableCatalog(create: Bool) throws -> DatasetCatalog { try DatasetCatalog(path: db, create: create) }
+}
+
+/// The dataset a subcommand works on: its name, and the database whose catalog holds it.
+struct DatasetReference: ParsableArguments {
+    @Argument(help: "Dataset name.")
+    var name: String
+
+    @OptionGroup var store: DatasetStoreOptions
+}
+
+/// `--split`, for the subcommands that look at one split of a dataset.
+struct DatasetSplitOption: ParsableArguments {
+    @Option(name: .customLong("split"), help: "The split: train, valid or test.")
+    var splitName: SplitName = .train
+
+    /// The split named.
+    var split: Split { splitName.split }
 }
 
 // The library's closed choices the dataset subcommands take as option values (`--help` lists them).

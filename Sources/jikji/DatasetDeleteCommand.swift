@@ -5,13 +5,11 @@ import JikjiData
 struct DatasetDelete: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Remove a dataset and its shard.")
 
-    @Argument(help: "Dataset name.")
-    var name: String
+    @OptionGroup var reference: DatasetReference
 
-    @OptionGroup var store: DatasetStoreOptions
 
     func run() throws {
-        try store.catalog().delete(name)
-        print("deleted dataset \(name)")
+        try reference.store.writableCatalog(create: false).delete(reference.name)
+        print("deleted dataset \(reference.name)")
     }
 }

@@ -9,13 +9,11 @@ struct DatasetInspect: ParsableCommand {
         commandName: "inspect",
         abstract: "Counts, label balance, length percentiles and histogram, and the padding each batching choice costs.")
 
-    @Argument(help: "Dataset name.")
-    var name: String
+    @OptionGroup var reference: DatasetReference
 
-    @Option(name: .customLong("split"), help: "Split to inspect.")
-    var splitName: SplitName = .train
+    @OptionGroup var splitOption: DatasetSplitOption
 
-    var split: Split { splitName.split }
+    var split: Split { splitOption.split }
 
     @Option(name: .long, help: "Batch size for the padding estimates.")
     var batchSize: Int = 64
@@ -36,16 +34,15 @@ struct DatasetInspect: ParsableCommand {
     @Option(name: .long, help: "Also write the length histogram as an SVG file.")
     var svg: String?
 
-    @OptionGroup var store: DatasetStoreOptions
 
     func run() throws {
         guard batchSize > 0, maxLength > 0, pool > 0 else { throw ValidationError("--batch-size, --max-length and --bucket-pool must be positive") }
         let start = Date()
-        let dataset = try store.catalog().load(name)
+        let dataset = try reference.store.readOnlyCatalog().load(reference.name)
         let loadSeconds = Date().timeIntervalSince(start)
         let stats = DatasetStatistics(dataset: dataset)
         let lengths = stats.sourceLengths(split: split)
-        print("dataset \(name) (\(dataset.info.kind.rawValue)), split \(split): \(lengths.count) examples of \(dataset.count)"
+        print("dataset \(reference.name) (\(dataset.info.kind.rawValue)), split \(split): \(lengths.count) examples of \(dataset.count)"
               + String(format: " (loaded in %.3f s)", loadSeconds))
         let balance = stats.labelBalance(split: split)
         if !balance.isEmpty {
@@ -64,7 +61,7 @@ struct DatasetInspect: ParsableCommand {
         print(lengths.textHistogram())
         if let svg {
             let chart = try OutputFile(path: svg)
-            try chart.write(lengths.svgHistogram(title: "\(name) \(split): tokens per example (\(lengths.count) examples)").utf8)
+            try chart.write(lengths.svgHistogram(title: "\(reference.name) \(split): tokens per example (\(lengths.count) examples)").utf8)
             try chart.commit()
             print("histogram written to \(svg)")
         }

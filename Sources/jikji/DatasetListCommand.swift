@@ -8,7 +8,7 @@ struct DatasetList: ParsableCommand {
     @OptionGroup var store: DatasetStoreOptions
 
     func run() throws {
-        let entries = try store.catalog().list()
+        let entries = try store.readOnlyCatalog().list()
         guard !entries.isEmpty else {
             print("no datasets in \(store.db); build one with `jikji dataset build`")
             return

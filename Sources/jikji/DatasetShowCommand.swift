@@ -6,16 +6,14 @@ import JikjiData
 struct DatasetShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a dataset's provenance and counts.")
 
-    @Argument(help: "Dataset name.")
-    var name: String
+    @OptionGroup var reference: DatasetReference
 
     @Flag(name: .long, help: "Print the stored provenance as JSON.")
     var json = false
 
-    @OptionGroup var store: DatasetStoreOptions
 
     func run() throws {
-        let entry = try store.catalog().entry(named: name)
+        let entry = try reference.store.readOnlyCatalog().entry(named: reference.name)
         let info = entry.info
         if json {
             let encoder = JSONEncoder()

@@ -91,7 +91,10 @@ struct JobList: ParsableCommand {
     @OptionGroup var registry: RunRegistryOptions
 
     func run() throws {
-        let store = try RunRegistry(path: registry.registryPath)
+        guard FileManager.default.fileExists(atPath: registry.registryPath) else {
+            print("no runs yet in \(registry.registryPath)"); return
+        }
+        let store = try RunRegistry(path: registry.registryPath, readOnly: true)
         let runs = try store.runs()
         if runs.isEmpty { print("no runs yet in \(registry.registryPath)"); return }
         let formatter = ISO8601DateFormatter()
@@ -108,7 +111,7 @@ struct JobShow: ParsableCommand {
     @OptionGroup var registry: RunRegistryOptions
 
     func run() throws {
-        let store = try RunRegistry(path: registry.registryPath)
+        let store = try RunRegistry(path: registry.registryPath, readOnly: true)
         let r = try store.run(runID)
         print("run \(r.id): \(r.jobName) (\(r.jobFile))")
         let status = store.observedStatus(of: r)
@@ -138,7 +141,7 @@ struct JobReport: ParsableCommand {
     @OptionGroup var registry: RunRegistryOptions
 
     func run() throws {
-        let store = try RunRegistry(path: registry.registryPath)
+        let store = try RunRegistry(path: registry.registryPath, readOnly: true)
         let r = try store.run(runID)
         let path = output ?? r.directory + "/report.html"
         try RunReport(run: r, metrics: try store.metrics(of: runID), checkpoints: try store.checkpoints(of: runID))

@@ -197,6 +197,35 @@ final class DatasetCommandTests: XCTestCase {
         XCTAssertNotEqual(stored[0], stored[2])
     }
 
+    /// Issue 13: the commands that only read open the catalog read-only. They leave the database
+    /// file byte for byte as it was, make no -wal or -shm file beside it (a WAL-mode reader
+    /// would, and leave them) and create no table (the catalog's tables before the first build).
+    func testReadingCommandsOpenTheCatalogReadOnly() throws {
+        let listing = { try FileManager.default.contentsOfDirectory(atPath: self.folder.path).filter { $0.hasPrefix("jikji.sqlite") }.sorted() }
+        let bytes = { try Data(contentsOf: URL(fileURLWithPath: self.db)) }
+        XCTAssertEqual(try listing(), ["jikji.sqlite"])
+        var before = try bytes()
+        let empty = try jikji(["dataset", "list"])
+        XCTAssertTrue(empty.output.contains("no datasets"), empty.output)
+        XCTAssertEqual(try bytes(), before, "dataset list on a vocabulary database created the catalog's tables")
+        XCTAssertEqual(try listing(), ["jikji.sqlite"])
+
+        let text = try String(contentsOf: try ProjectPaths.corpus("nsmc/ratings_test.txt"), encoding: .utf8)
+        let corpus = folder.appendingPathComponent("small.tsv")
+        try (text.split(separator: "\n").prefix(301).joined(separator: "\n") + "\n").write(to: corpus, atomically: true, encoding: .utf8)
+        try jikji(["dataset", "build", "--input", corpus.path, "--text-column", "document", "--label-column", "label",
+                   "--vocab", "wp150k", "--name", "small"])
+        XCTAssertEqual(try listing(), ["jikji.sqlite"])
+        before = try bytes()
+        for arguments in [["dataset", "list"], ["dataset", "show", "small"], ["dataset", "inspect", "small"],
+                          ["dataset", "batches", "small", "--batch-size", "16", "--show", "1"]] {
+            let result = try jikji(arguments)
+            XCTAssertFalse(result.output.isEmpty, "\(arguments)")
+            XCTAssertEqual(try listing(), ["jikji.sqlite"], "\(arguments)")
+            XCTAssertEqual(try bytes(), before, "\(arguments)")
+        }
+    }
+
     func testUnknownNamesAreClearErrors() throws {
         let noDatabase = try JikjiCommand.run(["dataset", "list", "--db", folder.appendingPathComponent("none/x.sqlite").path])
         XCTAssertNotEqual(noDatabase.status, 0)

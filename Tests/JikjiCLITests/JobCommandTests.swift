@@ -6,29 +6,22 @@ import JikjiTestSupport
 /// vocabulary trained on first use, datasets built, training, evaluation), `job list|show|report`,
 /// `predict` on a file, `generate` and `translate`, and the errors bad input gets.
 final class JobCommandTests: XCTestCase {
-    var folder: URL!
-    var runs: String { folder.appendingPathComponent("runs").path }
+    var temp: TempFolder!
+    var folder: URL { temp.url }
+    var runs: String { temp.path("runs") }
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-job-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try slice("nsmc/ratings_train.txt", lines: 6001, to: "train.tsv")
-        try slice("nsmc/ratings_test.txt", lines: 801, to: "test.tsv")
-        try slice("chatbot/ChatbotData.csv", lines: 801, to: "chat.csv")
+        temp = try TempFolder()
+        try temp.slice("nsmc/ratings_train.txt", lines: 6001, to: "train.tsv")
+        try temp.slice("nsmc/ratings_test.txt", lines: 801, to: "test.tsv")
+        try temp.slice("chatbot/ChatbotData.csv", lines: 801, to: "chat.csv")
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        temp = nil
     }
 
-    /// Copies the first `lines` lines (header included) of a corpus file into the test folder.
-    func slice(_ corpus: String, lines: Int, to name: String) throws {
-        let text = try String(contentsOf: try ProjectPaths.corpus(corpus), encoding: .utf8)
-        let head = text.split(separator: "\n", maxSplits: lines, omittingEmptySubsequences: false).prefix(lines)
-        try (head.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
-    }
-
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { temp.path(name) }
 
     func writeJob(_ name: String, _ yaml: String) throws -> String {
         try yaml.write(toFile: path(name), atomically: true, encoding: .utf8)

@@ -7,29 +7,21 @@ import JikjiTestSupport
 /// `scripts/check-readme.sh` runs every block, in order, with the built `jikji`, here on slices of
 /// the corpora so that it takes a test's time.
 final class ReadmeExampleTests: XCTestCase {
-    var folder: URL!
+    var temp: TempFolder!
+    var folder: URL { temp.url }
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-readme-\(UUID().uuidString)")
-        for name in ["nsmc", "chatbot"] {
-            try FileManager.default.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true)
-        }
-        try slice("nsmc/ratings_train.txt", lines: 801)
-        try slice("nsmc/ratings_test.txt", lines: 301)
-        try slice("nsmc/reviews_train.tsv", lines: 601)
-        try slice("nsmc/reviews_test.tsv", lines: 201)
-        try slice("chatbot/ChatbotData.csv", lines: 401)
+        temp = try TempFolder()
+        // Each slice under the corpus's own name (nsmc/…, chatbot/…), as the README uses them.
+        try temp.slice("nsmc/ratings_train.txt", lines: 801)
+        try temp.slice("nsmc/ratings_test.txt", lines: 301)
+        try temp.slice("nsmc/reviews_train.tsv", lines: 601)
+        try temp.slice("nsmc/reviews_test.tsv", lines: 201)
+        try temp.slice("chatbot/ChatbotData.csv", lines: 401)
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    /// The first `lines` lines (header included) of a corpus file, under the same name.
-    func slice(_ corpus: String, lines: Int) throws {
-        let text = try String(contentsOf: try ProjectPaths.corpus(corpus), encoding: .utf8)
-        let head = text.split(separator: "\n", maxSplits: lines, omittingEmptySubsequences: false).prefix(lines)
-        try (head.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(corpus), atomically: true, encoding: .utf8)
+        temp = nil
     }
 
     func testTheReadmeExamplesRunInTheOrderWritten() throws {

@@ -7,27 +7,21 @@ import JikjiTestSupport
 /// name at once have one winner, and a run's model is used from any directory with the
 /// vocabulary version it was trained with.
 final class TrustedRunsCLITests: XCTestCase {
-    var folder: URL!
-    var runs: String { folder.appendingPathComponent("runs").path }
+    var temp: TempFolder!
+    var folder: URL { temp.url }
+    var runs: String { temp.path("runs") }
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-trust-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try slice("nsmc/ratings_train.txt", lines: 3001, to: "train.tsv")
-        try slice("nsmc/ratings_test.txt", lines: 401, to: "test.tsv")
+        temp = try TempFolder()
+        try temp.slice("nsmc/ratings_train.txt", lines: 3001, to: "train.tsv")
+        try temp.slice("nsmc/ratings_test.txt", lines: 401, to: "test.tsv")
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        temp = nil
     }
 
-    func slice(_ corpus: String, lines: Int, to name: String) throws {
-        let text = try String(contentsOf: try ProjectPaths.corpus(corpus), encoding: .utf8)
-        let head = text.split(separator: "\n", maxSplits: lines, omittingEmptySubsequences: false).prefix(lines)
-        try (head.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
-    }
-
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { temp.path(name) }
 
     @discardableResult
     func jikji(_ arguments: [String], in directory: URL? = nil, status: Int32 = 0,

@@ -67,6 +67,38 @@ final class DatasetBuilderTests: XCTestCase {
         XCTAssertEqual(decoded.onBadRow, .skip)
     }
 
+    /// A spec file is read as every other configuration file: its values, relative paths taken
+    /// from its folder; its errors name the file, the line and the key (`spec.json:3: labelMap: …`).
+    func testSpecFilesAreReadAsConfigurationWithFileLineAndKeyInErrors() throws {
+        let good = try temporaryFile("spec-good.json", """
+            {"kind": "classification", "train": "x.tsv", "text": "document", "label": "rating",
+             "labelMap": {"9-10": 1, "1-4": 0}, "split": "0.8,0.2", "seed": 18446744073709551615,
+             "onBadRow": "skip", "format": "tsv"}
+            """)
+        let spec = try DatasetSpec.load(path: good)
+        let folder = URL(fileURLWithPath: good).deletingLastPathComponent()
+        XCTAssertEqual(spec.train, [folder.appendingPathComponent("x.tsv").path])
+        XCTAssertEqual(spec.labelMap?.text, "1-4=0,9-10=1")
+        XCTAssertEqual(spec.split, SplitRatios(train: 0.8, valid: 0.2))
+        XCTAssertEqual(spec.seed, UInt64.max)
+        XCTAssertEqual(spec.format, .tsv)
+        XCTAssertEqual(spec.onBadRow, .skip)
+        let cases: [(String, String)] = [
+            ("{\"train\": \"x.tsv\",\n \"text\": \"d\",\n \"labelMap\": \"1-4=zero\"}", ":3: labelMap: label mapping '1-4=zero'"),
+            ("{\"train\": \"x.tsv\",\n \"kind\": \"regression\"}", ":2: kind: 'regression' is not allowed"),
+            ("{\"train\": \"x.tsv\",\n\n \"seed\": -1}", ":3: seed: expected an integer in 0...18446744073709551615"),
+            ("{\"train\": \"x.tsv\",\n \"lable\": \"y\"}", ":2: lable"),
+            ("{\"train\": \"x.tsv\",\n \"split\": \"0.9,0.9\"}", ":2: split: split '0.9,0.9'"),
+            ("{\"train\": [\"x.tsv\",\n {\"a\": 1}]}", ":2: train"),
+        ]
+        for (index, (text, expected)) in cases.enumerated() {
+            let path = try temporaryFile("spec-bad-\(index).json", text)
+            XCTAssertThrowsError(try DatasetSpec.load(path: path), text) { error in
+                XCTAssertTrue("\(error)".hasPrefix(path + expected), "\(error)\nexpected \(path)\(expected)")
+            }
+        }
+    }
+
     func makeCorpus(rows: Int) -> String {
         var text = "text\tlabel\n"
         for i in 0..<rows { text += "문장 \(i) " + String(repeating: "가 ", count: i % 7) + "\t\(i % 2)\n" }

@@ -38,24 +38,20 @@ final class LibraryExampleTests: XCTestCase {
         return accuracy
     }
 
-    var folder: URL!
+    var temp: TempFolder!
+    var folder: URL { temp.url }
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("jikji-example-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        temp = try TempFolder()
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        temp = nil
     }
 
     /// The first `lines` lines (header included) of an NSMC file, written into the test's folder.
     func slice(_ name: String, lines: Int) throws -> String {
-        let text = try String(contentsOf: try ProjectPaths.corpus("nsmc/\(name)"), encoding: .utf8)
-        let head = text.split(separator: "\n", omittingEmptySubsequences: false).prefix(lines)
-        let path = folder.appendingPathComponent(name).path
-        try (head.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try temp.slice("nsmc/\(name)", lines: lines, to: name)
     }
 
     /// 2,000 training reviews, 500 test reviews, a 3,000-token vocabulary trained on the training

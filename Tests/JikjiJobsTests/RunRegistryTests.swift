@@ -15,6 +15,31 @@ final class RunRegistryTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    /// `job list/show/report` and `predict` open the registry read-only: they read what was
+    /// recorded, leave no -wal/-shm file beside it, refuse to write, and make nothing when the
+    /// registry is missing.
+    func testReadOnlyRegistryReadsRunsAndLeavesNoFileBesideIt() throws {
+        let path = folder.appendingPathComponent("runs/jikji-runs.sqlite").path
+        XCTAssertThrowsError(try RunRegistry(path: path, readOnly: true)) { error in
+            XCTAssertEqual(error as? RunRegistryError, .noRegistry(path))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs").path))
+        do {
+            let registry = try RunRegistry(path: path)
+            let run = try registry.startRun(jobName: "j", jobFile: "j.yaml", seed: 1, resolvedConfig: "seed: 1\n",
+                                            directory: { "\(self.folder.path)/runs/\($0)" })
+            try registry.record([.init(step: 10, epoch: 1, split: "valid", name: "loss", value: 0.5)], for: run.id)
+        }
+        let files = { try FileManager.default.contentsOfDirectory(atPath: self.folder.appendingPathComponent("runs").path).sorted() }
+        let before = try files()
+        XCTAssertEqual(before, ["jikji-runs.sqlite"])
+        let reader = try RunRegistry(path: path, readOnly: true)
+        XCTAssertEqual(try reader.runs().map(\.jobName), ["j"])
+        XCTAssertEqual(try reader.metrics(of: 1).map(\.value), [0.5])
+        XCTAssertThrowsError(try reader.setStatus(.failed, of: 1, error: "x"))
+        XCTAssertEqual(try files(), before)
+    }
+
     func testRunLifecycleMetricsAndCheckpointsPersistAcrossConnections() throws {
         let path = folder.appendingPathComponent("runs.sqlite").path
         let registry = try RunRegistry(path: path)

@@ -153,6 +153,67 @@ final class SQLiteLayerTests: XCTestCase {
         XCTAssertEqual(try counterMigrator().migrate(db), [1, 2])
     }
 
+    /// The files beside `file` that a WAL-mode connection makes.
+    private func walFiles(of file: String) throws -> [String] {
+        let name = (file as NSString).lastPathComponent
+        return try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0 == name + "-wal" || $0 == name + "-shm" }
+    }
+
+    func testReadOnlyOpenLeavesNoFileBesideTheDatabaseAndNeverWrites() throws {
+        let file = path("ro.sqlite")
+        do {
+            let db = try Database(path: file)
+            try counterMigrator().migrate(db)
+            try db.execute("INSERT INTO items (name) VALUES ('a')")
+        }
+        XCTAssertEqual(try walFiles(of: file), [], "the last writer's close checkpoints and removes them")
+        let before = try Data(contentsOf: URL(fileURLWithPath: file))
+        do {
+            let reader = try Database(path: file, options: Database.Options(readOnly: true))
+            XCTAssertTrue(reader.isReadOnly)
+            XCTAssertEqual(try counterMigrator().migrate(reader), [])
+            XCTAssertEqual(try reader.scalarText("SELECT name FROM items"), "a")
+            XCTAssertThrowsError(try reader.execute("INSERT INTO items (name) VALUES ('b')")) { error in
+                XCTAssertEqual((error as? SQLiteError)?.code, 8, "SQLITE_READONLY: \(error)")
+            }
+            // A WAL-mode reader would have made both files by now, and left them.
+            XCTAssertEqual(try walFiles(of: file), [])
+        }
+        XCTAssertEqual(try walFiles(of: file), [])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: file)), before)
+    }
+
+    func testReadOnlyOpenSeesWhatALiveWriterCommitted() throws {
+        let file = path("live.sqlite")
+        let writer = try Database(path: file)
+        try counterMigrator().migrate(writer)
+        try writer.execute("INSERT INTO items (name) VALUES ('committed')")
+        // The writer is still open: its commit is in the -wal file, not yet in the database file.
+        XCTAssertFalse(try walFiles(of: file).isEmpty)
+        let reader = try Database(path: file, options: Database.Options(readOnly: true))
+        XCTAssertEqual(try reader.scalarText("SELECT name FROM items"), "committed")
+        try writer.execute("INSERT INTO items (name) VALUES ('later')")
+        XCTAssertEqual(try reader.scalarInt("SELECT count(*) FROM items"), 2)
+    }
+
+    func testReadOnlyOpenOfAnOlderSchemaSaysToRunAWritingCommand() throws {
+        let file = path("old.sqlite")
+        var older = Migrator(domain: "test")
+        try older.register(1, "create items") { try $0.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)") }
+        try older.migrate(Database(path: file))
+        let reader = try Database(path: file, options: Database.Options(readOnly: true))
+        XCTAssertThrowsError(try counterMigrator().migrate(reader)) { error in
+            XCTAssertEqual(error as? SchemaError,
+                           .upgradeNeeded(path: file, domain: "test", databaseVersion: 1, knownVersion: 2))
+            XCTAssertTrue("\(error)".contains("run a command that writes to it first"), "\(error)")
+        }
+        XCTAssertEqual(try walFiles(of: file), [])
+        // Nothing was applied: a read-write open then migrates it.
+        XCTAssertEqual(try counterMigrator().appliedVersions(in: reader), [1])
+        XCTAssertEqual(try counterMigrator().migrate(Database(path: file)), [2])
+    }
+
     func testNewerSchemaIsRejected() throws {
         let file = path("new.sqlite")
         var newer = try counterMigrator()

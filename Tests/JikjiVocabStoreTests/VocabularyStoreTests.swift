@@ -175,6 +175,23 @@ final class VocabularyStoreTests: XCTestCase {
         }
     }
 
+    /// A store opened read-only (vocab list/show/export, encode --vocab NAME) never migrates: a
+    /// schema one version behind is an error telling to run a command that writes, and the file
+    /// is left as it was.
+    func testReadOnlyOpenOfAnOlderSchemaNamesTheFixAndChangesNothing() throws {
+        let path = dbPath()
+        try VocabularyStore(path: path).save(sample())
+        // Make the file look as an older Jikji left it: its last migration not yet applied.
+        try Database(path: path).execute("DELETE FROM jikji_migrations WHERE domain = 'vocab' AND version = 2")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try VocabularyStore(path: path, create: false, readOnly: true)) { error in
+            XCTAssertEqual(error as? SchemaError, .upgradeNeeded(path: path, domain: "vocab", databaseVersion: 1, knownVersion: 2))
+            XCTAssertTrue("\(error)".contains("run a command that writes to it first"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["jikji.sqlite"])
+    }
+
     func testDefaultPathCreatesItsFolder() throws {
         let path = folder.appendingPathComponent("vocab/jikji.sqlite").path
         let store = try VocabularyStore(path: path)

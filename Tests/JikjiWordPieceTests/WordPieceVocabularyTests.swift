@@ -57,8 +57,19 @@ final class WordPieceVocabularyTests: XCTestCase {
     func testErrorsNameTheFileAndLine() throws {
         let bad = try temporaryFile([0x61, 0x0A, 0xFF, 0x0A])
         XCTAssertThrowsError(try WordPieceVocabulary(vocabTxt: bad)) {
-            XCTAssertEqual($0 as? WordPieceError, .vocabularyNotUTF8(path: bad.path, line: 2))
+            XCTAssertEqual($0 as? WordPieceError, .vocabularyNotUTF8(path: bad.path, line: 2, byte: 1))
             XCTAssertTrue(String(describing: $0).contains("\(bad.path):2"))
+        }
+        // The byte is counted within the line, 1-based, as JikjiIO's readers count it; a sequence
+        // cut short by the end of the line (E0 A4 then \n) is ill-formed where it starts.
+        let inLine = try temporaryFile(Array("[UNK]\n한국\n".utf8) + [0x61, 0x62, 0xE0, 0xA4, 0x0A, 0x63, 0x0A])
+        XCTAssertThrowsError(try WordPieceVocabulary(vocabTxt: inLine)) {
+            XCTAssertEqual($0 as? WordPieceError, .vocabularyNotUTF8(path: inLine.path, line: 3, byte: 3))
+            XCTAssertEqual(String(describing: $0), "\(inLine.path):3: invalid UTF-8 at byte 3 of the line")
+        }
+        // --continuation-order-from reads a vocab.txt through the same check.
+        XCTAssertThrowsError(try WordPieceTrainerOptions.continuationOrder(fromVocabTxtAt: inLine.path)) {
+            XCTAssertEqual($0 as? WordPieceError, .vocabularyNotUTF8(path: inLine.path, line: 3, byte: 3))
         }
         let empty = try temporaryFile([])
         XCTAssertThrowsError(try WordPieceVocabulary(vocabTxt: empty)) {
