@@ -16,6 +16,9 @@
 #   JIKJI_BENCH_FILTER   only configurations containing this text, e.g. "lstm 256"
 #   JIKJI_BLAS_KERNEL    OpenBLAS kernel (a core name, e.g. Haswell); default auto: Jikji's choice
 #                        for the CPU, logged on the "backend:" line
+#   JIKJI_BENCH_PRECISIONS  "fp32 bf16" (default) or one of them: bf16 runs Jikji with
+#                        --precision bf16 (AMX tiles) and PyTorch under torch.autocast("cpu",
+#                        dtype=torch.bfloat16), in the same alternating sweep as fp32
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,10 +49,12 @@ echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for threads in ${JIKJI_BENCH_THREADS:-1 2}; do
     for round in $(seq "$rounds"); do
         echo "# threads $threads, round $round" >&2
-        "$bench_bin" --threads "$threads" --seconds "$seconds" --filter "$filter" >>"$raw"
-        OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" \
-            "$venv/bin/python" bench/recurrent_torch.py --threads "$threads" --seconds "$seconds" \
-            --filter "$filter" >>"$raw"
+        for precision in ${JIKJI_BENCH_PRECISIONS:-fp32 bf16}; do
+            "$bench_bin" --threads "$threads" --seconds "$seconds" --filter "$filter" --precision "$precision" >>"$raw"
+            OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" \
+                "$venv/bin/python" bench/recurrent_torch.py --threads "$threads" --seconds "$seconds" \
+                --filter "$filter" --precision "$precision" >>"$raw"
+        done
     done
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

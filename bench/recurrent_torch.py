@@ -40,7 +40,11 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=0.3)
     parser.add_argument("--filter", default="")
+    # bf16: every configuration under torch.autocast("cpu", dtype=torch.bfloat16) (framework
+    # "torch-bf16" in the output), the one line a PyTorch user adds for bf16 training.
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     args = parser.parse_args()
+    framework = "torch" if args.precision == "fp32" else "torch-bf16"
     torch.set_num_threads(args.threads)
     torch.manual_seed(42)
     print(f"backend: torch {torch.__version__}, {torch.get_num_threads()} threads, "
@@ -66,7 +70,8 @@ def main():
 
                         def body():
                             inp = x.detach().requires_grad_(backward)
-                            with torch.set_grad_enabled(backward):
+                            with torch.set_grad_enabled(backward), \
+                                    torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
                                 if packed:
                                     p = pack_padded_sequence(inp, torch.tensor(lengths), batch_first=True,
                                                              enforce_sorted=False)
@@ -74,13 +79,13 @@ def main():
                                     out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
                                 else:
                                     out, _ = layer(inp)
-                                if backward:
-                                    out.backward(dy)
+                            if backward:
+                                out.backward(dy)
 
                         seconds = measure(args.seconds, body)
                         flops = 2 * gates[cell] * hidden * (E + hidden) * D * (3 if backward else 1)
                         tps = tokens / seconds
-                        print(f"torch\t{name}\t{args.threads}\t{tps:.0f}\t{tps * flops / 1e9:.1f}", flush=True)
+                        print(f"{framework}\t{name}\t{args.threads}\t{tps:.0f}\t{tps * flops / 1e9:.1f}", flush=True)
 
 
 if __name__ == "__main__":

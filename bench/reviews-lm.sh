@@ -18,6 +18,8 @@
 #                         own: PyTorch draws its own initial weights from the seed
 #   JIKJI_BENCH_EVAL_EVERY  also evaluate both every N steps (untimed), printed as a perplexity curve
 #   JIKJI_BENCH_SET       extra job overrides for Jikji, space-separated
+#   JIKJI_BENCH_PRECISION fp32 (default) or bf16: Jikji with optim.precision=bf16 (AMX tiles), PyTorch with
+#                         its forward passes under torch.autocast("cpu", dtype=torch.bfloat16)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${JIKJI_BENCH_VENV:-bench/.venv}"
@@ -28,7 +30,9 @@ seed="${JIKJI_BENCH_SEED:-42}"
 start="${JIKJI_BENCH_START:-same}"
 eval_every="${JIKJI_BENCH_EVAL_EVERY:-0}"
 case "$start" in same|own) ;; *) echo "JIKJI_BENCH_START must be same or own, not '$start'" >&2; exit 2;; esac
-sets=$(for o in ${JIKJI_BENCH_SET:-}; do printf -- '--set %s ' "$o"; done)
+precision="${JIKJI_BENCH_PRECISION:-fp32}"
+case "$precision" in fp32|bf16) ;; *) echo "JIKJI_BENCH_PRECISION must be fp32 or bf16, not '$precision'" >&2; exit 2;; esac
+sets=$(for o in ${JIKJI_BENCH_SET:-} optim.precision="$precision"; do printf -- '--set %s ' "$o"; done)
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import torch, tokenizers, safetensors" 2>/dev/null || "$venv/bin/pip" install --quiet torch tokenizers numpy safetensors
 # Jikji chooses OpenBLAS's kernel for the CPU itself and logs it on the backend line. "auto" makes
@@ -55,7 +59,7 @@ head -n "$((valid_docs + 1))" corpora/nsmc/reviews_test.tsv >"$work/valid.tsv"
 "$jikji" vocab export reviews-wp30k --format tokenizer-json --no-post-processor --output "$work/tokenizer.json" >&2
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-echo "# $(date -u +%FT%TZ), $(nproc) CPUs, JIKJI_BLAS_KERNEL=$JIKJI_BLAS_KERNEL OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $steps steps, $threads threads, seed $seed" >&2
+echo "# $(date -u +%FT%TZ), $(nproc) CPUs, JIKJI_BLAS_KERNEL=$JIKJI_BLAS_KERNEL OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $steps steps, $threads threads, seed $seed, precision $precision" >&2
 jikji_load="$(load)"
 "$jikji" job run jobs/reviews-lm.yaml --quiet --runs "$work/runs" --set data.valid="$work/valid.tsv" \
     --set data.valid_ratio=0 --set 'data.test=[]' --set train.max_steps="$steps" --set seed="$seed" $sets \
@@ -68,7 +72,7 @@ init_range="$(awk '$1 == "init_range:" { print $2 }' "$work/runs/1/job.yaml")"
 dropout="$(awk '/^  dropout:/ { print $2; exit }' "$work/runs/1/job.yaml")"
 OMP_NUM_THREADS="$threads" "$venv/bin/python" bench/reviews_lm_torch.py --tokenizer "$work/tokenizer.json" \
     --train corpora/nsmc/reviews_train.tsv --valid "$work/valid.tsv" --steps "$steps" --threads "$threads" --seed "$seed" \
-    --init-range "${init_range:-0}" --dropout "${dropout:-0.2}" --eval-every "$eval_every" \
+    --init-range "${init_range:-0}" --dropout "${dropout:-0.2}" --eval-every "$eval_every" --precision "$precision" \
     $( [ "$start" = same ] && printf -- '--start-from %s' "$work/prepare/1/checkpoints/step-1") \
     >"$work/torch.json" 2>"$work/torch.curve" || { cat "$work/torch.curve" >&2; exit 1; }
 end_load="$(load)"

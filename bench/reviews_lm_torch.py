@@ -153,6 +153,8 @@ def main():
     p.add_argument("--dropout", type=float, default=0.2, help="the job's model.dropout")
     p.add_argument("--start-from", help="a Jikji checkpoint folder to continue from (weights, Adam state, carried state)")
     p.add_argument("--eval-every", type=int, default=0, help="also evaluate every N steps (untimed; JSON lines on stderr)")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="bf16: forward passes (training and evaluation) under torch.autocast('cpu', dtype=torch.bfloat16)")
     a = p.parse_args()
     if a.state != "carry":
         raise SystemExit("only --state carry reproduces Jikji's stream layout here")
@@ -180,12 +182,17 @@ def main():
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=pad)
     vocab = tokenizer.get_vocab_size()
 
+    def autocast():
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16")
+
     def evaluate():
         model.eval()
         total, count, state = 0.0, 0, None
         with torch.no_grad():
             for ids, targets in windows(valid_rows, a.window):
-                logits, state = model(ids, state)
+                with autocast():
+                    logits, state = model(ids, state)
+                logits = logits.float()
                 total += float(torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1),
                                                                  ignore_index=pad, reduction="sum"))
                 count += int((targets != pad).sum())
@@ -203,8 +210,9 @@ def main():
         if state is not None:
             state = tuple(s.detach() for s in state)
         optimizer.zero_grad()
-        logits, state = model(ids, state)
-        loss = loss_fn(logits.reshape(-1, vocab), targets.reshape(-1))
+        with autocast():
+            logits, state = model(ids, state)
+            loss = loss_fn(logits.reshape(-1, vocab), targets.reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()

@@ -46,7 +46,7 @@ extension JobConfig {
         let o = optim
         let optimizer = OptimizerSettings(kind: o.optimizer, learningRate: o.learningRate, momentum: o.momentum, beta1: o.beta1,
                                           beta2: o.beta2, epsilon: o.epsilon, weightDecay: o.weightDecay,
-                                          embeddingUpdate: o.embeddingUpdate)
+                                          embeddingUpdate: o.embeddingUpdate, precision: o.precision)
         let schedule: LearningRateScheduleSettings
         switch o.schedule {
         case .step: schedule = .stepDecay(every: o.stepSize, factor: o.gamma)

@@ -45,6 +45,7 @@ public struct JobConfig: Sendable {
         ("optim.optimizer", OptimizerSettings.Kind.allCases.map(\.rawValue)),
         ("optim.schedule", LearningRateSchedule.Kind.allCases.map(\.rawValue)),
         ("optim.embedding_update", OptimizerSettings.EmbeddingUpdate.allCases.map(\.rawValue)),
+        ("optim.precision", MatrixPrecision.allCases.map(\.rawValue)),
         ("train.metric", TrainSection.Metric.allCases.map(\.rawValue)),
         ("train.hidden_state", TrainSection.HiddenState.allCases.map(\.rawValue)),
     ]

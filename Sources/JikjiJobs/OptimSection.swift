@@ -23,6 +23,9 @@ public struct OptimSection: Sendable {
     /// the dense update would have moved it — same training, less memory traffic), or `sparse`
     /// (only the rows a batch used, the others' state frozen: `torch.optim.SparseAdam`'s rule).
     public var embeddingUpdate: OptimizerSettings.EmbeddingUpdate
+    /// `fp32` (default) or `bf16`: the input format of the matrix products while training
+    /// (``MatrixPrecision``); weights, optimizer state and gate math stay fp32.
+    public var precision: MatrixPrecision
 
     init(_ r: ConfigReader) throws {
         optimizer = try r.choice("optimizer", default: OptimizerSettings.Kind.adam)
@@ -49,5 +52,6 @@ public struct OptimSection: Sendable {
         if embeddingUpdate == .lazy && weightDecay != 0 {
             throw r.error("embedding_update", "lazy updates need weight_decay 0 (decay moves every row every step); use dense or sparse")
         }
+        precision = try r.choice("precision", default: MatrixPrecision.fp32)
     }
 }

@@ -157,6 +157,12 @@ public enum BLAS {
         beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        // bf16 when asked for (``MatrixProducts/precision``) for the products C = A·B and C += A·B.
+        if MatrixProducts.runsBF16, alpha == 1, beta == 0 || beta == 1,
+           MatrixProducts.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda,
+                               b: b, ldb: ldb, accumulate: beta == 1, c: c, ldc: ldc) {
+            return
+        }
         guard isOpen else { return }
         jikji_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

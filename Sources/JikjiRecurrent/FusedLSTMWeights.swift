@@ -38,8 +38,9 @@ struct FusedLSTMWeights {
                             Int32(panels.lowerBound), Int32(panels.upperBound))
     }
 
-    /// Whether layers use the fused LSTM step (AVX-512 CPUs, unless ``RecurrentKernels/packedStepProducts`` is off).
+    /// Whether layers use the fused LSTM step (AVX-512 CPUs, unless ``RecurrentKernels/packedStepProducts``
+    /// is off or the products run in bf16: the fused kernel's products are fp32).
     static var isEnabled: Bool {
-        RecurrentKernels.packedStepProducts && RecurrentKernels.isFusedLSTMStepAvailable
+        RecurrentKernels.packedStepProducts && RecurrentKernels.isFusedLSTMStepAvailable && !MatrixProducts.runsBF16
     }
 }

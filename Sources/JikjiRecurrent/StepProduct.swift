@@ -11,6 +11,9 @@ struct StepProduct {
     let transposed: Bool
     /// The packed panels, or nil to call BLAS.
     let packed: FloatBuffer?
+    /// The weights rounded to bf16 and packed for AMX tiles (``MatrixProducts/precision`` bf16
+    /// on a CPU with a bf16 kernel), packed once per pass; nil for fp32.
+    let packedBF16: BF16Weights?
     let pool: BufferPool
 
     init(weights: UnsafePointer<Float>, K: Int, N: Int, transposed: Bool, pool: BufferPool) {
@@ -19,12 +22,17 @@ struct StepProduct {
         self.N = N
         self.transposed = transposed
         self.pool = pool
-        if RecurrentKernels.packedStepProducts {
+        if MatrixProducts.runsBF16 {
+            packedBF16 = BF16Weights(weights: weights, K: K, N: N, transposed: transposed)
+            packed = nil
+        } else if RecurrentKernels.packedStepProducts {
             let buffer = FloatBuffer(count: jk_packed_size(Int32(K), Int32(N)), pool: pool)
             jk_pack_b(Int32(K), Int32(N), weights, Int32(transposed ? 1 : N), Int32(transposed ? K : 1), buffer.pointer)
             packed = buffer
+            packedBF16 = nil
         } else {
             packed = nil
+            packedBF16 = nil
         }
     }
 
@@ -32,6 +40,9 @@ struct StepProduct {
     func run(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
              accumulate: Bool) {
         guard m > 0 else { return }
+        if let packedBF16, packedBF16.run(m: m, a: a, lda: lda, c: c, ldc: ldc, accumulate: accumulate) {
+            return
+        }
         if let packed {
             jk_gemm_packed(Int32(m), Int32(N), Int32(K), a, Int32(lda), packed.pointer, c, Int32(ldc),
                            accumulate ? 1 : 0)

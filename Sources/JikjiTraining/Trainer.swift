@@ -129,6 +129,11 @@ public final class Trainer {
         // workers must not spin through the latter (see BLAS.shortenIdleSpin).
         BLAS.shortenIdleSpin()
         options.log("training: \(stepsPerEpoch) batches per epoch, \(totalSteps) steps, \(BLAS.backendDescription)")
+        // The products' precision for this run only (a process-wide switch: see MatrixProducts).
+        let callerPrecision = MatrixProducts.precision
+        MatrixProducts.precision = configuration.optimizer.precision
+        defer { MatrixProducts.precision = callerPrecision }
+        if configuration.optimizer.precision != .fp32 { options.log(MatrixProducts.description) }
         var epochTimes: [Double] = []
         var stepsThisProcess = 0
         var tokens = 0

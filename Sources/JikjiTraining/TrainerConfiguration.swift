@@ -33,13 +33,19 @@ public struct OptimizerSettings: Sendable, Equatable {
     public var epsilon: Double
     public var weightDecay: Double
     public var embeddingUpdate: EmbeddingUpdate
+    /// The input format of the matrix products during ``Trainer/train()`` (``MatrixProducts/precision``
+    /// for the run, restored afterwards): bf16 products with fp32 accumulation, while these
+    /// settings' optimizer state and the master weights stay fp32.
+    public var precision: MatrixPrecision
 
     /// Settings with PyTorch's defaults for Adam at `learningRate`; see each property.
     public init(kind: Kind = .adam, learningRate: Double = 0.001, momentum: Double = 0, beta1: Double = 0.9,
-                beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0, embeddingUpdate: EmbeddingUpdate = .lazy) {
+                beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0, embeddingUpdate: EmbeddingUpdate = .lazy,
+                precision: MatrixPrecision = .fp32) {
         self.kind = kind; self.learningRate = learningRate; self.momentum = momentum
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.weightDecay = weightDecay
         self.embeddingUpdate = embeddingUpdate
+        self.precision = precision
     }
 
     /// The optimizer over `parameters`.

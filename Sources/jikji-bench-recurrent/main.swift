@@ -4,7 +4,8 @@
 //   framework cell hidden directions mode lengths threads tokens_per_second gflops
 // with the same configurations and the same lengths as bench/recurrent_torch.py.
 // Usage: jikji-bench-recurrent [--threads N] [--seconds S] [--filter SUBSTRING] [--schedule automatic|sequential|parallel]
-//        [--step-products blas|packed] [--lstm-split units|rows]
+//        [--step-products blas|packed] [--lstm-split units|rows] [--precision fp32|bf16]
+// With --precision bf16 the framework column reads "jikji-bf16".
 import Foundation
 import JikjiRecurrent
 
@@ -31,6 +32,12 @@ struct Options {
                 // "blas" or "packed": which per-step product the layers use (A/B measurements).
                 RecurrentKernels.packedStepProducts = try value() == "packed"
                     && RecurrentKernels.isPackedStepProductAvailable
+            case "--precision":
+                // fp32 or bf16: the matrix products' input format (MatrixProducts.precision).
+                guard let precision = MatrixPrecision(rawValue: try value()) else {
+                    throw BenchError("--precision takes fp32 or bf16")
+                }
+                MatrixProducts.precision = precision
             case "--lstm-split":
                 // "units" or "rows": how a fused LSTM time loop splits between threads (A/B measurements).
                 RecurrentKernels.splitLSTMStepsByUnits = try value() != "rows"
@@ -40,7 +47,7 @@ struct Options {
                 case "parallel": schedule = .parallel
                 default: schedule = .automatic
                 }
-            default: throw BenchError("unknown argument \(arguments[i]); use --threads N --seconds S --filter TEXT --schedule automatic|sequential|parallel --step-products blas|packed --lstm-split units|rows")
+            default: throw BenchError("unknown argument \(arguments[i]); use --threads N --seconds S --filter TEXT --schedule automatic|sequential|parallel --step-products blas|packed --lstm-split units|rows --precision fp32|bf16")
             }
             i += 1
         }
@@ -88,7 +95,8 @@ do {
     let options = try Options(arguments: CommandLine.arguments)
     BLAS.setThreads(options.threads)
     FileHandle.standardError.write(("backend: \(BLAS.backendDescription); per-step products: "
-        + (RecurrentKernels.packedStepProducts ? "packed AVX-512 kernel" : "BLAS") + "\n").data(using: .utf8)!)
+        + (RecurrentKernels.packedStepProducts ? "packed AVX-512 kernel" : "BLAS") + "; \(MatrixProducts.description)\n").data(using: .utf8)!)
+    let framework = MatrixProducts.effectivePrecision == .bf16 ? "jikji-bf16" : "jikji"
     var generator = SeededGenerator(seed: 42)
     // The practical peak to read the layers' GFLOP/s against: one large sgemm.
     if options.filter.isEmpty || options.filter == "peak" {
@@ -144,7 +152,7 @@ do {
                         let G = cell.gateCount
                         let flopsPerToken = Double(2 * G * hidden * (E + hidden) * D) * (mode == "forward" ? 1 : 3)
                         let tokensPerSecond = Double(tokens) / seconds
-                        print("jikji\t\(name)\t\(options.threads)\t\(String(format: "%.0f", tokensPerSecond))\t"
+                        print("\(framework)\t\(name)\t\(options.threads)\t\(String(format: "%.0f", tokensPerSecond))\t"
                               + String(format: "%.1f", tokensPerSecond * flopsPerToken / 1e9))
                         fflush(nil) // every output stream: stdout (a C global Swift 6 cannot name safely)
                     }

@@ -32,7 +32,8 @@ final class ConfigErrorTableTests: XCTestCase {
         let table: [(yaml: String, overrides: [String], kind: ConfigError.Kind, message: String)] = [
             (job + "optim:\n  learning_rate: 0.1\n", [], .unknownKey,
              "job.yaml:9: optim.learning_rate: unknown key; allowed: optimizer, lr, beta1, beta2, eps, weight_decay, "
-             + "clip_norm, schedule, step_size, gamma, warmup_steps, embedding_update"),
+             + "clip_norm, schedule, step_size, gamma, warmup_steps, embedding_update, precision"),
+            (job + "optim: {precision: fp16}\n", [], .notAllowed, "job.yaml:8: optim.precision: 'fp16' is not allowed; allowed: fp32, bf16"),
             (job + "batching:\n  batch_size: [64]\n", [], .wrongType, "job.yaml:9: batching.batch_size: expected an integer in 1...65536, found a list"),
             (job + "batching:\n  batch_size: lots\n", [], .wrongType, "job.yaml:9: batching.batch_size: expected an integer in 1...65536, found 'lots'"),
             (job + "batching:\n  batch_size: 0\n", [], .notAllowed, "job.yaml:9: batching.batch_size: '0' is not allowed; allowed: 1...65536"),

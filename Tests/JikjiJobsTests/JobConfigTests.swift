@@ -36,6 +36,16 @@ final class JobConfigTests: XCTestCase {
         XCTAssertEqual(again.name, "nsmc")
     }
 
+    func testPrecisionIsFP32UnlessTheJobAsksForBF16() throws {
+        let job = try JobConfig(yaml: classifier, source: "inline.yaml")
+        XCTAssertEqual(job.optim.precision, .fp32)
+        XCTAssertTrue(job.resolved.yaml().contains("precision: fp32"), job.resolved.yaml())
+        let bf16 = try JobConfig(yaml: classifier + "\noptim: {precision: bf16}\n", source: "inline.yaml")
+        XCTAssertEqual(bf16.optim.precision, .bf16)
+        let overridden = try JobConfig(yaml: classifier, source: "inline.yaml", overrides: ["optim.precision=bf16"])
+        XCTAssertEqual(overridden.optim.precision, .bf16)
+    }
+
     func testOverridesByDottedKeyPath() throws {
         let job = try JobConfig(yaml: classifier, source: "inline.yaml",
                                 overrides: ["model.encoder.cell=gru", "optim.lr=0.01", "train.epochs=1", "batching.bucket_pool=5"])

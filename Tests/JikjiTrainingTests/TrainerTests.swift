@@ -35,12 +35,14 @@ final class TrainerTests: XCTestCase {
                                   specialTokens: SpecialTokenIDs(pad: 0, cls: 2, sep: 3), vocabularySize: 12)
     }
 
-    func trainer(_ data: EncodedDataset, history: TrainingHistory, checkpoints: String?, stopAfter: Int? = nil) throws -> Trainer {
+    func trainer(_ data: EncodedDataset, history: TrainingHistory, checkpoints: String?, stopAfter: Int? = nil,
+                 precision: MatrixPrecision = .fp32, log: @escaping (String) -> Void = { _ in }) throws -> Trainer {
         var generator = SeededGenerator(seed: 3)
         let model = try SequenceClassifier(.init(vocabularySize: 12, embeddingSize: 6, cell: .lstm, hiddenSize: 5), generator: &generator)
         var options = Trainer.Options(checkpointDirectory: checkpoints)
         options.stopAfterSteps = stopAfter
-        let configuration = TrainerConfiguration(epochs: 3, optimizer: OptimizerSettings(learningRate: 0.02), clipNorm: 1,
+        options.log = log
+        let configuration = TrainerConfiguration(epochs: 3, optimizer: OptimizerSettings(learningRate: 0.02, precision: precision), clipNorm: 1,
                                                  evaluateEvery: 7, metric: "accuracy", keepLast: 2)
         return try Trainer(task: ClassifierTraining(model: model),
                            data: TrainingData(train: data, batching: BatchingOptions(size: .sentences(16), seed: 9)),
@@ -61,6 +63,26 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(history.metrics.contains { $0.split == "valid" && $0.name == "accuracy" && $0.step == 7 })
         XCTAssertTrue(history.metrics.contains { $0.split == "train" && $0.name == "loss" })
         XCTAssertTrue(try history.checkpoints().isEmpty, "no checkpoint directory, no checkpoints")
+    }
+
+    /// `optim.precision: bf16` from Swift: the run trains as well, says which kernel ran, and
+    /// leaves the process in fp32 afterwards. Where no bf16 kernel exists it must say so and
+    /// train exactly as fp32.
+    func testBF16RunTrainsSaysItsKernelAndRestoresFP32() throws {
+        let fp32Trainer = try trainer(try dataset(), history: TrainingHistory(), checkpoints: nil)
+        _ = try fp32Trainer.train()
+        let lines = LogLines()
+        let bf16Trainer = try trainer(try dataset(), history: TrainingHistory(), checkpoints: nil, precision: .bf16, log: lines.append)
+        let outcome = try bf16Trainer.train()
+        XCTAssertEqual(MatrixProducts.precision, .fp32, "the run's precision ends with the run")
+        XCTAssertGreaterThan(outcome.metrics["test.accuracy"] ?? 0, 0.9, "\(outcome.metrics)")
+        if MatrixProducts.kernel == .amxTiles {
+            XCTAssertTrue(lines.all.contains { $0.hasPrefix("bf16 products: AMX tiles") }, "\(lines.all)")
+            XCTAssertNotEqual(weights(bf16Trainer), weights(fp32Trainer), "bf16 products round: the weights differ from fp32's")
+        } else {
+            XCTAssertTrue(lines.all.contains("this CPU has no AMX/AVX512-BF16: running fp32"), "\(lines.all)")
+            XCTAssertEqual(weights(bf16Trainer), weights(fp32Trainer), "the fp32 fallback trains exactly as fp32")
+        }
     }
 
     func testAResumedTrainerEndsWithTheWeightsOfAnUninterruptedOne() throws {
@@ -105,4 +127,14 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(model.namedParameters.map { $0.parameter.gradient.storage }, stepGradients)
         XCTAssertEqual(rows, [[4, 5, 6, 7, 8, 9]])
     }
+}
+
+/// Log lines collected from a trainer (its log closure may be called from the training thread).
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    /// Appends one line.
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    /// Every line so far.
+    var all: [String] { lock.withLock { lines } }
 }

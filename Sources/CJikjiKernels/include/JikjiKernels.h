@@ -157,6 +157,37 @@ typedef struct {
 /// disjoint panel ranges may run on different threads at once. Requires `jk_lstm_step_available()`.
 void jk_lstm_step(const jk_lstm_step_args *args);
 
+
+/// `jk_bf16_kernel()` when this CPU multiplies bf16 on AMX tiles (AMX-BF16 with AVX512-BF16,
+/// and Linux granted the process the tile data state).
+#define JK_BF16_AMX 1
+
+/// The bf16 product kernel this process can run: `JK_BF16_AMX`, or 0 (none: use fp32 BLAS).
+/// The first call asks Linux for the AMX tile state (`arch_prctl(ARCH_REQ_XCOMP_PERM,
+/// XFEATURE_XTILEDATA)`), which then holds for every thread of the process.
+int jk_bf16_kernel(void);
+
+/// bf16 elements needed by `jk_bf16_pack_b` for a `[K, N]` right-hand side (K and N rounded up to 32).
+size_t jk_bf16_packed_b_size(int K, int N);
+
+/// Packs `op(B)` `[K, N]` (element (k, n) is `B[k * ldb + n]`, or `B[n * ldb + k]` when
+/// `transB`) as bf16 (rounded to nearest even) in the layout `jk_bf16_gemm_packed` reads:
+/// column blocks of 16, each `[Kp/2][16][2]` (pairs of consecutive k side by side), zeros past
+/// K and N. `packed` must be 64-byte aligned. Does nothing when `jk_bf16_kernel()` is 0.
+void jk_bf16_pack_b(int K, int N, const float *B, int ldb, int transB, uint16_t *packed);
+
+/// `C[M, N] = op(A)[M, K] · B` (or `+=` when `accumulate`), fp32 C, with A and B rounded to
+/// bf16 and products accumulated in fp32; `op(A)(m, k)` is `A[m * lda + k]`, or `A[k * lda + m]`
+/// when `transA`; B packed by `jk_bf16_pack_b`. Single-threaded. Returns 0, or -1 when this
+/// CPU has no bf16 kernel (C untouched) and -2 when memory for the packed A ran out.
+int jk_bf16_gemm_packed(int transA, int M, int N, int K, const float *A, int lda, const uint16_t *packedB,
+                        float *C, int ldc, int accumulate);
+
+/// `C[M, N] = op(A) · op(B)` (or `+=` when `accumulate`) in bf16 with fp32 accumulation: packs
+/// B (see `jk_bf16_pack_b`) and calls `jk_bf16_gemm_packed`. Same return values.
+int jk_bf16_gemm(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                 float *C, int ldc, int accumulate);
+
 #ifdef __cplusplus
 }
 #endif
