@@ -18,7 +18,7 @@ public struct RunReport {
     /// The page.
     public func html() -> String {
         var names: [String] = []
-        for m in metrics where !names.contains(m.name) { names.append(m.name) }
+        for m in metrics where !names.contains(m.name) && !Self.isPerClass(m.name) { names.append(m.name) }
         let formatter = ISO8601DateFormatter()
         var page = """
         <!DOCTYPE html>
@@ -63,6 +63,7 @@ public struct RunReport {
             }
             page += "</div>\n"
             page += finalTable(names: names)
+            page += classificationTables()
         }
         if !checkpoints.isEmpty {
             page += "<h2>Checkpoints</h2>\n<table><tr><th>step</th><th>metric</th><th>best</th><th>file</th></tr>\n"

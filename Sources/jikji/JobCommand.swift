@@ -121,7 +121,8 @@ struct JobShow: ParsableCommand {
             for d in pins.datasets { print("dataset \(d.role): \(d.name) (\(d.digest))") }
         }
         var last: [String: RunRegistry.Metric] = [:]
-        for m in try store.metrics(of: runID) { last["\(m.split).\(m.name)"] = m }
+        // Per-class scores and confusion counts (`f1.0`, `confusion.1.0`) are in the report.
+        for m in try store.metrics(of: runID) where !m.name.contains(".") { last["\(m.split).\(m.name)"] = m }
         for (key, m) in last.sorted(by: { $0.key < $1.key }) {
             print(String(format: "  %-18@ %.4f  (step %d)", key, m.value, m.step))
         }
@@ -152,7 +153,7 @@ enum JobSummaryPrinter {
     /// exits with status 130 (the shell's code for SIGINT), so `jikji job run … && next` stops.
     static func print(_ s: JobRunner.Summary, runsFolder: String) throws {
         jikji.print("run \(s.runID) \(s.status.rawValue) after \(s.steps) steps")
-        for (key, value) in s.metrics.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in s.metrics.sorted(by: { $0.key < $1.key }) where key.split(separator: ".").count == 2 {
             jikji.print(String(format: "  %-18@ %.4f", key, value))
         }
         if let seconds = s.secondsPerEpoch { jikji.print(String(format: "  %-18@ %.1f s", "time per epoch", seconds)) }
