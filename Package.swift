@@ -20,6 +20,8 @@
 //   JikjiTraining                   Trainer: optimizer, schedule, clipping, evaluation, early stopping,
 //                                   checkpoints and resume, for any TrainableModel
 //   JikjiJobs                       job files: config → Trainer, run registry, reports, inference runs
+//   JikjiExport                     a trained run into other tools' formats: ONNX graphs (its own protobuf
+//                                   encoder, JikjiIO's ProtobufWriter); above JikjiJobs (it reads trained runs)
 //   jikji                           the CLI: parses arguments and calls the library
 //   JikjiFuzzing, jikji-fuzz        fuzz entries over the parsers of user files (the library entry
 //                                   points the CLI calls), seed corpora, a seeded mutation loop;
@@ -85,11 +87,13 @@ let package = Package(
             ]
         ),
 
+        .target(name: "JikjiExport", dependencies: ["JikjiIO", "JikjiRecurrent", "JikjiModels", "JikjiVocabStore", "JikjiJobs"]),
+
         .executableTarget(
             name: "jikji",
             dependencies: [
                 "JikjiIO", "JikjiConfig", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData", "JikjiRecurrent",
-                "JikjiModels", "JikjiJobs", "JikjiTerminal",
+                "JikjiModels", "JikjiJobs", "JikjiExport", "JikjiTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -127,6 +131,7 @@ let package = Package(
         .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
         .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiConfig", "JikjiText", "JikjiTraining", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
+        .testTarget(name: "JikjiExportTests", dependencies: ["JikjiExport", "JikjiIO", "JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
         // The fuzz entries' seeds, a bounded seeded mutation run per target, and the replay of
         // every input a fuzzing run ever crashed on (Regressions/<target>/, read by path).
         .testTarget(name: "JikjiFuzzTests", dependencies: ["JikjiFuzzing", "JikjiTestSupport"],

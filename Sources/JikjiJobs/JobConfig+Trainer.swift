@@ -53,8 +53,10 @@ extension JobConfig {
         case .warmupLinear: schedule = .linearWarmupDecay(warmupSteps: o.warmupSteps)
         case .constant: schedule = .constant
         }
-        return TrainerConfiguration(epochs: train.epochs, maxSteps: train.maxSteps, optimizer: optimizer, schedule: schedule,
+        var configuration = TrainerConfiguration(epochs: train.epochs, maxSteps: train.maxSteps, optimizer: optimizer, schedule: schedule,
                                     clipNorm: o.clipNorm, evaluateEvery: train.evalEvery, checkpointEvery: train.checkpointEvery,
                                     metric: train.metric.rawValue, patience: train.patience, keepLast: train.keepLast, keepBest: train.keepBest)
+        configuration.logEvery = train.logEvery
+        return configuration
     }
 }

@@ -186,6 +186,9 @@ public struct JobRunner {
         trainerOptions.log = options.log
         trainerOptions.stopAfterSteps = options.stopAfterSteps
         trainerOptions.shouldStop = { interruptRequested.load(ordering: .relaxed) }
+        // TensorBoard events (a new file per process) and metrics.jsonl (cut back to the checkpoint resumed from).
+        trainerOptions.metricSinks = [try TensorBoardWriter(folder: run.directory + "/tb"),
+                                      try MetricsLogWriter(path: run.directory + "/metrics.jsonl", keepingThrough: checkpoint?.step ?? 0)]
         let trainer = try Trainer(task: task, data: TrainingData(train: data.main, batching: batching, test: test),
                                   configuration: job.trainerConfiguration, generator: generator,
                                   recorder: RegistryRecorder(registry: registry, runID: run.id), options: trainerOptions)

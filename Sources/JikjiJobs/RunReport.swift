@@ -18,7 +18,7 @@ public struct RunReport {
     /// The page.
     public func html() -> String {
         var names: [String] = []
-        for m in metrics where !names.contains(m.name) { names.append(m.name) }
+        for m in metrics where !names.contains(m.name) && !Self.isPerClass(m.name) { names.append(m.name) }
         let formatter = ISO8601DateFormatter()
         var page = """
         <!DOCTYPE html>
@@ -63,6 +63,7 @@ public struct RunReport {
             }
             page += "</div>\n"
             page += finalTable(names: names)
+            page += classificationTables()
         }
         if !checkpoints.isEmpty {
             page += "<h2>Checkpoints</h2>\n<table><tr><th>step</th><th>metric</th><th>best</th><th>file</th></tr>\n"
@@ -101,21 +102,20 @@ public struct RunReport {
     /// An SVG line chart of one metric: x = step, y = value, a polyline per split.
     func chart(for series: [RunRegistry.Metric]) -> String {
         let width = 340.0, height = 210.0, left = 52.0, right = 10.0, top = 10.0, bottom = 30.0
-        let steps = series.map { Double($0.step) }, values = series.map(\.value)
-        var minX = steps.min() ?? 0, maxX = steps.max() ?? 1
-        var minY = values.min() ?? 0, maxY = values.max() ?? 1
-        if maxX == minX { minX -= 1; maxX += 1 }
-        if maxY == minY { minY -= abs(minY) * 0.05 + 1e-6; maxY += abs(maxY) * 0.05 + 1e-6 }
+        let steps = series.map { Double($0.step) }, values = series.filter { $0.value.isFinite }.map(\.value)
+        let xAxis = ChartAxis(steps.min() ?? 0, steps.max() ?? 1, integers: true)
+        let yAxis = ChartAxis(values.min() ?? 0, values.max() ?? 1, bounds: ChartAxis.naturalBounds(of: series.first?.name ?? ""))
+        let minX = xAxis.lower, maxX = xAxis.upper, minY = yAxis.lower, maxY = yAxis.upper
         func x(_ v: Double) -> Double { left + (v - minX) / (maxX - minX) * (width - left - right) }
-        func y(_ v: Double) -> Double { top + (1 - (v - minY) / (maxY - minY)) * (height - top - bottom) }
+        func y(_ v: Double) -> Double { top + (1 - (min(max(v, minY), maxY) - minY) / (maxY - minY)) * (height - top - bottom) }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
         svg += "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-size=\"10\">\n"
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(width - left - right)\" height=\"\(height - top - bottom)\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n"
-        for i in 0...4 {
-            let v = minY + (maxY - minY) * Double(i) / 4
+        for v in yAxis.ticks {
             svg += "<text x=\"\(left - 4)\" y=\"\(Self.number(y(v) + 3))\" text-anchor=\"end\">\(Self.number(v))</text>\n"
-            let s = minX + (maxX - minX) * Double(i) / 4
-            svg += "<text x=\"\(Self.number(x(s)))\" y=\"\(height - bottom + 14)\" text-anchor=\"middle\">\(Int(s.rounded()))</text>\n"
+        }
+        for s in xAxis.ticks {
+            svg += "<text x=\"\(Self.number(x(s)))\" y=\"\(height - bottom + 14)\" text-anchor=\"middle\">\(Int(s))</text>\n"
         }
         svg += "<text x=\"\(Self.number((left + width) / 2))\" y=\"\(height - 2)\" text-anchor=\"middle\">step</text>\n"
         var splits: [String] = []
@@ -129,8 +129,10 @@ public struct RunReport {
                 svg += "<circle cx=\"\(Self.number(x(Double(p.step))))\" cy=\"\(Self.number(y(p.value)))\" r=\"2.2\" fill=\"\(color)\">"
                 svg += "<title>\(Self.escape(split)) step \(p.step): \(Self.number(p.value))</title></circle>\n"
             }
+            // A lone evaluation is a value to read, not a dot to guess at: it is written beside its dot.
+            let label = points.count == 1 ? " \(Self.number(points[0].value)) at step \(points[0].step)" : ""
             svg += "<text x=\"\(Self.number(width - right - 4))\" y=\"\(Self.number(top + 12 + Double(n) * 12))\" "
-            svg += "text-anchor=\"end\" fill=\"\(color)\">\(Self.escape(split))</text>\n"
+            svg += "text-anchor=\"end\" fill=\"\(color)\">\(Self.escape(split))\(label)</text>\n"
         }
         return svg + "</svg>\n"
     }

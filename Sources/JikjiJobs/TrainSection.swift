@@ -7,6 +7,8 @@ public struct TrainSection: Sendable {
     public var maxSteps: Int?
     /// Evaluate on the validation set every N steps (0 = at the end of each epoch).
     public var evalEvery: Int
+    /// Record the training loss, learning rate and gradient norm every N steps (0 = only at evaluations).
+    public var logEvery: Int
     /// The metric that picks the best checkpoint and drives early stopping.
     public var metric: Metric
     /// Stop after this many evaluations without improvement (0 = never).
@@ -54,6 +56,7 @@ public struct TrainSection: Sendable {
         epochs = try r.int("epochs", default: 3, range: 1...100_000)
         maxSteps = try r.optionalInt("max_steps", range: 1...Int.max)
         evalEvery = try r.int("eval_every", default: 0, range: 0...Int.max)
+        logEvery = try r.int("log_every", default: 50, range: 0...Int.max)
         let metrics: [Metric]
         switch task {
         case .classifier: metrics = [.accuracy, .f1, .loss]

@@ -22,17 +22,37 @@ public struct TrainedRun {
     /// How the run's training batches were cut and padded (inference pads and truncates the same way).
     public let batching: BatchingOptions
 
+    /// Which checkpoint of a run to load.
+    public enum CheckpointChoice: Sendable, Equatable {
+        /// The best one (the last one when none was marked best).
+        case best
+        /// The last one recorded.
+        case last
+        /// The one of this step.
+        case step(Int)
+    }
+
     /// Loads run `runID` from the registry at `registryPath`; `vocabularyDatabase` replaces the
-    /// vocabulary database the run recorded (for a store that moved).
-    public init(runID: Int, registryPath: String, vocabularyDatabase: String? = nil) throws {
+    /// vocabulary database the run recorded (for a store that moved); `choice` picks the checkpoint.
+    public init(runID: Int, registryPath: String, vocabularyDatabase: String? = nil, checkpoint choice: CheckpointChoice = .best) throws {
         // Decoding alternates BLAS products with Jikji's threaded recurrent steps, as training does.
         BLAS.shortenIdleSpin()
         let registry = try RunRegistry(path: registryPath, readOnly: true)
         run = try registry.run(runID)
         job = try JobConfig(yaml: run.resolvedConfig, source: "run \(runID)'s resolved job", defaultName: run.jobName)
         let checkpoints = try registry.checkpoints(of: runID)
-        guard let chosen = checkpoints.last(where: \.isBest) ?? checkpoints.last else {
+        guard !checkpoints.isEmpty else {
             throw JobRunError.data("run \(runID) has no checkpoint yet; train it first (jikji job resume \(runID))")
+        }
+        let picked: RunRegistry.Checkpoint?
+        switch choice {
+        case .best: picked = checkpoints.last(where: \.isBest) ?? checkpoints.last
+        case .last: picked = checkpoints.last
+        case let .step(step): picked = checkpoints.first { $0.step == step }
+        }
+        guard let chosen = picked else {
+            throw JobRunError.data("run \(runID) has no checkpoint of that step; it keeps steps "
+                                   + checkpoints.map { String($0.step) }.joined(separator: ", "))
         }
         checkpoint = chosen
         // Runs recorded before pins name the vocabulary as their job did.

@@ -24,7 +24,9 @@ public struct ClassifierTraining: TrainingTask {
                             touchedRows: rows)
     }
 
-    /// Mean loss over examples, accuracy and F1 (binary: of class 1; else macro).
+    /// Mean loss over examples, accuracy and F1 (binary: of class 1; else macro), and every
+    /// class's precision, recall and F1, the macro F1 and the confusion matrix
+    /// (``Metrics/ClassificationCounts/perClassMetrics``).
     public func evaluate(_ batches: Batches) throws -> [String: Double] {
         var counts = Metrics.ClassificationCounts(classes: model.configuration.classes)
         var lossSum = 0.0, examples = 0
@@ -39,6 +41,10 @@ public struct ClassifierTraining: TrainingTask {
                 counts.add(truth: Int(labels[r]), predicted: predicted)
             }
         }
-        return ["loss": examples > 0 ? lossSum / Double(examples) : .nan, "accuracy": counts.accuracy, "f1": counts.f1]
+        var metrics = counts.perClassMetrics
+        metrics["loss"] = examples > 0 ? lossSum / Double(examples) : .nan
+        metrics["accuracy"] = counts.accuracy
+        metrics["f1"] = counts.f1
+        return metrics
     }
 }

@@ -16,6 +16,7 @@ extension Trainer {
             return TrainingMetric(step: step, epoch: epoch, split: parts[0], name: parts[1], value: value)
         }
         try recorder.record(entries)
+        try stream(entries)
         for (k, v) in metrics { lastMetrics[k] = v }
     }
 
@@ -29,7 +30,8 @@ extension Trainer {
         }
         let metrics = try task.evaluate(data.batches(of: selection))
         try record(Dictionary(uniqueKeysWithValues: metrics.map { ("\(selection.name).\($0.key)", $0.value) }))
-        options.log("step \(step) (epoch \(epoch)): " + metrics.sorted { $0.key < $1.key }
+        // The log line names the headline metrics; per-class scores (`f1.0`, `confusion.1.0`) go to the recorder only.
+        options.log("step \(step) (epoch \(epoch)): " + metrics.filter { !$0.key.contains(".") }.sorted { $0.key < $1.key }
             .map { String(format: "%@ %@ %.4f", selection.name, $0.key, $0.value) }.joined(separator: ", "))
         let metricName = configuration.metric
         let value = metrics[metricName] ?? .nan
@@ -58,6 +60,6 @@ extension Trainer {
         }
         let metrics = try task.evaluate(data.batches(of: test))
         try record(Dictionary(uniqueKeysWithValues: metrics.map { ("test.\($0.key)", $0.value) }))
-        options.log("test: " + metrics.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: ", "))
+        options.log("test: " + metrics.filter { !$0.key.contains(".") }.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: ", "))
     }
 }

@@ -36,6 +36,8 @@ public final class Trainer {
         public var shouldStop: () -> Bool = { false }
         /// Stop (as if interrupted, with a checkpoint) after this many steps of this process.
         public var stopAfterSteps: Int?
+        /// Where every measured value is also streamed (TensorBoard events, a JSON Lines file).
+        public var metricSinks: [any TrainingMetricSink] = []
 
         /// Options without checkpoints, progress or messages.
         public init(checkpointDirectory: String? = nil) {
@@ -93,6 +95,8 @@ public final class Trainer {
     /// saved in checkpoints, so a resumed run records the same `train.loss` as an uninterrupted one.
     var runningLoss = 0.0
     var runningCount = 0
+    /// The global gradient norm of the last step that measured it (clipping, or a logged step).
+    var lastGradientNorm: Float?
 
     /// A trainer of `task` on `data`, drawing dropout masks from `generator` (continue the
     /// generator the model was initialised from, so a seed fixes the whole run).
@@ -139,6 +143,7 @@ public final class Trainer {
         var tokens = 0
         var stepSeconds = 0.0
         var stopped: Status? = nil
+        var window = TrainingLogWindow()
         let start = Date()
         training: while epoch < configuration.epochs && step < totalSteps {
             let epochStart = Date()
@@ -153,11 +158,18 @@ public final class Trainer {
                 batchIndex += 1
                 stepsThisProcess += 1
                 tokens += result.tokens
+                window.add(tokens: result.tokens, seconds: Date().timeIntervalSince(stepStart))
                 if result.loss.isFinite { runningLoss += result.loss; runningCount += 1 }
                 let elapsed = Date().timeIntervalSince(start)
                 bar.update(Int64(step), extra: String(format: "epoch %d loss %.4f %.0f tok/s", epoch + 1,
                                                       runningLoss / Double(max(1, runningCount)), Double(tokens) / max(elapsed, 1e-9)))
-                if configuration.evaluateEvery > 0, step % configuration.evaluateEvery == 0 {
+                let evaluatesNow = configuration.evaluateEvery > 0 && step % configuration.evaluateEvery == 0
+                if isLoggedStep(step) {
+                    // At an evaluation step the evaluation records the loss (once).
+                    try logTraining(window: window, loss: !evaluatesNow)
+                    window = TrainingLogWindow()
+                }
+                if evaluatesNow {
                     try record(["train.loss": runningLoss / Double(max(1, runningCount))])
                     runningLoss = 0; runningCount = 0
                     if try evaluateAndCheckpoint() { stopped = .completed; break training }
@@ -218,6 +230,10 @@ public final class Trainer {
         if let maxNorm = configuration.clipNorm {
             let norm = GradientClipping.globalNorm(allParameters, nonzeroRows: nonzeroRows)
             gradients.scale = GradientClipping.coefficient(norm: norm, maxNorm: Float(maxNorm))
+            lastGradientNorm = norm
+        } else if isLoggedStep(step + 1) {
+            // Measured only on the steps that log it: a pass over the gradients every N steps.
+            lastGradientNorm = GradientClipping.globalNorm(allParameters, nonzeroRows: nonzeroRows)
         }
         if configuration.optimizer.embeddingUpdate == .lazy {
             optimizer.step(lazyRows: rows, gradients: gradients)

@@ -103,6 +103,9 @@ public struct TrainerConfiguration: Sendable, Equatable {
     /// Checkpoints kept: the last N, plus the best one with ``keepBest``.
     public var keepLast: Int
     public var keepBest: Bool
+    /// Record the training loss (mean since it was last recorded), learning rate, gradient norm
+    /// and, for the metric sinks, tokens per second every N steps (0: the loss only at evaluations).
+    public var logEvery: Int = 0
 
     /// A configuration; see each property.
     public init(epochs: Int = 1, maxSteps: Int? = nil, optimizer: OptimizerSettings = OptimizerSettings(),

@@ -16,7 +16,7 @@ struct Jikji: ParsableCommand {
             for tools stopped by SIGPIPE.
             """,
         version: JikjiVersion.string,
-        subcommands: [Clean.self, Vocab.self, Encode.self, Decode.self, Dataset.self, Job.self, Predict.self, Generate.self, Translate.self]
+        subcommands: [Clean.self, Vocab.self, Encode.self, Decode.self, Dataset.self, Job.self, Predict.self, Generate.self, Translate.self, Export.self]
     )
 
     /// Opens OpenBLAS on the best kernel for this CPU (``BLAS/load()``) while the process has one

@@ -7,8 +7,12 @@ import JikjiModels
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Classify texts with a classifier run: one `label<TAB>probability` line per input.",
-        discussion: "With a label column in the input (the job's label column), also prints the accuracy on standard error.")
+        abstract: "Classify texts with a classifier run: one `label<TAB>probability` line per input (or JSON Lines).",
+        discussion: """
+            --format jsonl writes every class's probability and the logits (and the input tokens with --tokens). \
+            With a label column in the input (the job's label column), also prints the accuracy, every class's \
+            precision, recall and F1, the macro-F1 and the confusion matrix on standard error.
+            """)
 
     @Argument(help: "The run id (see `jikji job list`).") var runID: Int
     @Option(help: "Input file, or - for standard input.") var input: String = "-"
@@ -17,22 +21,25 @@ struct Predict: ParsableCommand {
     @Option(name: .customLong("column"), help: .hidden) var legacyColumn: String?
     /// The text column, by either spelling.
     var column: String? { textColumn ?? legacyColumn }
+    @Option(help: "Output: tsv (label, probability) or jsonl (every class's probability and the logits).")
+    var format: PredictionFormat = .tsv
+    @Flag(help: "Add the tokens fed to the model (special tokens and truncation included).") var tokens = false
     @OptionGroup var registry: RunRegistryOptions
     @Option(help: "The vocabulary database (default: the one the run recorded).") var db: String?
 
     func run() throws {
         let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath, vocabularyDatabase: db)
         let (texts, labels) = try RecordReader.readTexts(path: input, column: column, labelColumn: trained.job.data.labelColumn)
-        let predictions = try trained.classify(texts)
-        var out = ""
-        for p in predictions { out += "\(p.label)\t\(String(format: "%.4f", p.probability))\n" }
-        try StandardStreams.write(out, to: .output)
+        let scores = try trained.scores(texts)
+        let tokenTexts = tokens ? scores.map { trained.tokenTexts($0.ids) } : nil
+        try StandardStreams.write(PredictionOutput.lines(scores, format: format, tokens: tokenTexts), to: .output)
         if let labels {
-            let (accuracy, correct, counted) = try trained.accuracy(of: predictions, labels: labels)
-            try StandardStreams.write(String(format: "accuracy %.4f (%d of %d labelled rows)\n", accuracy, correct, counted), to: .error)
+            try StandardStreams.write(PredictionOutput.summary(try trained.classificationCounts(of: scores, labels: labels)), to: .error)
         }
     }
 }
+
+extension PredictionFormat: ExpressibleByArgument {}
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Continue a prompt with a language-model run.")

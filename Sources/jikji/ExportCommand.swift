@@ -1,0 +1,49 @@
+import ArgumentParser
+import JikjiExport
+import JikjiJobs
+
+/// `jikji export RUN --format onnx --output model.onnx`
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a trained run for other tools: an ONNX model (classifier runs) that ONNX Runtime serves.",
+        discussion: """
+            The classifier's graph takes `ids` (int64 [batch, steps], post-padded, as `jikji predict --tokens` feeds them) \
+            and `lengths` (int64 [batch]) and returns `logits` and `probabilities`; batch and length are dynamic. \
+            --with-tokenizer writes the run's vocabulary as HF tokenizer.json beside the model.
+            """)
+
+    @Argument(help: "The run id (see `jikji job list`).") var runID: Int
+    @Option(help: "best (default), last, or a checkpoint's step.") var checkpoint: CheckpointArgument = .init(choice: .best)
+    @Option(help: "onnx.") var format: RunExport.Format
+    @Option(name: [.short, .long], help: "The file to write (replaced atomically).") var output: String
+    @Flag(help: "Also write the run's tokenizer.json (HF format) beside the model.") var withTokenizer = false
+    @OptionGroup var registry: RunRegistryOptions
+    @Option(help: "The vocabulary database (default: the one the run recorded).") var db: String?
+
+    func run() throws {
+        let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath, vocabularyDatabase: db,
+                                     checkpoint: checkpoint.choice)
+        let written = try RunExport.write(trained, format: format, output: output, withTokenizer: withTokenizer)
+        for file in written.files { print("wrote \(file)") }
+        print("from run \(runID)'s checkpoint of step \(written.step)")
+    }
+}
+
+extension RunExport.Format: ExpressibleByArgument {}
+
+/// `--checkpoint best|last|STEP`.
+struct CheckpointArgument: ExpressibleByArgument {
+    let choice: TrainedRun.CheckpointChoice
+
+    init(choice: TrainedRun.CheckpointChoice) { self.choice = choice }
+
+    init?(argument: String) {
+        switch argument {
+        case "best": choice = .best
+        case "last": choice = .last
+        default:
+            guard let step = Int(argument), step >= 0 else { return nil }
+            choice = .step(step)
+        }
+    }
+}
