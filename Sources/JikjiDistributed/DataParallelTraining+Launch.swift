@@ -45,10 +45,12 @@ extension DataParallelTraining {
         }
     }
 
-    /// One line for the log: the ranks, this rank's host, and the traffic so far.
+    /// One line for the log: the ranks, this rank's host, and the traffic so far (bench/mpi.sh reads it).
     public var description: String {
         let kb = { (bytes: Double) in String(format: "%.1f KB", bytes / 1024) }
         return "data parallel: rank \(rank) of \(size) on \(communicator.host); gradients: \(kb(traffic.bytesPerStep)) sent per step and rank "
-            + "(\(kb(traffic.denseBytesPerStep)) with dense embedding reduction)"
+            + "(\(kb(traffic.denseBytesPerStep)) with dense embedding reduction); per step "
+            + String(format: "%.0f tokens, %.0f values allreduced, %.0f embedding values gathered", traffic.tokensPerStep,
+                     traffic.reducedValuesPerStep, traffic.gatheredValuesPerStep)
     }
 }

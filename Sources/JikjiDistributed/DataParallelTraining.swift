@@ -67,6 +67,9 @@ public final class DataParallelTraining: TrainingDistribution {
     public func reduce(_ step: TrainingStep, parameters: [Parameter], sparseTables: [Parameter], stop: Bool) throws
         -> (step: TrainingStep, stop: Bool) {
         let ranks = size
+        // Dense embedding updates (no row-wise tables): the rows a step reports do not matter.
+        var step = step
+        if sparseTables.isEmpty { step.touchedRows = [] }
         guard step.touchedRows.count == sparseTables.count else {
             throw DistributedError.mismatch("the step reports rows of \(step.touchedRows.count) tables, the trainer has \(sparseTables.count)")
         }
@@ -155,12 +158,14 @@ public final class DataParallelTraining: TrainingDistribution {
             + GradientTraffic.allgather(rows.count * 4 + idBytes, ranks: ranks) + Double(rowCounts.count * 4)
         traffic.denseBytesSent += GradientTraffic.allreduce(denseOthers + denseTableBytes, ranks: ranks)
             + GradientTraffic.allgather(idBytes, ranks: ranks) + Double(rowCounts.count * 4)
-        traffic.sparseRows += rows.count
+        traffic.gatheredValues += rows.count
+        traffic.reducedValues += flat.count
         var global = step
         global.count = Int(globalCount)
         global.loss = globalCount > 0 ? Double(flat[flat.count - 3] / globalCount) : 0
         global.tokens = Int(flat[flat.count - 2])
         global.touchedRows = union
+        traffic.tokens += global.tokens
         return (global, flat[flat.count - 1] > 0)
     }
 

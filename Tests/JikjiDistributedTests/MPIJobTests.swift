@@ -158,7 +158,7 @@ final class MPIJobTests: XCTestCase {
     /// the weights (bit for bit) of a two-rank run that was never stopped.
     func testKilledRankStopsTheJobAndResumeEndsLikeAnUninterruptedRun() throws {
         let job = try writeJob("sentiment.yaml", classifierJob)
-        let longer = ["--set", "train.max_steps=200", "--set", "train.eval_every=10"]
+        let longer = ["--set", "train.epochs=3", "--set", "train.max_steps=120", "--set", "train.eval_every=10"]
         try succeed(ranks: 2, ["job", "run", job, "--quiet", "--runs", path("whole")] + longer)
         let started = try MPIRun(ranks: 2, ["job", "run", job, "--quiet", "--runs", runs] + longer)
         XCTAssertTrue(started.waitForStderr(containing: "step 20 (epoch", timeout: 300), started.stderr)
@@ -170,7 +170,7 @@ final class MPIJobTests: XCTestCase {
         XCTAssertFalse(stopped.output.contains("completed"), stopped.output)
 
         let resumed = try succeed(ranks: 2, ["job", "resume", "1", "--quiet", "--runs", runs])
-        XCTAssertTrue(resumed.output.contains("run 1 completed after 200 steps"), resumed.output)
+        XCTAssertTrue(resumed.output.contains("run 1 completed after 120 steps"), resumed.output)
         XCTAssertEqual(try finalWeights(runs).bytes, try finalWeights(path("whole")).bytes,
                        "resumed with 2 ranks = never stopped")
     }
