@@ -8,8 +8,9 @@
 # from the measured per-step compute and gradient sizes (bench/mpi_estimate.py).
 #
 # Environment:
-#   JIKJI_BENCH_STEPS    training steps per run (default 150 classifier, 40 language model)
-#   JIKJI_BENCH_ROUNDS   alternations of 1 and 2 ranks (default 2)
+#   JIKJI_BENCH_STEPS    classifier training steps per run (default 150)
+#   JIKJI_BENCH_LM_STEPS language-model training steps per run (default 40)
+#   JIKJI_BENCH_ROUNDS   alternations of 1 and 2 ranks (default 2; JIKJI_BENCH_LM_ROUNDS for the language model)
 #   JIKJI_BENCH_BIN      a jikji binary to use instead of building this checkout's
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,14 +33,14 @@ results="$work/results.tsv"
 : >"$results"
 for job in nsmc-sentiment reviews-lm; do
     case "$job" in
-        nsmc-sentiment) steps="${JIKJI_BENCH_STEPS:-150}" ;;
-        reviews-lm) steps="${JIKJI_BENCH_STEPS:-40}" ;;
+        nsmc-sentiment) steps="${JIKJI_BENCH_STEPS:-150}"; job_rounds="$rounds" ;;
+        reviews-lm) steps="${JIKJI_BENCH_LM_STEPS:-40}"; job_rounds="${JIKJI_BENCH_LM_ROUNDS:-$rounds}" ;;
     esac
     set_steps=(--set train.max_steps="$steps" --set train.eval_every=0 --set train.patience=0)
     # Vocabulary and datasets first (trained or built once, then loaded by every run).
     "$jikji" job run "jobs/$job.yaml" --quiet --runs "$work/prepare" --set train.max_steps=1 >/dev/null 2>"$work/prepare.log" \
         || { cat "$work/prepare.log" >&2; exit 1; }
-    for round in $(seq 1 "$rounds"); do
+    for round in $(seq 1 "$job_rounds"); do
         for ranks in 1 2; do
             log="$work/$job-$ranks-$round.log"
             if [ "$ranks" -eq 1 ]; then

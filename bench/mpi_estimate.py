@@ -32,6 +32,9 @@ def parameter_count(path):
     )
 
 
+# Optional JOB=TOKENS_PER_S arguments: a one-machine rate measured on a quiet machine, used for the
+# estimate's compute time instead of this run's (which load may inflate).
+quiet_rates = dict((a.split("=")[0], float(a.split("=")[1])) for a in sys.argv[2:])
 rates = defaultdict(list)
 traffic = {}
 params = {}
@@ -55,7 +58,8 @@ for job in sorted({j for j, _ in rates}):
           f"{r2 / (2 * r1):.2f} | {t.get('sent', 0) / 1024:.0f} KB | {t.get('dense', 0) / 1024:.0f} KB | {params[job]:,} |")
 
 print()
-print("Paper estimate, 10 GbE (1.25 GB/s, 50 us/message), each machine the job's batch, no compute/communication overlap:")
+print("Paper estimate, 10 GbE (1.25 GB/s, 50 us/message), each machine the job's batch, no compute/communication overlap"
+      + (f"; compute from {quiet_rates} tokens/s" if quiet_rates else "; compute from this run's one-process tokens/s") + ":")
 print()
 print("| job | compute/step (1 machine) | N | bytes/step/machine | communication | efficiency |")
 print("|---|---|---|---|---|---|")
@@ -64,7 +68,7 @@ for job in sorted(traffic):
     one = rates.get((job, 1), [])
     if not one:
         continue
-    compute = t["tokens"] / (sum(one) / len(one))
+    compute = t["tokens"] / quiet_rates.get(job, sum(one) / len(one))
     total = params[job]
     reduced = t["reduced"] - 4                 # the flat buffer's count, loss, tokens and stop
     table = total - reduced                    # values of the tables reduced row-sparse at N = 2
