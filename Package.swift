@@ -3,7 +3,8 @@
 // Jikji: WordPiece vocabularies, ICU text cleaning, batching and recurrent networks for Korean text.
 //
 // Module layering (a lower module never imports a higher one):
-//   CICU, CSQLite, CBLAS            thin C shims / system libraries (CBLAS opens OpenBLAS at run time)
+//   CICU, CSQLite, CBLAS, CMPI      thin C shims / system libraries (CBLAS opens OpenBLAS at run time,
+//                                   CMPI Open MPI's libmpi when mpirun started the process)
 //   JikjiIO                         bytes in and out: record framing (lines, TSV, CSV, JSONL), UTF-8
 //                                   checks, fingerprints, SHA-256, atomic output files, standard streams
 //   JikjiTerminal                   progress bars shared by long commands (written through JikjiIO's StandardStreams)
@@ -19,6 +20,8 @@
 //                                   batches (models are above batches in the data flow)
 //   JikjiTraining                   Trainer: optimizer, schedule, clipping, evaluation, early stopping,
 //                                   checkpoints and resume, for any TrainableModel
+//   JikjiDistributed                data-parallel training over MPI: the Trainer's TrainingDistribution
+//                                   hook (batch shares, gradient allreduce, row-sparse embedding rows)
 //   JikjiJobs                       job files: config → Trainer, run registry, reports, inference runs
 //   JikjiExport                     a trained run into other tools' formats: ONNX graphs (its own protobuf
 //                                   encoder, JikjiIO's ProtobufWriter); above JikjiJobs (it reads trained runs)
@@ -61,6 +64,9 @@ let package = Package(
         // OpenBLAS opened with dlopen once Jikji chose its kernel (OpenBLAS reads OPENBLAS_CORETYPE
         // while it loads, which for a linked library is before main): see Sources/CBLAS/include/CBLAS.h.
         .target(name: "CBLAS", path: "Sources/CBLAS", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // Open MPI opened with dlopen only when mpirun started several ranks, so the default build
+        // and run need no MPI: see Sources/CMPI/include/CMPI.h.
+        .target(name: "CMPI", path: "Sources/CMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
         .target(name: "JikjiTerminal", dependencies: ["JikjiIO"]),
         .target(name: "JikjiIO"),
@@ -79,11 +85,12 @@ let package = Package(
         .target(name: "JikjiRecurrent", dependencies: ["JikjiIO", "CBLAS", "CJikjiKernels"]),
         .target(name: "JikjiModels", dependencies: ["JikjiRecurrent", "JikjiData", "JikjiWordPiece"]),
         .target(name: "JikjiTraining", dependencies: ["JikjiModels", "JikjiData", "JikjiRecurrent", "JikjiWordPiece", "JikjiTerminal"]),
+        .target(name: "JikjiDistributed", dependencies: ["CMPI", "JikjiData", "JikjiRecurrent", "JikjiTraining"]),
         .target(
             name: "JikjiJobs",
             dependencies: [
                 "JikjiIO", "JikjiConfig", "JikjiSQLite", "JikjiTerminal", "JikjiText", "JikjiWordPiece", "JikjiVocabStore", "JikjiData",
-                "JikjiRecurrent", "JikjiModels", "JikjiTraining",
+                "JikjiRecurrent", "JikjiModels", "JikjiTraining", "JikjiDistributed",
             ]
         ),
 
@@ -130,6 +137,7 @@ let package = Package(
         .testTarget(name: "JikjiExampleTests", dependencies: ["JikjiTraining", "JikjiModels", "JikjiData", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiTerminalTests", dependencies: ["JikjiTerminal"]),
         .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiConfig", "JikjiText", "JikjiTraining", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiDistributedTests", dependencies: ["JikjiDistributed", "JikjiTraining", "JikjiData", "JikjiRecurrent", "JikjiTestSupport"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
         .testTarget(name: "JikjiExportTests", dependencies: ["JikjiExport", "JikjiIO", "JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
         // The fuzz entries' seeds, a bounded seeded mutation run per target, and the replay of

@@ -1,5 +1,6 @@
 import Foundation
 import JikjiData
+import JikjiDistributed
 import JikjiModels
 import JikjiRecurrent
 import JikjiTraining
@@ -73,12 +74,19 @@ public struct JobRunner {
         public let trainingTokensPerSecond: Double?
         public let reportPath: String
         public let directory: String
+        /// False on the ranks of a data-parallel run other than rank 0: rank 0 reports the run.
+        public var reportsResult = true
     }
 
     /// Starts a new run of `job`. The run records its job with absolute paths, then pins the
     /// vocabulary version and datasets it prepared; a failure from then on marks it `failed` with
     /// the error, and it holds its ``RunLock`` while it trains.
+    ///
+    /// Started by mpirun as one of several ranks, rank 0 does all of that and the others train
+    /// with it (``follow(_:options:)``).
     public static func start(job: JobConfig, jobFile: String, options: Options) throws -> Summary {
+        let parallel = try joinLaunch(options: options)
+        if let parallel, !parallel.isPrimary { return try follow(parallel, options: options) }
         let job = try job.withAbsolutePaths()
         let registry = try RunRegistry(path: options.registryPath)
         let runsDirectory = RunPaths.absolute(options.runsDirectory)
@@ -98,7 +106,8 @@ public struct JobRunner {
             let pinned = try job.pinning(vocabulary: data.vocabulary.reference, database: job.vocab.database)
             try registry.pin(data.pins(database: job.vocab.database), resolvedConfig: pinned.resolved.yaml(), of: run.id)
             try writeResolvedJob(pinned, of: run)
-            return try train(job: pinned, data: data, run: run, registry: registry, options: options, checkpoint: nil, lock: lock)
+            return try train(job: pinned, data: data, run: run, registry: registry, options: options, checkpoint: nil, lock: lock,
+                             parallel: parallel)
         }
     }
 
@@ -106,6 +115,8 @@ public struct JobRunner {
     /// - Throws: ``JobRunError/resume(_:)`` when the run completed, failed (with its error), is
     ///   being trained by a live process, or its data changed since it started.
     public static func resume(runID: Int, options: Options) throws -> Summary {
+        let parallel = try joinLaunch(options: options)
+        if let parallel, !parallel.isPrimary { return try follow(parallel, options: options) }
         let registry = try RunRegistry(path: options.registryPath)
         try refuseUnresumable(try registry.run(runID))
         let lock: RunLock
@@ -137,7 +148,8 @@ public struct JobRunner {
         try registry.discardMetrics(after: checkpoint, of: runID)
         try registry.setStatus(.running, of: runID)
         return try failing(run: runID, registry: registry) {
-            try train(job: job, data: data, run: run, registry: registry, options: options, checkpoint: checkpoint, lock: lock)
+            try train(job: job, data: data, run: run, registry: registry, options: options, checkpoint: checkpoint, lock: lock,
+                      parallel: parallel)
         }
     }
 
@@ -171,36 +183,27 @@ public struct JobRunner {
 
     /// One process's part of a run: the task and the trainer the job describes on `data`, trained
     /// from `checkpoint` (nil: the start), and the run's status and report updated. `lock` is
-    /// held until it returns.
+    /// held until it returns. With `parallel` (rank 0 of several), the other ranks are told the
+    /// run first and train with it.
     static func train(job: JobConfig, data: JobData, run: RunRegistry.Run, registry: RunRegistry, options: Options,
-                      checkpoint: RunRegistry.Checkpoint?, lock: RunLock) throws -> Summary {
+                      checkpoint: RunRegistry.Checkpoint?, lock: RunLock, parallel: DataParallelTraining? = nil) throws -> Summary {
         defer { withExtendedLifetime(lock) {} }
         // Before the model is allocated: one that cannot fit is refused with the figures.
         if options.checksMemory { try JobMemoryEstimate(job: job, vocabularySize: data.vocabulary.size).check(job: job) }
-        var generator = SeededGenerator(seed: job.seed)
-        let task = try makeTask(job: job, vocabulary: data.vocabulary, generator: &generator)
-        let batching = try job.batchingOptions(vocabulary: data.vocabulary)
-        let test = data.test.map { EvaluationSet(name: "test", dataset: $0, split: .train) }
-        var trainerOptions = Trainer.Options(checkpointDirectory: run.directory + "/checkpoints")
-        trainerOptions.progress = options.progress
-        trainerOptions.log = options.log
-        trainerOptions.stopAfterSteps = options.stopAfterSteps
-        trainerOptions.shouldStop = { interruptRequested.load(ordering: .relaxed) }
-        // TensorBoard events (a new file per process) and metrics.jsonl (cut back to the checkpoint resumed from).
-        trainerOptions.metricSinks = [try TensorBoardWriter(folder: run.directory + "/tb"),
-                                      try MetricsLogWriter(path: run.directory + "/metrics.jsonl", keepingThrough: checkpoint?.step ?? 0)]
-        let trainer = try Trainer(task: task, data: TrainingData(train: data.main, batching: batching, test: test),
-                                  configuration: job.trainerConfiguration, generator: generator,
-                                  recorder: RegistryRecorder(registry: registry, runID: run.id), options: trainerOptions)
-        try Data(task.architectureJSON.utf8).write(to: URL(fileURLWithPath: run.directory + "/model.json"), options: .atomic)
-        if let checkpoint {
-            do {
-                try trainer.restore(TrainingCheckpoint(step: checkpoint.step, path: checkpoint.path, metric: checkpoint.metric,
-                                                       isBest: checkpoint.isBest))
-            } catch let error as CheckpointError {
-                throw JobRunError.resume(error.description)
-            }
+        if let parallel {
+            try RunAssignment(runID: run.id, directory: run.directory, jobName: run.jobName, jobYAML: job.resolved.yaml(),
+                              checkpoint: checkpoint).send(over: parallel)
         }
+        // TensorBoard events (a new file per process) and metrics.jsonl (cut back to the checkpoint resumed from).
+        let metricSinks: [any TrainingMetricSink] = [
+            try TensorBoardWriter(folder: run.directory + "/tb"),
+            try MetricsLogWriter(path: run.directory + "/metrics.jsonl", keepingThrough: checkpoint?.step ?? 0),
+        ]
+        let (trainer, task) = try makeTrainer(job: job, data: data, recorder: RegistryRecorder(registry: registry, runID: run.id),
+                                              checkpointDirectory: run.directory + "/checkpoints", metricSinks: metricSinks,
+                                              options: options, parallel: parallel)
+        try Data(task.architectureJSON.utf8).write(to: URL(fileURLWithPath: run.directory + "/model.json"), options: .atomic)
+        try restore(trainer, from: checkpoint, parallel: parallel)
         interruptRequested.store(false, ordering: .relaxed)
         signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
         defer { signal(SIGINT, SIG_DFL) }
@@ -214,9 +217,51 @@ public struct JobRunner {
         let report = RunReport(run: try registry.run(run.id), metrics: try registry.metrics(of: run.id),
                                checkpoints: try registry.checkpoints(of: run.id))
         try report.write(to: URL(fileURLWithPath: reportPath))
+        if let parallel {
+            options.log(parallel.description)
+            try parallel.communicator.finish()
+        }
         return Summary(runID: run.id, status: status, metrics: outcome.metrics, steps: outcome.steps,
                        secondsPerEpoch: outcome.secondsPerEpoch, trainingTokensPerSecond: outcome.trainingTokensPerSecond,
                        reportPath: reportPath, directory: run.directory)
+    }
+}
+
+extension JobRunner {
+    /// The task and trainer `job` describes on `data`, recording into `recorder` and writing
+    /// checkpoints into `checkpointDirectory` (nil: none, a data-parallel rank other than 0).
+    static func makeTrainer(job: JobConfig, data: JobData, recorder: any TrainingRecorder, checkpointDirectory: String?,
+                            metricSinks: [any TrainingMetricSink] = [], options: Options,
+                            parallel: DataParallelTraining?) throws -> (Trainer, any TrainingTask) {
+        var generator = SeededGenerator(seed: job.seed)
+        let task = try makeTask(job: job, vocabulary: data.vocabulary, generator: &generator)
+        let batching = try job.batchingOptions(vocabulary: data.vocabulary)
+        let test = data.test.map { EvaluationSet(name: "test", dataset: $0, split: .train) }
+        var trainerOptions = Trainer.Options(checkpointDirectory: checkpointDirectory)
+        trainerOptions.progress = options.progress
+        trainerOptions.log = options.log
+        trainerOptions.stopAfterSteps = options.stopAfterSteps
+        trainerOptions.shouldStop = { interruptRequested.load(ordering: .relaxed) }
+        trainerOptions.distribution = parallel
+        trainerOptions.metricSinks = metricSinks
+        let trainer = try Trainer(task: task, data: TrainingData(train: data.main, batching: batching, test: test),
+                                  configuration: job.trainerConfiguration, generator: generator,
+                                  recorder: recorder, options: trainerOptions)
+        return (trainer, task)
+    }
+
+    /// Puts `trainer` back where `checkpoint` left it (nil: the start); with `parallel`, every
+    /// rank then starts from rank 0's weights.
+    static func restore(_ trainer: Trainer, from checkpoint: RunRegistry.Checkpoint?, parallel: DataParallelTraining?) throws {
+        if let checkpoint {
+            do {
+                try trainer.restore(TrainingCheckpoint(step: checkpoint.step, path: checkpoint.path, metric: checkpoint.metric,
+                                                       isBest: checkpoint.isBest))
+            } catch let error as CheckpointError {
+                throw JobRunError.resume(error.description)
+            }
+        }
+        try parallel?.broadcastValues(of: trainer.task.namedParameters.map(\.parameter))
     }
 }
 

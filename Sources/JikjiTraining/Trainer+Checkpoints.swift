@@ -7,6 +7,8 @@ extension Trainer {
     /// and records it; then forgets and deletes the checkpoints the keep policy drops. Without a
     /// checkpoint directory, does nothing.
     func checkpoint(metric: Double?, isBest: Bool) throws {
+        // Collective under data parallelism: every rank's rows of the carried state.
+        let carried = try options.distribution?.gatherCarried(task.carriedTensors) ?? task.carriedTensors
         guard let directory = options.checkpointDirectory else { return }
         let folder = directory + "/step-\(step)"
         let temporary = folder + ".partial"
@@ -27,7 +29,7 @@ extension Trainer {
             parameter.value = value
         }
         for (name, tensor) in optimizer.stateTensors() { state.tensors["optimizer." + name] = tensor }
-        for (name, tensor) in task.carriedTensors { state.tensors["task." + name] = tensor }
+        for (name, tensor) in carried { state.tensors["task." + name] = tensor }
         let g = generator.state
         state.integerTensors["position"] = IntegerTensor(shape: [3], values: [Int64(epoch), Int64(batchIndex), Int64(step)])
         state.integerTensors["generator"] = IntegerTensor(shape: [4], values: [g.0, g.1, g.2, g.3].map { Int64(bitPattern: $0) })
@@ -89,7 +91,7 @@ extension Trainer {
         }
         var carried: [String: Tensor] = [:]
         for (name, tensor) in state.tensors where name.hasPrefix("task.") { carried[String(name.dropFirst("task.".count))] = tensor }
-        try task.restoreCarriedTensors(carried)
+        try task.restoreCarriedTensors(options.distribution?.shareOfCarried(carried) ?? carried)
 
         guard let position = state.integerTensors["position"], position.values.count == 3,
               let words = state.integerTensors["generator"], words.values.count == 4 else {

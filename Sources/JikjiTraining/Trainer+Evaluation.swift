@@ -24,6 +24,19 @@ extension Trainer {
     func evaluateAndCheckpoint() throws -> Bool {
         optimizer.catchUpLazyRows()   // the weights and state read below must be current in every row
         lastEvaluationStep = step
+        if let distribution = options.distribution {
+            // Rank 0 evaluates and decides; the others (same weights) checkpoint with it and follow.
+            guard distribution.isPrimary else {
+                try checkpoint(metric: nil, isBest: false)
+                return try distribution.agree(false)
+            }
+            return try distribution.agree(try evaluateAndCheckpointHere())
+        }
+        return try evaluateAndCheckpointHere()
+    }
+
+    /// ``evaluateAndCheckpoint()`` in this process.
+    private func evaluateAndCheckpointHere() throws -> Bool {
         guard let selection = data.selection else {
             try checkpoint(metric: nil, isBest: true)
             return false
@@ -53,7 +66,7 @@ extension Trainer {
     /// Evaluates the best checkpoint's weights on the test set.
     func testBest() throws {
         optimizer.catchUpLazyRows()   // the weights and state read below must be current in every row
-        guard let test = data.test else { return }
+        guard let test = data.test, options.distribution?.isPrimary ?? true else { return }
         if let best = try recorder.checkpoints().last(where: { $0.isBest }) {
             try loadModel(from: best.path)
             options.log("testing the best checkpoint (step \(best.step))")

@@ -38,6 +38,9 @@ public final class Trainer {
         public var stopAfterSteps: Int?
         /// Where every measured value is also streamed (TensorBoard events, a JSON Lines file).
         public var metricSinks: [any TrainingMetricSink] = []
+        /// Data-parallel training with other processes (nil: this process trains alone). Only
+        /// the primary rank should be given a checkpoint directory and a recording recorder.
+        public var distribution: (any TrainingDistribution)?
 
         /// Options without checkpoints, progress or messages.
         public init(checkpointDirectory: String? = nil) {
@@ -152,7 +155,7 @@ public final class Trainer {
             let batches = try Batches(dataset: data.train, split: .train, options: data.batching, epoch: epoch)
             while batchIndex < batches.plan.count {
                 let stepStart = Date()
-                let result = try runStep(batches.batch(batchIndex), allParameters: allParameters, frozen: frozenParameters)
+                let (result, asked) = try runStep(batches.batch(batchIndex), allParameters: allParameters, frozen: frozenParameters)
                 stepSeconds += Date().timeIntervalSince(stepStart)
                 step += 1
                 batchIndex += 1
@@ -176,7 +179,9 @@ public final class Trainer {
                 } else if configuration.checkpointEvery > 0, step % configuration.checkpointEvery == 0 {
                     try checkpoint(metric: nil, isBest: false)
                 }
-                if options.shouldStop() || (options.stopAfterSteps.map { stepsThisProcess >= $0 } ?? false) {
+                // Alone, asked after the step; distributed, the ranks' answers travel with the gradients.
+                let stopAsked = options.distribution == nil ? options.shouldStop() : asked
+                if stopAsked || (options.stopAfterSteps.map { stepsThisProcess >= $0 } ?? false) {
                     try checkpoint(metric: nil, isBest: false)
                     stopped = .interrupted
                     break training
@@ -215,10 +220,25 @@ public final class Trainer {
                        trainingTokensPerSecond: tokensPerSecond)
     }
 
-    /// One optimizer step over `batch`: forward and backward, clipping, the update, gradients zeroed.
-    func runStep(_ batch: Batch, allParameters: [Parameter], frozen frozenParameters: [Parameter]) throws -> TrainingStep {
+    /// One optimizer step over `batch`: forward and backward (of this rank's share, gradients
+    /// then summed over the ranks), clipping, the update, gradients zeroed. Also returns whether
+    /// ``Options/shouldStop`` asked any rank to stop (distributed only; false otherwise).
+    func runStep(_ batch: Batch, allParameters: [Parameter], frozen frozenParameters: [Parameter]) throws
+        -> (step: TrainingStep, stop: Bool) {
         optimizer.learningRate = schedule.rate(atStep: step)
-        let result = try task.trainStep(batch, generator: &generator)
+        var result: TrainingStep
+        var stop = false
+        if let distribution = options.distribution {
+            var stepGenerator = distribution.generator(forStep: step, base: generator)
+            // A batch with fewer rows than ranks leaves some without a share: they add nothing.
+            let share = distribution.share(of: batch)
+            let local = share.size == 0 ? TrainingStep(loss: 0, count: 0, tokens: 0, touchedRows: sparseTables.map { _ in [] })
+                : try task.trainStep(share, generator: &stepGenerator)
+            (result, stop) = try distribution.reduce(local, parameters: allParameters.filter(\.requiresGradient),
+                                                     sparseTables: sparseTables.map(\.parameter), stop: options.shouldStop())
+        } else {
+            result = try task.trainStep(batch, generator: &generator)
+        }
         var rows: [String: [Int]] = [:], nonzeroRows: [ObjectIdentifier: [Int]] = [:]
         for (table, touched) in zip(sparseTables, result.touchedRows) {
             rows[table.name] = touched
@@ -242,6 +262,6 @@ public final class Trainer {
         }
         // Frozen parameters are no optimizer's business, but keep their gradients clean too.
         for p in frozenParameters { p.zeroGradient() }
-        return result
+        return (result, stop)
     }
 }

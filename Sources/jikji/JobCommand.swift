@@ -155,7 +155,9 @@ struct JobReport: ParsableCommand {
 enum JobSummaryPrinter {
     /// Prints the summary; a run stopped by Ctrl-C also gets the command that continues it and
     /// exits with status 130 (the shell's code for SIGINT), so `jikji job run … && next` stops.
+    /// Silent on the ranks of a data-parallel run other than 0 (rank 0 reports the run).
     static func print(_ s: JobRunner.Summary, runsFolder: String) throws {
+        guard s.reportsResult else { return }
         jikji.print("run \(s.runID) \(s.status.rawValue) after \(s.steps) steps")
         for (key, value) in s.metrics.sorted(by: { $0.key < $1.key }) where key.split(separator: ".").count == 2 {
             jikji.print(String(format: "  %-18@ %.4f", key, value))
