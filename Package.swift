@@ -117,7 +117,8 @@ let package = Package(
                     exclude: ["Fixtures"]),  // HF outputs read by path (scripts/make-hf-fixtures.py)
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiIO", "JikjiVocabStore", "JikjiSQLite", "JikjiText", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiIO", "JikjiData", "JikjiWordPiece", "JikjiTestSupport"]),
-        .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "CJikjiKernels", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "CJikjiKernels", "JikjiTestSupport"],
+                    exclude: ["Fixtures"]),  // PyTorch outputs read by path (scripts/make-adaptive-softmax-fixture.py)
         .testTarget(name: "JikjiModelsTests", dependencies: ["JikjiModels", "JikjiRecurrent", "JikjiData", "JikjiTestSupport"],
                     exclude: ["Fixtures"]),  // PyTorch outputs read by path (scripts/make-classifier-ce-fixture.py)
         .testTarget(name: "JikjiTrainingTests", dependencies: ["JikjiTraining", "JikjiModels", "JikjiData", "JikjiRecurrent", "JikjiTestSupport"]),

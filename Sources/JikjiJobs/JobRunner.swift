@@ -178,8 +178,10 @@ public struct JobRunner {
         // Before the model is allocated: one that cannot fit is refused with the figures.
         if options.checksMemory { try JobMemoryEstimate(job: job, vocabularySize: data.vocabulary.size).check(job: job) }
         var generator = SeededGenerator(seed: job.seed)
-        let task = try makeTask(job: job, vocabulary: data.vocabulary, generator: &generator)
         let batching = try job.batchingOptions(vocabulary: data.vocabulary)
+        let task = try makeTask(job: job, vocabulary: data.vocabulary,
+                                frequencyOrder: languageModelFrequencyOrder(job: job, data: data, batching: batching),
+                                generator: &generator)
         let test = data.test.map { EvaluationSet(name: "test", dataset: $0, split: .train) }
         var trainerOptions = Trainer.Options(checkpointDirectory: run.directory + "/checkpoints")
         trainerOptions.progress = options.progress

@@ -27,6 +27,8 @@ public struct ModelSection: Sendable {
     /// word_language_model example does with 0.1. With tied weights `N(0, 1)` gives logits of
     /// ±100 as soon as an LSTM state saturates; ±0.1 keeps them small.
     public var initRange: Double
+    /// Language model: the output layer (`model.output`), the full softmax unless set.
+    public var output: OutputSection
     /// Seq2seq: `dot`, `general`, `concat` or `none`.
     public var attention: Seq2Seq.Attention
     public var inputFeeding: Bool
@@ -48,10 +50,15 @@ public struct ModelSection: Sendable {
             let objectives: [SequenceClassifier.Objective] = classes == 2 ? [.binaryCrossEntropy, .crossEntropy] : [.crossEntropy]
             loss = try r.choice("loss", default: classes == 2 ? .binaryCrossEntropy : .crossEntropy, allowed: objectives)
             decoder = nil; tieWeights = false; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
-            initRange = 0
+            initRange = 0; output = .full
         case .languageModel:
             tieWeights = try r.bool("tie_weights", default: false)
             initRange = try r.double("init_range", default: 0, range: 0...10)
+            // Read only when written, so the resolved job of a full-softmax model stays as it was.
+            output = r.has("output") ? try r.section("output") { try OutputSection($0) } : .full
+            if tieWeights, output.kind == .adaptive {
+                throw r.error("tie_weights", "tied weights need the full softmax (an adaptive output has no [V, H] table to share); set it to false")
+            }
             pooling = .final; classes = 0; loss = .crossEntropy
             decoder = nil; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
             if encoder.bidirectional {
@@ -68,7 +75,7 @@ public struct ModelSection: Sendable {
             inputFeeding = try r.bool("input_feeding", default: false)
             bridge = try r.choice("bridge", default: Seq2Seq.Bridge.project)
             teacherForcing = try r.double("teacher_forcing", default: 1, range: 0...1)
-            pooling = .final; classes = 0; loss = .crossEntropy; tieWeights = false; initRange = 0
+            pooling = .final; classes = 0; loss = .crossEntropy; tieWeights = false; initRange = 0; output = .full
             if decoder!.bidirectional {
                 throw ConfigError(.impossible, at: r.node("decoder")?["bidirectional"]?.location ?? r.location(of: "decoder"),
                                   path: r.keyPath("decoder.bidirectional"),
