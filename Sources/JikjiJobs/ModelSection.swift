@@ -27,6 +27,13 @@ public struct ModelSection: Sendable {
     /// word_language_model example does with 0.1. With tied weights `N(0, 1)` gives logits of
     /// ±100 as soon as an LSTM state saturates; ±0.1 keeps them small.
     public var initRange: Double
+    /// Language model: `forward` (the default) reads each document from its start, `backward`
+    /// from its end (every document's ids reversed), for a backward model to pair with a forward one.
+    public var direction: Direction
+    /// A language model's reading direction.
+    public enum Direction: String, CaseIterable, Sendable {
+        case forward, backward
+    }
     /// Language model: the output layer (`model.output`), the full softmax unless set.
     public var output: OutputSection
     /// Seq2seq: `dot`, `general`, `concat` or `none`.
@@ -50,12 +57,13 @@ public struct ModelSection: Sendable {
             let objectives: [SequenceClassifier.Objective] = classes == 2 ? [.binaryCrossEntropy, .crossEntropy] : [.crossEntropy]
             loss = try r.choice("loss", default: classes == 2 ? .binaryCrossEntropy : .crossEntropy, allowed: objectives)
             decoder = nil; tieWeights = false; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
-            initRange = 0; output = .full
+            initRange = 0; output = .full; direction = .forward
         case .languageModel:
             tieWeights = try r.bool("tie_weights", default: false)
             initRange = try r.double("init_range", default: 0, range: 0...10)
             // Read only when written, so the resolved job of a full-softmax model stays as it was.
             output = r.has("output") ? try r.section("output") { try OutputSection($0) } : .full
+            direction = r.has("direction") ? try r.choice("direction", default: Direction.forward) : .forward
             if tieWeights, output.kind == .adaptive {
                 throw r.error("tie_weights", "tied weights need the full softmax (an adaptive output has no [V, H] table to share); set it to false")
             }
@@ -76,6 +84,7 @@ public struct ModelSection: Sendable {
             bridge = try r.choice("bridge", default: Seq2Seq.Bridge.project)
             teacherForcing = try r.double("teacher_forcing", default: 1, range: 0...1)
             pooling = .final; classes = 0; loss = .crossEntropy; tieWeights = false; initRange = 0; output = .full
+            direction = .forward
             if decoder!.bidirectional {
                 throw ConfigError(.impossible, at: r.node("decoder")?["bidirectional"]?.location ?? r.location(of: "decoder"),
                                   path: r.keyPath("decoder.bidirectional"),
