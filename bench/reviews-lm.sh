@@ -22,6 +22,7 @@
 #                         model.output {kind: adaptive, cutoffs: JIKJI_BENCH_CUTOFFS, div_value 4}
 #                         for Jikji and nn.AdaptiveLogSoftmaxWithLoss on the same ranks for PyTorch
 #   JIKJI_BENCH_CUTOFFS   adaptive cutoffs, comma-separated (default 2000,10000)
+#   JIKJI_BENCH_BIN       a jikji binary to measure instead of building this checkout's release product
 #   JIKJI_BENCH_TORCH     run (default) or skip: Jikji alone (e.g. the full softmax beside an adaptive run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,8 +51,12 @@ export JIKJI_BLAS_KERNEL="${JIKJI_BLAS_KERNEL:-auto}"
 export OPENBLAS_NUM_THREADS="$threads"
 [ -e corpora/nsmc/reviews_train.tsv ] || bash corpora/fetch.sh
 
-swift build -c release --product jikji >&2
-jikji="$(swift build -c release --show-bin-path)/jikji"
+if [ -n "${JIKJI_BENCH_BIN:-}" ]; then
+    jikji="$JIKJI_BENCH_BIN"   # a jikji binary built beforehand (a copy, while the checkout changes)
+else
+    swift build -c release --product jikji >&2
+    jikji="$(swift build -c release --show-bin-path)/jikji"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 head -n "$((valid_docs + 1))" corpora/nsmc/reviews_test.tsv >"$work/valid.tsv"
