@@ -188,6 +188,12 @@ public struct JobRunner {
         trainerOptions.log = options.log
         trainerOptions.stopAfterSteps = options.stopAfterSteps
         trainerOptions.shouldStop = { interruptRequested.load(ordering: .relaxed) }
+        if checkpoint == nil, let encoderInit = job.model.encoderInit {
+            // A resumed run's checkpoint holds the weights; only a new run starts from the source run.
+            let report = try EncoderInitialization.apply(encoderInit, to: task, job: job, vocabulary: data.vocabulary.reference,
+                                                         registryPath: options.registryPath)
+            options.log(report.description)
+        }
         let trainer = try Trainer(task: task, data: TrainingData(train: data.main, batching: batching, test: test),
                                   configuration: job.trainerConfiguration, generator: generator,
                                   recorder: RegistryRecorder(registry: registry, runID: run.id), options: trainerOptions)

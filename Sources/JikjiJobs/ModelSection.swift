@@ -9,6 +9,8 @@ public struct ModelSection: Sendable {
     public var embedding: Int
     /// The encoder (classifier, seq2seq) or the stack (language model).
     public var encoder: RecurrentSettings
+    /// `encoder.init`: start from a language-model run's weights (nil: fresh initialisation).
+    public var encoderInit: EncoderInitSection?
     /// The decoder (seq2seq only).
     public var decoder: RecurrentSettings?
     /// Dropout before the output layer.
@@ -49,7 +51,14 @@ public struct ModelSection: Sendable {
         self.task = task
         embedding = try r.int("embedding", default: 128, range: 1...16384)
         dropout = try r.double("dropout", default: task == .classifier ? 0.3 : 0.2, range: 0...0.99)
-        encoder = try r.section("encoder") { try RecurrentSettings($0, defaultBidirectional: task == .classifier) }
+        var encoderInit: EncoderInitSection? = nil
+        encoder = try r.section("encoder") { reader in
+            let settings = try RecurrentSettings(reader, defaultBidirectional: task == .classifier)
+            // Read only when written, so the resolved job of a freshly initialised model stays as it was.
+            if reader.has("init") { encoderInit = try reader.section("init") { try EncoderInitSection($0) } }
+            return settings
+        }
+        self.encoderInit = encoderInit
         switch task {
         case .classifier:
             pooling = try r.choice("pooling", default: SequenceClassifier.Pooling.final)
