@@ -25,6 +25,31 @@ struct EncoderInitialization {
         }
     }
 
+    /// The run `settings` names, or an error naming the job to run when there is none: checked
+    /// when a run starts, before its vocabulary and datasets are prepared.
+    static func requireSource(_ settings: EncoderInitSection, registryPath: String) throws {
+        _ = try sourceRun(settings, registryPath: registryPath)
+    }
+
+    static func sourceRun(_ settings: EncoderInitSection, registryPath: String) throws -> RunRegistry.Run {
+        let key = "model.encoder.init.from"
+        guard FileManager.default.fileExists(atPath: registryPath) else {
+            throw JobRunError.data("\(key): there is no run registry at \(registryPath) yet; \(pretrainAdvice(settings))")
+        }
+        let registry = try RunRegistry(path: registryPath)
+        switch settings.source {
+        case let .run(id):
+            do { return try registry.run(id) } catch RunRegistryError.unknownRun {
+                throw JobRunError.data("\(key): there is no run \(id) in \(registryPath); \(pretrainAdvice(settings))")
+            }
+        case let .job(name):
+            guard let newest = try registry.runs().first(where: { $0.jobName == name && $0.status == .completed }) else {
+                throw JobRunError.data("\(key): job '\(name)' has no completed run in \(registryPath); \(pretrainAdvice(settings))")
+            }
+            return newest
+        }
+    }
+
     /// Loads the run `settings` names from the registry at `registryPath` and copies its weights
     /// into `task`'s parameters.
     /// - Throws: ``JobRunError/data(_:)`` naming the job to run when the run is missing, and for a
@@ -33,22 +58,8 @@ struct EncoderInitialization {
     static func apply(_ settings: EncoderInitSection, to task: any TrainingTask, job: JobConfig, vocabulary: String,
                       registryPath: String) throws -> Report {
         let key = "model.encoder.init.from"
-        guard FileManager.default.fileExists(atPath: registryPath) else {
-            throw JobRunError.data("\(key): there is no run registry at \(registryPath) yet; \(pretrainAdvice(settings))")
-        }
+        let run = try sourceRun(settings, registryPath: registryPath)
         let registry = try RunRegistry(path: registryPath)
-        let run: RunRegistry.Run
-        switch settings.source {
-        case let .run(id):
-            do { run = try registry.run(id) } catch RunRegistryError.unknownRun {
-                throw JobRunError.data("\(key): there is no run \(id) in \(registryPath); \(pretrainAdvice(settings))")
-            }
-        case let .job(name):
-            guard let newest = try registry.runs().first(where: { $0.jobName == name && $0.status == .completed }) else {
-                throw JobRunError.data("\(key): job '\(name)' has no completed run in \(registryPath); \(pretrainAdvice(settings))")
-            }
-            run = newest
-        }
         let sourceJob = try JobConfig(yaml: run.resolvedConfig, source: "run \(run.id)'s resolved job", defaultName: run.jobName)
         guard sourceJob.model.task == .languageModel else {
             throw JobRunError.data("\(key): run \(run.id) (\(run.jobName)) is a \(sourceJob.model.task.rawValue) run; a model starts from a language-model run")

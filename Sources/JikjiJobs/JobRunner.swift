@@ -80,6 +80,10 @@ public struct JobRunner {
     /// the error, and it holds its ``RunLock`` while it trains.
     public static func start(job: JobConfig, jobFile: String, options: Options) throws -> Summary {
         let job = try job.withAbsolutePaths()
+        // A run that starts from another names it before anything is prepared (or recorded).
+        if let encoderInit = job.model.encoderInit {
+            try EncoderInitialization.requireSource(encoderInit, registryPath: options.registryPath)
+        }
         let registry = try RunRegistry(path: options.registryPath)
         let runsDirectory = RunPaths.absolute(options.runsDirectory)
         let run = try registry.startRun(jobName: job.name, jobFile: jobFile, seed: job.seed, resolvedConfig: job.resolved.yaml(),

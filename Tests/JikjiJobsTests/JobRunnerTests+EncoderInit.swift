@@ -74,9 +74,11 @@ extension JobRunnerTests {
         XCTAssertThrowsError(try JobRunner.start(job: try classifierFromLM("\(lm.runID)@999"), jobFile: "tiny.yaml", options: options)) {
             XCTAssertTrue("\($0)".contains("no checkpoint at step 999"), "\($0)")
         }
+        let runsBefore = try registry.runs().count
         XCTAssertThrowsError(try JobRunner.start(job: try classifierFromLM("reviews-lm-pretrain"), jobFile: "tiny.yaml", options: options)) {
             XCTAssertTrue("\($0)".contains("job 'reviews-lm-pretrain' has no completed run") && "\($0)".contains("jikji job run"), "\($0)")
         }
+        XCTAssertEqual(try registry.runs().count, runsBefore, "a missing source is reported before a run is recorded")
         XCTAssertThrowsError(try JobRunner.start(job: try classifierFromLM("42"), jobFile: "tiny.yaml", options: options)) {
             XCTAssertTrue("\($0)".contains("there is no run 42") && "\($0)".contains("jikji job run jobs/reviews-lm-pretrain.yaml"), "\($0)")
         }
