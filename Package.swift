@@ -98,6 +98,8 @@ let package = Package(
         .executableTarget(name: "jikji-bench-recurrent", dependencies: ["JikjiRecurrent"]),
         // Microbenchmark of attention, losses, embedding, linear and optimizers (bench/nn.sh).
         .executableTarget(name: "jikji-bench-nn", dependencies: ["JikjiRecurrent"]),
+        // Full against adaptive softmax: output layer and language-model steps (bench/lm-output.sh).
+        .executableTarget(name: "jikji-bench-lm", dependencies: ["JikjiModels", "JikjiRecurrent"]),
 
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
