@@ -109,6 +109,8 @@ let package = Package(
         .executableTarget(name: "jikji-bench-recurrent", dependencies: ["JikjiRecurrent"]),
         // Microbenchmark of attention, losses, embedding, linear and optimizers (bench/nn.sh).
         .executableTarget(name: "jikji-bench-nn", dependencies: ["JikjiRecurrent"]),
+        // Full against adaptive softmax: output layer and language-model steps (bench/lm-output.sh).
+        .executableTarget(name: "jikji-bench-lm", dependencies: ["JikjiModels", "JikjiRecurrent"]),
 
         // Shared by the test targets: where the reference outputs and corpora are.
         .target(name: "JikjiTestSupport", path: "Sources/JikjiTestSupport"),
@@ -129,7 +131,8 @@ let package = Package(
         .testTarget(name: "JikjiVocabStoreTests", dependencies: ["JikjiIO", "JikjiVocabStore", "JikjiSQLite", "JikjiText", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDataTests", dependencies: ["JikjiIO", "JikjiData", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiRecurrentTests", dependencies: ["JikjiRecurrent", "CJikjiKernels", "JikjiTestSupport"],
-                    exclude: ["Fixtures"]),  // PyTorch autocast outputs read by path (scripts/make-bf16-autocast-fixtures.py)
+                    // PyTorch outputs read by path (scripts/make-bf16-autocast-fixtures.py, make-adaptive-softmax-fixture.py)
+                    exclude: ["Fixtures"]),
         .testTarget(name: "JikjiModelsTests", dependencies: ["JikjiModels", "JikjiRecurrent", "JikjiData", "JikjiTestSupport"],
                     exclude: ["Fixtures"]),  // PyTorch outputs read by path (scripts/make-classifier-ce-fixture.py)
         .testTarget(name: "JikjiTrainingTests", dependencies: ["JikjiTraining", "JikjiModels", "JikjiData", "JikjiRecurrent", "JikjiTestSupport"]),

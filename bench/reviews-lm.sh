@@ -20,6 +20,12 @@
 #   JIKJI_BENCH_SET       extra job overrides for Jikji, space-separated
 #   JIKJI_BENCH_PRECISION fp32 (default) or bf16: Jikji with optim.precision=bf16 (AMX tiles), PyTorch with
 #                         its forward passes under torch.autocast("cpu", dtype=torch.bfloat16)
+#   JIKJI_BENCH_OUTPUT    full (default: the job's tied full softmax) or adaptive: untied, with
+#                         model.output {kind: adaptive, cutoffs: JIKJI_BENCH_CUTOFFS, div_value 4}
+#                         for Jikji and nn.AdaptiveLogSoftmaxWithLoss on the same ranks for PyTorch
+#   JIKJI_BENCH_CUTOFFS   adaptive cutoffs, comma-separated (default 2000,10000)
+#   JIKJI_BENCH_BIN       a jikji binary to measure instead of building this checkout's release product
+#   JIKJI_BENCH_TORCH     run (default) or skip: Jikji alone (e.g. the full softmax beside an adaptive run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${JIKJI_BENCH_VENV:-bench/.venv}"
@@ -29,10 +35,17 @@ threads="${JIKJI_BENCH_THREADS:-2}"
 seed="${JIKJI_BENCH_SEED:-42}"
 start="${JIKJI_BENCH_START:-same}"
 eval_every="${JIKJI_BENCH_EVAL_EVERY:-0}"
+output="${JIKJI_BENCH_OUTPUT:-full}"
+cutoffs="${JIKJI_BENCH_CUTOFFS:-2000,10000}"
+run_torch="${JIKJI_BENCH_TORCH:-run}"
 case "$start" in same|own) ;; *) echo "JIKJI_BENCH_START must be same or own, not '$start'" >&2; exit 2;; esac
 precision="${JIKJI_BENCH_PRECISION:-fp32}"
 case "$precision" in fp32|bf16) ;; *) echo "JIKJI_BENCH_PRECISION must be fp32 or bf16, not '$precision'" >&2; exit 2;; esac
-sets=$(for o in ${JIKJI_BENCH_SET:-} optim.precision="$precision"; do printf -- '--set %s ' "$o"; done)
+case "$output" in full|adaptive) ;; *) echo "JIKJI_BENCH_OUTPUT must be full or adaptive, not '$output'" >&2; exit 2;; esac
+case "$run_torch" in run|skip) ;; *) echo "JIKJI_BENCH_TORCH must be run or skip, not '$run_torch'" >&2; exit 2;; esac
+overrides="${JIKJI_BENCH_SET:-} optim.precision=$precision"
+[ "$output" = adaptive ] && overrides="$overrides model.tie_weights=false model.output.kind=adaptive model.output.cutoffs=[$cutoffs] model.output.div_value=4"
+sets=$(for o in $overrides; do printf -- '--set %s ' "$o"; done)
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import torch, tokenizers, safetensors" 2>/dev/null || "$venv/bin/pip" install --quiet torch tokenizers numpy safetensors
 # Jikji chooses OpenBLAS's kernel for the CPU itself and logs it on the backend line. "auto" makes
@@ -42,8 +55,12 @@ export JIKJI_BLAS_KERNEL="${JIKJI_BLAS_KERNEL:-auto}"
 export OPENBLAS_NUM_THREADS="$threads"
 [ -e corpora/nsmc/reviews_train.tsv ] || bash corpora/fetch.sh
 
-swift build -c release --product jikji >&2
-jikji="$(swift build -c release --show-bin-path)/jikji"
+if [ -n "${JIKJI_BENCH_BIN:-}" ]; then
+    jikji="$JIKJI_BENCH_BIN"   # a jikji binary built beforehand (a copy, while the checkout changes)
+else
+    swift build -c release --product jikji >&2
+    jikji="$(swift build -c release --show-bin-path)/jikji"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 head -n "$((valid_docs + 1))" corpora/nsmc/reviews_test.tsv >"$work/valid.tsv"
@@ -59,13 +76,28 @@ head -n "$((valid_docs + 1))" corpora/nsmc/reviews_test.tsv >"$work/valid.tsv"
 "$jikji" vocab export reviews-wp30k --format tokenizer-json --no-post-processor --output "$work/tokenizer.json" >&2
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-echo "# $(date -u +%FT%TZ), $(nproc) CPUs, JIKJI_BLAS_KERNEL=$JIKJI_BLAS_KERNEL OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $steps steps, $threads threads, seed $seed, precision $precision" >&2
+echo "# $(date -u +%FT%TZ), $(nproc) CPUs, JIKJI_BLAS_KERNEL=$JIKJI_BLAS_KERNEL OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, $steps steps, $threads threads, seed $seed, precision $precision, output $output" >&2
 jikji_load="$(load)"
 "$jikji" job run jobs/reviews-lm.yaml --quiet --runs "$work/runs" --set data.valid="$work/valid.tsv" \
     --set data.valid_ratio=0 --set 'data.test=[]' --set train.max_steps="$steps" --set seed="$seed" $sets \
     $( [ "$eval_every" -gt 0 ] && printf -- '--set train.eval_every=%s' "$eval_every") 2>"$work/jikji.log" >"$work/jikji.out" \
     || { cat "$work/jikji.log" >&2; exit 1; }
 torch_load="$(load)"
+if [ "$run_torch" = skip ]; then
+    python3 - "$work/jikji.out" "$jikji_load" "$torch_load" "$work/runs/jikji-runs.sqlite" "$output" <<'PY'
+import re, sqlite3, sys
+out = open(sys.argv[1]).read()
+rate = float(re.search(r"training tokens/s\s+([0-9.]+)", out).group(1))
+ppl = float(re.search(r"valid\.perplexity\s+([0-9.]+)", out).group(1))
+print(f"Jikji alone ({sys.argv[5]} output); load before {sys.argv[2]}, after {sys.argv[3]}")
+print(f"| training tokens/s | {rate:.0f} |")
+print(f"| validation perplexity | {ppl:.2f} |")
+for step, value in sqlite3.connect(sys.argv[4]).execute(
+        "SELECT step, value FROM run_metrics WHERE split = 'valid' AND name = 'perplexity' ORDER BY step"):
+    print(f"| step {step} perplexity | {value:.2f} |")
+PY
+    exit 0
+fi
 # The same initialisation and output dropout as the job Jikji just ran (its resolved model.init_range
 # and model.dropout).
 init_range="$(awk '$1 == "init_range:" { print $2 }' "$work/runs/1/job.yaml")"
@@ -73,6 +105,7 @@ dropout="$(awk '/^  dropout:/ { print $2; exit }' "$work/runs/1/job.yaml")"
 OMP_NUM_THREADS="$threads" "$venv/bin/python" bench/reviews_lm_torch.py --tokenizer "$work/tokenizer.json" \
     --train corpora/nsmc/reviews_train.tsv --valid "$work/valid.tsv" --steps "$steps" --threads "$threads" --seed "$seed" \
     --init-range "${init_range:-0}" --dropout "${dropout:-0.2}" --eval-every "$eval_every" --precision "$precision" \
+    --output "$output" --cutoffs "$cutoffs" \
     $( [ "$start" = same ] && printf -- '--start-from %s' "$work/prepare/1/checkpoints/step-1") \
     >"$work/torch.json" 2>"$work/torch.curve" || { cat "$work/torch.curve" >&2; exit 1; }
 end_load="$(load)"

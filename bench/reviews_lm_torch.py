@@ -19,6 +19,12 @@ where Jikji's run was after that checkpoint's step: the same weights, Adam momen
 and carried (h, c); it skips the windows already trained and runs the rest up to --steps. Both sides
 then differ only in their dropout masks (and rounding).
 
+With --output adaptive the output layer is nn.AdaptiveLogSoftmaxWithLoss(512, V, --cutoffs,
+div_value=--div-value) over frequency ranks, untied, as Jikji's `model.output: {kind: adaptive}`: the
+ids are ranked by how often each is a target of the training stream (document tokens plus one [SEP]
+per document, ties in id order), the order Jikji saves as `frequency_order` (checked against it
+with --start-from).
+
 Prints one JSON line: {"steps", "tokens", "seconds", "tokens_per_second", "valid_tokens",
 "valid_loss", "valid_perplexity", "train_stream_tokens"}.
 """
@@ -103,17 +109,45 @@ def windows(data, window):
 
 
 class LanguageModel(torch.nn.Module):
-    def __init__(self, vocab, size, dropout, pad):
+    def __init__(self, vocab, size, dropout, pad, cutoffs=None, div_value=4.0):
         super().__init__()
         self.embedding = torch.nn.Embedding(vocab, size, padding_idx=pad)
         self.rnn = torch.nn.LSTM(size, size, batch_first=True)
         self.dropout = torch.nn.Dropout(dropout)
-        self.fc = torch.nn.Linear(size, vocab)
-        self.fc.weight = self.embedding.weight
+        self.adaptive = cutoffs is not None
+        if self.adaptive:
+            self.fc = torch.nn.AdaptiveLogSoftmaxWithLoss(size, vocab, cutoffs, div_value=div_value)
+        else:
+            self.fc = torch.nn.Linear(size, vocab)
+            self.fc.weight = self.embedding.weight
 
     def forward(self, ids, state):
+        """Logits (full softmax) or the dropped top-layer outputs (adaptive: the loss applies fc)."""
         output, state = self.rnn(self.embedding(ids), state)
-        return self.fc(self.dropout(output)), state
+        output = self.dropout(output)
+        return (output if self.adaptive else self.fc(output)), state
+
+    def summed_loss(self, out, targets, rank, pad):
+        """The summed next-token cross-entropy of a window (targets equal to pad ignored)."""
+        flat = targets.reshape(-1)
+        if not self.adaptive:
+            return torch.nn.functional.cross_entropy(out.reshape(-1, out.size(-1)), flat, ignore_index=pad, reduction="sum")
+        keep = flat != pad
+        hidden = out.reshape(-1, out.size(-1))[keep]
+        return -self.fc(hidden, rank[flat[keep]]).output.sum()
+
+
+def frequency_rank(documents, separator, vocab):
+    """rank[id]: ids by target count in the training stream (tokens + one separator per document), ties by id."""
+    counts = [0] * vocab
+    for doc in documents:
+        for i in doc:
+            counts[i] += 1
+    counts[separator] += len(documents)
+    order = sorted(range(vocab), key=lambda i: (-counts[i], i))
+    rank = torch.empty(vocab, dtype=torch.long)
+    rank[torch.tensor(order)] = torch.arange(vocab)
+    return order, rank
 
 
 def start_from(folder, model, optimizer):
@@ -121,6 +155,10 @@ def start_from(folder, model, optimizer):
     from safetensors.numpy import load_file
     weights = load_file(f"{folder}/model.safetensors")
     saved = load_file(f"{folder}/state.safetensors")
+    if getattr(model, "order", None) is not None:
+        saved_order = [int(v) for v in weights["frequency_order"]]
+        if saved_order != model.order:
+            raise SystemExit("Jikji's frequency_order differs from the order counted here")
     done = int(saved["optimizer.step"][0])
     with torch.no_grad():
         for name, parameter in model.named_parameters():
@@ -155,6 +193,9 @@ def main():
     p.add_argument("--eval-every", type=int, default=0, help="also evaluate every N steps (untimed; JSON lines on stderr)")
     p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                    help="bf16: forward passes (training and evaluation) under torch.autocast('cpu', dtype=torch.bfloat16)")
+    p.add_argument("--output", choices=["full", "adaptive"], default="full", help="the job's model.output.kind")
+    p.add_argument("--cutoffs", default="2000,10000", help="adaptive: comma-separated frequency ranks")
+    p.add_argument("--div-value", type=float, default=4.0, help="adaptive: div_value")
     a = p.parse_args()
     if a.state != "carry":
         raise SystemExit("only --state carry reproduces Jikji's stream layout here")
@@ -169,7 +210,10 @@ def main():
     train_rows, train_stream = stream_rows(train, order, separator, a.batch)
     valid_rows, _ = stream_rows(valid, range(len(valid)), separator, a.batch)
 
-    model = LanguageModel(tokenizer.get_vocab_size(), 512, a.dropout, pad)
+    vocab = tokenizer.get_vocab_size()
+    adaptive = a.output == "adaptive"
+    model = LanguageModel(vocab, 512, a.dropout, pad, [int(c) for c in a.cutoffs.split(",")] if adaptive else None, a.div_value)
+    model.order, rank = frequency_rank(train, separator, vocab) if adaptive else (None, None)
     if a.init_range > 0:
         # As Jikji's model.init_range (and word_language_model): after the modules' own draws.
         with torch.no_grad():
@@ -179,8 +223,6 @@ def main():
     state, done = None, 0
     if a.start_from:
         state, done = start_from(a.start_from, model, optimizer)
-    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=pad)
-    vocab = tokenizer.get_vocab_size()
 
     def autocast():
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16")
@@ -191,10 +233,8 @@ def main():
         with torch.no_grad():
             for ids, targets in windows(valid_rows, a.window):
                 with autocast():
-                    logits, state = model(ids, state)
-                logits = logits.float()
-                total += float(torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1),
-                                                                 ignore_index=pad, reduction="sum"))
+                    out, state = model(ids, state)
+                    total += float(model.summed_loss(out, targets, rank, pad).float())
                 count += int((targets != pad).sum())
         model.train()
         return total / count, count
@@ -211,8 +251,8 @@ def main():
             state = tuple(s.detach() for s in state)
         optimizer.zero_grad()
         with autocast():
-            logits, state = model(ids, state)
-            loss = loss_fn(logits.reshape(-1, vocab), targets.reshape(-1))
+            out, state = model(ids, state)
+            loss = model.summed_loss(out, targets, rank, pad) / int((targets != pad).sum())
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()

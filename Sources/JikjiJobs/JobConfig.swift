@@ -39,6 +39,8 @@ public struct JobConfig: Sendable {
         ("model.loss", SequenceClassifier.Objective.allCases.map(\.rawValue)),
         ("model.attention", Seq2Seq.Attention.allCases.map(\.rawValue)),
         ("model.bridge", Seq2Seq.Bridge.allCases.map(\.rawValue)),
+        ("model.output.kind", OutputSection.Kind.allCases.map(\.rawValue)),
+        ("model.direction", ModelSection.Direction.allCases.map(\.rawValue)),
         ("data.format", DataSection.Format.allCases.map(\.rawValue)),
         ("data.on_bad_row", BadRowPolicy.allCases.map(\.rawValue)),
         ("batching.truncate_side, batching.pad_side", Side.allCases.map(\.rawValue)),

@@ -21,6 +21,9 @@ public struct JobData: Sendable {
     /// store lacks it and the job allows it), then loads or builds the datasets.
     public static func prepare(job: JobConfig, trainVocabulary: ((JobConfig) throws -> StoredVocabulary)?,
                                log: (String) -> Void) throws -> JobData {
+        if job.model.task == .languageModel {
+            try TestSideCorpusCheck.refuseTestSide(job.data.train, key: "data.train")
+        }
         let store = try VocabularyStore(path: job.vocab.database)
         let vocabulary: StoredVocabulary
         do {
@@ -63,6 +66,10 @@ public struct JobData: Sendable {
             testSpec.split = nil
             test = try dataset(named: "test", spec: testSpec, job: job, vocabulary: vocabulary, encoder: encoder,
                                catalog: catalog, log: log)
+        }
+        if job.model.task == .languageModel, job.model.direction == .backward {
+            // Pins and the catalog keep the dataset as built; the model reads it reversed.
+            return JobData(vocabulary: jobVocabulary, main: main.reversingDocuments(), test: test?.reversingDocuments())
         }
         return JobData(vocabulary: jobVocabulary, main: main, test: test)
     }

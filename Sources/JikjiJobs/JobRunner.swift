@@ -88,6 +88,10 @@ public struct JobRunner {
         let parallel = try joinLaunch(options: options)
         if let parallel, !parallel.isPrimary { return try follow(parallel, options: options) }
         let job = try job.withAbsolutePaths()
+        // A run that starts from another names it before anything is prepared (or recorded).
+        if let encoderInit = job.model.encoderInit {
+            try EncoderInitialization.requireSource(encoderInit, registryPath: options.registryPath)
+        }
         let registry = try RunRegistry(path: options.registryPath)
         let runsDirectory = RunPaths.absolute(options.runsDirectory)
         let run = try registry.startRun(jobName: job.name, jobFile: jobFile, seed: job.seed, resolvedConfig: job.resolved.yaml(),
@@ -201,7 +205,15 @@ public struct JobRunner {
         ]
         let (trainer, task) = try makeTrainer(job: job, data: data, recorder: RegistryRecorder(registry: registry, runID: run.id),
                                               checkpointDirectory: run.directory + "/checkpoints", metricSinks: metricSinks,
-                                              options: options, parallel: parallel)
+                                              options: options, parallel: parallel) { task in
+            // A resumed run's checkpoint holds the weights; only a new run starts from the source run
+            // (on rank 0: the other ranks get its weights when ``restore(_:from:parallel:)`` broadcasts them).
+            if checkpoint == nil, let encoderInit = job.model.encoderInit {
+                let report = try EncoderInitialization.apply(encoderInit, to: task, job: job, vocabulary: data.vocabulary.reference,
+                                                             registryPath: options.registryPath)
+                options.log(report.description)
+            }
+        }
         try Data(task.architectureJSON.utf8).write(to: URL(fileURLWithPath: run.directory + "/model.json"), options: .atomic)
         try restore(trainer, from: checkpoint, parallel: parallel)
         interruptRequested.store(false, ordering: .relaxed)
@@ -232,10 +244,14 @@ extension JobRunner {
     /// checkpoints into `checkpointDirectory` (nil: none, a data-parallel rank other than 0).
     static func makeTrainer(job: JobConfig, data: JobData, recorder: any TrainingRecorder, checkpointDirectory: String?,
                             metricSinks: [any TrainingMetricSink] = [], options: Options,
-                            parallel: DataParallelTraining?) throws -> (Trainer, any TrainingTask) {
+                            parallel: DataParallelTraining?,
+                            prepare: (any TrainingTask) throws -> Void = { _ in }) throws -> (Trainer, any TrainingTask) {
         var generator = SeededGenerator(seed: job.seed)
-        let task = try makeTask(job: job, vocabulary: data.vocabulary, generator: &generator)
         let batching = try job.batchingOptions(vocabulary: data.vocabulary)
+        let task = try makeTask(job: job, vocabulary: data.vocabulary,
+                                frequencyOrder: languageModelFrequencyOrder(job: job, data: data, batching: batching),
+                                generator: &generator)
+        try prepare(task)
         let test = data.test.map { EvaluationSet(name: "test", dataset: $0, split: .train) }
         var trainerOptions = Trainer.Options(checkpointDirectory: checkpointDirectory)
         trainerOptions.progress = options.progress

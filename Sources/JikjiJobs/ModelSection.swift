@@ -9,6 +9,8 @@ public struct ModelSection: Sendable {
     public var embedding: Int
     /// The encoder (classifier, seq2seq) or the stack (language model).
     public var encoder: RecurrentSettings
+    /// `encoder.init`: start from a language-model run's weights (nil: fresh initialisation).
+    public var encoderInit: EncoderInitSection?
     /// The decoder (seq2seq only).
     public var decoder: RecurrentSettings?
     /// Dropout before the output layer.
@@ -27,6 +29,15 @@ public struct ModelSection: Sendable {
     /// word_language_model example does with 0.1. With tied weights `N(0, 1)` gives logits of
     /// ±100 as soon as an LSTM state saturates; ±0.1 keeps them small.
     public var initRange: Double
+    /// Language model: `forward` (the default) reads each document from its start, `backward`
+    /// from its end (every document's ids reversed), for a backward model to pair with a forward one.
+    public var direction: Direction
+    /// A language model's reading direction.
+    public enum Direction: String, CaseIterable, Sendable {
+        case forward, backward
+    }
+    /// Language model: the output layer (`model.output`), the full softmax unless set.
+    public var output: OutputSection
     /// Seq2seq: `dot`, `general`, `concat` or `none`.
     public var attention: Seq2Seq.Attention
     public var inputFeeding: Bool
@@ -40,7 +51,14 @@ public struct ModelSection: Sendable {
         self.task = task
         embedding = try r.int("embedding", default: 128, range: 1...16384)
         dropout = try r.double("dropout", default: task == .classifier ? 0.3 : 0.2, range: 0...0.99)
-        encoder = try r.section("encoder") { try RecurrentSettings($0, defaultBidirectional: task == .classifier) }
+        var encoderInit: EncoderInitSection? = nil
+        encoder = try r.section("encoder") { reader in
+            let settings = try RecurrentSettings(reader, defaultBidirectional: task == .classifier)
+            // Read only when written, so the resolved job of a freshly initialised model stays as it was.
+            if reader.has("init") { encoderInit = try reader.section("init") { try EncoderInitSection($0) } }
+            return settings
+        }
+        self.encoderInit = encoderInit
         switch task {
         case .classifier:
             pooling = try r.choice("pooling", default: SequenceClassifier.Pooling.final)
@@ -48,10 +66,16 @@ public struct ModelSection: Sendable {
             let objectives: [SequenceClassifier.Objective] = classes == 2 ? [.binaryCrossEntropy, .crossEntropy] : [.crossEntropy]
             loss = try r.choice("loss", default: classes == 2 ? .binaryCrossEntropy : .crossEntropy, allowed: objectives)
             decoder = nil; tieWeights = false; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
-            initRange = 0
+            initRange = 0; output = .full; direction = .forward
         case .languageModel:
             tieWeights = try r.bool("tie_weights", default: false)
             initRange = try r.double("init_range", default: 0, range: 0...10)
+            // Read only when written, so the resolved job of a full-softmax model stays as it was.
+            output = r.has("output") ? try r.section("output") { try OutputSection($0) } : .full
+            direction = r.has("direction") ? try r.choice("direction", default: Direction.forward) : .forward
+            if tieWeights, output.kind == .adaptive {
+                throw r.error("tie_weights", "tied weights need the full softmax (an adaptive output has no [V, H] table to share); set it to false")
+            }
             pooling = .final; classes = 0; loss = .crossEntropy
             decoder = nil; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
             if encoder.bidirectional {
@@ -68,7 +92,8 @@ public struct ModelSection: Sendable {
             inputFeeding = try r.bool("input_feeding", default: false)
             bridge = try r.choice("bridge", default: Seq2Seq.Bridge.project)
             teacherForcing = try r.double("teacher_forcing", default: 1, range: 0...1)
-            pooling = .final; classes = 0; loss = .crossEntropy; tieWeights = false; initRange = 0
+            pooling = .final; classes = 0; loss = .crossEntropy; tieWeights = false; initRange = 0; output = .full
+            direction = .forward
             if decoder!.bidirectional {
                 throw ConfigError(.impossible, at: r.node("decoder")?["bidirectional"]?.location ?? r.location(of: "decoder"),
                                   path: r.keyPath("decoder.bidirectional"),

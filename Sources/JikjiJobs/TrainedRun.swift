@@ -167,11 +167,14 @@ public struct TrainedRun {
             throw JobRunError.unsupported("run \(run.id) is a \(job.model.task.rawValue) run; generate needs a language model")
         }
         let ids = try encode([prompt])[0]
+        // A backward model continues the text to the left: it reads the prompt reversed, and what
+        // it produces is reversed back in front of the prompt.
+        let backward = job.model.direction == .backward
         // A document starts the way training saw documents start: after [CLS] when every document
         // was its own row (the batches' document start), after the [SEP] that ended the previous
         // document in a stream (the batches' document separator).
         let start = batching.languageModelLayout == .documents ? batching.documentStart : vocabulary.specials.sep
-        let context = Array(PaddedSequences([ids], layout: SequenceLayout(startToken: start), pad: vocabulary.specials.pad)
+        let context = Array(PaddedSequences([backward ? ids.reversed() : ids], layout: SequenceLayout(startToken: start), pad: vocabulary.specials.pad)
             .tokens(ofRow: 0))
         guard !context.isEmpty else { throw JobRunError.data("the prompt encodes to no tokens and the vocabulary has no [SEP]") }
         var stops = Set<TokenID>()
@@ -179,6 +182,10 @@ public struct TrainedRun {
         var generator = SeededGenerator(seed: seed)
         let produced = try lm.model.generate(prompt: context, maxTokens: maxTokens,
                                              sampling: .init(temperature: temperature, topK: topK), stopIDs: stops, generator: &generator)
+        if backward {
+            let text = produced.last.map { stops.contains($0) } == true ? produced.dropLast() : produced[...]
+            return decode(text.reversed() + ids)
+        }
         return decode(ids + produced)
     }
 

@@ -92,9 +92,10 @@ extension LanguageModel: TrainableModel {
             hidden = Tensor(shape: [real.count, H])
             Self.copyRows(real.count, width: H, from: pass.dropped, to: &hidden) { (real[$0], $0) }
         }
-        let (loss, count, dReal) = try output.crossEntropy(
-            hidden: hidden, targets: compact ? real.map { targets[$0] } : targets,
-            ignoreIndex: ignore, accumulateGradients: pass.training)
+        let counted = compact ? real.map { targets[$0] } : targets
+        let (loss, count, dReal) = try adaptiveOutput?.crossEntropy(hidden: hidden, targets: counted, ignoreIndex: ignore,
+                                                                    accumulateGradients: pass.training)
+            ?? output!.crossEntropy(hidden: hidden, targets: counted, ignoreIndex: ignore, accumulateGradients: pass.training)
         if pass.training, let dReal, count > 0 {
             var dHidden = dReal
             if compact {

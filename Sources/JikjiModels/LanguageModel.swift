@@ -28,15 +28,18 @@ public struct LanguageModel: ParameterContainer {
         /// embedding and an untied output weight uniform in `[-r, r]` (word_language_model uses 0.1),
         /// drawn after every other parameter; the padding row stays zero.
         public var initRange: Float
+        /// nil: a full softmax over the vocabulary (`fc.weight`, `fc.bias`); otherwise an adaptive
+        /// softmax over the ids in frequency order (`fc.head.*`, `fc.tail.*`, `frequency_order`).
+        public var adaptiveOutput: AdaptiveOutput?
 
         /// A configuration; see the properties for the meaning of each value.
         public init(vocabularySize: Int, embeddingSize: Int, cell: RecurrentCell, hiddenSize: Int, layers: Int = 1,
                     layerDropout: Float = 0, dropout: Float = 0, tieWeights: Bool = false, paddingIndex: Int? = 0,
-                    initRange: Float = 0) {
+                    initRange: Float = 0, adaptiveOutput: AdaptiveOutput? = nil) {
             self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.cell = cell
             self.hiddenSize = hiddenSize; self.layers = layers; self.layerDropout = layerDropout
             self.dropout = dropout; self.tieWeights = tieWeights; self.paddingIndex = paddingIndex
-            self.initRange = initRange
+            self.initRange = initRange; self.adaptiveOutput = adaptiveOutput
         }
     }
 
@@ -57,15 +60,24 @@ public struct LanguageModel: ParameterContainer {
     public let configuration: Configuration
     public let embedding: Embedding
     public let encoder: RecurrentLayer
-    public let output: VocabularyOutput
+    /// The full softmax output layer (nil with an adaptive output).
+    public let output: VocabularyOutput?
+    /// The adaptive softmax output layer (``Configuration/adaptiveOutput``), or nil.
+    public let adaptiveOutput: FrequencyRankedOutput?
     let ownOutputWeight: Parameter?
     let dropout: Dropout
 
-    /// A freshly initialised model drawn from `generator`.
-    public init(_ configuration: Configuration, generator: inout SeededGenerator) throws {
+    /// A freshly initialised model drawn from `generator`. An adaptive output ranks the ids by
+    /// `frequencyOrder` (ids from the most to the least frequent, see
+    /// ``FrequencyRankedOutput/frequencyOrder(counts:vocabularySize:)``); nil keeps id order, for a
+    /// model whose weights and `frequency_order` are then loaded from a checkpoint.
+    public init(_ configuration: Configuration, frequencyOrder: [Int]? = nil, generator: inout SeededGenerator) throws {
         let cell = configuration.cell
         if configuration.tieWeights, configuration.embeddingSize != configuration.hiddenSize {
             throw ModelError.configuration("tied weights need embedding size \(configuration.embeddingSize) == hidden size \(configuration.hiddenSize)")
+        }
+        if configuration.tieWeights, configuration.adaptiveOutput != nil {
+            throw ModelError.configuration("tied weights need the full softmax: an adaptive output has no [V, H] table to share with the embedding")
         }
         self.configuration = configuration
         embedding = Embedding(vocabularySize: configuration.vocabularySize, dimension: configuration.embeddingSize,
@@ -73,14 +85,24 @@ public struct LanguageModel: ParameterContainer {
         encoder = try RecurrentLayer(cell: cell, inputSize: configuration.embeddingSize, hiddenSize: configuration.hiddenSize,
                                      layerCount: configuration.layers, bidirectional: false,
                                      dropout: configuration.layerDropout, generator: &generator)
-        let linear = Linear(inputSize: configuration.hiddenSize, outputSize: configuration.vocabularySize, generator: &generator)
-        ownOutputWeight = configuration.tieWeights ? nil : linear.weight
-        output = VocabularyOutput(weight: configuration.tieWeights ? embedding.weight : linear.weight, bias: linear.bias)
+        if let adaptive = configuration.adaptiveOutput {
+            let layer = try AdaptiveLogSoftmax(inputSize: configuration.hiddenSize, classCount: configuration.vocabularySize,
+                                               cutoffs: adaptive.cutoffs, divValue: adaptive.divValue, headBias: adaptive.headBias,
+                                               generator: &generator)
+            adaptiveOutput = try FrequencyRankedOutput(layer: layer, order: frequencyOrder ?? Array(0..<configuration.vocabularySize))
+            output = nil
+            ownOutputWeight = nil
+        } else {
+            let linear = Linear(inputSize: configuration.hiddenSize, outputSize: configuration.vocabularySize, generator: &generator)
+            ownOutputWeight = configuration.tieWeights ? nil : linear.weight
+            output = VocabularyOutput(weight: configuration.tieWeights ? embedding.weight : linear.weight, bias: linear.bias)
+            adaptiveOutput = nil
+        }
         dropout = try Dropout(probability: configuration.dropout)
         let r = configuration.initRange
         if r > 0 {
             var tables = [embedding.weight]
-            if let own = ownOutputWeight { tables.append(own) }
+            if let own = ownOutputWeight { tables.append(own) }  // (an adaptive output keeps PyTorch's initialisation)
             for table in tables {
                 table.value.storage.withUnsafeMutableBufferPointer { values in
                     for i in values.indices { values[i] = generator.nextFloat(in: -r, r) }
@@ -93,12 +115,25 @@ public struct LanguageModel: ParameterContainer {
         }
     }
 
-    /// `embedding.weight`, `rnn.*`, `fc.weight` (untied only), `fc.bias`.
+    /// `embedding.weight`, `rnn.*`, `fc.weight` (untied only), `fc.bias`; with an adaptive output
+    /// `fc.head.weight` (`fc.head.bias`), `fc.tail.i.{0,1}.weight` and the `frequency_order` buffer.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         var list = embedding.namedParameters(prefix: "embedding") + encoder.namedParameters(prefix: "rnn")
         if let ownOutputWeight { list.append(("fc.weight", ownOutputWeight)) }
-        if let bias = output.bias { list.append(("fc.bias", bias)) }
+        if let bias = output?.bias { list.append(("fc.bias", bias)) }
+        if let adaptiveOutput {
+            list += adaptiveOutput.layer.namedParameters(prefix: "fc")
+            list.append(("frequency_order", adaptiveOutput.frequencyOrder))
+        }
         return list
+    }
+
+    /// Log-probabilities (adaptive output) or logits (full softmax) of every id for `hidden` `[N, H]`:
+    /// either gives the same distribution under a softmax, so sampling reads them alike.
+    public func scores(hidden: Tensor) throws -> Tensor {
+        if let adaptiveOutput { return try adaptiveOutput.logProbabilities(hidden: hidden) }
+        guard let output else { throw ModelError.configuration("the language model has no output layer") }
+        return output.logits(hidden: hidden)
     }
 
     /// Mean next-token loss of one window batch; with `training`, also accumulates every gradient
@@ -158,7 +193,7 @@ public struct LanguageModel: ParameterContainer {
             state = State(hidden: result.finalHidden, cell: result.finalCell)
             let H = configuration.hiddenSize
             let last = Tensor(shape: [1, H], values: Array(result.output.storage[((next.count - 1) * H)..<(next.count * H)]))
-            let logits = output.logits(hidden: last).storage
+            let logits = try scores(hidden: last).storage
             let token = Self.choose(from: logits, sampling: sampling, generator: &generator)
             produced.append(TokenID(token))
             if stopIDs.contains(TokenID(token)) { break }

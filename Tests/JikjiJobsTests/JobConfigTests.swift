@@ -178,14 +178,30 @@ final class JobConfigTests: XCTestCase {
 }
 
 final class ShippedJobsTests: XCTestCase {
+    /// The ULMFiT jobs start from one another in order, on one vocabulary.
+    func testULMFiTJobsChain() throws {
+        let folder = ProjectPaths.root.appendingPathComponent("jobs")
+        let pretrain = try JobConfig(contentsOf: folder.appendingPathComponent("reviews-lm-pretrain.yaml"))
+        let finetune = try JobConfig(contentsOf: folder.appendingPathComponent("nsmc-lm-finetune.yaml"))
+        let classifier = try JobConfig(contentsOf: folder.appendingPathComponent("nsmc-sentiment-ulmfit.yaml"))
+        XCTAssertEqual(finetune.model.encoderInit?.source, .job(pretrain.name))
+        XCTAssertEqual(classifier.model.encoderInit?.source, .job(finetune.name))
+        XCTAssertEqual(Set([pretrain.vocab.name, finetune.vocab.name, classifier.vocab.name]).count, 1)
+        XCTAssertEqual(try JobConfig(contentsOf: folder.appendingPathComponent("reviews-lm-pretrain-backward.yaml")).model.direction, .backward)
+    }
+
     /// Every job file in jobs/ parses and validates, and names real corpus files.
     func testShippedJobFilesAreValid() throws {
         let folder = ProjectPaths.root.appendingPathComponent("jobs")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files, ["chatbot-seq2seq.yaml", "nsmc-sentiment-gru.yaml", "nsmc-sentiment.yaml", "reviews-lm.yaml"])
+        XCTAssertEqual(files, ["chatbot-seq2seq.yaml", "nsmc-lm-finetune.yaml", "nsmc-sentiment-gru.yaml", "nsmc-sentiment-ulmfit.yaml",
+                               "nsmc-sentiment.yaml", "reviews-lm-pretrain-backward.yaml", "reviews-lm-pretrain.yaml", "reviews-lm.yaml"])
         for file in files {
             let job = try JobConfig(contentsOf: folder.appendingPathComponent(file))
             XCTAssertEqual(job.name + ".yaml", file)
+            if job.model.task == .languageModel {
+                XCTAssertNoThrow(try TestSideCorpusCheck.refuseTestSide(job.data.train, key: "data.train"), file)
+            }
             for path in job.data.train + job.data.test {
                 XCTAssertTrue(path.hasPrefix("corpora/"), "\(file): \(path)")
                 _ = try ProjectPaths.corpus(String(path.dropFirst("corpora/".count)))
