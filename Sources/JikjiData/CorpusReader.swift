@@ -63,10 +63,17 @@ public struct CorpusReader {
     public var header: [String] { records.header }
     private var records: RecordReader
 
-    /// Opens `path`, reads its header and resolves `columns` against it.
-    public init(path: String, format: RecordFormat, columns: [String]) throws {
+    /// The name rows are reported under: the path, and for a byte range read from the middle
+    /// of the file, where the range's lines start (line numbers count from there).
+    public var name: String { records.file }
+    /// Where the part of a byte range starts in the file (nil without a range or a record).
+    public var partStart: Int64? { records.partStart }
+
+    /// Opens `path`, reads its header and resolves `columns` against it; with `byteRange`, only
+    /// the records starting in that range of the file are read (a shard's share).
+    public init(path: String, format: RecordFormat, columns: [String], byteRange: Range<Int64>? = nil) throws {
         self.path = path
-        records = try RecordReader(path: path, format: format, columns: columns)
+        records = try RecordReader(path: path, format: format, columns: columns, byteRange: byteRange)
     }
 
     /// The next row, or a ``BadRow`` describing why the next row is unusable; nil at the end.
@@ -75,7 +82,7 @@ public struct CorpusReader {
             guard let record = try records.next() else { return nil }
             return .success(record)
         } catch let error as TextInputError where error.kind.isRecordLevel {
-            return .failure(BadRow(file: path, line: error.line ?? 0, reason: Self.reason(error.kind),
+            return .failure(BadRow(file: name, line: error.line ?? 0, reason: Self.reason(error.kind),
                                    detail: error.message))
         }
     }

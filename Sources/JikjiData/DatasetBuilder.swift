@@ -38,6 +38,10 @@ public struct DatasetBuilder {
     public var chunkSize: Int
     /// Written into the provenance.
     public var toolVersion: String
+    /// When set, only this shard's share of the corpus files is read (the records starting in
+    /// its byte range of the train, valid and test files laid end to end, ``InputShard``) and the
+    /// result is a part for ``DatasetPartMerger`` (no ratio split yet, and it may be empty).
+    public var shard: InputShard?
 
     /// A builder of dataset `name` from `spec`'s files through `encoder`.
     public init(name: String, spec: DatasetSpec, encoder: DatasetEncoder, chunkSize: Int = 32_768, toolVersion: String = "") {
@@ -67,25 +71,26 @@ public struct DatasetBuilder {
         let roles: [(String, [String], Split)] = [
             (spec.split == nil ? "train" : "all", spec.train, .train), ("valid", spec.valid, .valid), ("test", spec.test, .test),
         ]
-        for (role, paths, split) in roles {
-            for path in paths {
-                let fingerprint = try read(path: path, split: split, spec: spec, state: &state, progress: progress)
-                files.append(DatasetInfo.SourceFile(role: role, fingerprint: fingerprint))
-            }
+        let inputs = roles.flatMap { role, paths, split in paths.map { (role: role, path: $0, split: split) } }
+        let ranges: [Range<Int64>?] = try shard.map { try $0.byteRanges(sizes: InputShard.sizes(of: inputs.map(\.path))) }
+            ?? inputs.map { _ in nil }
+        for (input, range) in zip(inputs, ranges) {
+            // A shard with no byte of this file reads none of it.
+            if shard != nil && range == nil { continue }
+            let (fingerprint, start) = try read(path: input.path, range: range, split: input.split, spec: spec, state: &state,
+                                                progress: progress)
+            files.append(DatasetInfo.SourceFile(role: input.role, fingerprint: fingerprint, start: shard == nil ? nil : start))
         }
         try flush(&state, spec: spec)
         progress?(state.rowsRead, state.source.count)
-        guard state.source.count > 0 else {
+        // A shard may hold no example: the merge of all parts says whether the corpus has any.
+        guard state.source.count > 0 || shard != nil else {
             let reasons = Dictionary(grouping: state.skipped, by: \.reason).map { "\($0.value.count) \($0.key.rawValue)" }
             throw DatasetBuildError.noExamples(reasons.isEmpty ? "the corpus has no rows" : "every row was left out (\(reasons.sorted().joined(separator: ", ")))")
         }
-        if let ratios = spec.split { assignSplits(&state.splits, ratios: ratios, seed: spec.seed) }
+        if let ratios = spec.split, shard == nil { assignSplits(&state.splits, ratios: ratios, seed: spec.seed) }
 
-        var examples: [String: Int] = [:]
-        for split in Split.allCases { examples[split.description] = 0 }
-        for tag in state.splits { examples[Split(rawValue: tag)!.description, default: 0] += 1 }
-        var labelCounts: [String: Int] = [:]
-        for label in state.labels { labelCounts[String(label), default: 0] += 1 }
+        let (examples, labelCounts) = DatasetInfo.tallies(splits: state.splits, labels: state.labels)
         var skipped: [String: Int] = [:]
         for row in state.skipped { skipped[row.reason.rawValue, default: 0] += 1 }
         let formatter = ISO8601DateFormatter()
@@ -95,7 +100,8 @@ public struct DatasetBuilder {
             sourceTokens: state.source.tokenCount, targetTokens: state.target.tokenCount,
             rowsRead: state.rowsRead, skipped: skipped, labelCounts: labelCounts,
             created: formatter.string(from: start), toolVersion: toolVersion,
-            buildSeconds: Date().timeIntervalSince(start))
+            buildSeconds: Date().timeIntervalSince(start),
+            part: shard.map { InputShardNumber(index: $0.index, count: $0.count) })
         let dataset = EncodedDataset(
             info: info, source: state.source, target: spec.kind == .pairs ? state.target : nil,
             labels: spec.label == nil ? nil : state.labels, splits: state.splits)
@@ -127,12 +133,14 @@ public struct DatasetBuilder {
         }
     }
 
-    private func read(path: String, split: Split, spec: DatasetSpec, state: inout State,
-                      progress: ((Int, Int) -> Void)?) throws -> FileFingerprint {
+    private func read(path: String, range: Range<Int64>?, split: Split, spec: DatasetSpec, state: inout State,
+                      progress: ((Int, Int) -> Void)?) throws -> (fingerprint: FileFingerprint, start: Int64) {
         let format = spec.format(of: path)
         let textColumns = spec.kind == .pairs ? [spec.source!, spec.target!] : spec.text
         let columns = textColumns + (spec.label.map { [$0] } ?? [])
-        var reader = try CorpusReader(path: path, format: format, columns: columns)
+        var reader = try CorpusReader(path: path, format: format, columns: columns, byteRange: range)
+        // Rows are reported under the reader's name (for a shard read from mid-file, where its lines start).
+        let path = reader.name
         let labelIndex = spec.label == nil ? nil : textColumns.count
         while let result = try reader.next() {
             state.rowsRead += 1
@@ -186,7 +194,8 @@ public struct DatasetBuilder {
                 progress?(state.rowsRead, state.source.count)
             }
         }
-        return try reader.finish()
+        let fingerprint = try reader.finish()
+        return (fingerprint, reader.partStart ?? range?.lowerBound ?? 0)
     }
 
     private func isBlank(_ text: String) -> Bool {

@@ -9,12 +9,16 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
     public struct SourceFile: Codable, Sendable, Equatable {
         /// `train`, `valid`, `test`, or `all` (split by ratio).
         public var role: String
+        /// The file's fingerprint; for a part built from a shard, that of the bytes it read.
         public var fingerprint: FileFingerprint
+        /// For a part built from a shard: where the bytes it read start in the file.
+        public var start: Int64?
 
         /// A file of `role` with its fingerprint.
-        public init(role: String, fingerprint: FileFingerprint) {
+        public init(role: String, fingerprint: FileFingerprint, start: Int64? = nil) {
             self.role = role
             self.fingerprint = fingerprint
+            self.start = start
         }
     }
 
@@ -44,12 +48,16 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
     public var created: String
     public var toolVersion: String
     public var buildSeconds: Double
+    /// Set on a part built from one shard of the corpus (`dataset build --shard I/N`): which
+    /// shard. Such a part holds its examples in corpus order, split by file role only (a ratio
+    /// split is drawn when the parts are merged, over all examples); nil for a whole dataset.
+    public var part: InputShardNumber?
 
     /// Provenance from its parts; see each property.
     public init(name: String, kind: DatasetKind, vocabulary: String, vocabularySize: Int, specialTokens: SpecialTokenIDs,
                 spec: DatasetSpec, files: [SourceFile], examples: [String: Int], sourceTokens: Int, targetTokens: Int,
                 rowsRead: Int, skipped: [String: Int], labelCounts: [String: Int], created: String, toolVersion: String,
-                buildSeconds: Double) {
+                buildSeconds: Double, part: InputShardNumber? = nil) {
         self.name = name
         self.kind = kind
         self.vocabulary = vocabulary
@@ -66,6 +74,36 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
         self.created = created
         self.toolVersion = toolVersion
         self.buildSeconds = buildSeconds
+        self.part = part
+    }
+
+    /// Examples per split name and per label (as text) of examples tagged `splits` with `labels`
+    /// (label 0 for every example without labels), as a build records them.
+    static func tallies(splits: [UInt8], labels: [Int32]?) -> (examples: [String: Int], labelCounts: [String: Int]) {
+        var examples: [String: Int] = [:]
+        for split in Split.allCases { examples[split.description] = 0 }
+        for tag in splits { examples[(Split(rawValue: tag) ?? .train).description, default: 0] += 1 }
+        var labelCounts: [String: Int] = [:]
+        if let labels {
+            for label in labels { labelCounts[String(label), default: 0] += 1 }
+        } else if !splits.isEmpty {
+            labelCounts["0"] = splits.count
+        }
+        return (examples, labelCounts)
+    }
+}
+
+/// Which shard of how many a dataset part was built from (``InputShard``, as stored).
+public struct InputShardNumber: Codable, Sendable, Equatable {
+    /// The 0-based shard.
+    public var index: Int
+    /// How many shards the corpus was cut into.
+    public var count: Int
+
+    /// Shard `index` of `count`.
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
     }
 }
 

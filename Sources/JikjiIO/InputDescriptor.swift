@@ -47,6 +47,15 @@ final class InputDescriptor {
         if closesOnDeinit { close(descriptor) }
     }
 
+    /// Moves the read position to byte `offset` of a regular file. Throws
+    /// ``TextInputError/Kind/readFailed`` when the input cannot seek.
+    func seek(to offset: Int64, name: String) throws {
+        if lseek(descriptor, off_t(offset), SEEK_SET) < 0 {
+            let reason = String(cString: strerror(errno))
+            throw TextInputError(.readFailed, file: name, "cannot seek to byte \(offset): \(reason)")
+        }
+    }
+
     /// Reads into `buffer[from...]` until it is full or the input ends; returns the bytes read
     /// (0 only at the end). Throws ``TextInputError/Kind/readFailed``.
     func read(into buffer: inout [UInt8], from: Int, name: String, line: Int) throws -> Int {

@@ -18,8 +18,10 @@ import Darwin
 /// while let block = try reader.next() { … block.records … }
 /// ```
 public struct RecordBlockReader {
-    /// The name used in errors: the path as given (`-` for standard input).
-    public let name: String
+    /// The name used in errors: the path as given (`-` for standard input); for a byte range
+    /// read from its middle, the path and where the range's first record starts (lines are
+    /// then counted from there: the lines before it were never read).
+    public private(set) var name: String
     /// The format the records are framed in.
     public let format: RecordFormat
     /// Column names of the header line (TSV, CSV); `["text"]` for lines; empty for JSONL.
@@ -45,6 +47,17 @@ public struct RecordBlockReader {
     private var atEnd = false
     private var atStart = true
     private var pending: RecordBlock?
+    /// The file offset of `buffer[0]`.
+    private var bufferOffset = 0
+    /// The byte range whose records ``next()`` hands out (nil: all).
+    private let range: Range<Int>?
+    /// After a seek into the middle of a line: the bytes up to its end are another shard's.
+    private var skipsToNewline = false
+    /// Whether the range's last record has been handed out.
+    private var rangeDone = false
+    /// Where the bytes handed out for a byte range begin in the file (nil until the first
+    /// block): the part's bytes are `partStart ..< partStart + bytesRead`.
+    public private(set) var partStart: Int64?
 
     /// Opens `path` (`-`: standard input) and, for TSV and CSV, reads the header line.
     /// Throws ``TextInputError`` when the file cannot be opened, is empty where a header is
@@ -52,27 +65,53 @@ public struct RecordBlockReader {
     public init(path: String, format: RecordFormat, blockSize: Int = 8 << 20,
                 maximumRecordLength: Int = 1 << 28) throws {
         try self.init(source: InputDescriptor(path: path), name: path, format: format, blockSize: blockSize,
-                      maximumRecordLength: maximumRecordLength)
+                      maximumRecordLength: maximumRecordLength, range: nil)
+    }
+
+    /// Opens `path` to read only the records whose first byte lies in `byteRange` (a shard's
+    /// share, ``InputShard/byteRanges(sizes:)``): the header is read as usual, and the blocks
+    /// hold those records and the bytes from the first one's line to the next one's, so the
+    /// parts of all shards laid end to end are the file. Lines, TSV and JSONL seek to the range
+    /// (a record is a line: the first record starts after the first newline before the range's
+    /// start); CSV, whose quoted fields may span lines, is framed from the start of the file and
+    /// the records before the range skipped, so that a record is never cut.
+    public init(path: String, format: RecordFormat, blockSize: Int = 8 << 20, maximumRecordLength: Int = 1 << 28,
+                byteRange: Range<Int64>) throws {
+        try self.init(source: InputDescriptor(path: path), name: path, format: format, blockSize: blockSize,
+                      maximumRecordLength: maximumRecordLength,
+                      range: Int(clamping: byteRange.lowerBound)..<Int(clamping: byteRange.upperBound))
     }
 
     /// Reads an open descriptor (not closed by the reader), named `name` in errors.
     public init(descriptor: Int32, name: String, format: RecordFormat, blockSize: Int = 8 << 20,
                 maximumRecordLength: Int = 1 << 28) throws {
         try self.init(source: InputDescriptor(descriptor: descriptor, closesOnDeinit: false), name: name,
-                      format: format, blockSize: blockSize, maximumRecordLength: maximumRecordLength)
+                      format: format, blockSize: blockSize, maximumRecordLength: maximumRecordLength, range: nil)
     }
 
     private init(source: InputDescriptor, name: String, format: RecordFormat, blockSize: Int,
-                 maximumRecordLength: Int) throws {
+                 maximumRecordLength: Int, range: Range<Int>?) throws {
         self.source = source
         self.name = name
         self.format = format
         self.maximumRecordLength = maximumRecordLength
+        self.range = range
         buffer = [UInt8](repeating: 0, count: max(blockSize, 16))
         switch format {
         case .lines: header = [RecordFormat.linesColumn]
         case .jsonl: header = []
         case .tsv, .csv: try readHeader()
+        }
+        // A range past what the header's read holds: seek there, unless a quoted field may span lines.
+        if let range, range.lowerBound > 0, format != .csv, source.size != nil,
+           range.lowerBound - 1 > bufferOffset + filled {
+            try source.seek(to: Int64(range.lowerBound - 1), name: name)
+            pending = nil
+            filled = 0
+            atStart = false
+            bufferOffset = range.lowerBound - 1
+            skipsToNewline = true
+            recordSeen = true
         }
     }
 
@@ -81,13 +120,98 @@ public struct RecordBlockReader {
         try ColumnSelection(names, header: header, format: format, file: name)
     }
 
-    /// The next block of whole records, or nil at the end of the input.
+    /// The next block of whole records, or nil at the end of the input (or of the byte range).
     public mutating func next() throws -> RecordBlock? {
+        guard let range else { return try nextFramed()?.block }
+        // An empty range has no byte, so no record starts in it.
+        guard !range.isEmpty else { return nil }
+        while !rangeDone, let (block, offset) = try nextFramed() {
+            // The file's first record starts, for sharding, at byte 0: its shard reads the
+            // byte-order mark and the header with it (a block of the header alone included).
+            let firstOfFile = !recordSeen && !block.records.isEmpty
+            if block.records.isEmpty {
+                guard range.lowerBound == 0 && !recordSeen else { continue }
+                if partStart == nil { partStart = Int64(offset) }
+                rangeBytes += block.bytes.count
+                return block
+            }
+            recordSeen = true
+            let first = Self.firstRecord(of: block, at: offset, from: 0, startingAtOrAfter: range.lowerBound, firstOfFile: firstOfFile)
+            let end = Self.firstRecord(of: block, at: offset, from: first, startingAtOrAfter: range.upperBound, firstOfFile: firstOfFile)
+            // The next record after this block starts where it ends.
+            if end < block.count || offset + block.bytes.count >= range.upperBound { rangeDone = true }
+            guard first < end else { continue }
+            let cutStart = first == 0 && firstOfFile ? 0 : block.records[first].lowerBound
+            let cutEnd = end < block.count ? block.records[end].lowerBound : block.bytes.count
+            if partStart == nil { partStart = Int64(offset + cutStart) }
+            if cutStart == 0 && cutEnd == block.bytes.count && first == 0 && end == block.count {
+                rangeBytes += block.bytes.count
+                return block
+            }
+            let bytes = Array(block.bytes[cutStart..<cutEnd])
+            var lines = bytes.withUnsafeBufferPointer { raw in raw.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
+            if let last = bytes.last, last != 0x0A { lines += 1 }
+            rangeBytes += bytes.count
+            return RecordBlock(bytes: bytes, records: block.records[first..<end].map { ($0.lowerBound - cutStart)..<($0.upperBound - cutStart) },
+                               format: format, file: name, physicalLines: lines, firstLine: block.line(of: first),
+                               recordLines: block.recordLines.isEmpty ? [] : Array(block.recordLines[first..<end]))
+        }
+        return nil
+    }
+
+    /// Bytes handed out for a byte range: the part is `partStart ..< partStart + rangeBytes`.
+    public private(set) var rangeBytes = 0
+
+    /// Whether a record of the file has been framed (for a byte range).
+    private var recordSeen = false
+
+    /// The first record of `block` (read at file offset `offset`) from index `from` on whose first
+    /// byte is at or after file offset `limit` (the file's first record counting as starting at
+    /// byte 0); the records' count when there is none.
+    private static func firstRecord(of block: RecordBlock, at offset: Int, from: Int, startingAtOrAfter limit: Int,
+                                    firstOfFile: Bool) -> Int {
+        var low = from, high = block.count
+        while low < high {
+            let mid = low + (high - low) / 2
+            let start = mid == 0 && firstOfFile ? 0 : offset + block.records[mid].lowerBound
+            if start >= limit { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+
+    /// The next framed block and the file offset of its first byte.
+    private mutating func nextFramed() throws -> (block: RecordBlock, offset: Int)? {
         if let block = pending {
             pending = nil
-            return block
+            return (block, 0)
         }
         while true {
+            if skipsToNewline {
+                // The bytes up to the first newline belong to the record before the range.
+                if !atEnd && filled < buffer.count {
+                    let n = try source.read(into: &buffer, from: filled, name: name, line: 1)
+                    if n == 0 { atEnd = true }
+                    filled += n
+                }
+                let newline = buffer[0..<filled].firstIndex(of: 0x0A)
+                let drop = newline.map { $0 + 1 } ?? filled
+                if drop > 0 {
+                    buffer.withUnsafeMutableBufferPointer { raw in
+                        let base = raw.baseAddress!
+                        memmove(base, base + drop, filled - drop)
+                    }
+                    filled -= drop
+                    bufferOffset += drop
+                }
+                if newline != nil {
+                    // The lines before were never read: errors count lines from here.
+                    skipsToNewline = false
+                    name = "\(name) (from byte \(bufferOffset))"
+                } else if atEnd {
+                    return nil
+                }
+                continue
+            }
             if !atEnd && filled < buffer.count {
                 let n = try source.read(into: &buffer, from: filled, name: name, line: lineCount + 1)
                 if n == 0 { atEnd = true }
@@ -124,12 +248,14 @@ public struct RecordBlockReader {
                 }
             }
             filled -= framed.usable
+            let offset = bufferOffset
+            bufferOffset += framed.usable
             let block = RecordBlock(bytes: bytes, records: framed.records, format: format, file: name,
                                     physicalLines: framed.lines, firstLine: lineCount + 1,
                                     recordLines: framed.recordLines)
             lineCount += framed.lines
             bytesRead += bytes.count
-            return block
+            return (block, offset)
         }
     }
 
@@ -244,7 +370,7 @@ public struct RecordBlockReader {
 
     /// Reads the first record as the header and keeps the rest of its block for ``next()``.
     private mutating func readHeader() throws {
-        guard let first = try next(), !first.records.isEmpty else {
+        guard let first = try nextFramed()?.block, !first.records.isEmpty else {
             throw TextInputError.missingHeader(file: name)
         }
         let record = first.records[0]

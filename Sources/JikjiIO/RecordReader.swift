@@ -44,13 +44,22 @@ public struct RecordReader {
 
     /// Opens `path` (`-`: standard input), reads its header and resolves `columns`; columns in
     /// `optionalColumns` are read too when the header has them (see ``hasColumn(_:)``).
+    ///
+    /// With `byteRange`, only the records starting in it are read (a shard's share; see
+    /// ``RecordBlockReader/init(path:format:blockSize:maximumRecordLength:byteRange:)``), and the
+    /// fingerprint is that of the part read.
     public init(path: String, format: RecordFormat, columns: [String], optionalColumns: [String] = [],
-                blockSize: Int = 1 << 20) throws {
-        blocks = try RecordBlockReader(path: path, format: format, blockSize: blockSize)
+                blockSize: Int = 1 << 20, byteRange: Range<Int64>? = nil) throws {
+        blocks = try byteRange.map { try RecordBlockReader(path: path, format: format, blockSize: blockSize, byteRange: $0) }
+            ?? RecordBlockReader(path: path, format: format, blockSize: blockSize)
         let present = format.hasHeader ? optionalColumns.filter(blocks.header.contains) : []
         self.columns = try blocks.columns(columns + present)
         cursor = RecordCursor(columns: self.columns, format: format)
     }
+
+    /// Where the part read of a byte range starts in the file (nil before its first record, or
+    /// without a range).
+    public var partStart: Int64? { blocks.partStart }
 
     /// Whether `name` is among the columns read.
     public func hasColumn(_ name: String) -> Bool { columns.names.contains(name) }

@@ -91,3 +91,16 @@ extension StoredVocabulary {
         statistics = run.statisticsJSON
     }
 }
+
+extension StoredVocabulary {
+    /// The vocabulary of a training run on a count file (`WordPieceTrainer.train(countsAt:)`),
+    /// stored with the normalizer and pipeline the counts were made with, the fingerprints of
+    /// the corpus parts counted, and the run's statistics.
+    public init(run: WordPieceTrainingRun, name: String, counts header: WordCountHeader, toolVersion: String) {
+        let columns = Set(header.parts.map(\.column))
+        self.init(trained: run.vocabulary, name: name, normalizer: header.settings.normalizer, pipeline: header.settings.pipeline,
+                  corpus: CorpusFingerprint(files: run.files, column: columns.count == 1 ? columns.first! : nil),
+                  toolVersion: toolVersion)
+        statistics = run.statisticsJSON
+    }
+}

@@ -47,6 +47,9 @@ public struct CorpusWordCount: Sendable {
     public var files: [FileFingerprint]
     /// Documents read (lines, minus headers).
     public var documents: Int
+    /// What was read of each file (for a shard: only the files it has bytes of, and those
+    /// bytes), with the fingerprint of exactly those bytes.
+    public var parts: [CorpusPart]
 }
 
 /// Counts the words of a corpus in one streaming pass, on several threads.
@@ -59,22 +62,33 @@ public enum CorpusWordCounter {
     /// - Throws: ``TextInputError`` naming the file (and line) for unreadable files, a missing
     ///   column, a record with the wrong number of fields, bad CSV quoting, bytes that are not
     ///   UTF-8 or a NUL byte; ``WordPieceTrainerError/cleaningFailed(file:line:reason:)``.
+    ///
+    /// With `shard`, only that shard's share of the files is read (``InputShard``: the records
+    /// starting in its byte range), so the counts of shards `0/N … N-1/N` add up to the counts
+    /// of the whole corpus; a shard may read nothing and count no word.
     public static func count(files: [String], options: CorpusReadingOptions = CorpusReadingOptions(),
-                             progress: ReadProgress? = nil) throws -> CorpusWordCount {
+                             shard: InputShard? = nil, progress: ReadProgress? = nil) throws -> CorpusWordCount {
         // Sizes for the progress total; a file that cannot be opened is reported by its reader.
-        let sizes: [Int64] = files.map { path in
+        let sizes: [Int64] = try shard.map { _ in try InputShard.sizes(of: files) } ?? files.map { path in
             ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
         }
-        let total = sizes.reduce(0, +)
+        let ranges: [Range<Int64>?] = shard?.byteRanges(sizes: sizes) ?? files.map { _ in nil }
+        let total = shard == nil ? sizes.reduce(0, +)
+            : ranges.reduce(Int64(0)) { $0 + ($1.map { $0.upperBound - $0.lowerBound } ?? 0) }
         let workers = try WorkerStates(count: options.threads, normalizer: options.normalizer, pipeline: options.pipeline)
         var fingerprints: [FileFingerprint] = []
+        var parts: [CorpusPart] = []
         var documents = 0
         var doneBefore: Int64 = 0
-        for path in files {
-            let result = try readFile(path, options: options, workers: workers) { read in
+        for (path, range) in zip(files, ranges) {
+            // A shard with no byte of this file reads none of it.
+            if shard != nil && range == nil { continue }
+            let result = try readFile(path, range: range, options: options, workers: workers) { read in
                 progress?(doneBefore + read, total)
             }
             fingerprints.append(result.fingerprint)
+            parts.append(CorpusPart(file: result.fingerprint, start: result.start, column: options.column,
+                                    documents: result.documents))
             documents += result.documents
             doneBefore += result.fingerprint.bytes
         }
@@ -86,18 +100,20 @@ public enum CorpusWordCounter {
             words.formUnion(workers.words[index])
             workers.words[index] = WordCounts()
         }
-        return CorpusWordCount(words: words, files: fingerprints, documents: documents)
+        return CorpusWordCount(words: words, files: fingerprints, documents: documents, parts: parts)
     }
 
     // MARK: Reading one file
 
     /// Without a column every line is a document; with one, the file is read in the format its
     /// name gives (``RecordFormat/inferred(fromPath:readsColumns:)``) and documents are that column.
-    private static func readFile(_ path: String, options: CorpusReadingOptions, workers: WorkerStates,
+    private static func readFile(_ path: String, range: Range<Int64>?, options: CorpusReadingOptions, workers: WorkerStates,
                                  progress: (Int64) -> Void) throws
-        -> (fingerprint: FileFingerprint, documents: Int) {
+        -> (fingerprint: FileFingerprint, documents: Int, start: Int64) {
         let format: RecordFormat = options.column == nil ? .lines : .inferred(fromPath: path, readsColumns: true)
-        var reader = try RecordBlockReader(path: path, format: format, blockSize: options.chunkSize * workers.count)
+        let blockSize = options.chunkSize * workers.count
+        var reader = try range.map { try RecordBlockReader(path: path, format: format, blockSize: blockSize, byteRange: $0) }
+            ?? RecordBlockReader(path: path, format: format, blockSize: blockSize)
         let selection = try reader.columns([options.column ?? RecordFormat.linesColumn])
         let fingerprint = FingerprintBox()
         var documents = 0
@@ -119,9 +135,9 @@ public enum CorpusWordCounter {
             }
             if let failure { throw failure }
             documents += block.count
-            progress(Int64(reader.bytesRead))
+            progress(Int64(range == nil ? reader.bytesRead : reader.rangeBytes))
         }
-        return (fingerprint.value.fingerprint(path: path), documents)
+        return (fingerprint.value.fingerprint(path: path), documents, reader.partStart ?? range?.lowerBound ?? 0)
     }
 }
 

@@ -1,4 +1,9 @@
 // Distinct words and their counts: the only thing of the corpus the trainer keeps.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A multiset of words (UTF-8 byte strings) with 64-bit counts.
 ///
@@ -62,6 +67,23 @@ public struct WordCounts: Sendable {
     /// Adds `count` occurrences of the word whose UTF-8 bytes are `word` (must be valid UTF-8).
     public mutating func add(_ word: UnsafeRawBufferPointer, count: Int64 = 1) {
         add(word, hash: Self.hash(word), count: count)
+    }
+
+    /// The word indices in ascending order of the words' bytes (how count files are sorted).
+    public func indicesSortedByBytes() -> [Int] {
+        var order = Array(0..<counts.count)
+        bytes.withUnsafeBytes { arena in
+            offsets.withUnsafeBufferPointer { offsets in
+                order.sort { a, b in
+                    let aStart = offsets[a], aLength = offsets[a + 1] - aStart
+                    let bStart = offsets[b], bLength = offsets[b + 1] - bStart
+                    let common = min(aLength, bLength)
+                    let order = common == 0 ? 0 : memcmp(arena.baseAddress! + aStart, arena.baseAddress! + bStart, common)
+                    return order != 0 ? order < 0 : aLength < bLength
+                }
+            }
+        }
+        return order
     }
 
     /// Adds every word of `other` with its count.

@@ -76,6 +76,23 @@ struct DatasetBuild: ParsableCommand {
     @Flag(name: .long, help: "Replace an existing dataset of the same name.")
     var replace = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Build only shard I of N (0-based) of the corpus files, as a part for dataset merge; needs --output.",
+        discussion: "The records starting in the I-th of N equal byte ranges of the train, valid and test files laid end to end."))
+    var shard: String?
+
+    @Option(name: .long, help: "With --shard: the part file to write (not catalogued; merge the parts with dataset merge).")
+    var output: String?
+
+    func validate() throws {
+        if let shard {
+            do { _ = try InputShard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
+            guard output != nil else { throw ValidationError("--shard needs --output PART.jkds (parts are merged with dataset merge)") }
+        } else if output != nil {
+            throw ValidationError("--output writes a part of a sharded build: give --shard I/N too")
+        }
+    }
+
     @OptionGroup var store: DatasetStoreOptions
 
     func makeSpec() throws -> DatasetSpec {
@@ -104,6 +121,10 @@ struct DatasetBuild: ParsableCommand {
 
     func run() throws {
         let spec = try makeSpec()
+        if let shard, let output {
+            try buildPart(spec: spec, shard: InputShard(parsing: shard), output: output)
+            return
+        }
         let catalog = try store.writableCatalog(create: true)
         if !replace, try catalog.exists(name) { throw DatasetCatalogError.exists(name) }
         // Opened before any work, so that an unwritable path fails fast; written once the build is saved.
@@ -131,5 +152,24 @@ struct DatasetBuild: ParsableCommand {
         }
         print("  shard: \(entry.shardPath)")
         print(String(format: "  built in %.2f s", info.buildSeconds))
+    }
+
+    /// `--shard I/N --output PART`: encodes one shard of the corpus into a part file.
+    private func buildPart(spec: DatasetSpec, shard: InputShard, output: String) throws {
+        let skippedRowsFile = try skippedRows.map { try OutputFile(path: $0) }
+        let encoder = try VocabularyResolver(databasePath: store.db).encoder(for: vocab)
+        var builder = DatasetBuilder(name: name, spec: spec, encoder: encoder, toolVersion: JikjiVersion.string)
+        builder.shard = shard
+        let progress = ProgressBar("dataset", total: nil, unit: .count("rows"), enabled: isatty(STDERR_FILENO) == 1)
+        let result = try builder.build { rows, kept in progress.update(Int64(rows), extra: "\(kept) kept") }
+        progress.finish()
+        try ShardFile.write(result.dataset, to: output)
+        if let skippedRowsFile { try result.writeSkippedRows(to: skippedRowsFile) }
+        let info = result.dataset.info
+        print("part \(shard) of dataset \(info.name) (\(info.kind.rawValue)) into \(output): \(result.dataset.count) examples, "
+              + "\(info.rowsRead) rows read, \(info.skipped.values.reduce(0, +)) left out")
+        for file in info.files {
+            print("  \(file.fingerprint.path) from byte \(file.start ?? 0): \(file.fingerprint.bytes) bytes, sha256 \(file.fingerprint.sha256)")
+        }
     }
 }

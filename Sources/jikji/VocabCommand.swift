@@ -12,7 +12,7 @@ struct Vocab: ParsableCommand {
             Vocabularies live in one SQLite database (default \(VocabularyStore.defaultPath), or --db PATH), \
             by name and version. NAME means the latest version, NAME@V a given one.
             """,
-        subcommands: [VocabTrain.self, VocabList.self, VocabShow.self, VocabDiff.self,
+        subcommands: [VocabTrain.self, VocabCount.self, VocabMergeCounts.self, VocabList.self, VocabShow.self, VocabDiff.self,
                       VocabExport.self, VocabImport.self, VocabDelete.self]
     )
 }

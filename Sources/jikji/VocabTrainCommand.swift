@@ -27,17 +27,7 @@ struct VocabTrain: ParsableCommand {
     )
 
     @Option(name: .customLong("input"), parsing: .upToNextOption, help: "Corpus files (one or more).")
-    var inputs: [String]
-
-    @Option(help: "Read this column of delimited files (the first line is the header).")
-    var textColumn: String?
-
-    /// `--column`, the spelling before `--text-column` (kept for existing scripts; hidden from help).
-    @Option(name: .customLong("column"), help: .hidden)
-    var legacyColumn: String?
-
-    /// The text column, by either spelling.
-    var column: String? { textColumn ?? legacyColumn }
+    var inputs: [String] = []
 
     @Option(help: "The name to store the vocabulary under (a new version when it exists).")
     var name: String
@@ -60,44 +50,37 @@ struct VocabTrain: ParsableCommand {
     @Option(help: "Prefix of word-continuing pieces.")
     var prefix: String = "##"
 
-    @Flag(help: "Lowercase text before training (BERT normalizer; accents are then stripped too unless --no-strip-accents).")
-    var lowercase = false
-
-    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
-        "Strip accents: NFD, then delete nonspacing marks (default: as --lowercase, like HF's strip_accents=None).",
-        discussion: "Stripping decomposes Korean Hangul syllables into jamo: with --lowercase on Korean text, add --no-strip-accents to keep them."))
-    var stripAccents: Bool?
-
-    @Flag(help: "Do not delete control characters or map whitespace to spaces (clean_text=false).")
-    var noCleanText = false
-
-    @Flag(help: "Do not put spaces around CJK ideographs (handle_chinese_chars=false).")
-    var noChineseChars = false
-
-    @Option(help: "A cleaning pipeline (preset name, step name or .yaml/.json file) run on each document before the normalizer; stored with the vocabulary.")
-    var pipeline: String?
-
     @Option(help: "Take the order of single-character '##x' tokens from this HF vocab.txt (HF parity).")
     var continuationOrderFrom: String?
 
     @Option(help: "Also write the vocabulary as vocab.txt here (replaced atomically).")
     var output: String?
 
-    @Option(help: "Worker threads for counting (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: ArgumentHelp(
+        "Train on this count file (jikji vocab count / merge-counts) instead of reading --input.",
+        discussion: "Normalizer, pipeline and column are those the counts were made with (in the file's header)."))
+    var fromCounts: String?
+
+    @OptionGroup var counting: VocabCountingOptions
 
     @OptionGroup var database: VocabDatabaseOptions
 
     func validate() throws {
         try VocabularyReference.validateName(name)
-        guard !inputs.isEmpty else { throw ValidationError("give at least one --input file") }
+        if fromCounts != nil {
+            guard inputs.isEmpty else { throw ValidationError("give --input files or --from-counts, not both") }
+            guard !counting.changesCounting else {
+                throw ValidationError("--from-counts: the column, normalizer and pipeline are those of the counts; leave those options out")
+            }
+        } else {
+            guard !inputs.isEmpty else { throw ValidationError("give at least one --input file (or --from-counts)") }
+        }
         guard vocabSize > 0 else { throw ValidationError("--vocab-size must be positive, got \(vocabSize)") }
         guard minFrequency >= 0 else { throw ValidationError("--min-frequency must be 0 or more, got \(minFrequency)") }
         if let limitAlphabet, limitAlphabet < 0 {
             throw ValidationError("--limit-alphabet must be 0 or more, got \(limitAlphabet)")
         }
         guard !prefix.isEmpty else { throw ValidationError("--prefix must not be empty") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
     }
 
     func run() throws {
@@ -109,13 +92,13 @@ struct VocabTrain: ParsableCommand {
         if let path = continuationOrderFrom {
             options.continuationOrder = try WordPieceTrainerOptions.continuationOrder(fromVocabTxtAt: path, prefix: prefix)
         }
-        let normalizer = BertNormalizerOptions(cleanText: !noCleanText, handleChineseChars: !noChineseChars,
-                                               stripAccents: BertNormalizerOptions.stripAccents(stripAccents, lowercase: lowercase),
-                                               lowercase: lowercase)
-        let cleaning = try pipeline.map(loadPipeline)
         // Opened before any work, so that an unwritable path fails fast; written once the vocabulary is stored.
         let vocabTxt = try output.map { try OutputFile(path: $0) }
-        let reading = CorpusReadingOptions(normalizer: normalizer, column: column, pipeline: cleaning, threads: threads)
+        if let fromCounts {
+            try trainFromCounts(fromCounts, options: options, vocabTxt: vocabTxt)
+            return
+        }
+        let reading = try counting.readingOptions()
 
         let bar = ProgressBar("reading", total: nil, unit: .bytes, enabled: isatty(STDERR_FILENO) == 1)
         var merging = false
@@ -134,27 +117,33 @@ struct VocabTrain: ParsableCommand {
             })
         bar.finish()
 
-        let stored = StoredVocabulary(run: run, name: name, normalizer: normalizer, column: column, pipeline: cleaning,
-                                      toolVersion: JikjiVersion.string)
+        let stored = StoredVocabulary(run: run, name: name, normalizer: reading.normalizer, column: reading.column,
+                                      pipeline: reading.pipeline, toolVersion: JikjiVersion.string)
         let version = try database.open(create: true).save(stored)
         if let vocabTxt { try run.vocabulary.writeVocabTxt(to: vocabTxt) }
         printSummary(run, reference: "\(name)@\(version)")
     }
 
-    /// The preset called `name`, or the pipeline file at that path (as `jikji clean` reads it).
-    private func loadPipeline(_ name: String) throws -> CleaningPipeline {
-        do {
-            return try CleaningPipeline(presetOrFile: name)
-        } catch let error as ConfigError {
-            throw ValidationError("--pipeline: \(error.description)")
-        }
+    /// `--from-counts`: trains on a count file's table, stored with the settings it was counted with.
+    private func trainFromCounts(_ path: String, options: WordPieceTrainerOptions, vocabTxt: OutputFile?) throws {
+        let bar = ProgressBar("merging", total: nil, unit: .count("merges"), enabled: isatty(STDERR_FILENO) == 1)
+        let (run, header) = try WordPieceTrainer(options: options).train(countsAt: path, mergeProgress: { done, total in
+            bar.setTotal(Int64(total))
+            bar.update(Int64(done))
+        })
+        bar.finish()
+        let stored = StoredVocabulary(run: run, name: name, counts: header, toolVersion: JikjiVersion.string)
+        let version = try database.open(create: true).save(stored)
+        if let vocabTxt { try run.vocabulary.writeVocabTxt(to: vocabTxt) }
+        print("counts: \(path): \(header.parts.count) parts, counting fingerprint \(header.settings.fingerprint.prefix(16))")
+        printSummary(run, reference: "\(name)@\(version)")
     }
 
     private func printSummary(_ run: WordPieceTrainingRun, reference: String) {
         let v = run.vocabulary
         let s = v.statistics
         let kinds = v.kindCounts
-        if let pipeline { print("cleaning pipeline: \(pipeline)") }
+        if let pipeline = counting.pipeline { print("cleaning pipeline: \(pipeline)") }
         print("trained \(reference): \(v.tokens.count) tokens into \(database.path)"
               + (output.map { " and \($0)" } ?? ""))
         print("kinds: " + TrainedTokenKind.allCases.map { "\($0.rawValue) \(kinds[$0] ?? 0)" }.joined(separator: ", "))
