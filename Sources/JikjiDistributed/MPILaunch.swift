@@ -9,6 +9,12 @@ public struct MPILaunch: Sendable, Equatable {
     /// The number of ranks mpirun started.
     public var size: Int
 
+    /// Rank `rank` of a job of `size` ranks.
+    public init(rank: Int, size: Int) {
+        self.rank = rank
+        self.size = size
+    }
+
     /// The launch mpirun describes in `environment` (Open MPI's OMPI_COMM_WORLD_*, else PMIx's
     /// or PMI's variables), or nil when the process was not started by an MPI launcher.
     public static func detect(environment: [String: String] = ProcessInfo.processInfo.environment) -> MPILaunch? {

@@ -145,7 +145,7 @@ final class MPIJobTests: XCTestCase {
         name: mpi-chat
         seed: 5
         data: {train: \(path("chat.csv")), source_column: Q, target_column: A, valid_ratio: 0.1}
-        vocab: {name: mpi-chat-wp, database: \(path("vocab.sqlite")), vocab_size: 2000, min_frequency: 1}
+        vocab: {name: mpi-chat-wp, database: \(path("vocab.sqlite")), vocab_size: 3000, min_frequency: 1}
         batching: {batch_size: 32, max_length: 24}
         model: {kind: seq2seq, embedding: 32, encoder: {cell: gru, hidden: 32}, decoder: {cell: lstm, hidden: 32}, attention: general, dropout: 0.0}
         optim: {optimizer: adam, lr: 0.003}
