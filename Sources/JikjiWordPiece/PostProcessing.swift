@@ -72,7 +72,40 @@ public struct BertPostProcessor: Equatable, Sendable {
 }
 
 /// HF's truncation of one encoding or a pair, before post-processing.
-enum Truncation {
+public enum Truncation {
+    /// The most overflow parts one input may make, pair combinations included.
+    ///
+    /// HF builds every part without a bound: a pair whose two texts both overflow makes about
+    /// 2·m·n parts (each part of one text with each part of the other), so two 4 KB texts with a
+    /// small window and stride 1 ask for millions of parts and gigabytes. Real uses (question
+    /// answering with stride 128 over long contexts) make tens to thousands; past this limit the
+    /// encoder refuses with ``WordPieceError/tooManyOverflowParts(parts:tokens:maxLength:stride:)``.
+    public static let overflowPartLimit = 1 << 16
+    /// The most tokens all overflow parts of one input may hold together (about 0.5 GB of
+    /// encodings), for one text cut into many overlapping windows.
+    public static let overflowTokenLimit = 1 << 24
+
+    /// Throws when `parts` windows of `length` tokens pass either limit (no trapping arithmetic:
+    /// the counts come from user input).
+    static func checkOverflow(parts: Int, length: Int, _ options: TruncationOptions) throws {
+        let (tokens, overflow) = parts.multipliedReportingOverflow(by: max(length, 1))
+        guard parts > overflowPartLimit || overflow || tokens > overflowTokenLimit else { return }
+        throw WordPieceError.tooManyOverflowParts(parts: parts, tokens: overflow ? Int.max : tokens,
+                                                  maxLength: options.maxLength, stride: options.stride)
+    }
+
+    /// The parts a pair makes after post-processing (``BertPostProcessor/merged(_:_:)``): the
+    /// main one, every part of each text with the other's main part, and each part of one with
+    /// each part of the other three times (once at the top, nested once under each text's part,
+    /// as in HF).
+    static func checkPairOverflow(_ a: Encoding, _ b: Encoding, _ options: TruncationOptions) throws {
+        let m = a.overflowing.count, n = b.overflowing.count
+        guard m > 0 || n > 0 else { return }
+        let (product, productOverflow) = m.multipliedReportingOverflow(by: n)
+        let parts = productOverflow || product > overflowPartLimit ? Int.max : 1 + m + n + 3 * product
+        try checkOverflow(parts: parts, length: a.count + b.count, options)
+    }
+
     /// Cuts `a` and `b` so that together they have at most `options.maxLength` tokens.
     static func apply(_ options: TruncationOptions, _ a: inout Encoding, _ b: inout Encoding?) throws {
         let maxLength = options.maxLength
@@ -134,6 +167,8 @@ enum Truncation {
                 name: "stride", reason: "\(options.stride) must be smaller than the truncated length \(maxLength)")
         }
         let step = maxLength - options.stride
+        // Counted before any part is made, so that a refused input costs nothing.
+        try checkOverflow(parts: 1 + (n - maxLength + step - 1) / step, length: maxLength, options)
         var parts: [Range<Int>] = []
         switch options.direction {
         case .right:

@@ -16,6 +16,12 @@ public enum WordPieceError: Error, Equatable, CustomStringConvertible, Sendable 
     case invalidOption(name: String, reason: String)
     /// A vocabulary file could not be written.
     case unwritableVocabulary(path: String, reason: String)
+    /// Truncation with overflow would make more parts (or tokens in all parts) than
+    /// ``Truncation/overflowPartLimit`` / ``Truncation/overflowTokenLimit``: `parts` and
+    /// `tokens` are what it would make (a pair combines every part of one text with every part
+    /// of the other, as HF does), for windows of `maxLength` tokens (the special tokens not
+    /// counted) overlapping by `stride`.
+    case tooManyOverflowParts(parts: Int, tokens: Int, maxLength: Int, stride: Int)
 
     public var description: String {
         switch self {
@@ -33,6 +39,12 @@ public enum WordPieceError: Error, Equatable, CustomStringConvertible, Sendable 
             return "invalid \(name): \(reason)"
         case let .unwritableVocabulary(path, reason):
             return "cannot write vocabulary \(path): \(reason)"
+        case let .tooManyOverflowParts(parts, tokens, maxLength, stride):
+            return "truncation into windows of \(maxLength) tokens (special tokens not counted) with stride \(stride) would make \(parts) overflow parts "
+                + "holding \(tokens) tokens (limits: \(Truncation.overflowPartLimit) parts, "
+                + "\(Truncation.overflowTokenLimit) tokens; a pair combines every part of one text with every "
+                + "part of the other): raise the max length, lower the stride, or cut one text only "
+                + "(only_first / only_second)"
         }
     }
 }

@@ -155,6 +155,7 @@ public struct WordPieceTokenizer: Sendable {
                 var budget = truncation
                 budget.maxLength -= added
                 try Truncation.apply(budget, &a, &b)
+                if let b { try Truncation.checkPairOverflow(a, b, budget) }
             }
         }
         if addSpecialTokens, let template { return template.process(a, b) }

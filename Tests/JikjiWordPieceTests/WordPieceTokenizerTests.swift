@@ -119,6 +119,37 @@ final class WordPieceTokenizerTests: XCTestCase {
         XCTAssertEqual(try t.encode("hello x", pair: "a b", addSpecialTokens: false).typeIds, [0, 0, 1, 1])
     }
 
+    func testOverflowPastTheLimitIsRefusedBeforeAnyPartIsMade() throws {
+        let t = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(vocabTxt: try tinyFile()), normalizer: .korean)
+        // A pair of 1,500-token texts cut into windows of 2 with stride 1: HF would make
+        // 3·1499·1499 + … ≈ 6.7 million parts (gigabytes; a fuzzer found it). Refused, fast.
+        let long = String(repeating: "a ", count: 1_500)
+        let started = Date()
+        XCTAssertThrowsError(try t.encode(long, pair: long, truncation: TruncationOptions(maxLength: 7, stride: 1))) {
+            guard case let WordPieceError.tooManyOverflowParts(parts, _, maxLength, stride) = $0 else {
+                return XCTFail("\($0)")
+            }
+            XCTAssertGreaterThan(parts, Truncation.overflowPartLimit)
+            XCTAssertEqual(maxLength, 4)  // 7 less [CLS], [SEP], [SEP]
+            XCTAssertEqual(stride, 1)
+            XCTAssertTrue("\($0)".contains("lower the stride"), "\($0)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        // One text of 70,000 tokens in windows of one token: 70,000 parts, past the limit.
+        let longer = String(repeating: "a ", count: 70_000)
+        XCTAssertThrowsError(try t.encode(longer, truncation: TruncationOptions(maxLength: 3))) {
+            guard case let WordPieceError.tooManyOverflowParts(parts, tokens, _, _) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(parts, 70_000)
+            XCTAssertEqual(tokens, 70_000)
+        }
+        // Just under the limit both still encode as HF does (every part kept).
+        let pairUnder = String(repeating: "a ", count: 140)
+        let e = try t.encode(pairUnder, pair: pairUnder, truncation: TruncationOptions(maxLength: 7, stride: 1))
+        XCTAssertEqual(e.overflowing.count, 138 + 138 + 138 * 138)
+        let single = try t.encode(String(repeating: "a ", count: 60_000), truncation: TruncationOptions(maxLength: 3))
+        XCTAssertEqual(single.overflowing.count, 59_999)
+    }
+
     func testDecodeCleanupAndSpecialTokens() throws {
         let t = try tokenizer()
         let ids = try t.encode("Unaffable, hello! don't he?").ids
