@@ -37,7 +37,8 @@ with open(out_path, "w", encoding="utf-8", newline="\n") as out:
             if not doc:
                 continue
             for paragraph in re.split(r"\n\s*\n", doc):
-                line = " ".join(paragraph.split())
+                # NUL bytes (a docstring's "\\x00") are refused by `jikji encode` as not text.
+                line = " ".join(paragraph.replace("\0", "").split())
                 if len(line) < 40:
                     continue
                 data = line + "\n"

@@ -16,6 +16,7 @@
 #   JIKJI_BENCH_VENV  virtual environment with tokenizers and blingfire (default /work/venv if it
 #                     exists, else bench/.venv, created)
 #   ROUNDS            alternating rounds (default 1); MB/s are of the fastest round
+#   JIKJI_BIN         measure this jikji binary (default: build this checkout in release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -32,8 +33,11 @@ VENV=$JIKJI_BENCH_VENV
 PY="$VENV/bin/python"
 OUT=bench/out/tokenizer-speed
 mkdir -p "$OUT"
-swift build -c release --product jikji >/dev/null
-JIKJI="$ROOT/.build/release/jikji"
+# JIKJI_BIN: a jikji binary to measure instead of this checkout's release build.
+if [ -n "${JIKJI_BIN:-}" ]; then JIKJI=$JIKJI_BIN; else
+    swift build -c release --product jikji >/dev/null
+    JIKJI="$ROOT/.build/release/jikji"
+fi
 
 # "wall cpu" seconds of a command (cpu = user + sys).
 measure() {

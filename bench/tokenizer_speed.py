@@ -23,7 +23,8 @@ def tokenizer(kind, vocab):
     from tokenizers import Tokenizer
     from tokenizers.implementations import BertWordPieceTokenizer
     if kind == "korean":
-        return BertWordPieceTokenizer(vocab, lowercase=False, strip_accents=False)
+        # The wrapper's own Tokenizer: it has encode_batch_fast (the wrapper does not).
+        return BertWordPieceTokenizer(vocab, lowercase=False, strip_accents=False)._tokenizer
     tok = Tokenizer.from_file(vocab)
     tok.no_truncation()
     tok.no_padding()
