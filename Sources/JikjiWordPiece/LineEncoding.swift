@@ -118,7 +118,7 @@ extension WordPieceTokenizer {
         let aligning = options.format == .jsonl
         // Outputs without offsets take the one-pass encoder (which falls back per text).
         let direct = directIds != nil && options.format != .jsonl
-        var reader = try RecordBlockReader(path: input, format: format, blockSize: max(1, options.blockSize))
+        let reader = try RecordBlockReader(path: input, format: format, blockSize: max(1, options.blockSize))
         let columns = try reader.columns([options.column ?? RecordFormat.linesColumn] + (options.pairColumn.map { [$0] } ?? []))
         // Padding to the longest of a batch: encodings are collected per chunk, then padded and
         // written a batch at a time, in order (a batch may span blocks).
@@ -127,7 +127,18 @@ extension WordPieceTokenizer {
         let collected = UncheckedBox([Int: [Encoding]]())
         let collectedLock = NSLock()
         var summary = LineCodingSummary()
-        while let block = try reader.next() {
+        // One pass per block: its output is written while the next block encodes. Padded passes
+        // (bounded output) are written as they come.
+        let io = OverlappedBlockIO(reader: reader, output: output)
+        defer { io.wait() }
+        var unwritten: [Data] = []
+        var current = try io.first()
+        while let block = current {
+            let readSoFar = io.bytesRead
+            io.start(writing: unwritten)
+            unwritten = []
+            var failure: Error?
+            do {
             for passStart in stride(from: 0, to: block.count, by: linesPerPass) {
                 let pass = passStart..<(passStart + Swift.min(linesPerPass, block.count - passStart))
                 let outputs = try processBlock(lines: pass) { range, scratch, out, stats in
@@ -220,12 +231,20 @@ extension WordPieceTokenizer {
                         }
                     }
                 }
-                for (bytes, stats) in outputs {
-                    try Self.write(bytes, to: output)
+                if linesPerPass == Int.max {
+                    unwritten = outputs.map(\.0)
+                } else {
+                    try io.writeNow(outputs.map(\.0))
+                }
+                for (_, stats) in outputs {
                     summary.tokens += stats.tokens
                     summary.textBytes += stats.textBytes
                 }
             }
+            } catch {
+                failure = error
+            }
+            current = try io.finish(encodingError: failure)
             if batches != nil, let padding {
                 let parts = collected.value.sorted { $0.key < $1.key }
                 collected.value = [:]
@@ -235,8 +254,9 @@ extension WordPieceTokenizer {
                 }
             }
             summary.lines += block.count
-            progress?(reader.bytesRead)
+            progress?(readSoFar)
         }
+        try io.writeNow(unwritten)
         if batches != nil, let padding {
             summary.tokens += try batches!.write(onlyFull: false, padding: padding, to: output) { e, out in
                 Self.format(e, options.format, texts, overflow: overflow, into: &out)
@@ -254,9 +274,18 @@ extension WordPieceTokenizer {
     public func decodeLines(from input: String, to output: FileHandle,
                             skipSpecialTokens: Bool, blockSize: Int = 8 << 20,
                             progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
-        var reader = try RecordBlockReader(path: input, format: .lines, blockSize: max(1, blockSize))
+        let reader = try RecordBlockReader(path: input, format: .lines, blockSize: max(1, blockSize))
         var summary = LineCodingSummary()
-        while let block = try reader.next() {
+        let io = OverlappedBlockIO(reader: reader, output: output)
+        defer { io.wait() }
+        var unwritten: [Data] = []
+        var current = try io.first()
+        while let block = current {
+            let readSoFar = io.bytesRead
+            io.start(writing: unwritten)
+            unwritten = []
+            var failure: Error?
+            do {
             let outputs = try processBlock(lines: 0..<block.count) { range, _, out, stats in
                 var ids: [Int32] = []
                 try block.bytes.withUnsafeBufferPointer { bytes in
@@ -273,14 +302,19 @@ extension WordPieceTokenizer {
                     }
                 }
             }
-            for (bytes, stats) in outputs {
-                try Self.write(bytes, to: output)
+            unwritten = outputs.map(\.0)
+            for (_, stats) in outputs {
                 summary.tokens += stats.tokens
                 summary.textBytes += stats.textBytes
             }
+            } catch {
+                failure = error
+            }
+            current = try io.finish(encodingError: failure)
             summary.lines += block.count
-            progress?(reader.bytesRead)
+            progress?(readSoFar)
         }
+        try io.writeNow(unwritten)
         return summary
     }
 
