@@ -116,7 +116,9 @@ extension WordPieceTokenizer {
         // Only JSON lines show offsets: only they trace them back through the cleaning pipeline
         // to the input line (ids and tokens clean without recording any alignment).
         let aligning = options.format == .jsonl
-        var reader = try RecordBlockReader(path: input, format: format, blockSize: max(1, options.blockSize))
+        // Outputs without offsets take the one-pass encoder (which falls back per text).
+        let direct = directIds != nil && options.format != .jsonl
+        let reader = try RecordBlockReader(path: input, format: format, blockSize: max(1, options.blockSize))
         let columns = try reader.columns([options.column ?? RecordFormat.linesColumn] + (options.pairColumn.map { [$0] } ?? []))
         // Padding to the longest of a batch: encodings are collected per chunk, then padded and
         // written a batch at a time, in order (a batch may span blocks).
@@ -125,7 +127,18 @@ extension WordPieceTokenizer {
         let collected = UncheckedBox([Int: [Encoding]]())
         let collectedLock = NSLock()
         var summary = LineCodingSummary()
-        while let block = try reader.next() {
+        // One pass per block: its output is written while the next block encodes. Padded passes
+        // (bounded output) are written as they come.
+        let io = OverlappedBlockIO(reader: reader, output: output)
+        defer { io.wait() }
+        var unwritten: [Data] = []
+        var current = try io.first()
+        while let block = current {
+            let readSoFar = io.bytesRead
+            io.start(writing: unwritten)
+            unwritten = []
+            var failure: Error?
+            do {
             for passStart in stride(from: 0, to: block.count, by: linesPerPass) {
                 let pass = passStart..<(passStart + Swift.min(linesPerPass, block.count - passStart))
                 let outputs = try processBlock(lines: pass) { range, scratch, out, stats in
@@ -154,7 +167,11 @@ extension WordPieceTokenizer {
                                 // Encodes one text and appends its output line; `alignment`, when
                                 // given, maps the offsets from the cleaned text to the input line.
                                 func encodeLine(_ text: UnsafeBufferPointer<UInt8>, alignment: CleaningAlignment?) throws {
-                                    if fastPath {
+                                    if fastPath, direct, alignment == nil,
+                                       Self.appendDirectLine(text, encoder: directIds!, processor: options.addSpecialTokens ? postProcessor : nil,
+                                                             format: options.format, texts: texts, into: &out, tokens: &stats.tokens) {
+                                        // Ids or tokens without offsets: one pass, no encoding built.
+                                    } else if fastPath {
                                         // No truncation: build [CLS] text [SEP] in place in a reused
                                         // encoding, so a line allocates nothing.
                                         var e = scratch.encoding
@@ -214,12 +231,20 @@ extension WordPieceTokenizer {
                         }
                     }
                 }
-                for (bytes, stats) in outputs {
-                    try Self.write(bytes, to: output)
+                if linesPerPass == Int.max {
+                    unwritten = outputs.map(\.0)
+                } else {
+                    try io.writeNow(outputs.map(\.0))
+                }
+                for (_, stats) in outputs {
                     summary.tokens += stats.tokens
                     summary.textBytes += stats.textBytes
                 }
             }
+            } catch {
+                failure = error
+            }
+            current = try io.finish(encodingError: failure)
             if batches != nil, let padding {
                 let parts = collected.value.sorted { $0.key < $1.key }
                 collected.value = [:]
@@ -229,8 +254,9 @@ extension WordPieceTokenizer {
                 }
             }
             summary.lines += block.count
-            progress?(reader.bytesRead)
+            progress?(readSoFar)
         }
+        try io.writeNow(unwritten)
         if batches != nil, let padding {
             summary.tokens += try batches!.write(onlyFull: false, padding: padding, to: output) { e, out in
                 Self.format(e, options.format, texts, overflow: overflow, into: &out)
@@ -248,9 +274,18 @@ extension WordPieceTokenizer {
     public func decodeLines(from input: String, to output: FileHandle,
                             skipSpecialTokens: Bool, blockSize: Int = 8 << 20,
                             progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
-        var reader = try RecordBlockReader(path: input, format: .lines, blockSize: max(1, blockSize))
+        let reader = try RecordBlockReader(path: input, format: .lines, blockSize: max(1, blockSize))
         var summary = LineCodingSummary()
-        while let block = try reader.next() {
+        let io = OverlappedBlockIO(reader: reader, output: output)
+        defer { io.wait() }
+        var unwritten: [Data] = []
+        var current = try io.first()
+        while let block = current {
+            let readSoFar = io.bytesRead
+            io.start(writing: unwritten)
+            unwritten = []
+            var failure: Error?
+            do {
             let outputs = try processBlock(lines: 0..<block.count) { range, _, out, stats in
                 var ids: [Int32] = []
                 try block.bytes.withUnsafeBufferPointer { bytes in
@@ -267,15 +302,112 @@ extension WordPieceTokenizer {
                     }
                 }
             }
-            for (bytes, stats) in outputs {
-                try Self.write(bytes, to: output)
+            unwritten = outputs.map(\.0)
+            for (_, stats) in outputs {
                 summary.tokens += stats.tokens
                 summary.textBytes += stats.textBytes
             }
+            } catch {
+                failure = error
+            }
+            current = try io.finish(encodingError: failure)
             summary.lines += block.count
-            progress?(reader.bytesRead)
+            progress?(readSoFar)
         }
+        try io.writeNow(unwritten)
         return summary
+    }
+
+    /// Encodes `text` with the one-pass encoder and appends its output line (`[CLS]`/`[SEP]` from
+    /// `processor`); false, with nothing appended, when the text needs the general path.
+    static func appendDirectLine(_ text: UnsafeBufferPointer<UInt8>, encoder: DirectIdEncoder, processor: BertPostProcessor?,
+                                 format: LineEncodingOptions.Format, texts: TokenTexts?, into out: inout [UInt8],
+                                 tokens: inout Int) -> Bool {
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: text.count + 2) { buffer -> Bool in
+            let ids = buffer.baseAddress!
+            var count = 0
+            if let processor {
+                ids[0] = processor.clsId
+                count = 1
+            }
+            guard let produced = encoder.encode(text, into: ids + count) else { return false }
+            count += produced
+            if let processor {
+                ids[count] = processor.sepId
+                count += 1
+            }
+            let line = UnsafeBufferPointer(start: ids, count: count)
+            if format == .tokens, let texts {
+                for k in 0..<count {
+                    if k > 0 { out.append(0x20) }
+                    texts.append(line[k], to: &out)
+                }
+                out.append(0x0A)
+            } else {
+                appendIdLine(line, to: &out)
+            }
+            tokens += count
+            return true
+        }
+    }
+
+    /// Appends `ids` in decimal, separated by spaces, and a newline, built in one temporary
+    /// buffer and appended at once (per-byte appends cost a uniqueness and capacity check each).
+    static func appendIdLine(_ ids: UnsafeBufferPointer<Int32>, to out: inout [UInt8]) {
+        // At most 11 bytes per id ("-2147483648") and its separator.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ids.count * 12 + 1) { buffer in
+            let p = buffer.baseAddress!
+            var k = 0
+            for j in 0..<ids.count {
+                if j > 0 {
+                    p[k] = 0x20
+                    k += 1
+                }
+                k += writeDecimal(ids[j], to: p + k)
+            }
+            p[k] = 0x0A
+            out.append(contentsOf: UnsafeBufferPointer(start: p, count: k + 1))
+        }
+    }
+
+    /// Two decimal digits for each value 0...99.
+    static let digitPairs: StaticString = """
+        0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+        5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899
+        """
+
+    /// Writes `value` in decimal at `p` (room for 11 bytes); returns the number of bytes.
+    @inline(__always)
+    static func writeDecimal(_ value: Int32, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var start = p
+        if value < 0 {
+            p[0] = 0x2D
+            start += 1
+        }
+        var v = value.magnitude
+        var digits = 1
+        var limit: UInt32 = 10
+        while digits < 10, v >= limit {
+            digits += 1
+            limit &*= 10
+        }
+        let pairs = digitPairs.utf8Start
+        var end = digits
+        while v >= 100 {
+            let r = Int(v % 100) * 2
+            v /= 100
+            start[end - 1] = pairs[r + 1]
+            start[end - 2] = pairs[r]
+            end -= 2
+        }
+        if v >= 10 {
+            let r = Int(v) * 2
+            start[1] = pairs[r + 1]
+            start[0] = pairs[r]
+        } else {
+            start[0] = UInt8(0x30 + v)
+        }
+        return digits + (value < 0 ? 1 : 0)
     }
 
     /// Bytes a padded token may take while a line is encoded and formatted (its id, offsets,

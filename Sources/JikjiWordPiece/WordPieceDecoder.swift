@@ -71,7 +71,21 @@ struct WordPieceDecoderTable: Sendable {
     /// HF's `cleanup`, the replacements in their order, each over the whole token.
     static func cleanup(_ token: String) -> String {
         // A byte test: `contains(" ")` would miss a space that starts a cluster (" \u{301}").
-        guard token.utf8.contains(0x20) else { return token }
+        // Every rule starts with a space followed by one of `.?!,'nd`: a token without such a
+        // pair is left as it is by all of them (most tokens, so the table builds quickly).
+        var candidate = false
+        var afterSpace = false
+        for byte in token.utf8 {
+            if afterSpace {
+                switch byte {
+                case 0x2E, 0x3F, 0x21, 0x2C, 0x27, 0x6E, 0x64: candidate = true
+                default: break
+                }
+            }
+            if candidate { break }
+            afterSpace = byte == 0x20
+        }
+        guard candidate else { return token }
         let rules: [(String, String)] = [
             (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
             (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),

@@ -34,6 +34,8 @@ public struct WordPieceTokenizer: Sendable {
     /// Normalized forms of the added tokens with `normalized: true`, found in normalized text.
     let normalizedMatcher: SpecialTokenMatcher
     let decoderTable: WordPieceDecoderTable
+    /// The one-pass encoder for outputs without offsets; nil when the added tokens rule it out.
+    let directIds: DirectIdEncoder?
 
     /// A tokenizer over `vocabulary`.
     ///
@@ -75,7 +77,11 @@ public struct WordPieceTokenizer: Sendable {
         func entry(_ token: HFTokenizerJSON.AddedToken, _ bytes: [UInt8]) -> SpecialTokenMatcher.Entry {
             .init(bytes: bytes, id: Int32(token.id), singleWord: token.singleWord, lstrip: token.lstrip, rstrip: token.rstrip)
         }
-        specialMatcher = SpecialTokenMatcher(entries: ordered.filter { !$0.normalized }.map { entry($0, Array($0.content.utf8)) })
+        let raw = ordered.filter { !$0.normalized }
+        specialMatcher = SpecialTokenMatcher(entries: raw.map { entry($0, Array($0.content.utf8)) })
+        directIds = DirectIdEncoder(trie: trie, vocabulary: vocabulary, options: normalizer,
+                                    rawAddedTokenFirstBytes: raw.compactMap { $0.content.utf8.first },
+                                    hasNormalizedAddedTokens: ordered.contains(where: \.normalized))
         let normalizing = BertNormalizer(options: normalizer)
         normalizedMatcher = SpecialTokenMatcher(entries: ordered.filter(\.normalized).map {
             entry($0, Array(normalizing.normalize($0.content).utf8))

@@ -169,7 +169,15 @@ struct ExactToken: Hashable {
 
     init(_ text: String) { self.text = text }
 
-    static func == (a: ExactToken, b: ExactToken) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+    /// Byte equality: lengths first, then one `memcmp` over the contiguous UTF-8 (the generic
+    /// `elementsEqual` walked the views byte by byte and dominated loading a vocabulary).
+    static func == (a: ExactToken, b: ExactToken) -> Bool {
+        guard a.text.utf8.count == b.text.utf8.count else { return false }
+        var x = a.text, y = b.text
+        return x.withUTF8 { p in
+            y.withUTF8 { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 }
+        }
+    }
 
     func hash(into hasher: inout Hasher) {
         var text = text
