@@ -34,7 +34,7 @@ struct DatasetReference: ParsableArguments {
 
 /// `--split`, for the subcommands that look at one split of a dataset.
 struct DatasetSplitOption: ParsableArguments {
-    @Option(name: .customLong("split"), help: "The split: train, valid or test.")
+    @Option(name: .customLong("split"), help: "The split to read.")
     var splitName: SplitName = .train
 
     /// The split named.
