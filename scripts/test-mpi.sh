@@ -3,7 +3,8 @@
 # two ranks repeat bit for bit, match one process within tolerance (classifier, language model,
 # encoder-decoder), and a killed rank stops the job and `job resume` finishes it. Installs Open
 # MPI when missing (bootstrap.sh); runs where it can, says so on stderr when it cannot.
-# Expects the release build of scripts/test.sh (builds it otherwise).
+# Reuses the release test build of scripts/test.sh (`swift test -c release` builds it otherwise);
+# no separate `swift build -c release`, whose flags differ and would rebuild every module twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v mpirun >/dev/null || ! ldconfig -p | grep -q 'libmpi\.so\.40'; then
@@ -13,5 +14,4 @@ if ! command -v mpirun >/dev/null || ! ldconfig -p | grep -q 'libmpi\.so\.40'; t
 fi
 # mpirun refuses root unless told; CI runs as root.
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
-swift build -c release >&2
 JIKJI_MPI_TESTS=1 swift test -c release --disable-swift-testing --filter MPIJobTests
