@@ -13,10 +13,7 @@ if ! ensure_export_venv onnx onnxruntime numpy; then
     echo "check-onnx-export: skipped (onnx and onnxruntime could not be installed)" >&2
     exit 0
 fi
-JIKJI="${JIKJI:-.build/release/jikji}"
-if [ ! -x "$JIKJI" ]; then swift build -c release --product jikji; fi
-JIKJI="$(cd "$(dirname "$JIKJI")" && pwd)/$(basename "$JIKJI")"
-bash corpora/fetch.sh >/dev/null
+resolve_jikji
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 nsmc="$(cd corpora/nsmc && pwd)"

@@ -11,10 +11,7 @@ if ! ensure_export_venv tensorboard; then
     echo "check-tensorboard: skipped (tensorboard could not be installed)" >&2
     exit 0
 fi
-JIKJI="${JIKJI:-.build/release/jikji}"
-if [ ! -x "$JIKJI" ]; then swift build -c release --product jikji; fi
-JIKJI="$(cd "$(dirname "$JIKJI")" && pwd)/$(basename "$JIKJI")"
-bash corpora/fetch.sh >/dev/null
+resolve_jikji
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 nsmc="$(cd corpora/nsmc && pwd)"
