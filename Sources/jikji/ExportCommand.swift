@@ -2,14 +2,19 @@ import ArgumentParser
 import JikjiExport
 import JikjiJobs
 
-/// `jikji export RUN --format onnx --output model.onnx`
+/// `jikji export RUN --format onnx --output model.onnx`: classifier, language model, or encoder-decoder graphs.
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a trained run for other tools: an ONNX model (classifier runs) that ONNX Runtime serves.",
+        abstract: "Write a trained run for other tools: ONNX graphs that ONNX Runtime serves.",
         discussion: """
-            The classifier's graph takes `ids` (int64 [batch, steps], post-padded, as `jikji predict --tokens` feeds them) \
-            and `lengths` (int64 [batch]) and returns `logits` and `probabilities`; batch and length are dynamic. \
-            --with-tokenizer writes the run's vocabulary as HF tokenizer.json beside the model.
+            A classifier's graph takes `ids` (int64 [batch, steps], post-padded, as `jikji predict --tokens` feeds them) \
+            and `lengths` (int64 [batch]) and returns `logits` and `probabilities`. A language model's graph is one \
+            step of generation: `ids` [batch, steps] and the state (`hidden`, and `cell` for LSTM) in, \
+            `log_probabilities` over the whole vocabulary and the state (`hidden_out`, `cell_out`) out. An \
+            encoder-decoder is written as two graphs beside each other, NAME.encoder.onnx (ids, lengths → \
+            encoder_outputs, source_mask, the decoder's initial state) and NAME.decoder.onnx (one decoder step: \
+            token, state, feed, encoder_outputs, source_mask → logits, log_probabilities, new state, attentional). \
+            Batch and length are dynamic. --with-tokenizer writes the run's vocabulary as HF tokenizer.json beside the model.
             """)
 
     @Argument(help: "The run id (see `jikji job list`).") var runID: Int
