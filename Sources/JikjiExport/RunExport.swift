@@ -10,6 +10,9 @@ public enum RunExport {
         /// ONNX models (opset 17) that ONNX Runtime serves: a classifier, a language model's step,
         /// an encoder-decoder's encoder and decoder step.
         case onnx
+        /// A folder: `model.py` (an `nn.Module` of the architecture), `model.safetensors`,
+        /// `tokenizer.json` and `predict.py` (``PyTorchExport``).
+        case pytorch
     }
 
     /// What an export wrote.
@@ -23,7 +26,7 @@ public enum RunExport {
     /// Writes `run` as `format` to `output` (replaced atomically); `withTokenizer` also writes the
     /// run's vocabulary as HF `tokenizer.json` beside it (`<output's folder>/tokenizer.json`).
     /// A classifier or language model is one graph at `output`; an encoder-decoder is two,
-    /// `<output less .onnx>.encoder.onnx` and `<…>.decoder.onnx`.
+    /// `<output less .onnx>.encoder.onnx` and `<…>.decoder.onnx`. With `.pytorch`, `output` is a folder.
     public static func write(_ run: TrainedRun, format: Format, output: String, withTokenizer: Bool) throws -> Written {
         var files: [String] = []
         switch format {
@@ -54,6 +57,9 @@ public enum RunExport {
                 try Data(model.serialized(producerVersion: JikjiJobsVersion.string)).write(to: URL(fileURLWithPath: path), options: .atomic)
                 files.append(path)
             }
+        case .pytorch:
+            // The folder always carries its tokenizer.json: predict.py reads it.
+            return Written(files: try PyTorchExport.write(run, to: output), step: run.checkpoint.step)
         }
         if withTokenizer {
             let folder = URL(fileURLWithPath: output).deletingLastPathComponent()
