@@ -6,7 +6,8 @@
 # - Small NSMC language models (a tied full softmax over two LSTM layers; an adaptive softmax with a
 #   head bias over a GRU): the one-step graph run step by step from a few prompts, the state carried
 #   by the caller, gives the greedy tokens of `jikji generate --temperature 0` and their
-#   log-probabilities within 1e-4 (scripts/check_onnx_lm.py).
+#   log-probabilities within 1e-4, and the log-probabilities of the tokens `jikji generate
+#   --temperature 1` sampled (scripts/check_onnx_lm.py).
 # - Small chatbot encoder-decoders (LSTM with general attention as jobs/chatbot-seq2seq.yaml; a
 #   stacked bidirectional GRU encoder, projected bridge, concat attention and input feeding into
 #   an LSTM decoder): encoder graph + decoder-step graph decode a batch of questions greedily to the
@@ -72,9 +73,11 @@ YAML
     mkdir -p "$work/export$run"
     ( cd "$work" && "$JIKJI" export "$run" --format onnx --output "export$run/model.onnx" > /dev/null \
         && while IFS= read -r prompt; do
-               "$JIKJI" generate "$run" --prompt "$prompt" --temperature 0 --max-tokens 20 --format jsonl
-           done < prompts.txt > "export$run/generations.jsonl" )
-    "$VENV_PY" scripts/check_onnx_lm.py --model "$work/export$run/model.onnx" --generations "$work/export$run/generations.jsonl"
+               "$JIKJI" generate "$run" --prompt "$prompt" --temperature 0 --max-tokens 20 --format jsonl >> "export$run/generations.jsonl"
+               "$JIKJI" generate "$run" --prompt "$prompt" --temperature 1 --seed 7 --max-tokens 20 --format jsonl >> "export$run/sampled.jsonl"
+           done < prompts.txt )
+    "$VENV_PY" scripts/check_onnx_lm.py --model "$work/export$run/model.onnx" --generations "$work/export$run/generations.jsonl" \
+        --sampled "$work/export$run/sampled.jsonl"
 done
 
 # Encoder-decoders: the encoder graph and the decoder-step graph, greedy over a batch of questions.

@@ -6,7 +6,8 @@
 # - where a PyTorch environment exists ($JIKJI_TORCH_PYTHON, else .build/venv-export or /work/venv
 #   when it imports torch): model.load() loads with strict=True and matches `jikji predict` on 200
 #   NSMC test reviews (probabilities within 1e-4, same labels), `jikji generate`'s greedy tokens
-#   and log-probabilities, and `jikji translate`'s greedy answers; predict.py runs.
+#   and log-probabilities (and those of its sampled tokens), and `jikji translate`'s greedy
+#   answers; predict.py gives jikji predict's labels.
 # JIKJI_INSTALL_TORCH=1 first installs the CPU-only torch wheel (about 200 MB) into
 # .build/venv-export. Run by .ci/run (static checks only unless torch is there).
 #   scripts/check-pytorch-export.sh        # builds jikji (release) when missing
@@ -14,10 +15,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/export-venv.sh
 resolve_jikji
-if [ "${JIKJI_INSTALL_TORCH:-0}" = 1 ]; then
-    ensure_export_venv numpy || true
-    [ -x "$EXPORT_VENV/bin/pip" ] && "$EXPORT_VENV/bin/pip" install --quiet --disable-pip-version-check torch \
-        --index-url https://download.pytorch.org/whl/cpu || echo "check-pytorch-export: could not install torch" >&2
+if [ "${JIKJI_INSTALL_TORCH:-0}" = 1 ] && ensure_export_venv numpy && ! "$VENV_PY" -c "import torch" 2>/dev/null; then
+    # A CPU-only wheel: one pip's find-links folder holds, else PyTorch's CPU index (the CUDA build
+    # PyPI serves by default is several gigabytes).
+    wheel="$(ls ${PIP_FIND_LINKS:-/nonexistent}/torch-*+cpu-*.whl 2>/dev/null | tail -n 1 || true)"
+    if [ -n "$wheel" ]; then
+        "$VENV_PY" -m pip install --quiet "$wheel" || echo "check-pytorch-export: could not install $wheel" >&2
+    else
+        "$VENV_PY" -m pip install --quiet torch --index-url https://download.pytorch.org/whl/cpu \
+            --extra-index-url https://pypi.org/simple || echo "check-pytorch-export: could not install torch" >&2
+    fi
 fi
 TORCH_PY=""
 for candidate in "${JIKJI_TORCH_PYTHON:-}" "$EXPORT_VENV/bin/python" /work/venv/bin/python; do
@@ -69,13 +76,16 @@ for run in 1 2 3; do
     ( cd "$work" && "$JIKJI" export "$run" --format pytorch --output "export$run" > /dev/null )
 done
 ( cd "$work" && "$JIKJI" predict 1 --input test.txt --text-column document --format jsonl --tokens > reference1.jsonl 2> /dev/null
-  while IFS= read -r prompt; do "$JIKJI" generate 2 --prompt "$prompt" --temperature 0 --max-tokens 20 --format jsonl; done \
-      < prompts.txt > reference2.jsonl
+  while IFS= read -r prompt; do
+      "$JIKJI" generate 2 --prompt "$prompt" --temperature 0 --max-tokens 20 --format jsonl >> reference2.jsonl
+      "$JIKJI" generate 2 --prompt "$prompt" --temperature 1 --seed 7 --max-tokens 20 --format jsonl >> sampled2.jsonl
+  done < prompts.txt
   "$JIKJI" translate 3 --input questions.txt --format jsonl > reference3.jsonl )
 python="${TORCH_PY:-$(command -v python3)}"
 for run in 1 2 3; do
     if [ -n "$TORCH_PY" ]; then
-        "$TORCH_PY" scripts/check_pytorch_export.py "$work/export$run" --reference "$work/reference$run.jsonl"
+        sampled=(); [ "$run" = 2 ] && sampled=(--sampled "$work/sampled2.jsonl")
+        "$TORCH_PY" scripts/check_pytorch_export.py "$work/export$run" --reference "$work/reference$run.jsonl" "${sampled[@]}"
     else
         "$python" scripts/check_pytorch_export.py "$work/export$run" --static
     fi

@@ -2,8 +2,10 @@
 --format jsonl`: onnx.checker (full check) accepts the graph; ONNX Runtime, fed each generation's
 context (the document start and the prompt) in one call from a zero state, then its own choice one
 token per call with the state carried, picks the same greedy tokens as Jikji, and the chosen
-tokens' log-probabilities agree within 1e-4. The whole-vocabulary log-probabilities must be
-normalised (their exponentials sum to 1 at every step)."""
+tokens' log-probabilities agree within 1e-4. With --sampled (`jikji generate --temperature 1
+--format jsonl`), ONNX Runtime is fed Jikji's sampled tokens and must give each the same
+log-probability within 1e-4: tokens a small greedy model would never pick. The whole-vocabulary
+log-probabilities must be normalised (their exponentials sum to 1 at every step)."""
 import argparse
 import json
 import sys
@@ -16,7 +18,8 @@ import onnxruntime as ort
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
-    parser.add_argument("--generations", required=True, help="JSON Lines of jikji generate --format jsonl")
+    parser.add_argument("--generations", required=True, help="JSON Lines of jikji generate --temperature 0 --format jsonl")
+    parser.add_argument("--sampled", help="JSON Lines of jikji generate --temperature 1 --format jsonl")
     args = parser.parse_args()
 
     model = onnx.load(args.model)
@@ -27,10 +30,11 @@ def main():
     names = {i.name: i for i in session.get_inputs()}
     layers, hidden = names["hidden"].shape[0], names["hidden"].shape[2]
     rows = [json.loads(line) for line in open(args.generations, encoding="utf-8")]
+    sampled = [json.loads(line) for line in open(args.sampled, encoding="utf-8")] if args.sampled else []
     if not rows:
         sys.exit("no generations to compare")
     worst, tokens, worst_norm = 0.0, 0, 0.0
-    for row in rows:
+    for greedy, row in [(True, r) for r in rows] + [(False, r) for r in sampled]:
         feeds = {"ids": np.array([row["context"]], dtype=np.int64),
                  "hidden": np.zeros((layers, 1, hidden), dtype=np.float32)}
         if "cell" in names:
@@ -40,7 +44,8 @@ def main():
             outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
             step = outputs["log_probabilities"][0, -1]
             worst_norm = max(worst_norm, abs(float(np.exp(step.astype(np.float64)).sum()) - 1))
-            token = int(np.argmax(step))
+            # Greedy rows: ONNX Runtime's own choice; sampled rows: Jikji's draw, fed back.
+            token = int(np.argmax(step)) if greedy else row["ids"][len(produced)]
             produced.append(token)
             logps.append(float(step[token]))
             if token == stop:
@@ -56,7 +61,8 @@ def main():
     if worst > 1e-4 or worst_norm > 1e-4:
         sys.exit(f"{args.model}: log-probabilities differ by {worst:.2e} (normalisation off by {worst_norm:.2e})")
     print(f"check-onnx-export: {args.model}: onnx.checker ok; ONNX Runtime step by step from {len(rows)} prompts: "
-          f"the same {tokens} greedy tokens as jikji generate, log-probabilities within {worst:.1e} (sums within {worst_norm:.1e})")
+          f"the same greedy tokens as jikji generate; {tokens} tokens ({len(sampled)} sampled continuations) with "
+          f"log-probabilities within {worst:.1e} (sums within {worst_norm:.1e})")
 
 
 if __name__ == "__main__":

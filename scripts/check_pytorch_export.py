@@ -7,7 +7,7 @@ with their shapes (read from the file's JSON header).
 With torch: model.load() loads model.safetensors with strict=True, and the module agrees with Jikji:
 a classifier's probabilities with `jikji predict --format jsonl --tokens` within 1e-4 (same labels),
 a language model's greedy tokens and their log-probabilities with `jikji generate --format jsonl`,
-an encoder-decoder's greedy answers with `jikji translate --format jsonl` (all sources in one batch).
+and the log-probabilities of the tokens it sampled, an encoder-decoder's greedy answers with `jikji translate --format jsonl` (all sources in one batch).
 """
 import argparse
 import ast
@@ -67,8 +67,18 @@ def check_classifier(m, model, rows):
     return f"{len(rows)} reviews: same labels, probabilities within {worst:.1e}"
 
 
-def check_language_model(m, model, rows):
+def check_language_model(m, model, rows, sampled):
+    import torch
     worst, tokens = 0.0, 0
+    # Sampled continuations: Jikji's draws fed in one call ([1, steps]), each token's log-probability compared.
+    with torch.no_grad():
+        for r in sampled:
+            sequence = r["context"] + r["ids"][:-1]
+            log_probabilities, _ = model(torch.tensor([sequence]))
+            first = len(r["context"]) - 1
+            scores = [float(log_probabilities[0, first + k, token]) for k, token in enumerate(r["ids"])]
+            worst = max([worst] + [abs(a - b) for a, b in zip(scores, r["log_probabilities"])])
+            tokens += len(scores)
     for r in rows:
         produced, scores = model.generate(r["context"], max_tokens=len(r["ids"]))
         if produced != r["ids"]:
@@ -77,7 +87,8 @@ def check_language_model(m, model, rows):
         tokens += len(produced)
     if worst > 1e-4:
         sys.exit(f"language model: log-probabilities differ by {worst:.2e}")
-    return f"{len(rows)} prompts: the same {tokens} greedy tokens, log-probabilities within {worst:.1e}"
+    return (f"{len(rows)} prompts: the same greedy tokens; {tokens} tokens ({len(sampled)} sampled continuations) "
+            f"with log-probabilities within {worst:.1e}")
 
 
 def check_seq2seq(m, model, rows, max_length):
@@ -104,6 +115,7 @@ def main():
     parser.add_argument("folder")
     parser.add_argument("--static", action="store_true", help="only the checks that need no torch")
     parser.add_argument("--reference", help="JSON Lines of jikji predict/generate/translate --format jsonl")
+    parser.add_argument("--sampled", help="language models: JSON Lines of jikji generate --temperature 1 --format jsonl")
     parser.add_argument("--max-length", type=int, default=50)
     args = parser.parse_args()
     folder = Path(args.folder)
@@ -119,7 +131,8 @@ def main():
     if kind == "JikjiClassifier":
         result = check_classifier(m, model, rows)
     elif kind == "JikjiLanguageModel":
-        result = check_language_model(m, model, rows)
+        sampled = [json.loads(line) for line in open(args.sampled, encoding="utf-8")] if args.sampled else []
+        result = check_language_model(m, model, rows, sampled)
     else:
         result = check_seq2seq(m, model, rows, args.max_length)
     print(f"check-pytorch-export: {folder}: {kind} loaded with strict=True ({count} tensors); {result}")

@@ -55,11 +55,11 @@ final class PyTorchExportTests: XCTestCase {
     func testSeq2SeqTablesMatchTheModel() throws {
         let configurations: [Seq2Seq.Configuration] = [
             .init(vocabularySize: 15, embeddingSize: 4, encoder: .init(cell: .lstm, hiddenSize: 5), decoder: .init(cell: .lstm, hiddenSize: 5),
-                  attention: .general, startID: 1, endID: 2),
+                  attention: .dot, startID: 1, endID: 2),
             .init(vocabularySize: 15, embeddingSize: 4, encoder: .init(cell: .lstm, hiddenSize: 3, layers: 2, bidirectional: true),
                   decoder: .init(cell: .lstm, hiddenSize: 5, layers: 3), attention: .concat, inputFeeding: true, startID: 1, endID: 2),
             .init(vocabularySize: 15, embeddingSize: 4, encoder: .init(cell: .gru, hiddenSize: 3, bidirectional: true),
-                  decoder: .init(cell: .gru, hiddenSize: 3), attention: .dot, bridge: .sum, startID: 1, endID: 2),
+                  decoder: .init(cell: .gru, hiddenSize: 3), attention: .general, bridge: .sum, startID: 1, endID: 2),
             .init(vocabularySize: 15, embeddingSize: 4, encoder: .init(cell: .gru, hiddenSize: 4),
                   decoder: .init(cell: .lstm, hiddenSize: 6), attention: .none, startID: 1, endID: 2),
         ]
