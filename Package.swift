@@ -24,7 +24,8 @@
 //                                   hook (batch shares, gradient allreduce, row-sparse embedding rows)
 //   JikjiJobs                       job files: config → Trainer, run registry, reports, inference runs
 //   JikjiExport                     a trained run into other tools' formats: ONNX graphs (its own protobuf
-//                                   encoder, JikjiIO's ProtobufWriter); above JikjiJobs (it reads trained runs)
+//                                   encoder, JikjiIO's ProtobufWriter) and a generated PyTorch module;
+//                                   above JikjiJobs (it reads trained runs)
 //   jikji                           the CLI: parses arguments and calls the library
 //   JikjiFuzzing, jikji-fuzz        fuzz entries over the parsers of user files (the library entry
 //                                   points the CLI calls), seed corpora, a seeded mutation loop;
@@ -94,7 +95,7 @@ let package = Package(
             ]
         ),
 
-        .target(name: "JikjiExport", dependencies: ["JikjiIO", "JikjiRecurrent", "JikjiModels", "JikjiVocabStore", "JikjiJobs"]),
+        .target(name: "JikjiExport", dependencies: ["JikjiIO", "JikjiWordPiece", "JikjiData", "JikjiRecurrent", "JikjiModels", "JikjiVocabStore", "JikjiJobs"]),
 
         .executableTarget(
             name: "jikji",

@@ -30,7 +30,7 @@ public enum ClassifierONNX {
         let flatShape = m.constant(dims: [3], ints: [0, 0, -1])
         var finalStates = ""
         for layer in 0..<c.layers {
-            let (y, yh) = try ONNXRecurrent.layer(&m, input: x, lengths: lengths32, weights: stateDict, prefix: "rnn.", layer: layer,
+            let (y, yh, _) = try ONNXRecurrent.layer(&m, input: x, lengths: lengths32, weights: stateDict, prefix: "rnn.", layer: layer,
                                                   cell: c.cell, inputSize: layer == 0 ? c.embeddingSize : width,
                                                   hidden: c.hiddenSize, bidirectional: c.bidirectional)
             // [steps, D, batch, H] → [steps, batch, D·H]: forward then reverse features, as PyTorch concatenates them.

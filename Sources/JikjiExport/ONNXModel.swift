@@ -9,6 +9,7 @@ public struct ONNXModel: Sendable {
         case float = 1
         case int32 = 6
         case int64 = 7
+        case bool = 9
     }
 
     /// A dimension of a graph input or output: fixed, or named and dynamic (`batch`, `steps`).

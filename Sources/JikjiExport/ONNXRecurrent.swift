@@ -31,10 +31,13 @@ enum ONNXRecurrent {
         return out
     }
 
-    /// Adds one recurrent layer's node over `input` (`[steps, batch, in]`) with `lengths` (int32 `[batch]`);
-    /// returns `Y` (`[steps, D, batch, H]`) and `Y_h` (`[D, batch, H]`).
-    static func layer(_ model: inout ONNXModel, input: String, lengths: String, weights: [String: Tensor], prefix: String,
-                      layer: Int, cell: RecurrentCell, inputSize: Int, hidden: Int, bidirectional: Bool) throws -> (y: String, yh: String) {
+    /// Adds one recurrent layer's node over `input` (`[steps, batch, in]`) with `lengths` (int32 `[batch]`;
+    /// nil: every row runs all steps) and initial states `initialHidden`, `initialCell` (`[D, batch, H]`;
+    /// nil: zeros); returns `Y` (`[steps, D, batch, H]`), `Y_h` (`[D, batch, H]`) and, for LSTM, `Y_c`.
+    static func layer(_ model: inout ONNXModel, input: String, lengths: String?, initialHidden: String? = nil,
+                      initialCell: String? = nil, weights: [String: Tensor], prefix: String,
+                      layer: Int, cell: RecurrentCell, inputSize: Int, hidden: Int,
+                      bidirectional: Bool) throws -> (y: String, yh: String, yc: String?) {
         let directions = bidirectional ? 2 : 1
         let gates = blockOrder(cell).count
         var w: [Float] = [], r: [Float] = [], b: [Float] = []
@@ -62,8 +65,59 @@ enum ONNXRecurrent {
         case .lstm: break
         }
         let outputCount = cell == .lstm ? 3 : 2
-        let outs = model.node(opType(cell), [input, W, R, B, lengths], outputCount: outputCount, attributes)
-        return (outs[0], outs[1])
+        // Optional inputs are positional: an empty name skips one; trailing absent ones are left off.
+        var inputs = [input, W, R, B, lengths ?? "", initialHidden ?? ""]
+        if cell == .lstm { inputs.append(initialCell ?? "") }
+        while inputs.last == "" { inputs.removeLast() }
+        let outs = model.node(opType(cell), inputs, outputCount: outputCount, attributes)
+        return (outs[0], outs[1], cell == .lstm ? outs[2] : nil)
+    }
+}
+
+extension ONNXRecurrent {
+    /// What ``stack(_:input:lengths:initialHidden:initialCell:weights:prefix:cell:inputSize:hidden:layers:bidirectional:)`` adds.
+    struct Stack {
+        /// The top layer's outputs, `[steps, batch, D·H]` (forward then reverse features, as PyTorch concatenates them).
+        var output: String
+        /// Every layer's final states, `[L·D, batch, H]` (PyTorch's `h_n` layout).
+        var finalHidden: String
+        /// The LSTM's final cell states, `[L·D, batch, H]`; nil for other cells.
+        var finalCell: String?
+        /// Each layer's `Y_h`, `[D, batch, H]`.
+        var layerHidden: [String]
+        /// Each layer's `Y_c` (LSTM).
+        var layerCell: [String]
+    }
+
+    /// A PyTorch-layout recurrent stack of `layers` (`rnn.*_l{k}` under `prefix`) over `input`
+    /// (`[steps, batch, inputSize]`); `initialHidden`/`initialCell` are `[L·D, batch, H]` (nil: zeros),
+    /// each layer starting from its own `D` rows.
+    static func stack(_ m: inout ONNXModel, input: String, lengths: String?, initialHidden: String? = nil,
+                      initialCell: String? = nil, weights: [String: Tensor], prefix: String, cell: RecurrentCell,
+                      inputSize: Int, hidden: Int, layers: Int, bidirectional: Bool) throws -> Stack {
+        let D = bidirectional ? 2 : 1
+        let flatShape = m.constant(dims: [3], ints: [0, 0, -1])
+        var x = input
+        var hs: [String] = [], cs: [String] = []
+        for layer in 0..<layers {
+            func rows(_ state: String?) -> String? {
+                state.map { s in
+                    m.op("Slice", [s, m.constant(dims: [1], ints: [Int64(layer * D)]), m.constant(dims: [1], ints: [Int64((layer + 1) * D)]),
+                                   m.constant(dims: [1], ints: [0])])
+                }
+            }
+            let h0 = rows(initialHidden), c0 = cell == .lstm ? rows(initialCell) : nil
+            let (y, yh, yc) = try Self.layer(&m, input: x, lengths: lengths, initialHidden: h0, initialCell: c0, weights: weights,
+                                             prefix: prefix, layer: layer, cell: cell, inputSize: layer == 0 ? inputSize : D * hidden,
+                                             hidden: hidden, bidirectional: bidirectional)
+            // [steps, D, batch, H] → [steps, batch, D·H].
+            x = m.op("Reshape", [m.op("Transpose", [y], [("perm", .ints([0, 2, 1, 3]))]), flatShape])
+            hs.append(yh)
+            if let yc { cs.append(yc) }
+        }
+        let finalHidden = layers == 1 ? hs[0] : m.op("Concat", hs, [("axis", .int(0))])
+        let finalCell = cs.isEmpty ? nil : (layers == 1 ? cs[0] : m.op("Concat", cs, [("axis", .int(0))]))
+        return Stack(output: x, finalHidden: finalHidden, finalCell: finalCell, layerHidden: hs, layerCell: cs)
     }
 }
 

@@ -7,8 +7,12 @@ import JikjiVocabStore
 public enum RunExport {
     /// The formats a run can be exported to.
     public enum Format: String, Sendable, CaseIterable {
-        /// An ONNX model (opset 17) that ONNX Runtime serves; classifier runs.
+        /// ONNX models (opset 17) that ONNX Runtime serves: a classifier, a language model's step,
+        /// an encoder-decoder's encoder and decoder step.
         case onnx
+        /// A folder: `model.py` (an `nn.Module` of the architecture), `model.safetensors`,
+        /// `tokenizer.json` and `predict.py` (``PyTorchExport``).
+        case pytorch
     }
 
     /// What an export wrote.
@@ -21,22 +25,41 @@ public enum RunExport {
 
     /// Writes `run` as `format` to `output` (replaced atomically); `withTokenizer` also writes the
     /// run's vocabulary as HF `tokenizer.json` beside it (`<output's folder>/tokenizer.json`).
-    /// - Throws: ``ExportError/unsupported(_:)`` for a run kind the format has no graph for.
+    /// A classifier or language model is one graph at `output`; an encoder-decoder is two,
+    /// `<output less .onnx>.encoder.onnx` and `<…>.decoder.onnx`. With `.pytorch`, `output` is a folder.
     public static func write(_ run: TrainedRun, format: Format, output: String, withTokenizer: Bool) throws -> Written {
         var files: [String] = []
         switch format {
         case .onnx:
-            guard let classifier = run.classifier else {
-                throw ExportError.unsupported("run \(run.run.id) is a \(run.job.model.task.rawValue) run; the ONNX export covers "
-                                              + "classifier runs (language models and encoder-decoders are not exported yet)")
+            var metadata = [("jikji.run", String(run.run.id)), ("jikji.job", run.job.name),
+                            ("jikji.checkpoint_step", String(run.checkpoint.step)),
+                            ("jikji.vocabulary", run.vocabulary.reference),
+                            ("jikji.architecture", run.architectureJSON)]
+            var graphs: [(ONNXModel, String)] = []
+            if let classifier = run.classifier {
+                graphs.append((try ClassifierONNX.model(classifier.configuration, stateDict: run.stateDict), output))
+            } else if let lm = run.languageModel {
+                // What a generation loop outside Jikji needs to start and stop as `jikji generate` does.
+                if let start = run.generationStart { metadata.append(("jikji.generation_start_id", String(start))) }
+                if let sep = run.vocabulary.specials.sep { metadata.append(("jikji.generation_stop_id", String(sep))) }
+                metadata.append(("jikji.direction", run.job.model.direction.rawValue))
+                graphs.append((try LanguageModelONNX.model(lm.configuration, stateDict: run.stateDict), output))
+            } else if let s2s = run.seq2seq {
+                metadata += [("jikji.start_id", String(s2s.configuration.startID)), ("jikji.end_id", String(s2s.configuration.endID))]
+                let stem = output.hasSuffix(".onnx") ? String(output.dropLast(5)) : output
+                graphs.append((try Seq2SeqONNX.encoder(s2s.configuration, stateDict: run.stateDict), stem + ".encoder.onnx"))
+                graphs.append((try Seq2SeqONNX.decoderStep(s2s.configuration, stateDict: run.stateDict), stem + ".decoder.onnx"))
+            } else {
+                throw ExportError.unsupported("run \(run.run.id) is a \(run.job.model.task.rawValue) run, which has no ONNX export")
             }
-            var model = try ClassifierONNX.model(classifier.configuration, stateDict: run.stateDict)
-            model.metadata = [("jikji.run", String(run.run.id)), ("jikji.job", run.job.name),
-                              ("jikji.checkpoint_step", String(run.checkpoint.step)),
-                              ("jikji.vocabulary", run.vocabulary.reference),
-                              ("jikji.architecture", run.architectureJSON)]
-            try Data(model.serialized(producerVersion: JikjiJobsVersion.string)).write(to: URL(fileURLWithPath: output), options: .atomic)
-            files.append(output)
+            for (var model, path) in graphs {
+                model.metadata = metadata
+                try Data(model.serialized(producerVersion: JikjiJobsVersion.string)).write(to: URL(fileURLWithPath: path), options: .atomic)
+                files.append(path)
+            }
+        case .pytorch:
+            // The folder always carries its tokenizer.json: predict.py reads it.
+            return Written(files: try PyTorchExport.write(run, to: output), step: run.checkpoint.step)
         }
         if withTokenizer {
             let folder = URL(fileURLWithPath: output).deletingLastPathComponent()

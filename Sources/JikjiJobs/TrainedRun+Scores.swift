@@ -75,6 +75,12 @@ extension TrainedRun {
     /// The classifier, for a classifier run.
     public var classifier: SequenceClassifier? { (task as? ClassifierTraining)?.model }
 
+    /// The language model, for a language-model run.
+    public var languageModel: LanguageModel? { (task as? LanguageModelTraining)?.model }
+
+    /// The encoder-decoder, for a seq2seq run.
+    public var seq2seq: Seq2Seq? { (task as? Seq2SeqTraining)?.model }
+
     /// The loaded weights by PyTorch state_dict name.
     public var stateDict: [String: Tensor] {
         Dictionary(uniqueKeysWithValues: task.namedParameters.map { ($0.name, $0.parameter.value) })

@@ -161,8 +161,26 @@ public struct TrainedRun {
 
     // MARK: Generation and translation
 
+    /// What one generation produced.
+    public struct Generation: Sendable, Equatable {
+        /// The whole text, prompt included.
+        public var text: String
+        /// The ids the model read before producing: the document start, then the prompt (reversed for a backward model).
+        public var context: [TokenID]
+        /// The ids produced, in the order the model produced them.
+        public var ids: [TokenID]
+        /// Each produced id's log-probability under the model.
+        public var logProbabilities: [Double]
+    }
+
     /// Continues `prompt` with a language-model run; returns the whole text (prompt included).
     public func generate(prompt: String, maxTokens: Int, temperature: Float, topK: Int, seed: UInt64) throws -> String {
+        try generation(prompt: prompt, maxTokens: maxTokens, temperature: temperature, topK: topK, seed: seed).text
+    }
+
+    /// ``generate(prompt:maxTokens:temperature:topK:seed:)`` with the ids read and produced and
+    /// the produced ids' log-probabilities.
+    public func generation(prompt: String, maxTokens: Int, temperature: Float, topK: Int, seed: UInt64) throws -> Generation {
         guard let lm = task as? LanguageModelTraining else {
             throw JobRunError.unsupported("run \(run.id) is a \(job.model.task.rawValue) run; generate needs a language model")
         }
@@ -173,24 +191,47 @@ public struct TrainedRun {
         // A document starts the way training saw documents start: after [CLS] when every document
         // was its own row (the batches' document start), after the [SEP] that ended the previous
         // document in a stream (the batches' document separator).
-        let start = batching.languageModelLayout == .documents ? batching.documentStart : vocabulary.specials.sep
+        let start = generationStart
         let context = Array(PaddedSequences([backward ? ids.reversed() : ids], layout: SequenceLayout(startToken: start), pad: vocabulary.specials.pad)
             .tokens(ofRow: 0))
         guard !context.isEmpty else { throw JobRunError.data("the prompt encodes to no tokens and the vocabulary has no [SEP]") }
         var stops = Set<TokenID>()
         if let sep = vocabulary.specials.sep { stops.insert(sep) }
         var generator = SeededGenerator(seed: seed)
-        let produced = try lm.model.generate(prompt: context, maxTokens: maxTokens,
-                                             sampling: .init(temperature: temperature, topK: topK), stopIDs: stops, generator: &generator)
+        let scored = try lm.model.generateScored(prompt: context, maxTokens: maxTokens,
+                                                 sampling: .init(temperature: temperature, topK: topK), stopIDs: stops, generator: &generator)
+        let produced = scored.map(\.id)
+        let text: String
         if backward {
-            let text = produced.last.map { stops.contains($0) } == true ? produced.dropLast() : produced[...]
-            return decode(text.reversed() + ids)
+            let kept = produced.last.map { stops.contains($0) } == true ? produced.dropLast() : produced[...]
+            text = decode(kept.reversed() + ids)
+        } else {
+            text = decode(ids + produced)
         }
-        return decode(ids + produced)
+        return Generation(text: text, context: context, ids: produced, logProbabilities: scored.map(\.logProbability))
+    }
+
+    /// The id a generated document starts after: the batches' document start when every document
+    /// was its own row in training, the [SEP] that ended the previous document in a stream otherwise.
+    public var generationStart: TokenID? {
+        batching.languageModelLayout == .documents ? batching.documentStart : vocabulary.specials.sep
     }
 
     /// Answers each source text with an encoder-decoder run; `nBest` hypotheses per source, best first.
     public func translate(_ texts: [String], options: Seq2Seq.SearchOptions) throws -> [[String]] {
+        try translations(texts, options: options).map { $0.hypotheses.map { decode($0.tokens) } }
+    }
+
+    /// One source's search: the ids fed to the encoder and the hypotheses, best first.
+    public struct Translation: Sendable, Equatable {
+        /// The source ids as the encoder read them (start/end tokens and truncation included).
+        public var source: [TokenID]
+        /// The hypotheses, best first.
+        public var hypotheses: [Seq2Seq.Hypothesis]
+    }
+
+    /// ``translate(_:options:)`` with the source ids and each hypothesis's ids and log-probability.
+    public func translations(_ texts: [String], options: Seq2Seq.SearchOptions) throws -> [Translation] {
         guard let s2s = task as? Seq2SeqTraining else {
             throw JobRunError.unsupported("run \(run.id) is a \(job.model.task.rawValue) run; translate needs an encoder-decoder")
         }
@@ -199,7 +240,7 @@ public struct TrainedRun {
         return try encode(texts).map { ids in
             let row = PaddedSequences([ids], layout: layout, pad: vocabulary.specials.pad).tokens(ofRow: 0)
             let source = row.isEmpty ? [vocabulary.specials.pad] : Array(row)
-            return try s2s.model.translate(source, options: options).map { decode($0.tokens) }
+            return Translation(source: source, hypotheses: try s2s.model.translate(source, options: options))
         }
     }
 }

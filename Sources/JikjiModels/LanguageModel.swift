@@ -183,9 +183,16 @@ public struct LanguageModel: ParameterContainer {
     /// `stopIDs` (which is included). Deterministic for a given `generator` state.
     public func generate(prompt: [TokenID], maxTokens: Int, sampling: Sampling, stopIDs: Set<TokenID>,
                          generator: inout SeededGenerator) throws -> [TokenID] {
+        try generateScored(prompt: prompt, maxTokens: maxTokens, sampling: sampling, stopIDs: stopIDs, generator: &generator).map(\.id)
+    }
+
+    /// ``generate(prompt:maxTokens:sampling:stopIDs:generator:)`` with each produced token's
+    /// log-probability under the model (the log-softmax of its step's scores, before temperature).
+    public func generateScored(prompt: [TokenID], maxTokens: Int, sampling: Sampling, stopIDs: Set<TokenID>,
+                               generator: inout SeededGenerator) throws -> [(id: TokenID, logProbability: Double)] {
         guard !prompt.isEmpty else { throw ModelError.input("generation needs a prompt of at least one token") }
         var state: State? = nil
-        var produced: [TokenID] = []
+        var produced: [(id: TokenID, logProbability: Double)] = []
         var next = prompt.ints  // the embedding's row indices
         for _ in 0..<maxTokens {
             let embedded = try embedding.forward(ids: next, shape: [1, next.count])
@@ -195,7 +202,10 @@ public struct LanguageModel: ParameterContainer {
             let last = Tensor(shape: [1, H], values: Array(result.output.storage[((next.count - 1) * H)..<(next.count * H)]))
             let logits = try scores(hidden: last).storage
             let token = Self.choose(from: logits, sampling: sampling, generator: &generator)
-            produced.append(TokenID(token))
+            // log p = score − log Σ exp(score), in Double (adaptive scores are already normalised: the sum is 1).
+            let top = Double(logits.max() ?? 0)
+            let logZ = top + log(logits.reduce(0.0) { $0 + exp(Double($1) - top) })
+            produced.append((TokenID(token), Double(logits[token]) - logZ))
             if stopIDs.contains(TokenID(token)) { break }
             next = [token]
         }

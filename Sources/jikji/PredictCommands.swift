@@ -40,6 +40,7 @@ struct Predict: ParsableCommand {
 }
 
 extension PredictionFormat: ExpressibleByArgument {}
+extension GenerationFormat: ExpressibleByArgument {}
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Continue a prompt with a language-model run.")
@@ -50,6 +51,8 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Sample only among the k most likely tokens (0: all).") var topK: Int = 0
     @Option(help: "Most tokens to add.") var maxTokens: Int = 50
     @Option(help: "Seed of the sampling.") var seed: UInt64 = 0
+    @Option(help: "Output: text, or jsonl (the ids read and produced, with their log-probabilities).")
+    var format: GenerationFormat = .text
     @OptionGroup var registry: RunRegistryOptions
     @Option(help: "The vocabulary database (default: the one the run recorded).") var db: String?
 
@@ -61,7 +64,11 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath, vocabularyDatabase: db)
-        print(try trained.generate(prompt: prompt, maxTokens: maxTokens, temperature: temperature, topK: topK, seed: seed))
+        let generation = try trained.generation(prompt: prompt, maxTokens: maxTokens, temperature: temperature, topK: topK, seed: seed)
+        switch format {
+        case .text: print(generation.text)
+        case .jsonl: try StandardStreams.write(GenerationOutput.line(generation), to: .output)
+        }
     }
 }
 
@@ -80,6 +87,8 @@ struct Translate: ParsableCommand {
     @Option(help: "GNMT length penalty α (0 = none).") var lengthPenalty: Double = 0
     @Option(help: "Longest answer in tokens.") var maxLength: Int = 50
     @Option(help: "Answers per input, best first, tab-separated.") var nBest: Int = 1
+    @Option(help: "Output: text, or jsonl (source ids, each answer's ids, log-probability and score).")
+    var format: GenerationFormat = .text
     @OptionGroup var registry: RunRegistryOptions
     @Option(help: "The vocabulary database (default: the one the run recorded).") var db: String?
 
@@ -91,10 +100,15 @@ struct Translate: ParsableCommand {
     func run() throws {
         let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath, vocabularyDatabase: db)
         let (texts, _) = try RecordReader.readTexts(path: input, column: column, labelColumn: nil)
-        let answers = try trained.translate(texts, options: .init(beamSize: beam, lengthPenalty: lengthPenalty,
-                                                                   maxLength: maxLength, nBest: nBest))
-        var out = ""
-        for a in answers { out += a.joined(separator: "\t") + "\n" }
-        try StandardStreams.write(out, to: .output)
+        let translations = try trained.translations(texts, options: .init(beamSize: beam, lengthPenalty: lengthPenalty,
+                                                                           maxLength: maxLength, nBest: nBest))
+        switch format {
+        case .text:
+            var out = ""
+            for t in translations { out += t.hypotheses.map { trained.decode($0.tokens) }.joined(separator: "\t") + "\n" }
+            try StandardStreams.write(out, to: .output)
+        case .jsonl:
+            try StandardStreams.write(GenerationOutput.lines(translations, decode: trained.decode), to: .output)
+        }
     }
 }
