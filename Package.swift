@@ -94,7 +94,7 @@ let package = Package(
             ]
         ),
 
-        .target(name: "JikjiExport", dependencies: ["JikjiIO", "JikjiRecurrent", "JikjiModels", "JikjiVocabStore", "JikjiJobs"]),
+        .target(name: "JikjiExport", dependencies: ["JikjiIO", "JikjiData", "JikjiRecurrent", "JikjiModels", "JikjiVocabStore", "JikjiJobs"]),
 
         .executableTarget(
             name: "jikji",
