@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiConfig", "JikjiText", "JikjiTraining", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDistributedTests", dependencies: ["JikjiDistributed", "JikjiTraining", "JikjiData", "JikjiRecurrent", "JikjiTestSupport"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
-        .testTarget(name: "JikjiExportTests", dependencies: ["JikjiExport", "JikjiIO", "JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiExportTests", dependencies: ["JikjiExport", "JikjiData", "JikjiVocabStore", "JikjiIO", "JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
         // The fuzz entries' seeds, a bounded seeded mutation run per target, and the replay of
         // every input a fuzzing run ever crashed on (Regressions/<target>/, read by path).
         .testTarget(name: "JikjiFuzzTests", dependencies: ["JikjiFuzzing", "JikjiTestSupport"],
