@@ -23,8 +23,8 @@
 //   JikjiDistributed                data-parallel training over MPI: the Trainer's TrainingDistribution
 //                                   hook (batch shares, gradient allreduce, row-sparse embedding rows)
 //   JikjiJobs                       job files: config → Trainer, run registry, reports, inference runs
-//   JikjiExport                     a trained run into other tools' formats: ONNX graphs (its own protobuf
-//                                   encoder, JikjiIO's ProtobufWriter); above JikjiJobs (it reads trained runs)
+//   JikjiExport                     runs and datasets into other tools' formats: ONNX graphs (its own protobuf
+//                                   encoder, JikjiIO's ProtobufWriter), dataset arrays (npy, safetensors); above JikjiJobs (it reads trained runs)
 //   jikji                           the CLI: parses arguments and calls the library
 //   JikjiFuzzing, jikji-fuzz        fuzz entries over the parsers of user files (the library entry
 //                                   points the CLI calls), seed corpora, a seeded mutation loop;
