@@ -23,9 +23,9 @@
 //   JikjiDistributed                data-parallel training over MPI: the Trainer's TrainingDistribution
 //                                   hook (batch shares, gradient allreduce, row-sparse embedding rows)
 //   JikjiJobs                       job files: config → Trainer, run registry, reports, inference runs
-//   JikjiExport                     a trained run into other tools' formats: ONNX graphs (its own protobuf
-//                                   encoder, JikjiIO's ProtobufWriter) and a generated PyTorch module;
-//                                   above JikjiJobs (it reads trained runs)
+//   JikjiExport                     runs and datasets into other tools' formats: ONNX graphs (its own protobuf
+//                                   encoder, JikjiIO's ProtobufWriter), a generated PyTorch module, dataset
+//                                   arrays (npy, safetensors); above JikjiJobs (it reads trained runs)
 //   jikji                           the CLI: parses arguments and calls the library
 //   JikjiFuzzing, jikji-fuzz        fuzz entries over the parsers of user files (the library entry
 //                                   points the CLI calls), seed corpora, a seeded mutation loop;
@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "JikjiJobsTests", dependencies: ["JikjiJobs", "JikjiConfig", "JikjiText", "JikjiTraining", "JikjiSQLite", "JikjiData", "JikjiModels", "JikjiRecurrent", "JikjiVocabStore", "JikjiWordPiece", "JikjiTestSupport"]),
         .testTarget(name: "JikjiDistributedTests", dependencies: ["JikjiDistributed", "JikjiTraining", "JikjiData", "JikjiRecurrent", "JikjiTestSupport"]),
         .testTarget(name: "JikjiCLITests", dependencies: ["JikjiTestSupport"]),
-        .testTarget(name: "JikjiExportTests", dependencies: ["JikjiExport", "JikjiIO", "JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
+        .testTarget(name: "JikjiExportTests", dependencies: ["JikjiExport", "JikjiData", "JikjiVocabStore", "JikjiIO", "JikjiModels", "JikjiRecurrent", "JikjiTestSupport"]),
         // The fuzz entries' seeds, a bounded seeded mutation run per target, and the replay of
         // every input a fuzzing run ever crashed on (Regressions/<target>/, read by path).
         .testTarget(name: "JikjiFuzzTests", dependencies: ["JikjiFuzzing", "JikjiTestSupport"],

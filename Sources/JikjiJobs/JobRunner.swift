@@ -225,6 +225,16 @@ public struct JobRunner {
         if status == .interrupted {
             options.log("run \(run.id) interrupted at step \(outcome.steps); continue with: jikji job resume \(run.id)")
         }
+        if status == .completed {
+            // Sample predictions and provenance for the report; a failure here costs the report its
+            // samples, never the trained run.
+            do {
+                try ReportSupplement.make(runID: run.id, registryPath: options.registryPath, data: data, directory: run.directory)
+                    .write(directory: run.directory)
+            } catch {
+                options.log("run \(run.id): the report's sample predictions could not be made: \(error)")
+            }
+        }
         let reportPath = run.directory + "/report.html"
         let report = RunReport(run: try registry.run(run.id), metrics: try registry.metrics(of: run.id),
                                checkpoints: try registry.checkpoints(of: run.id))

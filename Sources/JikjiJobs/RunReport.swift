@@ -7,16 +7,25 @@ public struct RunReport {
     public let run: RunRegistry.Run
     public let metrics: [RunRegistry.Metric]
     public let checkpoints: [RunRegistry.Checkpoint]
+    /// The run's `metrics.jsonl` (tokens per second and wall times).
+    public let log: [LogLine]
+    /// Sample predictions and provenance made when the run ended.
+    public let supplement: ReportSupplement?
 
-    /// A report of `run` with what the registry holds for it.
-    public init(run: RunRegistry.Run, metrics: [RunRegistry.Metric], checkpoints: [RunRegistry.Checkpoint]) {
+    /// A report of `run` with what the registry holds for it; `log` and `supplement` are read from
+    /// the run's folder when not given.
+    public init(run: RunRegistry.Run, metrics: [RunRegistry.Metric], checkpoints: [RunRegistry.Checkpoint],
+                log: [LogLine]? = nil, supplement: ReportSupplement?? = nil) {
         self.run = run
         self.metrics = metrics
         self.checkpoints = checkpoints
+        self.log = log ?? Self.readLog(directory: run.directory)
+        self.supplement = supplement ?? ReportSupplement.read(directory: run.directory)
     }
 
     /// The page.
     public func html() -> String {
+        let metrics = self.metrics + streamedOnlyMetrics
         var names: [String] = []
         for m in metrics where !names.contains(m.name) && !Self.isPerClass(m.name) { names.append(m.name) }
         let formatter = ISO8601DateFormatter()
@@ -29,6 +38,8 @@ public struct RunReport {
         h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.6em; }
         table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #eee; }
         .charts { display: flex; flex-wrap: wrap; gap: 18px; }
+        .value { width: 340px; } .value p { font-size: 1.6em; margin: 0.3em 0; } .value span { font-size: 0.6em; color: #666; }
+        table.samples td { max-width: 640px; }
         figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: 4px; }
         pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.85em; }
         </style></head><body>
@@ -58,13 +69,17 @@ public struct RunReport {
             page += "<div class=\"charts\">\n"
             for name in names {
                 page += "<figure><figcaption>\(Self.escape(name))</figcaption>\n"
-                page += chart(for: metrics.filter { $0.name == name })
+                let series = metrics.filter { $0.name == name }
+                page += isSingleEvaluation(series) ? valueCard(for: series) : chart(for: series)
                 page += "</figure>\n"
             }
             page += "</div>\n"
-            page += finalTable(names: names)
+            page += finalTable(names: names.filter { name in self.metrics.contains { $0.name == name } })
             page += classificationTables()
         }
+        page += throughputTable()
+        page += sampleTables()
+        page += provenanceTable()
         if !checkpoints.isEmpty {
             page += "<h2>Checkpoints</h2>\n<table><tr><th>step</th><th>metric</th><th>best</th><th>file</th></tr>\n"
             for c in checkpoints {
@@ -135,6 +150,23 @@ public struct RunReport {
             svg += "text-anchor=\"end\" fill=\"\(color)\">\(Self.escape(split))\(label)</text>\n"
         }
         return svg + "</svg>\n"
+    }
+
+    /// Whether every split of `series` has a single value: a number to read, not a chart.
+    func isSingleEvaluation(_ series: [RunRegistry.Metric]) -> Bool {
+        var seen = Set<String>()
+        for m in series where !seen.insert(m.split).inserted { return false }
+        return true
+    }
+
+    /// A metric with one value per split, written out with its split and step.
+    func valueCard(for series: [RunRegistry.Metric]) -> String {
+        var out = "<div class=\"value\">\n"
+        for m in series {
+            let color = Self.palette[m.split] ?? "#9467bd"
+            out += "<p style=\"color: \(color)\">\(Self.number(m.value)) <span>\(Self.escape(m.split)), step \(m.step)</span></p>\n"
+        }
+        return out + "</div>\n"
     }
 
     static func number(_ v: Double) -> String {

@@ -7,7 +7,7 @@ struct Dataset: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Build encoded datasets from corpus files, and list, show or inspect them.",
-        subcommands: [DatasetBuild.self, DatasetMerge.self, DatasetList.self, DatasetShow.self, DatasetInspect.self, DatasetBatches.self, DatasetDelete.self]
+        subcommands: [DatasetBuild.self, DatasetMerge.self, DatasetList.self, DatasetShow.self, DatasetInspect.self, DatasetBatches.self, DatasetExportCommand.self, DatasetDelete.self]
     )
 }
 

@@ -14,8 +14,10 @@ final class RunReportTests: XCTestCase {
             .init(step: 20, epoch: 1, split: "valid", name: "accuracy", value: 0.8),
         ]
         let html = RunReport(run: run, metrics: metrics, checkpoints: [.init(step: 20, path: "runs/3/c.safetensors", metric: 0.8, isBest: true)]).html()
-        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 2, "one chart per metric")
-        XCTAssertEqual(html.components(separatedBy: "<polyline").count - 1, 3, "loss: train + valid; accuracy: valid")
+        // Issue 18: a metric with one value per split (accuracy here) is written as a value, not charted as a lone dot.
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 1, "a chart for loss")
+        XCTAssertEqual(html.components(separatedBy: "<polyline").count - 1, 2, "loss: train + valid")
+        XCTAssertTrue(html.contains(">0.8 <span>valid, step 20</span></p>"), "accuracy as a value")
         XCTAssertTrue(html.contains("nsmc &lt;lstm&gt;"))
         XCTAssertFalse(html.contains("<lstm>"))
         XCTAssertTrue(html.contains("a: &#39;&lt;b&gt;&#39;") || html.contains("a: '&lt;b&gt;'"))
