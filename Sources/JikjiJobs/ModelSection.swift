@@ -56,10 +56,11 @@ public struct ModelSection: Sendable {
         self.task = task
         embedding = try r.int("embedding", default: 128, range: 1...16384)
         let awd = task == .languageModel && r.has("regularisation")
-        if awd, r.has("dropout") {
+        dropout = try r.double("dropout", default: task == .classifier ? 0.3 : awd ? 0 : 0.2, range: 0...0.99)
+        // (> 0, not "written": a run's resolved job.yaml, read again on resume, writes the default 0.)
+        if awd, dropout > 0 {
             throw r.error("dropout", "with model.regularisation the output dropout is regularisation.output_dropout (locked); remove model.dropout")
         }
-        dropout = try r.double("dropout", default: task == .classifier ? 0.3 : awd ? 0 : 0.2, range: 0...0.99)
         var encoderInit: EncoderInitSection? = nil, lastHidden: Int? = nil
         encoder = try r.section("encoder") { reader in
             let settings = try RecurrentSettings(reader, defaultBidirectional: task == .classifier)
