@@ -24,7 +24,8 @@ func makeTask(job: JobConfig, vocabulary: JobVocabulary, frequencyOrder: [Int]? 
             vocabularySize: vocabulary.size, embeddingSize: m.embedding, cell: m.encoder.cell,
             hiddenSize: m.encoder.hidden, layers: m.encoder.layers, layerDropout: Float(m.encoder.dropout),
             dropout: Float(m.dropout), tieWeights: m.tieWeights, paddingIndex: vocabulary.padID,
-            initRange: Float(m.initRange), adaptiveOutput: m.output.adaptive)
+            initRange: Float(m.initRange), adaptiveOutput: m.output.adaptive, lastHiddenSize: m.lastHidden,
+            regularisation: m.regularisation?.value)
         let model: LanguageModel
         do {
             model = try LanguageModel(config, frequencyOrder: frequencyOrder, generator: &generator)

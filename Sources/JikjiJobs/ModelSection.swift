@@ -38,6 +38,11 @@ public struct ModelSection: Sendable {
     }
     /// Language model: the output layer (`model.output`), the full softmax unless set.
     public var output: OutputSection
+    /// Language model: `model.encoder.last_hidden`, the last layer's size when it differs from
+    /// `encoder.hidden` (AWD-LSTM's 1150, 1150, 400); nil: every layer has `encoder.hidden`.
+    public var lastHidden: Int?
+    /// Language model: `model.regularisation`, AWD-LSTM's dropouts and AR/TAR (nil: none).
+    public var regularisation: RegularisationSection?
     /// Seq2seq: `dot`, `general`, `concat` or `none`.
     public var attention: Seq2Seq.Attention
     public var inputFeeding: Bool
@@ -50,15 +55,31 @@ public struct ModelSection: Sendable {
         let task = try r.choice("kind", default: JobConfig.Task.classifier)
         self.task = task
         embedding = try r.int("embedding", default: 128, range: 1...16384)
-        dropout = try r.double("dropout", default: task == .classifier ? 0.3 : 0.2, range: 0...0.99)
-        var encoderInit: EncoderInitSection? = nil
+        let awd = task == .languageModel && r.has("regularisation")
+        dropout = try r.double("dropout", default: task == .classifier ? 0.3 : awd ? 0 : 0.2, range: 0...0.99)
+        // (> 0, not "written": a run's resolved job.yaml, read again on resume, writes the default 0.)
+        if awd, dropout > 0 {
+            throw r.error("dropout", "with model.regularisation the output dropout is regularisation.output_dropout (locked); remove model.dropout")
+        }
+        var encoderInit: EncoderInitSection? = nil, lastHidden: Int? = nil
         encoder = try r.section("encoder") { reader in
             let settings = try RecurrentSettings(reader, defaultBidirectional: task == .classifier)
             // Read only when written, so the resolved job of a freshly initialised model stays as it was.
             if reader.has("init") { encoderInit = try reader.section("init") { try EncoderInitSection($0) } }
+            if task == .languageModel, reader.has("last_hidden") {
+                lastHidden = try reader.int("last_hidden", default: settings.hidden, range: 1...16384)
+                if settings.layers < 2 {
+                    throw reader.error("last_hidden", "a different last layer needs layers >= 2 (with one layer, set hidden)")
+                }
+            }
+            if awd, settings.dropout > 0 {
+                throw reader.error("dropout", "with model.regularisation the dropout between layers is regularisation.hidden_dropout (locked); remove it")
+            }
             return settings
         }
         self.encoderInit = encoderInit
+        self.lastHidden = lastHidden
+        regularisation = awd ? try r.section("regularisation") { try RegularisationSection($0) } : nil
         switch task {
         case .classifier:
             pooling = try r.choice("pooling", default: SequenceClassifier.Pooling.final)
@@ -83,8 +104,10 @@ public struct ModelSection: Sendable {
                                   path: r.keyPath("encoder.bidirectional"),
                                   "a language model predicts the next token and cannot read ahead; set it to false")
             }
-            if tieWeights, embedding != encoder.hidden {
-                throw r.error("tie_weights", "tied weights need embedding (\(embedding)) == encoder.hidden (\(encoder.hidden))")
+            if tieWeights, embedding != (lastHidden ?? encoder.hidden) {
+                throw r.error("tie_weights", lastHidden == nil
+                              ? "tied weights need embedding (\(embedding)) == encoder.hidden (\(encoder.hidden))"
+                              : "tied weights need embedding (\(embedding)) == encoder.last_hidden (\(lastHidden!))")
             }
         case .seq2seq:
             decoder = try r.section("decoder") { try RecurrentSettings($0, defaultBidirectional: false) }

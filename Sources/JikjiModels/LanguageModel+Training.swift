@@ -8,11 +8,25 @@ extension LanguageModel: TrainableModel {
         let ids: [Int]
         let batch: Int
         let steps: Int
-        let recurrent: RecurrentResult
+        let lengths: [Int]?
+        let stack: StackPass
         /// The top layer's outputs after dropout, `[B, T, H]` (the output layer's input).
         let dropped: Tensor
+        /// The output dropout's mask: `[B, T, H]` (``Dropout``) or `[B, H]` (locked, with regularisation).
         let dropoutMask: Tensor?
+        /// Regularisation: the embedding rows' scales and the locked mask on the embedding output.
+        let embeddingRowMask: [Float]?
+        let inputMask: Tensor?
         let training: Bool
+        /// AR of a training pass with ``Regularisation/activation``: `α · mean(h²)` over the valid
+        /// steps of the dropped output (0 otherwise). Added to the objective the gradients are of,
+        /// not to the reported loss (the cross-entropy, what perplexity is computed from).
+        public internal(set) var activationPenalty: Float = 0
+        /// TAR of a training pass: `β · mean((h_t − h_{t−1})²)` over consecutive valid steps of the
+        /// undropped output (0 otherwise); like ``activationPenalty``.
+        public internal(set) var temporalPenalty: Float = 0
+        /// d TAR / d undropped output, `[B, T, H]`.
+        var temporalGradient: Tensor?
         /// The state after this window (what the next window of the same rows starts from).
         public let state: State
         /// d loss / d dropped, `[B·T, H]`, once the loss of a training pass counted a target.
@@ -64,13 +78,20 @@ extension LanguageModel: TrainableModel {
             throw ModelError.input("\(tokenIDs.count) ids for a batch of \(batch) x \(steps)")
         }
         let ids = tokenIDs.ints  // the embedding's row indices
-        let embedded = try embedding.forward(ids: ids, shape: [batch, steps])
-        let result = try encoder.forward(embedded, lengths: lengths, initialHidden: state?.hidden, initialCell: state?.cell,
-                                         training: training, generator: &generator)
-        let (dropped, mask) = dropout.forward(result.output, training: training, generator: &generator)
-        return ForwardPass(ids: ids, batch: batch, steps: steps, recurrent: result, dropped: dropped, dropoutMask: mask,
-                           training: training, state: State(hidden: result.finalHidden, cell: result.finalCell),
-                           hiddenGradient: nil)
+        var embedded = try embedding.forward(ids: ids, shape: [batch, steps])
+        var rowMask: [Float]?, inputMask: Tensor?
+        if let regularisation {
+            rowMask = regularisation.embedding.rowMask(vocabularySize: configuration.vocabularySize, training: training,
+                                                       generator: &generator)
+            embedded = EmbeddingDropout.apply(rowMask, ids: ids, to: embedded)
+            (embedded, inputMask) = regularisation.input.forward(embedded, training: training, generator: &generator)
+        }
+        let stack = try runStack(embedded, lengths: lengths, state: state, training: training, generator: &generator)
+        let (dropped, mask) = regularisation?.output.forward(stack.output, training: training, generator: &generator)
+            ?? dropout.forward(stack.output, training: training, generator: &generator)
+        return ForwardPass(ids: ids, batch: batch, steps: steps, lengths: lengths, stack: stack, dropped: dropped,
+                           dropoutMask: mask, embeddingRowMask: rowMask, inputMask: inputMask, training: training,
+                           state: stack.state, hiddenGradient: nil)
     }
 
     /// The output layer's cross-entropy against `targets` `[B, T]`; a training pass also
@@ -86,7 +107,7 @@ extension LanguageModel: TrainableModel {
         // to their places.
         let real = targets.indices.filter { targets[$0] != ignore }
         let compact = !real.isEmpty && real.count < targets.count
-        let H = configuration.hiddenSize
+        let H = configuration.outputSize
         var hidden = pass.dropped
         if compact {
             hidden = Tensor(shape: [real.count, H])
@@ -103,6 +124,7 @@ extension LanguageModel: TrainableModel {
                 Self.copyRows(real.count, width: H, from: dReal, to: &dHidden) { ($0, real[$0]) }
             }
             pass.hiddenGradient = dHidden
+            if let penalties = configuration.regularisation { addPenalties(&pass, penalties) }
         }
         return BatchLoss(value: loss, count: count)
     }
@@ -111,9 +133,17 @@ extension LanguageModel: TrainableModel {
     /// (nothing when the pass counted no target or was not a training pass).
     func backwardThroughRecurrence(_ pass: ForwardPass) throws {
         guard let dHidden = pass.hiddenGradient else { return }
-        let dOutput = dropout.backward(outputGradient: dHidden.reshaped([pass.batch, pass.steps, configuration.hiddenSize]),
-                                       mask: pass.dropoutMask)
-        let grads = try encoder.backward(pass.recurrent.tape, outputGradient: dOutput)
-        embedding.backward(ids: pass.ids, outputGradient: grads.input)
+        let shaped = dHidden.reshaped([pass.batch, pass.steps, configuration.outputSize])
+        var dOutput = regularisation?.output.backward(outputGradient: shaped, mask: pass.dropoutMask)
+            ?? dropout.backward(outputGradient: shaped, mask: pass.dropoutMask)
+        if let tar = pass.temporalGradient {
+            for i in 0..<dOutput.count { dOutput.storage[i] += tar.storage[i] }
+        }
+        var dInput = try backwardStack(pass.stack, outputGradient: dOutput)
+        if let regularisation {
+            dInput = regularisation.input.backward(outputGradient: dInput, mask: pass.inputMask)
+            dInput = EmbeddingDropout.apply(pass.embeddingRowMask, ids: pass.ids, to: dInput)
+        }
+        embedding.backward(ids: pass.ids, outputGradient: dInput)
     }
 }

@@ -31,23 +31,44 @@ public struct LanguageModel: ParameterContainer {
         /// nil: a full softmax over the vocabulary (`fc.weight`, `fc.bias`); otherwise an adaptive
         /// softmax over the ids in frequency order (`fc.head.*`, `fc.tail.*`, `frequency_order`).
         public var adaptiveOutput: AdaptiveOutput?
+        /// The last layer's hidden size when it differs from ``hiddenSize`` (AWD-LSTM's 1150/1150/400,
+        /// so that a tied embedding of 400 fits); nil: every layer has ``hiddenSize``.
+        public var lastHiddenSize: Int?
+        /// AWD-LSTM regularisation (nil: none; ``layerDropout`` and ``dropout`` must then be 0, its
+        /// locked dropouts replace them).
+        public var regularisation: Regularisation?
 
         /// A configuration; see the properties for the meaning of each value.
         public init(vocabularySize: Int, embeddingSize: Int, cell: RecurrentCell, hiddenSize: Int, layers: Int = 1,
                     layerDropout: Float = 0, dropout: Float = 0, tieWeights: Bool = false, paddingIndex: Int? = 0,
-                    initRange: Float = 0, adaptiveOutput: AdaptiveOutput? = nil) {
+                    initRange: Float = 0, adaptiveOutput: AdaptiveOutput? = nil, lastHiddenSize: Int? = nil,
+                    regularisation: Regularisation? = nil) {
             self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.cell = cell
             self.hiddenSize = hiddenSize; self.layers = layers; self.layerDropout = layerDropout
             self.dropout = dropout; self.tieWeights = tieWeights; self.paddingIndex = paddingIndex
             self.initRange = initRange; self.adaptiveOutput = adaptiveOutput
+            self.lastHiddenSize = lastHiddenSize; self.regularisation = regularisation
         }
+
+        /// The hidden size of each layer, first to last.
+        public var layerSizes: [Int] {
+            (0..<layers).map { $0 == layers - 1 ? (lastHiddenSize ?? hiddenSize) : hiddenSize }
+        }
+        /// The last layer's hidden size: what the output layer reads.
+        public var outputSize: Int { lastHiddenSize ?? hiddenSize }
+        /// Whether the stack runs as one single-layer ``RecurrentLayer`` per layer (needed for a
+        /// different last size and for locked dropout between layers) instead of one multi-layer one.
+        public var splitsLayers: Bool { lastHiddenSize != nil || regularisation != nil }
+        /// The width of ``State``'s tensors: the widest layer.
+        public var stateWidth: Int { layerSizes.max() ?? hiddenSize }
     }
 
     /// The recurrent state carried from one window to the next (truncated BPTT) or through generation.
     public struct State {
-        /// `[L, B, H]`.
+        /// `[L, B, H]`, H the widest layer (``Configuration/stateWidth``): a narrower layer's state
+        /// fills the first features of its slice, the rest are zeros.
         public var hidden: Tensor
-        /// `[L, B, H]` for LSTM.
+        /// `[L, B, H]` for LSTM, laid out as ``hidden``.
         public var cell: Tensor?
 
         /// A state from its tensors (for example read back from a checkpoint).
@@ -59,13 +80,19 @@ public struct LanguageModel: ParameterContainer {
 
     public let configuration: Configuration
     public let embedding: Embedding
-    public let encoder: RecurrentLayer
+    /// The recurrent stack: one multi-layer layer, or one single-layer layer per layer when
+    /// ``Configuration/splitsLayers`` (state_dict names `rnn.weight_ih_l0`, `rnn.weight_ih_l1`, … either way).
+    public let layers: [RecurrentLayer]
+    /// The first element of ``layers`` (the whole stack unless it is split).
+    public var encoder: RecurrentLayer { layers[0] }
     /// The full softmax output layer (nil with an adaptive output).
     public let output: VocabularyOutput?
     /// The adaptive softmax output layer (``Configuration/adaptiveOutput``), or nil.
     public let adaptiveOutput: FrequencyRankedOutput?
     let ownOutputWeight: Parameter?
     let dropout: Dropout
+    /// The dropout layers of ``Configuration/regularisation``, or nil.
+    let regularisation: Regularisation.Layers?
 
     /// A freshly initialised model drawn from `generator`. An adaptive output ranks the ids by
     /// `frequencyOrder` (ids from the most to the least frequent, see
@@ -73,27 +100,44 @@ public struct LanguageModel: ParameterContainer {
     /// model whose weights and `frequency_order` are then loaded from a checkpoint.
     public init(_ configuration: Configuration, frequencyOrder: [Int]? = nil, generator: inout SeededGenerator) throws {
         let cell = configuration.cell
-        if configuration.tieWeights, configuration.embeddingSize != configuration.hiddenSize {
-            throw ModelError.configuration("tied weights need embedding size \(configuration.embeddingSize) == hidden size \(configuration.hiddenSize)")
+        if configuration.tieWeights, configuration.embeddingSize != configuration.outputSize {
+            throw ModelError.configuration("tied weights need embedding size \(configuration.embeddingSize) == last hidden size \(configuration.outputSize)")
         }
+        if let last = configuration.lastHiddenSize, last < 1 {
+            throw ModelError.configuration("last hidden size \(last) must be positive")
+        }
+        if configuration.regularisation != nil, configuration.layerDropout > 0 || configuration.dropout > 0 {
+            throw ModelError.configuration("with AWD regularisation the layer and output dropouts are its locked hidden and output dropouts; set layerDropout and dropout to 0")
+        }
+        regularisation = try configuration.regularisation?.layers()
         if configuration.tieWeights, configuration.adaptiveOutput != nil {
             throw ModelError.configuration("tied weights need the full softmax: an adaptive output has no [V, H] table to share with the embedding")
         }
         self.configuration = configuration
         embedding = Embedding(vocabularySize: configuration.vocabularySize, dimension: configuration.embeddingSize,
                               paddingIndex: configuration.paddingIndex, generator: &generator)
-        encoder = try RecurrentLayer(cell: cell, inputSize: configuration.embeddingSize, hiddenSize: configuration.hiddenSize,
-                                     layerCount: configuration.layers, bidirectional: false,
-                                     dropout: configuration.layerDropout, generator: &generator)
+        if configuration.splitsLayers {
+            var stack: [RecurrentLayer] = [], input = configuration.embeddingSize
+            for size in configuration.layerSizes {
+                stack.append(try RecurrentLayer(cell: cell, inputSize: input, hiddenSize: size, generator: &generator))
+                input = size
+            }
+            layers = stack
+        } else {
+            layers = [try RecurrentLayer(cell: cell, inputSize: configuration.embeddingSize, hiddenSize: configuration.hiddenSize,
+                                         layerCount: configuration.layers, bidirectional: false,
+                                         dropout: configuration.layerDropout, generator: &generator)]
+        }
+        let outputSize = configuration.outputSize
         if let adaptive = configuration.adaptiveOutput {
-            let layer = try AdaptiveLogSoftmax(inputSize: configuration.hiddenSize, classCount: configuration.vocabularySize,
+            let layer = try AdaptiveLogSoftmax(inputSize: outputSize, classCount: configuration.vocabularySize,
                                                cutoffs: adaptive.cutoffs, divValue: adaptive.divValue, headBias: adaptive.headBias,
                                                generator: &generator)
             adaptiveOutput = try FrequencyRankedOutput(layer: layer, order: frequencyOrder ?? Array(0..<configuration.vocabularySize))
             output = nil
             ownOutputWeight = nil
         } else {
-            let linear = Linear(inputSize: configuration.hiddenSize, outputSize: configuration.vocabularySize, generator: &generator)
+            let linear = Linear(inputSize: outputSize, outputSize: configuration.vocabularySize, generator: &generator)
             ownOutputWeight = configuration.tieWeights ? nil : linear.weight
             output = VocabularyOutput(weight: configuration.tieWeights ? embedding.weight : linear.weight, bias: linear.bias)
             adaptiveOutput = nil
@@ -118,7 +162,17 @@ public struct LanguageModel: ParameterContainer {
     /// `embedding.weight`, `rnn.*`, `fc.weight` (untied only), `fc.bias`; with an adaptive output
     /// `fc.head.weight` (`fc.head.bias`), `fc.tail.i.{0,1}.weight` and the `frequency_order` buffer.
     public var namedParameters: [(name: String, parameter: Parameter)] {
-        var list = embedding.namedParameters(prefix: "embedding") + encoder.namedParameters(prefix: "rnn")
+        var list = embedding.namedParameters(prefix: "embedding")
+        if layers.count == 1 {
+            list += encoder.namedParameters(prefix: "rnn")
+        } else {
+            // Layer k's single-layer names `weight_ih_l0`, … become `weight_ih_lk`, … (nn.LSTM's names).
+            for (k, layer) in layers.enumerated() {
+                for (name, parameter) in layer.namedParameters {
+                    list.append(("rnn." + String(name.dropLast(1)) + String(k), parameter))
+                }
+            }
+        }
         if let ownOutputWeight { list.append(("fc.weight", ownOutputWeight)) }
         if let bias = output?.bias { list.append(("fc.bias", bias)) }
         if let adaptiveOutput {
@@ -196,9 +250,10 @@ public struct LanguageModel: ParameterContainer {
         var next = prompt.ints  // the embedding's row indices
         for _ in 0..<maxTokens {
             let embedded = try embedding.forward(ids: next, shape: [1, next.count])
-            let result = try encoder.forward(embedded, initialHidden: state?.hidden, initialCell: state?.cell)
-            state = State(hidden: result.finalHidden, cell: result.finalCell)
-            let H = configuration.hiddenSize
+            var unused = SeededGenerator(seed: 0)
+            let result = try runStack(embedded, lengths: nil, state: state, training: false, recordTape: false, generator: &unused)
+            state = result.state
+            let H = configuration.outputSize
             let last = Tensor(shape: [1, H], values: Array(result.output.storage[((next.count - 1) * H)..<(next.count * H)]))
             let logits = try scores(hidden: last).storage
             let token = Self.choose(from: logits, sampling: sampling, generator: &generator)

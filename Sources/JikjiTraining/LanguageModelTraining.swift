@@ -38,7 +38,7 @@ public struct LanguageModelTraining: TrainingTask {
     public mutating func restoreCarriedTensors(_ tensors: [String: Tensor]) throws {
         guard let hidden = tensors["lm_state.hidden"] else { carried = nil; return }
         let c = model.configuration
-        guard carriesState, hidden.shape.count == 3, hidden.shape[0] == c.layers, hidden.shape[2] == c.hiddenSize else {
+        guard carriesState, hidden.shape.count == 3, hidden.shape[0] == c.layers, hidden.shape[2] == c.stateWidth else {
             throw CheckpointError("the checkpoint's carried state \(hidden.shape) does not fit this language model")
         }
         carried = LanguageModel.State(hidden: hidden, cell: tensors["lm_state.cell"])
