@@ -11,18 +11,25 @@ struct IdDecimals: Sendable {
     init(count: Int) {
         let n = Swift.max(0, Swift.min(count, 1_000_000))
         entries = [UInt64](unsafeUninitializedCapacity: n) { buffer, initialized in
+            // Counting up in decimal: `digits` holds the current id's text, most significant
+            // byte lowest, with `length` digits.
+            var digits: UInt64 = 0x30
+            var length = 1
             for id in 0..<n {
-                var digits: [UInt8] = []
-                var v = id
-                repeat {
-                    digits.append(UInt8(0x30 + v % 10))
-                    v /= 10
-                } while v > 0
-                var entry: UInt64 = 0
-                for (k, digit) in digits.reversed().enumerated() { entry |= UInt64(digit) << (8 * UInt64(k)) }
-                entry |= 0x20 << (8 * UInt64(digits.count))
-                entry |= UInt64(digits.count + 1) << 56
-                buffer[id] = entry
+                buffer[id] = digits | 0x20 << (8 * UInt64(length)) | UInt64(length + 1) << 56
+                // Add one: carry through the trailing nines (the last digit is the highest byte).
+                var k = length - 1
+                while k >= 0, (digits >> (8 * UInt64(k))) & 0xFF == 0x39 {
+                    digits = digits & ~(0xFF << (8 * UInt64(k))) | 0x30 << (8 * UInt64(k))
+                    k -= 1
+                }
+                if k >= 0 {
+                    digits += 1 << (8 * UInt64(k))
+                } else {
+                    // All nines: one more digit, "10…0".
+                    digits = digits << 8 | 0x31
+                    length += 1
+                }
             }
             initialized = n
         }

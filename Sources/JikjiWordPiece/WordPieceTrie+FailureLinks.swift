@@ -107,11 +107,12 @@ extension WordPieceTrie {
     func matchWord(_ word: UnsafeBufferPointer<UInt8>, into ids: UnsafeMutablePointer<Int32>) -> Int? {
         let n = word.count
         guard n > 0, let p = word.baseAddress else { return 0 }
-        if !conflictingPrefix.isEmpty, n >= conflictingPrefix.count,
+        // Only a word starting with the prefix's first byte can start with the prefix.
+        if Int(p[0]) == conflictingPrefixFirstByte, n >= conflictingPrefix.count,
            conflictingPrefix.withUnsafeBufferPointer({ memcmp(p, $0.baseAddress!, $0.count) == 0 }) {
             return matchWordByWalks(word, into: ids)
         }
-        let slots = self.slots, capacity = self.capacity, inside = Int(linearContinuationRoot)
+        let slots = self.slots, capacity = self.capacity, inside = Int(linearContinuationRoot), pops = self.pops
         var state = Int(Self.root)
         var i = 0
         var k = 0
@@ -133,13 +134,11 @@ extension WordPieceTrie {
                 ids[k] = slot.value
                 k += 1
             } else {
-                pops.withUnsafeBufferPointer { pops in
-                    var q = Int(-2 - slot.value)
-                    while pops[q] >= 0 {
-                        ids[k] = pops[q]
-                        k += 1
-                        q += 1
-                    }
+                var q = Int(-2 - slot.value)
+                while pops[q] >= 0 {
+                    ids[k] = pops[q]
+                    k += 1
+                    q += 1
                 }
             }
             state = Int(slot.failure)

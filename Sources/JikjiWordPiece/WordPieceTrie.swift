@@ -32,7 +32,7 @@ final class WordPieceTrie: @unchecked Sendable {
     /// starts with it.
     let continuationRoot: Int32
     /// Failure pops of the states that are not tokens, each list ended by -1.
-    let pops: [Int32]
+    let pops: UnsafeMutablePointer<Int32>
     /// The state of an empty remainder inside a word for ``matchWord(_:into:)``: the
     /// continuation root, or a state of its own without edges when no token has the prefix.
     let linearContinuationRoot: Int32
@@ -40,6 +40,8 @@ final class WordPieceTrie: @unchecked Sendable {
     /// failure links mean "inside a word" from the root (``matchWord(_:into:)`` then takes the
     /// plain walk); empty otherwise.
     let conflictingPrefix: [UInt8]
+    /// ``conflictingPrefix``'s first byte, or -1 when it is empty.
+    let conflictingPrefixFirstByte: Int
 
     /// The root state.
     static let root: Int32 = 0
@@ -180,7 +182,8 @@ final class WordPieceTrie: @unchecked Sendable {
                 ? (linearRoot >= 0 ? linearRoot : slotOfNode[prefixNode]) : f >= 0 ? slotOfNode[Int(f)] : -1
             if values[node] < 0, links.popsStart[node] >= 0 { valueArray[slot] = -2 - links.popsStart[node] }
         }
-        pops = links.pops
+        pops = .allocate(capacity: links.pops.count)
+        pops.initialize(from: links.pops, count: links.pops.count)
 
         capacity = size
         slots = .allocate(capacity: size)
@@ -192,6 +195,7 @@ final class WordPieceTrie: @unchecked Sendable {
         continuationRoot = prefix.isEmpty ? Self.root : prefixNode >= 0 ? slotOfNode[prefixNode] : -1
         linearContinuationRoot = linearRoot >= 0 ? linearRoot : continuationRoot
         conflictingPrefix = prefix.isEmpty || prefixNode < 0 ? [] : Array(prefix.utf8)
+        conflictingPrefixFirstByte = conflictingPrefix.first.map(Int.init) ?? -1
     }
 
     /// The child of plain-trie `node` on `byte`, or -1.
@@ -207,6 +211,7 @@ final class WordPieceTrie: @unchecked Sendable {
     }
 
     deinit {
+        pops.deallocate()
         slots.deallocate()
     }
 
