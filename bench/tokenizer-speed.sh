@@ -110,7 +110,7 @@ run_kind() {
     awk -v a="${best_wall[jikji.1]}" -v b="${best_wall[jikji.2]}" 'BEGIN { printf "jikji: 2 threads %.2fx 1 thread (wall)\n", a / b }'
     # Decoding HF's ids back to text (skip special tokens), one core.
     local dwall dcpu hwall hcpu
-    read -r dwall dcpu < <(measure taskset -c 0 sh -c "\"$JIKJI\" decode --vocab \"$vocab\" --input \"$reference\" > \"$OUT/$kind.jikji.txt\"")
+    read -r dwall dcpu < <(measure taskset -c 0 sh -c "\"$JIKJI\" decode --skip-special-tokens --vocab \"$vocab\" --input \"$reference\" > \"$OUT/$kind.jikji.txt\"")
     read -r hwall hcpu < <(RAYON_NUM_THREADS=1 measure taskset -c 0 "$PY" bench/tokenizer_speed.py hf-decode "$kind" "$reference" "$vocab" "$OUT/$kind.hf.txt" 1)
     local out_bytes=$(($(wc -c < "$OUT/$kind.hf.txt") - $(wc -l < "$OUT/$kind.hf.txt")))
     if cmp -s "$OUT/$kind.jikji.txt" "$OUT/$kind.hf.txt"; then local texts=identical; else local texts=DIFFERENT; fi

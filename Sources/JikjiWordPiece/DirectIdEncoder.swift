@@ -196,26 +196,16 @@ struct DirectIdEncoder: Sendable {
     }
 
     /// WordPiece of one normalized word (`length` bytes, `characters` scalars) at `ids[count...]`:
-    /// greedy longest match first, `[UNK]` alone when some position matches nothing or the word
+    /// greedy longest match first (one linear walk, ``WordPieceTrie/matchWord(_:into:)``),
+    /// `[UNK]` alone when some position matches nothing or the word
     /// is longer than the limit, as HF. Returns the new count, or nil when `[UNK]` is needed but
     /// missing (the general path reports that).
     @inline(__always)
     private func emit(_ word: UnsafeMutablePointer<UInt8>, _ length: Int, _ characters: Int,
                       _ ids: UnsafeMutablePointer<Int32>, _ count: Int) -> Int? {
-        var k = count
-        if characters <= maxCharacters {
-            let bytes = UnsafeBufferPointer(start: word, count: length)
-            var position = 0
-            var state = WordPieceTrie.root
-            while position < length {
-                let (id, end) = state >= 0 ? trie.longestMatch(bytes, from: position, state: state) : (-1, 0)
-                guard id >= 0 else { break }
-                ids[k] = id
-                k += 1
-                position = end
-                state = trie.continuationRoot
-            }
-            if position == length { return k }
+        if characters <= maxCharacters,
+           let produced = trie.matchWord(UnsafeBufferPointer(start: word, count: length), into: ids + count) {
+            return count + produced
         }
         guard unknown >= 0 else { return nil }
         ids[count] = unknown

@@ -118,6 +118,7 @@ extension WordPieceTokenizer {
         let aligning = options.format == .jsonl
         // Outputs without offsets take the one-pass encoder (which falls back per text).
         let direct = directIds != nil && options.format != .jsonl
+        let decimals = IdDecimals(count: direct && options.format == .ids ? vocabulary.count : 0)
         let reader = try RecordBlockReader(path: input, format: format, blockSize: max(1, options.blockSize))
         let columns = try reader.columns([options.column ?? RecordFormat.linesColumn] + (options.pairColumn.map { [$0] } ?? []))
         // Padding to the longest of a batch: encodings are collected per chunk, then padded and
@@ -169,7 +170,8 @@ extension WordPieceTokenizer {
                                 func encodeLine(_ text: UnsafeBufferPointer<UInt8>, alignment: CleaningAlignment?) throws {
                                     if fastPath, direct, alignment == nil,
                                        Self.appendDirectLine(text, encoder: directIds!, processor: options.addSpecialTokens ? postProcessor : nil,
-                                                             format: options.format, texts: texts, into: &out, tokens: &stats.tokens) {
+                                                             format: options.format, texts: texts, decimals: decimals,
+                                                             into: &out, tokens: &stats.tokens) {
                                         // Ids or tokens without offsets: one pass, no encoding built.
                                     } else if fastPath {
                                         // No truncation: build [CLS] text [SEP] in place in a reused
@@ -275,6 +277,7 @@ extension WordPieceTokenizer {
                             skipSpecialTokens: Bool, blockSize: Int = 8 << 20,
                             progress: ((Int) -> Void)? = nil) throws -> LineCodingSummary {
         let reader = try RecordBlockReader(path: input, format: .lines, blockSize: max(1, blockSize))
+        let table = decoderTable
         var summary = LineCodingSummary()
         let io = OverlappedBlockIO(reader: reader, output: output)
         defer { io.wait() }
@@ -287,6 +290,7 @@ extension WordPieceTokenizer {
             var failure: Error?
             do {
             let outputs = try processBlock(lines: 0..<block.count) { range, _, out, stats in
+                let decoderTable = table
                 var ids: [Int32] = []
                 try block.bytes.withUnsafeBufferPointer { bytes in
                     for k in range {
@@ -321,8 +325,8 @@ extension WordPieceTokenizer {
     /// Encodes `text` with the one-pass encoder and appends its output line (`[CLS]`/`[SEP]` from
     /// `processor`); false, with nothing appended, when the text needs the general path.
     static func appendDirectLine(_ text: UnsafeBufferPointer<UInt8>, encoder: DirectIdEncoder, processor: BertPostProcessor?,
-                                 format: LineEncodingOptions.Format, texts: TokenTexts?, into out: inout [UInt8],
-                                 tokens: inout Int) -> Bool {
+                                 format: LineEncodingOptions.Format, texts: TokenTexts?, decimals: IdDecimals,
+                                 into out: inout [UInt8], tokens: inout Int) -> Bool {
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: text.count + 2) { buffer -> Bool in
             let ids = buffer.baseAddress!
             var count = 0
@@ -344,29 +348,10 @@ extension WordPieceTokenizer {
                 }
                 out.append(0x0A)
             } else {
-                appendIdLine(line, to: &out)
+                decimals.appendLine(line, to: &out)
             }
             tokens += count
             return true
-        }
-    }
-
-    /// Appends `ids` in decimal, separated by spaces, and a newline, built in one temporary
-    /// buffer and appended at once (per-byte appends cost a uniqueness and capacity check each).
-    static func appendIdLine(_ ids: UnsafeBufferPointer<Int32>, to out: inout [UInt8]) {
-        // At most 11 bytes per id ("-2147483648") and its separator.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ids.count * 12 + 1) { buffer in
-            let p = buffer.baseAddress!
-            var k = 0
-            for j in 0..<ids.count {
-                if j > 0 {
-                    p[k] = 0x20
-                    k += 1
-                }
-                k += writeDecimal(ids[j], to: p + k)
-            }
-            p[k] = 0x0A
-            out.append(contentsOf: UnsafeBufferPointer(start: p, count: k + 1))
         }
     }
 

@@ -13,12 +13,13 @@ extension WordPieceTokenizer {
     public func decodeBatch(_ sequences: [[TokenID]], skipSpecialTokens: Bool = true) -> [String] {
         var results = [String](repeating: "", count: sequences.count)
         // Decoding cannot fail, so the error path of parallelChunks is never taken.
+        let table = decoderTable
         try? parallelChunks(count: sequences.count) { range, _ in
             var bytes: [UInt8] = []
             return range.map { i in
                 bytes.removeAll(keepingCapacity: true)
                 sequences[i].withUnsafeBufferPointer {
-                    decoderTable.decode($0, skipSpecialTokens: skipSpecialTokens, into: &bytes)
+                    table.decode($0, skipSpecialTokens: skipSpecialTokens, into: &bytes)
                 }
                 return String(decoding: bytes, as: UTF8.self)
             }

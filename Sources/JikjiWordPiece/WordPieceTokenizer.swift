@@ -33,7 +33,10 @@ public struct WordPieceTokenizer: Sendable {
     let specialMatcher: SpecialTokenMatcher
     /// Normalized forms of the added tokens with `normalized: true`, found in normalized text.
     let normalizedMatcher: SpecialTokenMatcher
-    let decoderTable: WordPieceDecoderTable
+    /// The decoder's per-id table, built on first use (encoding never needs it).
+    let lazyDecoderTable: LazyDecoderTable
+    /// The decoder's per-id table (built now if nothing has decoded yet; hoist it out of loops).
+    var decoderTable: WordPieceDecoderTable { lazyDecoderTable.table }
     /// The one-pass encoder for outputs without offsets; nil when the added tokens rule it out.
     let directIds: DirectIdEncoder?
 
@@ -86,9 +89,10 @@ public struct WordPieceTokenizer: Sendable {
         normalizedMatcher = SpecialTokenMatcher(entries: ordered.filter(\.normalized).map {
             entry($0, Array(normalizing.normalize($0.content).utf8))
         })
-        decoderTable = WordPieceDecoderTable(vocabulary: vocabulary, cleanup: decoderCleanup,
-                                             addedTokens: addedTokens, wordPiece: wordPieceDecoder,
-                                             normalize: { normalizing.normalize($0) })
+        lazyDecoderTable = LazyDecoderTable {
+            WordPieceDecoderTable(vocabulary: vocabulary, cleanup: decoderCleanup, addedTokens: addedTokens,
+                                  wordPiece: wordPieceDecoder, normalize: { normalizing.normalize($0) })
+        }
     }
 
     /// The token of `id`: an added token's content, else the vocabulary's token.

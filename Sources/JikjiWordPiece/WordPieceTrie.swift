@@ -9,23 +9,39 @@
 /// `@unchecked Sendable` (for the raw arrays): every property is a `let`, and the arrays behind
 /// the pointers are written only in `init`, before the trie is shared between encoding threads.
 final class WordPieceTrie: @unchecked Sendable {
-    /// One slot: `base` (offset of its children), `check` (its parent, or -1 when free) and
-    /// `value` (the id of the token spelled by the path to it, or -1), side by side so that a
-    /// step of a walk touches one cache line instead of three.
+    /// One slot: `base` (offset of its children), `check` (its parent, or -1 when free),
+    /// `value` and `failure`, side by side so that a step of a walk touches one cache line
+    /// instead of several.
+    ///
+    /// `value` is the id of the token spelled by the path to the slot when it is one (≥ 0);
+    /// otherwise -1, or `-2 - k` when the failure pops of the state start at `pops[k]` (see
+    /// ``FailureLinks``). `failure` is the state a linear walk moves to when the next byte has no
+    /// edge (-1: the word is unknown).
     struct Slot {
         var base: Int32
         var check: Int32
         var value: Int32
-        var unused: Int32 = 0
+        var failure: Int32 = -1
     }
 
     /// The slots.
-    private let slots: UnsafeMutablePointer<Slot>
+    let slots: UnsafeMutablePointer<Slot>
     /// Number of slots.
     let capacity: Int
     /// The state reached from the root by the continuation prefix (`##`), or -1 when no token
     /// starts with it.
     let continuationRoot: Int32
+    /// Failure pops of the states that are not tokens, each list ended by -1.
+    let pops: UnsafeMutablePointer<Int32>
+    /// The state of an empty remainder inside a word for ``matchWord(_:into:)``: the
+    /// continuation root, or a state of its own without edges when no token has the prefix.
+    let linearContinuationRoot: Int32
+    /// The continuation prefix's bytes when a word starting with them would reach states whose
+    /// failure links mean "inside a word" from the root (``matchWord(_:into:)`` then takes the
+    /// plain walk); empty otherwise.
+    let conflictingPrefix: [UInt8]
+    /// ``conflictingPrefix``'s first byte, or -1 when it is empty.
+    let conflictingPrefixFirstByte: Int
 
     /// The root state.
     static let root: Int32 = 0
@@ -142,21 +158,60 @@ final class WordPieceTrie: @unchecked Sendable {
             }
         }
 
+        // 3. Failure links (LinMaxMatch) over the plain trie, then moved to the slots.
+        var prefixNode = 0
+        for byte in prefix.utf8 where prefixNode >= 0 {
+            prefixNode = Self.child(of: prefixNode, byte, in: children)
+        }
+        // No token has the prefix: a state of its own, in a free slot, stands for "inside a word".
+        var linearRoot = Int32(-1)
+        if prefixNode < 0 {
+            var free = 1
+            while checkArray[free] != -1 { free += 1 }
+            checkArray[free] = Int32.min  // taken, and no state is its parent
+            baseArray[free] = 0
+            valueArray[free] = -1
+            linearRoot = Int32(free)
+        }
+        let links = FailureLinks(children: children, values: values, continuationNode: prefixNode)
+        var failureArray = [Int32](repeating: -1, count: size)
+        for node in 0..<children.count where slotOfNode[node] >= 0 {
+            let slot = Int(slotOfNode[node])
+            let f = links.failure[node]
+            failureArray[slot] = f == FailureLinks.continuation
+                ? (linearRoot >= 0 ? linearRoot : slotOfNode[prefixNode]) : f >= 0 ? slotOfNode[Int(f)] : -1
+            if values[node] < 0, links.popsStart[node] >= 0 { valueArray[slot] = -2 - links.popsStart[node] }
+        }
+        pops = .allocate(capacity: links.pops.count)
+        pops.initialize(from: links.pops, count: links.pops.count)
+
         capacity = size
         slots = .allocate(capacity: size)
         for i in 0..<size {
-            (slots + i).initialize(to: Slot(base: baseArray[i], check: checkArray[i], value: valueArray[i]))
+            (slots + i).initialize(to: Slot(base: baseArray[i], check: checkArray[i], value: valueArray[i],
+                                            failure: failureArray[i]))
         }
 
-        var state = Self.root
-        for byte in prefix.utf8 where state >= 0 {
-            let t = Int(slots[Int(state)].base) + Int(byte) + 1
-            state = t < size && slots[t].check == state ? Int32(t) : -1
+        continuationRoot = prefix.isEmpty ? Self.root : prefixNode >= 0 ? slotOfNode[prefixNode] : -1
+        linearContinuationRoot = linearRoot >= 0 ? linearRoot : continuationRoot
+        conflictingPrefix = prefix.isEmpty || prefixNode < 0 ? [] : Array(prefix.utf8)
+        conflictingPrefixFirstByte = conflictingPrefix.first.map(Int.init) ?? -1
+    }
+
+    /// The child of plain-trie `node` on `byte`, or -1.
+    static func child(of node: Int, _ byte: UInt8, in children: [[(byte: UInt8, node: Int32)]]) -> Int {
+        children[node].withUnsafeBufferPointer { list in
+            var lo = 0, hi = list.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if list[mid].byte < byte { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < list.count && list[lo].byte == byte ? Int(list[lo].node) : -1
         }
-        continuationRoot = prefix.isEmpty ? Self.root : state
     }
 
     deinit {
+        pops.deallocate()
         slots.deallocate()
     }
 

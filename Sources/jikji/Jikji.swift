@@ -25,7 +25,10 @@ struct Jikji: ParsableCommand {
     /// then runs the command like ArgumentParser's `main` and makes sure that what it wrote reached
     /// its streams: a failed write ends with a non-zero status (see ``CommandOutcome``).
     static func main() {
-        _ = try? BLAS.load()
+        // The text commands multiply no matrices: they skip opening the library (about 22M
+        // instructions and OpenBLAS's thread pool before the first byte is read).
+        let textCommands: Set<String> = ["clean", "encode", "decode", "vocab"]
+        if !textCommands.contains(CommandLine.arguments.dropFirst().first ?? "") { _ = try? BLAS.load() }
         StandardStreams.ignoreBrokenPipeSignal()
         var failure: Error?
         do {
