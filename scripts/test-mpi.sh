@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Data-parallel jobs under mpirun (issue 17): MPIJobTests, two ranks over TCP on loopback —
 # two ranks repeat bit for bit, match one process within tolerance (classifier, language model,
-# encoder-decoder), and a killed rank stops the job and `job resume` finishes it. Installs Open
+# encoder-decoder), a killed rank stops the job and `job resume` finishes it, and a run stopped
+# with one number of ranks resumes with another. Installs Open
 # MPI when missing (bootstrap.sh); runs where it can, says so on stderr when it cannot.
 # Reuses the release test build of scripts/test.sh (`swift test -c release` builds it otherwise);
 # no separate `swift build -c release`, whose flags differ and would rebuild every module twice.

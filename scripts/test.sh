@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-swift build -c release
+# One build: `swift test -c release` builds every product, the `jikji` binary the CLI suites and
+# the later CI scripts run included (.build/release/jikji); a separate `swift build -c release`
+# first would build every module a second time with other flags (about 4 minutes).
 swift test -c release --disable-swift-testing "$@"

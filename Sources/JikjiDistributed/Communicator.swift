@@ -76,27 +76,28 @@ public final class Communicator {
 
     /// Every rank's `values` concatenated in rank order; rank r sent `counts[r]` of them.
     public func gather(_ values: [Float], counts: [Int]) throws -> [Float] {
-        let (c, displacements, total) = try Communicator.layout(counts, "MPI_Allgatherv")
-        var received = [Float](repeating: 0, count: total)
-        guard total > 0 else { return received }
-        let n = try Communicator.count(values.count, "MPI_Allgatherv")
-        try values.withUnsafeBufferPointer { sent in
-            try received.withUnsafeMutableBufferPointer { out in
-                try Communicator.check("MPI_Allgatherv", jikji_mpi_allgatherv_float(sent.baseAddress, n, out.baseAddress, c, displacements))
-            }
-        }
-        return received
+        try gatherBlocks(values, counts: counts, with: jikji_mpi_allgatherv_float)
     }
 
     /// Every rank's `values` concatenated in rank order; rank r sent `counts[r]` of them.
     public func gather(_ values: [Int32], counts: [Int]) throws -> [Int32] {
+        try gatherBlocks(values, counts: counts, with: jikji_mpi_allgatherv_int)
+    }
+
+    /// MPI_Allgatherv of `values` through `allgatherv`, the C shim's call for `Element`'s MPI
+    /// datatype (the two public overloads differ only in it).
+    private func gatherBlocks<Element: Numeric>(
+        _ values: [Element], counts: [Int],
+        with allgatherv: (UnsafePointer<Element>?, Int32, UnsafeMutablePointer<Element>?,
+                          UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Int32
+    ) throws -> [Element] {
         let (c, displacements, total) = try Communicator.layout(counts, "MPI_Allgatherv")
-        var received = [Int32](repeating: 0, count: total)
+        var received = [Element](repeating: 0, count: total)
         guard total > 0 else { return received }
         let n = try Communicator.count(values.count, "MPI_Allgatherv")
         try values.withUnsafeBufferPointer { sent in
             try received.withUnsafeMutableBufferPointer { out in
-                try Communicator.check("MPI_Allgatherv", jikji_mpi_allgatherv_int(sent.baseAddress, n, out.baseAddress, c, displacements))
+                try Communicator.check("MPI_Allgatherv", allgatherv(sent.baseAddress, n, out.baseAddress, c, displacements))
             }
         }
         return received

@@ -7,7 +7,8 @@ import XCTest
 /// TCP on loopback: two ranks repeat bit for bit; two ranks match one process within float
 /// tolerance (classifier, language model carrying its state, encoder-decoder); a rank killed
 /// mid-run stops the job naming it, and `job resume` under mpirun ends with the weights of a run
-/// never stopped. Needs Open MPI (scripts/test-mpi.sh, run by .ci/run, sets JIKJI_MPI_TESTS=1);
+/// never stopped; a run stopped with one number of ranks resumes with another. Needs Open MPI
+/// (scripts/test-mpi.sh, run by .ci/run, sets JIKJI_MPI_TESTS=1);
 /// the ordinary suite leaves these to that script rather than running them twice.
 final class MPIJobTests: XCTestCase {
     var folder: URL!
@@ -173,6 +174,32 @@ final class MPIJobTests: XCTestCase {
         XCTAssertTrue(resumed.output.contains("run 1 completed after 120 steps"), resumed.output)
         XCTAssertEqual(try finalWeights(runs).bytes, try finalWeights(path("whole")).bytes,
                        "resumed with 2 ranks = never stopped")
+    }
+
+    /// The data plan depends only on the seed, the epoch and the position in it, not on the
+    /// number of ranks, so a run stopped with 2 ranks resumes in one process, and one stopped in
+    /// one process resumes with 2 ranks; each ends within the tolerance of the run never
+    /// stopped (not bit for bit: the steps after the resume sum in another order).
+    func testRunResumesWithAnotherNumberOfRanks() throws {
+        let job = try writeJob("sentiment.yaml", classifierJob)
+        let longer = ["--set", "train.epochs=3", "--set", "train.max_steps=120", "--set", "train.eval_every=10"]
+        for (startRanks, resumeRanks) in [(2, 0), (0, 2)] {
+            let whole = path("whole-\(startRanks)"), stopped = path("stopped-\(startRanks)")
+            try succeed(ranks: startRanks, ["job", "run", job, "--quiet", "--runs", whole] + longer)
+            let started = try MPIRun(ranks: startRanks, ["job", "run", job, "--quiet", "--runs", stopped] + longer)
+            XCTAssertTrue(started.waitForStderr(containing: "step 30 (epoch", timeout: 300), started.stderr)
+            let victim = startRanks == 0 ? started.process.processIdentifier : try XCTUnwrap(started.rankProcess(1))
+            XCTAssertEqual(kill(victim, SIGKILL), 0)
+            XCTAssertNotEqual(started.finish().status, 0)
+            XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: stopped + "/1/checkpoints")
+                .contains("step-120"), "stopped before the end")
+
+            let resumed = try succeed(ranks: resumeRanks, ["job", "resume", "1", "--quiet", "--runs", stopped])
+            XCTAssertTrue(resumed.output.contains("run 1 completed after 120 steps"), resumed.output)
+            let difference = try maxDifference(try finalWeights(stopped).tensors, try finalWeights(whole).tensors)
+            print("\(name): started with \(max(startRanks, 1)) rank(s), resumed with \(max(resumeRanks, 1)): max |resumed − never stopped| = \(difference)")
+            XCTAssertLessThanOrEqual(difference, Self.tolerance)
+        }
     }
 }
 
