@@ -19,6 +19,10 @@
 #   JIKJI_BENCH_PRECISIONS  "fp32 bf16" (default) or one of them: bf16 runs Jikji with
 #                        --precision bf16 (AMX tiles) and PyTorch under torch.autocast("cpu",
 #                        dtype=torch.bfloat16), in the same alternating sweep as fp32
+#   JIKJI_BENCH_BIN      a jikji-bench-recurrent binary to measure instead of building this checkout's
+#                        release product
+#   JIKJI_BENCH_CLOCK    wall (default) or cpu: each call timed by the process's CPU time instead
+#                        (both frameworks), the figure a loaded machine disturbs least at 1 thread
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,25 +39,31 @@ fi
 # speed on AVX-512); set JIKJI_BLAS_KERNEL to a core name to measure another kernel.
 export JIKJI_BLAS_KERNEL="${JIKJI_BLAS_KERNEL:-auto}"
 
-swift build -c release --product jikji-bench-recurrent >&2
-bench_bin="$(swift build -c release --show-bin-path)/jikji-bench-recurrent"
+if [ -n "${JIKJI_BENCH_BIN:-}" ]; then
+    bench_bin="$JIKJI_BENCH_BIN"   # a jikji-bench-recurrent built beforehand (a copy, while the checkout changes)
+else
+    swift build -c release --product jikji-bench-recurrent >&2
+    bench_bin="$(swift build -c release --show-bin-path)/jikji-bench-recurrent"
+fi
 
 seconds="${JIKJI_BENCH_SECONDS:-0.3}"
+clock="${JIKJI_BENCH_CLOCK:-wall}"
 rounds="${JIKJI_BENCH_ROUNDS:-2}"
 filter="${JIKJI_BENCH_FILTER:-}"
 raw="$(mktemp)"
 trap 'rm -f "$raw"' EXIT
 
 echo "# $(date -u +%FT%TZ) $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" >&2
+echo "# clock: $clock"  >&2
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for threads in ${JIKJI_BENCH_THREADS:-1 2}; do
     for round in $(seq "$rounds"); do
         echo "# threads $threads, round $round" >&2
         for precision in ${JIKJI_BENCH_PRECISIONS:-fp32 bf16}; do
-            "$bench_bin" --threads "$threads" --seconds "$seconds" --filter "$filter" --precision "$precision" >>"$raw"
+            "$bench_bin" --threads "$threads" --seconds "$seconds" --filter "$filter" --precision "$precision" --clock "$clock" >>"$raw"
             OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" \
                 "$venv/bin/python" bench/recurrent_torch.py --threads "$threads" --seconds "$seconds" \
-                --filter "$filter" --precision "$precision" >>"$raw"
+                --filter "$filter" --precision "$precision" --clock "$clock" >>"$raw"
         done
     done
 done

@@ -161,7 +161,12 @@ JK_BF16_TARGET static inline void jk_transpose16(__m512i r[16]) {
 // A as row blocks of 16, each `[Kp/32][16][32]` bf16: one 1 KB A tile after another (rows past
 // M zero). Tile-contiguous rather than `[16][Kp]` rows: the transposed packing writes 16 rows
 // at once, which at a row stride of Kp * 2 bytes (4 KB for K = 2048) fall into one cache set.
-JK_BF16_TARGET static void jk_bf16_pack_a(int M, int K, const float *A, int lda, int transA, uint16_t *packed) {
+//
+// With `sums` (transposed A only, else NULL): `sums[m] += Σ_k A(m, k)` in fp32 from the unrounded
+// values, row k after row k in ascending order (the order of `jk_column_sums`, so the same
+// result to the bit), while the rows pass through the cache for the packing anyway.
+JK_BF16_TARGET static void jk_bf16_pack_a(int M, int K, const float *A, int lda, int transA, uint16_t *packed,
+                                          float *sums) {
     int Kp = JK_ROUND_UP(K, 32), Mp = JK_ROUND_UP(M, 32);
     if (!transA) {
         for (int m = 0; m < Mp; m++) {
@@ -180,17 +185,28 @@ JK_BF16_TARGET static void jk_bf16_pack_a(int M, int K, const float *A, int lda,
         for (int m0 = 0; m0 < M; m0 += 16) {
             int valid = M - m0;
             uint16_t *block = packed + (size_t)m0 * Kp;
+            __mmask16 columns = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
+            __m512 total = sums ? _mm512_maskz_loadu_ps(columns, sums + m0) : _mm512_setzero_ps();
             for (int k0 = 0; k0 < Kp; k0 += 32) {
                 __m512i r[16];
                 for (int p = 0; p < 16; p++) {
                     int k = k0 + 2 * p;
-                    r[p] = k < K ? jk_pair_rows(A + (size_t)k * lda + m0, k + 1 < K ? A + (size_t)(k + 1) * lda + m0 : NULL, valid)
-                                 : _mm512_setzero_si512();
+                    if (k >= K) {
+                        r[p] = _mm512_setzero_si512();
+                        continue;
+                    }
+                    const float *row0 = A + (size_t)k * lda + m0, *row1 = k + 1 < K ? row0 + lda : NULL;
+                    r[p] = jk_pair_rows(row0, row1, valid);
+                    if (sums) {
+                        total = _mm512_add_ps(total, _mm512_maskz_loadu_ps(columns, row0));
+                        if (row1) total = _mm512_add_ps(total, _mm512_maskz_loadu_ps(columns, row1));
+                    }
                 }
                 jk_transpose16(r);
                 uint16_t *tile = block + (size_t)(k0 / 32) * 512;
                 for (int m = 0; m < 16; m++) _mm512_storeu_si512(tile + (size_t)m * 32, r[m]);
             }
+            if (sums) _mm512_mask_storeu_ps(sums + m0, columns, total);
         }
     }
 }
@@ -280,12 +296,10 @@ JK_BF16_TARGET static void jk_bf16_block(int M, int N, int Kp, int r0, int c0, c
     JK_C_OUT(3, r0 + 16, c0 + 16, scratch[3]);
 }
 
-JK_BF16_TARGET static int jk_bf16_gemm_packed_amx(int transA, int M, int N, int K, const float *A, int lda,
+// C (+)= A · B for A packed by jk_bf16_pack_a and B by jk_bf16_pack_b_amx (both Kp deep).
+JK_BF16_TARGET static void jk_bf16_multiply_packed(int M, int N, int Kp, const uint16_t *packedA,
                                                    const uint16_t *packedB, float *C, int ldc, int accumulate) {
-    int Kp = JK_ROUND_UP(K, 32), Mp = JK_ROUND_UP(M, 32), Np = JK_ROUND_UP(N, 32);
-    uint16_t *packedA = aligned_alloc(64, (size_t)Mp * Kp * sizeof(uint16_t));
-    if (!packedA) return -2;
-    jk_bf16_pack_a(M, K, A, lda, transA, packedA);
+    int Mp = JK_ROUND_UP(M, 32), Np = JK_ROUND_UP(N, 32);
     jk_tiles_configure();
     // Row panels whose packed A stays in L2 (about 512 KB) while every column block passes.
     int panelRows = (int)(((size_t)512 * 1024 / ((size_t)Kp * 2)) / 32 * 32);
@@ -299,8 +313,54 @@ JK_BF16_TARGET static int jk_bf16_gemm_packed_amx(int transA, int M, int N, int 
         }
     }
     _tile_release();
+}
+
+JK_BF16_TARGET static int jk_bf16_gemm_packed_amx(int transA, int M, int N, int K, const float *A, int lda,
+                                                   const uint16_t *packedB, float *C, int ldc, int accumulate) {
+    int Kp = JK_ROUND_UP(K, 32), Mp = JK_ROUND_UP(M, 32);
+    uint16_t *packedA = aligned_alloc(64, (size_t)Mp * Kp * sizeof(uint16_t));
+    if (!packedA) return -2;
+    jk_bf16_pack_a(M, K, A, lda, transA, packedA, NULL);
+    jk_bf16_multiply_packed(M, N, Kp, packedA, packedB, C, ldc, accumulate);
     free(packedA);
     return 0;
+}
+
+// See jk_bf16_weight_gradients: dG transposed and packed once for both products and the sums.
+JK_BF16_TARGET static int jk_bf16_weight_gradients_amx(int M, int K, const float *A, int lda, int N1, const float *B1,
+                                                        int ldb1, float *C1, int ldc1, int N2, const float *B2,
+                                                        int ldb2, float *C2, int ldc2, float *sums) {
+    int Kp = JK_ROUND_UP(K, 32), Mp = JK_ROUND_UP(M, 32);
+    // Every buffer before anything is written: on failure C1, C2 and sums stay untouched.
+    uint16_t *packedA = aligned_alloc(64, (size_t)Mp * Kp * sizeof(uint16_t));
+    uint16_t *packed1 = N1 > 0 ? aligned_alloc(64, jk_bf16_packed_b_size(K, N1) * sizeof(uint16_t)) : NULL;
+    uint16_t *packed2 = B2 && N2 > 0 ? aligned_alloc(64, jk_bf16_packed_b_size(K, N2) * sizeof(uint16_t)) : NULL;
+    if (!packedA || (N1 > 0 && !packed1) || (B2 && N2 > 0 && !packed2)) {
+        free(packedA);
+        free(packed1);
+        free(packed2);
+        return -2;
+    }
+    jk_bf16_pack_a(M, K, A, lda, 1, packedA, sums);
+    if (packed1) {
+        jk_bf16_pack_b_amx(K, N1, B1, ldb1, 0, packed1);
+        jk_bf16_multiply_packed(M, N1, Kp, packedA, packed1, C1, ldc1, 1);
+    }
+    if (packed2) {
+        jk_bf16_pack_b_amx(K, N2, B2, ldb2, 0, packed2);
+        jk_bf16_multiply_packed(M, N2, Kp, packedA, packed2, C2, ldc2, 1);
+    }
+    free(packedA);
+    free(packed1);
+    free(packed2);
+    return 0;
+}
+
+int jk_bf16_weight_gradients(int M, int K, const float *A, int lda, int N1, const float *B1, int ldb1, float *C1,
+                             int ldc1, int N2, const float *B2, int ldb2, float *C2, int ldc2, float *sums) {
+    if (jk_bf16_kernel() != JK_BF16_AMX) return -1;
+    if (M <= 0 || K <= 0) return 0;
+    return jk_bf16_weight_gradients_amx(M, K, A, lda, N1, B1, ldb1, C1, ldc1, N2, B2, ldb2, C2, ldc2, sums);
 }
 
 void jk_bf16_pack_b(int K, int N, const float *B, int ldb, int transB, uint16_t *packed) {
@@ -339,6 +399,12 @@ void jk_bf16_pack_b(int K, int N, const float *B, int ldb, int transB, uint16_t 
 int jk_bf16_gemm_packed(int transA, int M, int N, int K, const float *A, int lda, const uint16_t *packedB,
                         float *C, int ldc, int accumulate) {
     (void)transA; (void)M; (void)N; (void)K; (void)A; (void)lda; (void)packedB; (void)C; (void)ldc; (void)accumulate;
+    return -1;
+}
+int jk_bf16_weight_gradients(int M, int K, const float *A, int lda, int N1, const float *B1, int ldb1, float *C1,
+                             int ldc1, int N2, const float *B2, int ldb2, float *C2, int ldc2, float *sums) {
+    (void)M; (void)K; (void)A; (void)lda; (void)N1; (void)B1; (void)ldb1; (void)C1; (void)ldc1; (void)N2; (void)B2;
+    (void)ldb2; (void)C2; (void)ldc2; (void)sums;
     return -1;
 }
 int jk_bf16_gemm(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,

@@ -170,6 +170,11 @@ extension RecurrentLayer {
             let gih = gih.baseAddress!, ghh = ghh.baseAddress!, gbih = gbih.baseAddress!, gbhh = gbhh.baseAddress!
             forEachRowRange(GH) { range in
                 let r0 = range.lowerBound, m = range.count
+                if bf16WeightGradients(rows: rows, gateRange: range, inSize: inSize, dGates: dGates,
+                                       dGatesHH: dGatesHH, input: layerTape.input, hPrev: t.hPrev!,
+                                       gih: gih, ghh: ghh, gbih: gbih, gbhh: gbhh) {
+                    return
+                }
                 BLAS.gemm(transposeA: true, m: m, n: inSize, k: rows, a: dGates.pointer + r0, lda: GH,
                           b: layerTape.input.pointer, ldb: inSize, beta: 1, c: gih + r0 * inSize, ldc: inSize)
                 BLAS.gemm(transposeA: true, m: m, n: H, k: rows, a: dGatesHH.pointer + r0, lda: GH,
@@ -179,5 +184,51 @@ extension RecurrentLayer {
             }
         }}}}
         return (dGates, dh, dc)
+    }
+
+    /// The weight and bias gradients of gate rows `gateRange` in bf16 (``MatrixProducts/precision``
+    /// bf16 on a CPU with a bf16 kernel), each gate-gradient matrix transposed and rounded once
+    /// for its products and its bias sums: the products are the ones two `BLAS.gemm` calls give,
+    /// in fewer passes over dG. False when it did not run (nothing written then).
+    private func bf16WeightGradients(
+        rows: Int, gateRange: Range<Int>, inSize: Int, dGates: FloatBuffer, dGatesHH: FloatBuffer,
+        input: FloatBuffer, hPrev: FloatBuffer, gih: UnsafeMutablePointer<Float>, ghh: UnsafeMutablePointer<Float>,
+        gbih: UnsafeMutablePointer<Float>, gbhh: UnsafeMutablePointer<Float>
+    ) -> Bool {
+        let H = hiddenSize, GH = cell.gateCount * H, r0 = gateRange.lowerBound, m = gateRange.count
+        guard MatrixProducts.runsBF16, rows <= Int(Int32.max), GH <= Int(Int32.max), inSize <= Int(Int32.max) else {
+            return false
+        }
+        guard dGatesHH === dGates else {
+            // GRU: the hidden side has its own gate gradient, so one pass for each side, each
+            // summing straight into its bias gradient (jk_column_sums's order, the same bits).
+            guard jk_bf16_weight_gradients(
+                Int32(m), Int32(rows), dGates.pointer + r0, Int32(GH), Int32(inSize), input.pointer, Int32(inSize),
+                gih + r0 * inSize, Int32(inSize), 0, nil, 0, nil, 0, gbih + r0) == 0 else { return false }
+            if jk_bf16_weight_gradients(
+                Int32(m), Int32(rows), dGatesHH.pointer + r0, Int32(GH), Int32(H), hPrev.pointer, Int32(H),
+                ghh + r0 * H, Int32(H), 0, nil, 0, nil, 0, gbhh + r0) != 0 {
+                // The input side is done: the hidden side in fp32 rather than twice.
+                BLAS.gemm(transposeA: true, m: m, n: H, k: rows, a: dGatesHH.pointer + r0, lda: GH,
+                          b: hPrev.pointer, ldb: H, beta: 1, c: ghh + r0 * H, ldc: H)
+                jk_column_sums(Int32(rows), Int32(m), dGatesHH.pointer + r0, Int32(GH), gbhh + r0)
+            }
+            return true
+        }
+        // LSTM and RNN: one gate gradient for both products and both biases, whose gradients
+        // are the same sums (summed once from zero, then added to each).
+        var sums = [Float](repeating: 0, count: m)
+        let status = sums.withUnsafeMutableBufferPointer { s in
+            jk_bf16_weight_gradients(
+                Int32(m), Int32(rows), dGates.pointer + r0, Int32(GH),
+                Int32(inSize), input.pointer, Int32(inSize), gih + r0 * inSize, Int32(inSize),
+                Int32(H), hPrev.pointer, Int32(H), ghh + r0 * H, Int32(H), s.baseAddress!)
+        }
+        guard status == 0 else { return false }
+        for j in 0..<m {
+            gbih[r0 + j] += sums[j]
+            gbhh[r0 + j] += sums[j]
+        }
+        return true
     }
 }

@@ -188,6 +188,17 @@ int jk_bf16_gemm_packed(int transA, int M, int N, int K, const float *A, int lda
 int jk_bf16_gemm(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                  float *C, int ldc, int accumulate);
 
+/// A recurrent layer's weight and bias gradients from one gate-gradient matrix in one pass:
+/// `C1[M, N1] += dGᵀ · B1`, `C2[M, N2] += dGᵀ · B2` (skipped when `B2` is NULL) and
+/// `sums[m] += Σ_k dG[k, m]` (skipped when NULL), where `dG` is `[K, M]` at row stride `lda`
+/// (K time-batch rows, M gate units) and `B1`, `B2` are row-major `[K, N]` (the layer input and
+/// h_prev). dG is rounded to bf16 and packed once for both products (two `jk_bf16_gemm` calls pack
+/// it twice); the sums are fp32 over the unrounded values in `jk_column_sums`'s order, and each
+/// product is the one `jk_bf16_gemm(1, 0, ...)` computes, to the bit. Single-threaded. Returns 0,
+/// -1 when this CPU has no bf16 kernel and -2 when memory ran out (nothing written in both cases).
+int jk_bf16_weight_gradients(int M, int K, const float *A, int lda, int N1, const float *B1, int ldb1, float *C1,
+                             int ldc1, int N2, const float *B2, int ldb2, float *C2, int ldc2, float *sums);
+
 #ifdef __cplusplus
 }
 #endif
