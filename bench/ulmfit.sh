@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The ULMFiT recipe of issue 15 end to end, with its ablation, seeds and learning curve:
+# pretraining (forward and backward) -> NSMC language-model fine-tuning -> classifiers, each a
+# shipped job run from the CLI, every process timed by /usr/bin/time -v.
+#
+# Each finished run appends a row to $RUNS/results.tsv; a row already there is not run again, so
+# an interrupted script resumes where it stopped (the brief: sessions are cut off). The table of
+# every row so far is printed at the end (markdown, for BENCHMARKS.md / bench/notes/ulmfit.md).
+#
+# Environment:
+#   JIKJI_BIN              the jikji binary (default: this checkout's release build, built first)
+#   JIKJI_ULMFIT_RUNS      folder of runs and results.tsv (default .build/ulmfit-runs)
+#   JIKJI_ULMFIT_STAGES    which stages, in order (default: "lm scratch recipe ablation seeds backward curve")
+#   JIKJI_ULMFIT_SET       extra --set overrides for every classifier run, space-separated
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${JIKJI_ULMFIT_RUNS:-.build/ulmfit-runs}"
+stages="${JIKJI_ULMFIT_STAGES:-lm scratch recipe ablation seeds backward curve}"
+if [ -z "${JIKJI_BIN:-}" ]; then
+    swift build -c release --product jikji >&2
+    JIKJI_BIN="$(swift build -c release --show-bin-path)/jikji"
+fi
+mkdir -p "$runs/logs"
+results="$runs/results.tsv"
+[ -s "$results" ] || printf 'tag\tjob\toverrides\ttest_accuracy\tvalid_metric\twall_s\tcpu_s\tpeak_mib\tstarted\tload\n' >"$results"
+
+have() { cut -f1 "$results" | grep -qx "$1"; }
+
+# run TAG JOB [--set k=v ...]: runs one job unless TAG is already in results.tsv.
+run() {
+    local tag=$1 job=$2; shift 2
+    if have "$tag"; then echo "ulmfit: $tag already done (results.tsv)" >&2; return 0; fi
+    local started load
+    started="$(date -u +%FT%TZ)"; load="$(cut -d' ' -f1 /proc/loadavg)"
+    echo "ulmfit: $tag: $job $* (start $started, load $load)" >&2
+    if ! /usr/bin/time -v "$JIKJI_BIN" job run "$job" "$@" --runs "$runs" --quiet \
+        >"$runs/logs/$tag.out" 2>"$runs/logs/$tag.err"; then
+        echo "ulmfit: $tag failed; see $runs/logs/$tag.err" >&2
+        tail -5 "$runs/logs/$tag.err" >&2
+        return 1
+    fi
+    python3 - "$tag" "$job" "$*" "$runs/logs/$tag.out" "$runs/logs/$tag.err" "$started" "$load" >>"$results" <<'PY'
+import re, sys
+tag, job, overrides, out, err, started, load = sys.argv[1:]
+text = open(out, encoding="utf-8").read()
+timing = open(err, encoding="utf-8").read()
+def last(pattern, source):
+    found = re.findall(pattern, source, re.M)
+    return found[-1] if found else ""
+test = last(r"^\s*test\.accuracy\s+([0-9.]+)", text)
+valid = last(r"^\s*valid\.(?:accuracy|perplexity)\s+([0-9.]+)", text)
+wall = last(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", timing)
+parts = [float(p) for p in wall.split(":")] if wall else [0]
+seconds = 0.0
+for p in parts:
+    seconds = seconds * 60 + p
+cpu = float(last(r"User time \(seconds\): ([0-9.]+)", timing) or 0) + float(last(r"System time \(seconds\): ([0-9.]+)", timing) or 0)
+peak = int(last(r"Maximum resident set size \(kbytes\): (\d+)", timing) or 0) / 1024
+print("\t".join([tag, job, overrides.replace("--set ", ""), test, valid, f"{seconds:.0f}", f"{cpu:.0f}", f"{peak:.0f}", started, load]))
+PY
+    tail -1 "$results" >&2
+}
+
+classifier_sets=()
+for o in ${JIKJI_ULMFIT_SET:-}; do classifier_sets+=(--set "$o"); done
+
+for stage in $stages; do
+    case "$stage" in
+    lm)
+        # The language models: forward pretraining, its NSMC fine-tuning; the backward pair.
+        run pretrain-forward jobs/reviews-lm-pretrain.yaml
+        run lm-finetune-forward jobs/nsmc-lm-finetune.yaml
+        run pretrain-backward jobs/reviews-lm-pretrain-backward.yaml
+        run lm-finetune-backward jobs/nsmc-lm-finetune-backward.yaml
+        ;;
+    scratch)
+        # From scratch: the main job's bidirectional LSTM with concat pooling (target >= 0.865).
+        run scratch-concat jobs/nsmc-sentiment.yaml --set model.pooling=concat "${classifier_sets[@]}"
+        ;;
+    recipe)
+        # The shipped fine-tuned classifier, seed 42: every option of the recipe.
+        run ulmfit-seed42 jobs/nsmc-sentiment-ulmfit.yaml "${classifier_sets[@]}"
+        ;;
+    ablation)
+        # What each piece adds, in ULMFiT's order (the shipped job with pieces taken away).
+        plain=(--set model.pooling=final --set optim.layer_lr_decay=1 --set optim.schedule=constant --set 'train.unfreeze=[]')
+        run ablate-pretrain-only jobs/nsmc-sentiment-ulmfit.yaml --set model.encoder.init.from=reviews-lm-pretrain "${plain[@]}" "${classifier_sets[@]}"
+        run ablate-lm-finetune jobs/nsmc-sentiment-ulmfit.yaml "${plain[@]}" "${classifier_sets[@]}"
+        run ablate-concat jobs/nsmc-sentiment-ulmfit.yaml --set model.pooling=concat --set optim.layer_lr_decay=1 --set optim.schedule=constant --set 'train.unfreeze=[]' "${classifier_sets[@]}"
+        run ablate-discriminative jobs/nsmc-sentiment-ulmfit.yaml --set optim.schedule=constant --set 'train.unfreeze=[]' "${classifier_sets[@]}"
+        run ablate-stlr jobs/nsmc-sentiment-ulmfit.yaml --set 'train.unfreeze=[]' "${classifier_sets[@]}"
+        ;;
+    seeds)
+        run ulmfit-seed43 jobs/nsmc-sentiment-ulmfit.yaml --set seed=43 "${classifier_sets[@]}"
+        run ulmfit-seed44 jobs/nsmc-sentiment-ulmfit.yaml --set seed=44 "${classifier_sets[@]}"
+        ;;
+    backward)
+        run ulmfit-backward-seed42 jobs/nsmc-sentiment-ulmfit-backward.yaml "${classifier_sets[@]}"
+        ;;
+    curve)
+        # Labelled reviews used: fine-tuned vs from scratch (the 150k points are the rows above).
+        for n in 1000 5000 20000; do
+            run "curve-ulmfit-$n" jobs/nsmc-sentiment-ulmfit.yaml --set data.train_limit=$n "${classifier_sets[@]}"
+            run "curve-scratch-$n" jobs/nsmc-sentiment.yaml --set model.pooling=concat --set data.train_limit=$n "${classifier_sets[@]}"
+        done
+        ;;
+    *) echo "ulmfit: unknown stage '$stage' (lm scratch recipe ablation seeds backward curve)" >&2; exit 2 ;;
+    esac
+done
+
+python3 - "$results" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8"), delimiter="\t"))
+print("| run | job | overrides | test accuracy | valid | wall | CPU | peak | started (load) |")
+print("|---|---|---|---|---|---|---|---|---|")
+for r in rows:
+    print(f"| {r['tag']} | `{r['job']}` | {r['overrides'] or '—'} | {r['test_accuracy'] or '—'} | {r['valid_metric']} | "
+          f"{int(r['wall_s'])//60} min {int(r['wall_s'])%60} s | {r['cpu_s']} s | {r['peak_mib']} MiB | {r['started']} ({r['load']}) |")
+seeds = [float(r["test_accuracy"]) for r in rows if r["tag"].startswith("ulmfit-seed") and r["test_accuracy"]]
+if seeds:
+    print(f"\nfine-tuned classifier, {len(seeds)} seed(s): mean test accuracy {sum(seeds)/len(seeds):.4f} ({', '.join(f'{s:.4f}' for s in seeds)})")
+PY
