@@ -19,19 +19,30 @@ public final class Statement {
 
     init(database: Database, sql: String) throws {
         var stmt: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
-        let rc = sqlite3_prepare_v2(database.handle, sql, -1, &stmt, &tail)
+        // `tail` points into the C string SQLite parsed, so it is read inside `withCString`: a
+        // String passed straight to the call becomes a temporary freed when the call returns,
+        // and reading `tail` after that read freed memory (an intermittent false "more than
+        // one statement" error, seen in a debug test run).
+        // What follows the first statement is blank when SQLite finds no statement in it
+        // (only blanks, semicolons and comments): it says so by preparing a null statement.
+        let (rc, restIsBlank) = sql.withCString { text -> (Int32, Bool) in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v2(database.handle, text, -1, &stmt, &tail)
+            guard rc == SQLITE_OK, let tail, tail.pointee != 0 else { return (rc, true) }
+            var next: OpaquePointer?
+            let nextRC = sqlite3_prepare_v2(database.handle, tail, -1, &next, nil)
+            if let next { sqlite3_finalize(next) }
+            return (rc, nextRC == SQLITE_OK && next == nil)
+        }
         guard rc == SQLITE_OK, let stmt else {
             throw database.error(code: rc, sql: sql)
         }
         // Several statements in one string would silently run only the first one.
-        if let tail, tail.pointee != 0 {
-            if !isBlankSQL(String(cString: tail)) {
-                sqlite3_finalize(stmt)
-                throw SQLiteError(extendedCode: SQLITE_MISUSE,
-                                  message: "more than one statement in a prepared SQL string; use execute(_:) for scripts",
-                                  sql: sql, path: database.path)
-            }
+        if !restIsBlank {
+            sqlite3_finalize(stmt)
+            throw SQLiteError(extendedCode: SQLITE_MISUSE,
+                              message: "more than one statement in a prepared SQL string; use execute(_:) for scripts",
+                              sql: sql, path: database.path)
         }
         self.handle = stmt
         self.sql = sql
@@ -252,9 +263,4 @@ public final class Statement {
         default: return .null
         }
     }
-}
-
-/// True when `sql` holds only whitespace and semicolons (what may follow the last statement).
-private func isBlankSQL(_ sql: String) -> Bool {
-    sql.unicodeScalars.allSatisfy { $0 == ";" || $0.properties.isWhitespace }
 }
