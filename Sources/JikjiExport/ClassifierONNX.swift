@@ -10,14 +10,19 @@ import JikjiRecurrent
 public enum ClassifierONNX {
     /// The graph of `classifier` with the weights of `stateDict` (PyTorch names: `embedding.weight`,
     /// `rnn.*`, `fc.*`).
-    /// - Throws: ``ExportError/missingWeight(_:)`` when `stateDict` lacks one.
+    /// - Throws: ``ExportError/missingWeight(_:)`` when `stateDict` lacks one;
+    ///   ``ExportError/unsupported(_:)`` for concat and attention pooling, which have no graph yet.
     public static func model(_ configuration: SequenceClassifier.Configuration, stateDict: [String: Tensor]) throws -> ONNXModel {
+        if configuration.pooling == .concat || configuration.pooling == .attention {
+            throw ExportError.unsupported("model.pooling: \(configuration.pooling.rawValue) has no ONNX export yet (final, mean and max have); "
+                                          + (configuration.pooling == .concat ? "export it with --format pytorch" : "the run cannot be exported"))
+        }
         func weight(_ name: String) throws -> Tensor {
             guard let t = stateDict[name] else { throw ExportError.missingWeight(name) }
             return t
         }
         let c = configuration
-        let D = c.bidirectional ? 2 : 1, width = c.pooledSize
+        let D = c.bidirectional ? 2 : 1, width = c.encoderWidth
         var m = ONNXModel(name: "jikji_classifier")
         m.input("ids", .int64, [.named("batch"), .named("steps")], doc: "token ids, post-padded")
         m.input("lengths", .int64, [.named("batch")], doc: "valid ids per row, 1...steps")
@@ -59,6 +64,8 @@ public enum ClassifierONNX {
                 let lowest = m.constant("lowest", dims: [], floats: [-Float.greatestFiniteMagnitude])
                 pooled = m.op("ReduceMax", [m.op("Where", [valid3, sequence, lowest])], [("axes", .ints([1])), ("keepdims", .int(0))])
             }
+        case .concat, .attention:
+            throw ExportError.unsupported("model.pooling: \(c.pooling.rawValue) has no ONNX export yet")
         }
         let fcWeight = try weight("fc.weight"), fcBias = try weight("fc.bias")
         m.constant("fc.weight", dims: fcWeight.shape, floats: fcWeight.storage)

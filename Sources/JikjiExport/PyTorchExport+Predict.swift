@@ -9,6 +9,9 @@ extension PyTorchExport {
     static func predictSource(_ run: TrainedRun, module: ModuleSource) -> String {
         let layout = run.batching.source
         func id(_ t: TokenID?) -> String { t.map { String($0) } ?? "None" }
+        // A backward classifier was trained on reversed texts (reversed before the layout cut them).
+        let reversal = run.classifier != nil && run.job.model.direction == .backward
+            ? "\n    ids = ids[::-1]  # model.direction: backward reads each text from its end, as in training" : ""
         let header = """
             \"\"\"An example of the exported run \(run.run.id) in PyTorch: python predict.py TEXT... (or one text a line
             on standard input). Needs torch and tokenizers (pip install torch tokenizers).\"\"\"
@@ -30,7 +33,7 @@ extension PyTorchExport {
 
             def row(text):
                 \"\"\"The ids the model reads for `text`, as Jikji lays them out.\"\"\"
-                ids = TOKENIZER.encode(text, add_special_tokens=False).ids
+                ids = TOKENIZER.encode(text, add_special_tokens=False).ids\(reversal)
                 extra = (START is not None) + (END is not None)
                 if MAX_LENGTH is not None and len(ids) > MAX_LENGTH - extra:
                     keep = max(MAX_LENGTH - extra, 0)

@@ -31,7 +31,7 @@ public enum PyTorchExport {
     /// The module of `run`'s model.
     /// - Throws: ``ExportError/unsupported(_:)`` for a run without one of the three models.
     static func module(of run: TrainedRun) throws -> ModuleSource {
-        if let classifier = run.classifier { return classifierModule(classifier.configuration) }
+        if let classifier = run.classifier { return try classifierModule(classifier.configuration) }
         if let lm = run.languageModel {
             return languageModelModule(lm.configuration, startID: run.generationStart.map(Int.init),
                                        stopID: run.vocabulary.specials.sep.map(Int.init))

@@ -37,6 +37,8 @@ public enum RunExport {
                             ("jikji.architecture", run.architectureJSON)]
             var graphs: [(ONNXModel, String)] = []
             if let classifier = run.classifier {
+                // The graph reads ids as given: a backward classifier's caller reverses each text's ids first.
+                metadata.append(("jikji.direction", run.job.model.direction.rawValue))
                 graphs.append((try ClassifierONNX.model(classifier.configuration, stateDict: run.stateDict), output))
             } else if let lm = run.languageModel {
                 // What a generation loop outside Jikji needs to start and stop as `jikji generate` does.

@@ -26,6 +26,9 @@ public struct DataSection: Sendable {
     public var validRatio: Double
     /// `fail` or `skip` bad rows (skipped rows are counted by reason).
     public var onBadRow: BadRowPolicy
+    /// `train_limit`: train on only the first N training examples (after the valid split is
+    /// drawn; valid and test unchanged), for learning curves. nil: all of them.
+    public var trainLimit: Int?
 
     /// `data.format`: a corpus layout, or `auto`.
     public enum Format: String, Sendable, CaseIterable {
@@ -77,5 +80,7 @@ public struct DataSection: Sendable {
         labelMap = task == .classifier ? try r.stringToIntMap("label_map", default: []) : []
         validRatio = try r.double("valid_ratio", default: valid.isEmpty ? 0.1 : 0, range: 0...0.9)
         onBadRow = try r.choice("on_bad_row", default: BadRowPolicy.fail)
+        // Read only when written, so the resolved job of a run on all examples stays as it was.
+        trainLimit = r.has("train_limit") ? try r.int("train_limit", default: 1, range: 1...1_000_000_000) : nil
     }
 }

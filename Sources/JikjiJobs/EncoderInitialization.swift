@@ -64,6 +64,11 @@ struct EncoderInitialization {
         guard sourceJob.model.task == .languageModel else {
             throw JobRunError.data("\(key): run \(run.id) (\(run.jobName)) is a \(sourceJob.model.task.rawValue) run; a model starts from a language-model run")
         }
+        guard sourceJob.model.direction == job.model.direction else {
+            throw JobRunError.data("\(key): run \(run.id) (\(run.jobName)) reads documents \(sourceJob.model.direction.rawValue), this job "
+                                   + "reads them \(job.model.direction.rawValue); the weights only fit the same direction: set "
+                                   + "model.direction: \(sourceJob.model.direction.rawValue) or start from a \(job.model.direction.rawValue) language model")
+        }
         let sourceVocabulary = run.pins?.vocabulary ?? sourceJob.vocab.name
         guard sourceVocabulary == vocabulary else {
             throw JobRunError.data("\(key): run \(run.id) was trained with vocabulary \(sourceVocabulary), this job uses \(vocabulary); "

@@ -56,8 +56,18 @@ public struct JobData: Sendable {
                                    format: format, text: text, label: job.data.labelColumn, labelMap: labelMap,
                                    source: job.data.sourceColumn, target: job.data.targetColumn, split: split,
                                    seed: job.seed, onBadRow: policy)
-        let main = try dataset(named: "main", spec: mainSpec, job: job, vocabulary: vocabulary, encoder: encoder,
+        // The catalog keeps the whole dataset under a name without the limit: every point of a
+        // learning curve loads the one encoding and takes its first N training examples.
+        var main = try dataset(named: "main", spec: mainSpec, job: job, vocabulary: vocabulary, encoder: encoder,
                                catalog: catalog, log: log)
+        if let limit = job.data.trainLimit {
+            let available = main.info.examples[Split.train.description] ?? 0
+            main = main.keepingFirstTrainExamples(limit)
+            let used = main.info.examples[Split.train.description] ?? 0
+            log("data.train_limit \(limit): training on the first \(used) of \(available) training examples"
+                + (limit > available ? " (all of them: the limit is larger)" : "")
+                + "; \(main.info.examples[Split.valid.description] ?? 0) valid examples unchanged")
+        }
         var test: EncodedDataset? = nil
         if !job.data.test.isEmpty {
             var testSpec = mainSpec
@@ -67,8 +77,9 @@ public struct JobData: Sendable {
             test = try dataset(named: "test", spec: testSpec, job: job, vocabulary: vocabulary, encoder: encoder,
                                catalog: catalog, log: log)
         }
-        if job.model.task == .languageModel, job.model.direction == .backward {
-            // Pins and the catalog keep the dataset as built; the model reads it reversed.
+        if job.model.direction == .backward {
+            // Pins and the catalog keep the dataset as built; the model reads it reversed (a
+            // backward language model, or a classifier that starts from one).
             return JobData(vocabulary: jobVocabulary, main: main.reversingDocuments(), test: test?.reversingDocuments())
         }
         return JobData(vocabulary: jobVocabulary, main: main, test: test)

@@ -17,7 +17,8 @@ func makeTask(job: JobConfig, vocabulary: JobVocabulary, frequencyOrder: [Int]? 
             vocabularySize: vocabulary.size, embeddingSize: m.embedding, cell: m.encoder.cell,
             hiddenSize: m.encoder.hidden, layers: m.encoder.layers, bidirectional: m.encoder.bidirectional,
             layerDropout: Float(m.encoder.dropout), dropout: Float(m.dropout),
-            pooling: m.pooling, classes: m.classes, loss: m.loss, paddingIndex: vocabulary.padID)
+            pooling: m.pooling, classes: m.classes, loss: m.loss, paddingIndex: vocabulary.padID,
+            attentionSize: m.attentionSize)
         return ClassifierTraining(model: try SequenceClassifier(config, generator: &generator))
     case .languageModel:
         let config = LanguageModel.Configuration(

@@ -15,8 +15,11 @@ public struct ModelSection: Sendable {
     public var decoder: RecurrentSettings?
     /// Dropout before the output layer.
     public var dropout: Double
-    /// Classifier pooling: `final` (final states of both directions), `mean` or `max` over valid steps.
+    /// Classifier pooling: `final` (final states of both directions), `mean` or `max` over valid
+    /// steps, `concat` (ULMFiT's [final, max, mean]) or `attention` (learned weights over valid steps).
     public var pooling: SequenceClassifier.Pooling
+    /// Classifier with attention pooling: `attention_size`, the scorer's width (nil: `D * H`).
+    public var attentionSize: Int?
     /// Classifier classes (2 = one logit with BCE unless `loss: cross_entropy`; more = softmax with cross-entropy).
     public var classes: Int
     /// Classifier loss: `bce` (two classes: one logit, `fc.weight [1, H]`, the default for 2 classes)
@@ -29,8 +32,9 @@ public struct ModelSection: Sendable {
     /// word_language_model example does with 0.1. With tied weights `N(0, 1)` gives logits of
     /// ±100 as soon as an LSTM state saturates; ±0.1 keeps them small.
     public var initRange: Double
-    /// Language model: `forward` (the default) reads each document from its start, `backward`
-    /// from its end (every document's ids reversed), for a backward model to pair with a forward one.
+    /// Language model and classifier: `forward` (the default) reads each document from its start,
+    /// `backward` from its end (every document's ids reversed), for a backward model to pair with
+    /// a forward one (a backward classifier starts from a backward language model).
     public var direction: Direction
     /// A language model's reading direction.
     public enum Direction: String, CaseIterable, Sendable {
@@ -83,11 +87,21 @@ public struct ModelSection: Sendable {
         switch task {
         case .classifier:
             pooling = try r.choice("pooling", default: SequenceClassifier.Pooling.final)
+            if r.has("attention_size") {
+                guard pooling == .attention else {
+                    throw r.error("attention_size", "only attention pooling has an attention size (pooling is \(pooling.rawValue)); remove it or set pooling: attention")
+                }
+                attentionSize = try r.int("attention_size", default: 1, range: 1...16384)
+            } else {
+                attentionSize = nil
+            }
             classes = try r.int("classes", default: 2, range: 2...100_000)
             let objectives: [SequenceClassifier.Objective] = classes == 2 ? [.binaryCrossEntropy, .crossEntropy] : [.crossEntropy]
             loss = try r.choice("loss", default: classes == 2 ? .binaryCrossEntropy : .crossEntropy, allowed: objectives)
             decoder = nil; tieWeights = false; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
-            initRange = 0; output = .full; direction = .forward
+            initRange = 0; output = .full
+            // Read only when written, so the resolved job of a forward classifier stays as it was.
+            direction = r.has("direction") ? try r.choice("direction", default: Direction.forward) : .forward
         case .languageModel:
             tieWeights = try r.bool("tie_weights", default: false)
             initRange = try r.double("init_range", default: 0, range: 0...10)
@@ -97,7 +111,7 @@ public struct ModelSection: Sendable {
             if tieWeights, output.kind == .adaptive {
                 throw r.error("tie_weights", "tied weights need the full softmax (an adaptive output has no [V, H] table to share); set it to false")
             }
-            pooling = .final; classes = 0; loss = .crossEntropy
+            pooling = .final; classes = 0; loss = .crossEntropy; attentionSize = nil
             decoder = nil; attention = .none; inputFeeding = false; bridge = .project; teacherForcing = 1
             if encoder.bidirectional {
                 throw ConfigError(.impossible, at: r.node("encoder")?["bidirectional"]?.location ?? r.location(of: "encoder"),
@@ -116,7 +130,7 @@ public struct ModelSection: Sendable {
             bridge = try r.choice("bridge", default: Seq2Seq.Bridge.project)
             teacherForcing = try r.double("teacher_forcing", default: 1, range: 0...1)
             pooling = .final; classes = 0; loss = .crossEntropy; tieWeights = false; initRange = 0; output = .full
-            direction = .forward
+            direction = .forward; attentionSize = nil
             if decoder!.bidirectional {
                 throw ConfigError(.impossible, at: r.node("decoder")?["bidirectional"]?.location ?? r.location(of: "decoder"),
                                   path: r.keyPath("decoder.bidirectional"),
@@ -138,7 +152,7 @@ extension ModelSection {
     /// two classes and `bce`, one logit, which an `nn.Linear(H, 2)` cannot load.
     public var classifierHeadDescription: String? {
         guard task == .classifier else { return nil }
-        let width = encoder.hidden * (encoder.bidirectional ? 2 : 1)
+        let width = encoder.hidden * (encoder.bidirectional ? 2 : 1) * (pooling == .concat ? 3 : 1)
         switch loss {
         case .binaryCrossEntropy:
             return "fc.weight [1, \(width)]: one logit with BCEWithLogitsLoss (nn.Linear(\(width), 1)); "

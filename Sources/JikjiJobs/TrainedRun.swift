@@ -115,13 +115,15 @@ public struct TrainedRun {
         public var probability: Double
     }
 
-    /// The batches ``classify(_:)`` feeds the classifier for `texts`: the texts encoded, then cut,
-    /// truncated and padded by the same ``Batches`` as training (so `truncate_side: pre` keeps the
-    /// last ids here too), in input order.
+    /// The batches ``classify(_:)`` feeds the classifier for `texts`: the texts encoded (reversed
+    /// for a `model.direction: backward` classifier), then cut, truncated and padded by the same
+    /// ``Batches`` as training (so `truncate_side: pre` keeps the last ids here too), in input order.
     public func batches(classifying texts: [String]) throws -> Batches {
         let dataset = try EncodedDataset(sequences: try encode(texts), labels: nil, kind: .classification,
                                          specialTokens: vocabulary.specials, vocabularySize: vocabulary.size)
-        return try Batches(dataset: dataset, split: .train, options: inferenceBatching)
+        // A backward classifier reads each text reversed, as it was trained (``JobData``).
+        let read = job.model.direction == .backward ? dataset.reversingDocuments() : dataset
+        return try Batches(dataset: read, split: .train, options: inferenceBatching)
     }
 
     /// Classifies `texts` (a classifier run), in batches of the job's batch size.

@@ -22,6 +22,13 @@ public struct SequenceClassifier: ParameterContainer {
         case mean
         /// The elementwise maximum of the top layer's outputs over valid steps.
         case max
+        /// ULMFiT's concat pooling: `[final, max, mean]` side by side (`3 * D * H` wide), the
+        /// final states of both directions, then the maximum and the mean over valid steps.
+        case concat
+        /// Self-attention pooling: a weighted sum of the top layer's outputs with weights
+        /// `softmax_t(v · tanh(W h_t + b))` over valid steps (``AttentionPooling``; parameters
+        /// `attention.weight [A, D*H]`, `attention.bias [A]`, `attention.context [A]`).
+        case attention
     }
 
     /// The loss the output layer is trained with, which also fixes its width.
@@ -52,20 +59,27 @@ public struct SequenceClassifier: ParameterContainer {
         public var loss: Objective
         /// The `[PAD]` id, whose embedding row gets no gradient.
         public var paddingIndex: Int?
+        /// Attention pooling: the width `A` of the scoring layer (nil: `D * H`). Unused by other poolings.
+        public var attentionSize: Int?
 
         /// A configuration; see the properties for the meaning of each value.
         public init(vocabularySize: Int, embeddingSize: Int, cell: RecurrentCell, hiddenSize: Int, layers: Int = 1,
                     bidirectional: Bool = true, layerDropout: Float = 0, dropout: Float = 0,
-                    pooling: Pooling = .final, classes: Int = 2, loss: Objective? = nil, paddingIndex: Int? = 0) {
+                    pooling: Pooling = .final, classes: Int = 2, loss: Objective? = nil, paddingIndex: Int? = 0,
+                    attentionSize: Int? = nil) {
             self.vocabularySize = vocabularySize; self.embeddingSize = embeddingSize; self.cell = cell
             self.hiddenSize = hiddenSize; self.layers = layers; self.bidirectional = bidirectional
             self.layerDropout = layerDropout; self.dropout = dropout; self.pooling = pooling
-            self.classes = classes; self.paddingIndex = paddingIndex
+            self.classes = classes; self.paddingIndex = paddingIndex; self.attentionSize = attentionSize
             self.loss = loss ?? (classes == 2 ? .binaryCrossEntropy : .crossEntropy)
         }
 
-        /// Width of the pooled vector: `D * H`.
-        public var pooledSize: Int { hiddenSize * (bidirectional ? 2 : 1) }
+        /// Width of the top layer's outputs and of each pooled part: `D * H`.
+        public var encoderWidth: Int { hiddenSize * (bidirectional ? 2 : 1) }
+        /// Width of the pooled vector, the output layer's input: `3 * D * H` with concat pooling, else `D * H`.
+        public var pooledSize: Int { pooling == .concat ? 3 * encoderWidth : encoderWidth }
+        /// The attention scorer's width `A` (``attentionSize``, or `D * H`).
+        public var resolvedAttentionSize: Int { attentionSize ?? encoderWidth }
         /// Logits per sequence: 1 with binary cross-entropy, `classes` otherwise.
         public var outputSize: Int { loss == .binaryCrossEntropy ? 1 : classes }
     }
@@ -75,8 +89,10 @@ public struct SequenceClassifier: ParameterContainer {
     public let embedding: Embedding
     /// The encoder, state_dict prefix `rnn`.
     public let encoder: RecurrentLayer
-    /// `[C, D*H]`, state_dict prefix `fc`.
+    /// `[C, D*H]` (`[C, 3*D*H]` with concat pooling), state_dict prefix `fc`.
     public let output: Linear
+    /// Attention pooling's scorer, state_dict prefix `attention` (nil for other poolings).
+    public let attention: AttentionPooling?
     let dropout: Dropout
 
     /// A freshly initialised classifier (PyTorch's default initialisations), drawn from `generator`.
@@ -94,14 +110,24 @@ public struct SequenceClassifier: ParameterContainer {
         encoder = try RecurrentLayer(cell: cell, inputSize: configuration.embeddingSize, hiddenSize: configuration.hiddenSize,
                                      layerCount: configuration.layers, bidirectional: configuration.bidirectional,
                                      dropout: configuration.layerDropout, generator: &generator)
+        if configuration.pooling == .attention {
+            guard configuration.resolvedAttentionSize >= 1 else {
+                throw ModelError.configuration("attention size must be at least 1, got \(configuration.resolvedAttentionSize)")
+            }
+            attention = AttentionPooling(inputSize: configuration.encoderWidth, size: configuration.resolvedAttentionSize,
+                                         generator: &generator)
+        } else {
+            attention = nil
+        }
         output = Linear(inputSize: configuration.pooledSize, outputSize: configuration.outputSize, generator: &generator)
         dropout = try Dropout(probability: configuration.dropout)
     }
 
-    /// `embedding.weight`, `rnn.*`, `fc.weight`, `fc.bias`.
+    /// `embedding.weight`, `rnn.*`, (attention pooling) `attention.weight`, `attention.bias`,
+    /// `attention.context`, then `fc.weight`, `fc.bias`.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         embedding.namedParameters(prefix: "embedding") + encoder.namedParameters(prefix: "rnn")
-            + output.namedParameters(prefix: "fc")
+            + (attention?.namedParameters(prefix: "attention") ?? []) + output.namedParameters(prefix: "fc")
     }
 
     /// What ``forward(ids:batch:steps:lengths:training:generator:)`` keeps for ``backward(_:logitsGradient:)``.
@@ -114,8 +140,10 @@ public struct SequenceClassifier: ParameterContainer {
         /// The pooled vectors after dropout, `[B, D*H]` (the output layer's input).
         let pooled: Tensor
         let dropoutMask: Tensor?
-        /// For max pooling: the step that won each `(b, feature)`.
+        /// For max (and concat) pooling: the step that won each `(b, feature)`.
         let maxSteps: [Int32]
+        /// For attention pooling: what its backward needs.
+        let attention: AttentionPooling.Tape?
     }
 
     /// Runs the classifier over a batch.
@@ -134,57 +162,32 @@ public struct SequenceClassifier: ParameterContainer {
         let ids = tokenIDs.ints  // the embedding's row indices
         let embedded = try embedding.forward(ids: ids, shape: [batch, steps])
         let result = try encoder.forward(embedded, lengths: lengths, training: training, generator: &generator, recordTape: recordTape)
-        let width = configuration.pooledSize, H = configuration.hiddenSize
+        let width = configuration.pooledSize, part = configuration.encoderWidth
         var pooled = Tensor(shape: [batch, width])
         var maxSteps: [Int32] = []
+        var attentionTape: AttentionPooling.Tape? = nil
         switch configuration.pooling {
         case .final:
-            let D = configuration.bidirectional ? 2 : 1, top = (configuration.layers - 1) * D
-            result.finalHidden.storage.withUnsafeBufferPointer { h in
-                pooled.storage.withUnsafeMutableBufferPointer { p in
-                    for b in 0..<batch {
-                        for d in 0..<D {
-                            (p.baseAddress! + b * width + d * H).update(from: h.baseAddress! + ((top + d) * batch + b) * H, count: H)
-                        }
-                    }
-                }
-            }
+            poolFinal(result.finalHidden, batch: batch, into: &pooled, column: 0)
         case .mean:
-            result.output.storage.withUnsafeBufferPointer { o in
-                pooled.storage.withUnsafeMutableBufferPointer { p in
-                    for b in 0..<batch {
-                        let row = p.baseAddress! + b * width
-                        for t in 0..<lengths[b] {
-                            let src = o.baseAddress! + (b * steps + t) * width
-                            for j in 0..<width { row[j] += src[j] }
-                        }
-                        let scale = 1 / Float(lengths[b])
-                        for j in 0..<width { row[j] *= scale }
-                    }
-                }
-            }
+            poolMean(result.output, batch: batch, steps: steps, lengths: lengths, into: &pooled, column: 0)
         case .max:
-            maxSteps = [Int32](repeating: 0, count: batch * width)
-            result.output.storage.withUnsafeBufferPointer { o in
-                pooled.storage.withUnsafeMutableBufferPointer { p in
-                    for b in 0..<batch {
-                        let row = p.baseAddress! + b * width
-                        (row).update(from: o.baseAddress! + b * steps * width, count: width)
-                        for t in 1..<max(1, lengths[b]) {
-                            let src = o.baseAddress! + (b * steps + t) * width
-                            for j in 0..<width where src[j] > row[j] {
-                                row[j] = src[j]
-                                maxSteps[b * width + j] = Int32(t)
-                            }
-                        }
-                    }
-                }
-            }
+            maxSteps = poolMax(result.output, batch: batch, steps: steps, lengths: lengths, into: &pooled, column: 0)
+        case .concat:
+            // ULMFiT's order: last hidden state, max pool, mean pool.
+            poolFinal(result.finalHidden, batch: batch, into: &pooled, column: 0)
+            maxSteps = poolMax(result.output, batch: batch, steps: steps, lengths: lengths, into: &pooled, column: part)
+            poolMean(result.output, batch: batch, steps: steps, lengths: lengths, into: &pooled, column: 2 * part)
+        case .attention:
+            guard let attention else { throw ModelError.configuration("attention pooling without its attention parameters") }
+            let (vectors, tape) = attention.forward(result.output, batch: batch, steps: steps, lengths: lengths)
+            pooled = vectors
+            attentionTape = tape
         }
         let (dropped, mask) = dropout.forward(pooled, training: training, generator: &generator)
         let logits = output.forward(dropped)
         return (logits, Tape(ids: ids, batch: batch, steps: steps, lengths: lengths, recurrent: result.tape,
-                             pooled: dropped, dropoutMask: mask, maxSteps: maxSteps))
+                             pooled: dropped, dropoutMask: mask, maxSteps: maxSteps, attention: attentionTape))
     }
 
     /// The loss of `logits` against class `labels` (`B` values in `0..<classes`): mean binary
@@ -204,7 +207,7 @@ public struct SequenceClassifier: ParameterContainer {
     @discardableResult
     public func backward(_ tape: Tape, logitsGradient: Tensor) throws -> [Int] {
         let batch = tape.batch, steps = tape.steps
-        let width = configuration.pooledSize, H = configuration.hiddenSize
+        let part = configuration.encoderWidth
         let dDropped = output.backward(input: tape.pooled, outputGradient: logitsGradient)
         let dPooled = dropout.backward(outputGradient: dDropped, mask: tape.dropoutMask)
         let D = configuration.bidirectional ? 2 : 1, L = configuration.layers
@@ -212,45 +215,25 @@ public struct SequenceClassifier: ParameterContainer {
         var outputGradient: Tensor? = nil
         switch configuration.pooling {
         case .final:
-            var g = Tensor(shape: [L * D, batch, H])
-            let top = (L - 1) * D
-            dPooled.storage.withUnsafeBufferPointer { dp in
-                g.storage.withUnsafeMutableBufferPointer { gh in
-                    for b in 0..<batch {
-                        for d in 0..<D {
-                            (gh.baseAddress! + ((top + d) * batch + b) * H).update(from: dp.baseAddress! + b * width + d * H, count: H)
-                        }
-                    }
-                }
-            }
-            finalGradient = g
+            finalGradient = Tensor(shape: [L * D, batch, configuration.hiddenSize])
+            unpoolFinal(dPooled, batch: batch, column: 0, into: &finalGradient!)
         case .mean:
-            var g = Tensor(shape: [batch, steps, width])
-            dPooled.storage.withUnsafeBufferPointer { dp in
-                g.storage.withUnsafeMutableBufferPointer { go in
-                    for b in 0..<batch {
-                        let scale = 1 / Float(tape.lengths[b])
-                        for t in 0..<tape.lengths[b] {
-                            let dst = go.baseAddress! + (b * steps + t) * width
-                            for j in 0..<width { dst[j] = dp[b * width + j] * scale }
-                        }
-                    }
-                }
-            }
-            outputGradient = g
+            outputGradient = Tensor(shape: [batch, steps, part])
+            unpoolMean(dPooled, batch: batch, steps: steps, lengths: tape.lengths, column: 0, into: &outputGradient!)
         case .max:
-            var g = Tensor(shape: [batch, steps, width])
-            dPooled.storage.withUnsafeBufferPointer { dp in
-                g.storage.withUnsafeMutableBufferPointer { go in
-                    for b in 0..<batch {
-                        for j in 0..<width {
-                            let t = Int(tape.maxSteps[b * width + j])
-                            go[(b * steps + t) * width + j] += dp[b * width + j]
-                        }
-                    }
-                }
+            outputGradient = Tensor(shape: [batch, steps, part])
+            unpoolMax(dPooled, batch: batch, steps: steps, winners: tape.maxSteps, column: 0, into: &outputGradient!)
+        case .concat:
+            finalGradient = Tensor(shape: [L * D, batch, configuration.hiddenSize])
+            unpoolFinal(dPooled, batch: batch, column: 0, into: &finalGradient!)
+            outputGradient = Tensor(shape: [batch, steps, part])
+            unpoolMax(dPooled, batch: batch, steps: steps, winners: tape.maxSteps, column: part, into: &outputGradient!)
+            unpoolMean(dPooled, batch: batch, steps: steps, lengths: tape.lengths, column: 2 * part, into: &outputGradient!)
+        case .attention:
+            guard let attention, let attentionTape = tape.attention else {
+                throw ModelError.input("attention pooling backward needs the attention tape of its forward pass")
             }
-            outputGradient = g
+            outputGradient = attention.backward(attentionTape, pooledGradient: dPooled)
         }
         let grads = try encoder.backward(tape.recurrent, outputGradient: outputGradient, finalHiddenGradient: finalGradient)
         return embedding.backward(ids: tape.ids, outputGradient: grads.input)

@@ -11,10 +11,14 @@ struct Predict: ParsableCommand {
         discussion: """
             --format jsonl writes every class's probability and the logits (and the input tokens with --tokens). \
             With a label column in the input (the job's label column), also prints the accuracy, every class's \
-            precision, recall and F1, the macro-F1 and the confusion matrix on standard error.
+            precision, recall and F1, the macro-F1 and the confusion matrix on standard error. \
+            With several runs and --ensemble, the class probabilities are the runs' mean (empty logits), \
+            e.g. `jikji predict 12 13 --ensemble --input corpora/nsmc/ratings_test.txt --text-column document`.
             """)
 
-    @Argument(help: "The run id (see `jikji job list`).") var runID: Int
+    @Argument(help: "The run id (see `jikji job list`); several with --ensemble.") var runIDs: [Int]
+    @Flag(help: "Average the class probabilities of every run given (same vocabulary and classes), e.g. a forward and a backward classifier.")
+    var ensemble = false
     @Option(help: "Input file, or - for standard input.") var input: String = "-"
     @Option(help: "The text column of a TSV/CSV/JSONL input (default: every line is a text).") var textColumn: String?
     /// `--column`, the spelling before `--text-column` (kept for existing scripts; hidden from help).
@@ -27,14 +31,24 @@ struct Predict: ParsableCommand {
     @OptionGroup var registry: RunRegistryOptions
     @Option(help: "The vocabulary database (default: the one the run recorded).") var db: String?
 
+    func validate() throws {
+        guard !runIDs.isEmpty else { throw ValidationError("name a run id") }
+        guard runIDs.count == 1 || ensemble else {
+            throw ValidationError("\(runIDs.count) runs given: add --ensemble to average their probabilities, or name one run")
+        }
+    }
+
     func run() throws {
-        let trained = try TrainedRun(runID: runID, registryPath: registry.registryPath, vocabularyDatabase: db)
-        let (texts, labels) = try RecordReader.readTexts(path: input, column: column, labelColumn: trained.job.data.labelColumn)
-        let scores = try trained.scores(texts)
-        let tokenTexts = tokens ? scores.map { trained.tokenTexts($0.ids) } : nil
+        let runs = try runIDs.map { try TrainedRun(runID: $0, registryPath: registry.registryPath, vocabularyDatabase: db) }
+        // One run predicts alone (its own errors for a run that is no classifier); several average.
+        let ensemble = runs.count > 1 ? try ClassifierEnsemble(runs) : nil
+        let (texts, labels) = try RecordReader.readTexts(path: input, column: column, labelColumn: runs[0].job.data.labelColumn)
+        let scores = try ensemble?.scores(texts) ?? runs[0].scores(texts)
+        let tokenTexts = tokens ? scores.map { runs[0].tokenTexts($0.ids) } : nil
         try StandardStreams.write(PredictionOutput.lines(scores, format: format, tokens: tokenTexts), to: .output)
         if let labels {
-            try StandardStreams.write(PredictionOutput.summary(try trained.classificationCounts(of: scores, labels: labels)), to: .error)
+            let counts = try ensemble?.classificationCounts(of: scores, labels: labels) ?? runs[0].classificationCounts(of: scores, labels: labels)
+            try StandardStreams.write(PredictionOutput.summary(counts), to: .error)
         }
     }
 }

@@ -24,6 +24,16 @@ final class ClassifierONNXTests: XCTestCase {
         }
     }
 
+    /// Concat and attention pooling have no graph: the export says so, naming the pooling.
+    func testConcatAndAttentionPoolingAreRefused() throws {
+        for pooling in [SequenceClassifier.Pooling.concat, .attention] {
+            XCTAssertThrowsError(try model(cell: .lstm, pooling: pooling)) { error in
+                XCTAssertEqual(error as? ExportError, ExportError.unsupported("model.pooling: \(pooling.rawValue) has no ONNX export yet (final, mean and max have); "
+                    + (pooling == .concat ? "export it with --format pytorch" : "the run cannot be exported")))
+            }
+        }
+    }
+
     func testModelHeaderInputsAndOutputsAreDynamic() throws {
         let (_, model) = try model(cell: .lstm)
         XCTAssertEqual(model.varints[1], [8], "IR version 8")

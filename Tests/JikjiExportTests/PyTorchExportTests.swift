@@ -17,14 +17,30 @@ final class PyTorchExportTests: XCTestCase {
 
     func testClassifierTablesMatchTheModel() throws {
         for (cell, pooling, classes, loss) in [(RecurrentCell.lstm, SequenceClassifier.Pooling.final, 2, SequenceClassifier.Objective?.none),
-                                               (.gru, .mean, 3, .crossEntropy), (.rnnReLU, .max, 2, .crossEntropy)] {
+                                               (.gru, .mean, 3, .crossEntropy), (.rnnReLU, .max, 2, .crossEntropy),
+                                               (.lstm, .concat, 3, .crossEntropy)] {
             var g = SeededGenerator(seed: 5)
             let classifier = try SequenceClassifier(.init(vocabularySize: 30, embeddingSize: 5, cell: cell, hiddenSize: 4, layers: 2,
                                                           bidirectional: true, pooling: pooling, classes: classes, loss: loss), generator: &g)
-            let module = PyTorchExport.classifierModule(classifier.configuration)
+            let module = try PyTorchExport.classifierModule(classifier.configuration)
             assertTable(module, equals: classifier.namedParameters)
             XCTAssertEqual(module.layers.map(\.attribute), ["embedding", "rnn", "fc"])
             XCTAssertTrue(module.body.contains(classifier.configuration.outputSize == 1 ? "torch.sigmoid" : "torch.softmax"))
+        }
+    }
+
+    /// Concat pooling's head reads `3 * D * H`; attention pooling has no module and says so.
+    func testConcatPoolingExportsAndAttentionPoolingIsRefused() throws {
+        var g = SeededGenerator(seed: 5)
+        let concat = try SequenceClassifier(.init(vocabularySize: 30, embeddingSize: 5, cell: .lstm, hiddenSize: 4, pooling: .concat),
+                                            generator: &g)
+        let module = try PyTorchExport.classifierModule(concat.configuration)
+        XCTAssertTrue(module.stateDict.contains { $0.0 == "fc.weight" && $0.1 == [1, 24] })
+        XCTAssertTrue(module.body.contains("torch.cat([final, highest, mean], dim=1)"))
+        let attention = try SequenceClassifier(.init(vocabularySize: 30, embeddingSize: 5, cell: .lstm, hiddenSize: 4, pooling: .attention),
+                                               generator: &g)
+        XCTAssertThrowsError(try PyTorchExport.classifierModule(attention.configuration)) { error in
+            XCTAssertTrue("\(error)".contains("model.pooling: attention"), "\(error)")
         }
     }
 

@@ -188,14 +188,39 @@ final class ShippedJobsTests: XCTestCase {
         XCTAssertEqual(classifier.model.encoderInit?.source, .job(finetune.name))
         XCTAssertEqual(Set([pretrain.vocab.name, finetune.vocab.name, classifier.vocab.name]).count, 1)
         XCTAssertEqual(try JobConfig(contentsOf: folder.appendingPathComponent("reviews-lm-pretrain-backward.yaml")).model.direction, .backward)
+        XCTAssertEqual(classifier.model.pooling, .concat)
+        XCTAssertEqual(classifier.model.direction, .forward)
+    }
+
+    /// The backward chain mirrors the forward one: each job backward, each starting from the
+    /// backward job before it, the classifier's architecture that of the forward classifier.
+    func testBackwardULMFiTJobsChain() throws {
+        let folder = ProjectPaths.root.appendingPathComponent("jobs")
+        func job(_ name: String) throws -> JobConfig { try JobConfig(contentsOf: folder.appendingPathComponent(name + ".yaml")) }
+        let pretrain = try job("reviews-lm-pretrain-backward"), finetune = try job("nsmc-lm-finetune-backward")
+        let classifier = try job("nsmc-sentiment-ulmfit-backward"), forward = try job("nsmc-sentiment-ulmfit")
+        let forwardFinetune = try job("nsmc-lm-finetune")
+        XCTAssertEqual(finetune.model.encoderInit?.source, .job(pretrain.name))
+        XCTAssertEqual(classifier.model.encoderInit?.source, .job(finetune.name))
+        XCTAssertEqual([pretrain, finetune, classifier].map(\.model.direction), [.backward, .backward, .backward])
+        XCTAssertEqual(Set([pretrain, finetune, classifier, forward].map(\.vocab.name)).count, 1)
+        XCTAssertEqual(classifier.model.pooling, .concat)
+        XCTAssertEqual(classifier.model.task, .classifier)
+        XCTAssertEqual(classifier.model.embedding, forward.model.embedding)
+        XCTAssertEqual(classifier.model.encoder.hidden, forward.model.encoder.hidden)
+        XCTAssertEqual(classifier.data.train, forward.data.train)
+        XCTAssertEqual(classifier.data.test, forward.data.test)
+        XCTAssertEqual(finetune.model.encoder.hidden, forwardFinetune.model.encoder.hidden)
+        XCTAssertEqual(finetune.model.output.kind, forwardFinetune.model.output.kind)
+        XCTAssertEqual(finetune.data.train, forwardFinetune.data.train)
     }
 
     /// Every job file in jobs/ parses and validates, and names real corpus files.
     func testShippedJobFilesAreValid() throws {
         let folder = ProjectPaths.root.appendingPathComponent("jobs")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files, ["chatbot-seq2seq.yaml", "nsmc-lm-finetune.yaml", "nsmc-sentiment-gru.yaml", "nsmc-sentiment-ulmfit.yaml",
-                               "nsmc-sentiment.yaml", "reviews-lm-pretrain-backward.yaml", "reviews-lm-pretrain.yaml", "reviews-lm.yaml"])
+        XCTAssertEqual(files, ["chatbot-seq2seq.yaml", "nsmc-lm-finetune-backward.yaml", "nsmc-lm-finetune.yaml", "nsmc-sentiment-gru.yaml",
+                               "nsmc-sentiment-ulmfit-backward.yaml", "nsmc-sentiment-ulmfit.yaml", "nsmc-sentiment.yaml", "reviews-lm-pretrain-backward.yaml", "reviews-lm-pretrain.yaml", "reviews-lm.yaml"])
         for file in files {
             let job = try JobConfig(contentsOf: folder.appendingPathComponent(file))
             XCTAssertEqual(job.name + ".yaml", file)
