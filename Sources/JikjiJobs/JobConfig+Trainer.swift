@@ -52,11 +52,15 @@ extension JobConfig {
         case .step: schedule = .stepDecay(every: o.stepSize, factor: o.gamma)
         case .warmupLinear: schedule = .linearWarmupDecay(warmupSteps: o.warmupSteps)
         case .constant: schedule = .constant
+        case .slantedTriangular: schedule = .slantedTriangular(cutFraction: o.cutFraction, ratio: o.ratio)
+        case .oneCycle: schedule = .oneCycle(warmupFraction: o.pctStart, divFactor: o.divFactor, finalDivFactor: o.finalDivFactor)
         }
         var configuration = TrainerConfiguration(epochs: train.epochs, maxSteps: train.maxSteps, optimizer: optimizer, schedule: schedule,
                                     clipNorm: o.clipNorm, evaluateEvery: train.evalEvery, checkpointEvery: train.checkpointEvery,
                                     metric: train.metric.rawValue, patience: train.patience, keepLast: train.keepLast, keepBest: train.keepBest)
         configuration.logEvery = train.logEvery
+        configuration.unfreezeEpochs = train.unfreeze
+        configuration.optimizer.layerLearningRateDecay = o.layerLearningRateDecay
         return configuration
     }
 }

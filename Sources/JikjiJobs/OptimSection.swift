@@ -18,6 +18,16 @@ public struct OptimSection: Sendable {
     public var stepSize: Int
     public var gamma: Double
     public var warmupSteps: Int
+    /// `slanted_triangular`: the fraction of steps spent rising, and how much smaller the lowest rate is than the peak.
+    public var cutFraction: Double
+    public var ratio: Double
+    /// `one_cycle`: PyTorch `OneCycleLR`'s `pct_start`, `div_factor` and `final_div_factor`.
+    public var pctStart: Double
+    public var divFactor: Double
+    public var finalDivFactor: Double
+    /// Discriminative learning rates (ULMFiT's 2.6): parameter group k of G learns at
+    /// `lr · layer_lr_decay^-(G-1-k)`; 1 = every group at `lr`.
+    public var layerLearningRateDecay: Double
     /// How embedding tables are updated: `dense` (every row, every step, like PyTorch's dense
     /// optimizers), `lazy` (only the rows a batch used, each catching up on the steps it missed as
     /// the dense update would have moved it — same training, less memory traffic), or `sparse`
@@ -48,6 +58,12 @@ public struct OptimSection: Sendable {
         stepSize = try r.int("step_size", default: 1000, range: 1...Int.max)
         gamma = try r.double("gamma", default: 0.5, range: 0...1)
         warmupSteps = try r.int("warmup_steps", default: 0, range: 0...Int.max)
+        cutFraction = try r.double("cut_frac", default: 0.1, range: 1e-6...0.999999)
+        ratio = try r.double("ratio", default: 32, range: 1...1e9)
+        pctStart = try r.double("pct_start", default: 0.3, range: 0...1)
+        divFactor = try r.double("div_factor", default: 25, range: 1e-6...1e12)
+        finalDivFactor = try r.double("final_div_factor", default: 1e4, range: 1e-6...1e12)
+        layerLearningRateDecay = try r.double("layer_lr_decay", default: 1, range: 1...1000)
         embeddingUpdate = try r.choice("embedding_update", default: weightDecay == 0 ? OptimizerSettings.EmbeddingUpdate.lazy : .dense)
         if embeddingUpdate == .lazy && weightDecay != 0 {
             throw r.error("embedding_update", "lazy updates need weight_decay 0 (decay moves every row every step); use dense or sparse")

@@ -20,6 +20,10 @@ public struct TrainSection: Sendable {
     /// Language models only (nil otherwise): what each training window starts from, and so how the
     /// text is cut into batches.
     public var hiddenState: HiddenState?
+    /// Gradual unfreezing (ULMFiT): 1-based epochs, strictly ascending, at whose start the next
+    /// parameter group down is unfrozen; only the top group trains before the first (empty: no
+    /// freezing). The trainer checks the list against the model's groups.
+    public var unfreeze: [Int]
 
     /// `train.metric`: what evaluations report, by the name they report it under.
     public enum Metric: String, Sendable, CaseIterable {
@@ -68,6 +72,20 @@ public struct TrainSection: Sendable {
         checkpointEvery = try r.int("checkpoint_every", default: 0, range: 0...Int.max)
         keepLast = try r.int("keep_last", default: 2, range: 1...1000)
         keepBest = try r.bool("keep_best", default: true)
+        var unfreeze: [Int] = []
+        for text in try r.stringList("unfreeze", default: []) {
+            guard let value = Int(text), value >= 1 else {
+                throw r.error("unfreeze", "'\(text)' is not an epoch number (1-based)", kind: .wrongType)
+            }
+            unfreeze.append(value)
+        }
+        guard zip(unfreeze, unfreeze.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw r.error("unfreeze", "\(unfreeze) must be strictly ascending epochs")
+        }
+        if let last = unfreeze.last, last > epochs {
+            throw r.error("unfreeze", "epoch \(last) is past the run's \(epochs) epochs")
+        }
+        self.unfreeze = unfreeze
         if task == .languageModel {
             hiddenState = try r.choice("hidden_state", default: HiddenState.carry)
         } else {

@@ -24,6 +24,13 @@ public struct Adam: Optimizer, LazyRowUpdating {
     public var decoupledWeightDecay: Bool
     /// Steps taken so far (restored by ``loadState(_:)``).
     public private(set) var stepCount = 0
+    /// Each parameter's learning rate as a multiple of ``learningRate`` (discriminative rates
+    /// per layer group; all 1 by default), in the order of ``parameters``.
+    public var learningRateScales: [Float]
+    /// Steps each parameter has taken: the global count, less the steps it sat frozen
+    /// (`requiresGradient` false). Its bias corrections count its own steps, as PyTorch's
+    /// per-parameter `state['step']` does, so a parameter unfrozen late starts like a fresh one.
+    private var parameterSteps: [Int]
     private var firstMoments: [Tensor]
     private var secondMoments: [Tensor]
     var lazyClock: LazyRowClock
@@ -40,6 +47,8 @@ public struct Adam: Optimizer, LazyRowUpdating {
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         self.decoupledWeightDecay = decoupledWeightDecay
+        self.learningRateScales = Array(repeating: 1, count: parameters.count)
+        self.parameterSteps = Array(repeating: 0, count: parameters.count)
         self.firstMoments = parameters.map { Tensor(shape: $0.parameter.value.shape) }
         self.secondMoments = parameters.map { Tensor(shape: $0.parameter.value.shape) }
         self.lazyClock = LazyRowClock(ratio: betas.1 > 0 ? Double(betas.0) / Double(betas.1).squareRoot() : 0)
@@ -66,15 +75,17 @@ public struct Adam: Optimizer, LazyRowUpdating {
     public mutating func step(sparseRows: [String: [Int]], gradients: GradientUse) {
         stepCount += 1
         let (b1, b2) = betas
-        let t = Double(stepCount)
-        // PyTorch computes the bias corrections in Python floats (double).
-        let correction1 = 1 - pow(Double(b1), t)
-        let correction2Root = Float((1 - pow(Double(b2), t)).squareRoot())
-        let stepSize = Float(Double(learningRate) / correction1)
-        lazyClock.record(step: stepCount, coefficient: Double(learningRate) * Double(correction2Root) / correction1)
-        let eps = epsilon, wd = weightDecay, decay = 1 - learningRate * weightDecay
+        let (globalCorrection1, globalCorrection2Root) = corrections(step: stepCount)
+        lazyClock.record(step: stepCount, coefficient: Double(learningRate) * Double(globalCorrection2Root) / globalCorrection1)
+        let eps = epsilon, wd = weightDecay
         let decoupled = decoupledWeightDecay
         for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
+            parameterSteps[index] += 1
+            let (correction1, correction2Root) = parameterSteps[index] == stepCount
+                ? (globalCorrection1, globalCorrection2Root) : corrections(step: parameterSteps[index])
+            let rate = learningRateScales[index] == 1 ? learningRate : learningRate * learningRateScales[index]
+            let stepSize = Float(Double(rate) / correction1)
+            let decay = 1 - rate * weightDecay
             let ranges = updateRanges(parameter, rows: sparseRows[name])
             parameter.gradient.storage.withUnsafeMutableBufferPointer { g in
                 parameter.value.storage.withUnsafeMutableBufferPointer { p in
@@ -109,6 +120,13 @@ public struct Adam: Optimizer, LazyRowUpdating {
         }
     }
 
+    /// `1 - β₁ᵗ` and `√(1 - β₂ᵗ)` for a parameter's step `t` (PyTorch computes them in Python
+    /// floats: double).
+    private func corrections(step: Int) -> (Double, Float) {
+        let t = Double(step)
+        return (1 - pow(Double(betas.0), t), Float((1 - pow(Double(betas.1), t)).squareRoot()))
+    }
+
     /// Updates every trainable parameter once; of those in `lazyRows` only the listed rows, each
     /// first catching up on the steps it missed as dense Adam would have moved it with a zero
     /// gradient (see ``LazyRowClock`` for the one approximation, in ε). With weight decay, or
@@ -131,7 +149,28 @@ public struct Adam: Optimizer, LazyRowUpdating {
         let parameter = parameters[index].parameter
         let width = parameter.value.count / max(1, parameter.value.shape.first ?? 1)
         let (b1, b2) = (Double(betas.0), Double(betas.1))
-        let epsilon = Float(Double(self.epsilon) * (1 - pow(b2, Double(max(end, 1)))).squareRoot())
+        // A parameter unfrozen after `lag` steps counts its bias corrections from then on.
+        let lag = stepCount - parameterSteps[index]
+        let epsilon = Float(Double(self.epsilon) * (1 - pow(b2, Double(max(end - lag, 1)))).squareRoot())
+        let scale = Double(learningRateScales[index])
+        var sums: [Int: Float] = [:]
+        func move(from last: Int) -> Float {
+            if let known = sums[last] { return known }
+            let sum: Double
+            if lag == 0 {
+                sum = lazyClock.missedSum(from: last, to: end)
+            } else {
+                // The clock's coefficients carry the global step's corrections; swap in the parameter's own.
+                sum = lazyClock.missedSum(from: last, to: end) { j in
+                    let own = Double(j - lag)
+                    return ((1 - pow(b2, own)).squareRoot() / (1 - pow(b1, own)))
+                        / ((1 - pow(b2, Double(j))).squareRoot() / (1 - pow(b1, Double(j))))
+                }
+            }
+            let value = Float(scale == 1 ? sum : sum * scale)
+            sums[last] = value
+            return value
+        }
         parameter.value.storage.withUnsafeMutableBufferPointer { p in
             firstMoments[index].storage.withUnsafeMutableBufferPointer { m in
                 secondMoments[index].storage.withUnsafeMutableBufferPointer { v in
@@ -142,7 +181,7 @@ public struct Adam: Optimizer, LazyRowUpdating {
                         let missed = Double(end - last)
                         let offset = row * width
                         Adam.catchUp(p.baseAddress! + offset, m.baseAddress! + offset, v.baseAddress! + offset, count: width,
-                                     move: Float(lazyClock.missedSum(from: last, to: end)), epsilon: epsilon,
+                                     move: move(from: last), epsilon: epsilon,
                                      decay1: Float(pow(b1, missed)), decay2: Float(pow(b2, missed)))
                     }
                 }
@@ -154,6 +193,7 @@ public struct Adam: Optimizer, LazyRowUpdating {
     public func stateTensors() -> [String: Tensor] {
         var state = ["step": Tensor(shape: [1], values: [Float(stepCount)])]
         for (index, (name, _)) in parameters.enumerated() {
+            if parameterSteps[index] != stepCount { state[name + ".step"] = Tensor(shape: [1], values: [Float(parameterSteps[index])]) }
             state[name + ".exp_avg"] = firstMoments[index]
             state[name + ".exp_avg_sq"] = secondMoments[index]
         }
@@ -165,6 +205,7 @@ public struct Adam: Optimizer, LazyRowUpdating {
         stepCount = try restoredStep(tensors)
         try lazyClock.loadState(tensors, names: parameters.map(\.name))
         for (index, (name, parameter)) in parameters.enumerated() {
+            parameterSteps[index] = try restoredParameterStep(tensors, name, global: stepCount)
             firstMoments[index] = try restoredBuffer(tensors, name + ".exp_avg", like: parameter)
             secondMoments[index] = try restoredBuffer(tensors, name + ".exp_avg_sq", like: parameter)
         }

@@ -49,6 +49,17 @@ public struct LazyRowClock {
         return sum
     }
 
+    /// ``missedSum(from:to:)`` with each step `j`'s coefficient multiplied by `adjust(j)`.
+    func missedSum(from: Int, to: Int, adjust: (Int) -> Double) -> Double {
+        guard to > from, ratio > 0 else { return 0 }
+        var sum = 0.0, power = ratio
+        for j in (from + 1)...min(to, from + window) {
+            sum += Double(coefficients[j % window]) * adjust(j) * power
+            power *= ratio
+        }
+        return sum
+    }
+
     /// The clocks and coefficients as tensors, named after `names[index]`, when any row is
     /// tracked: `lazy.coefficients` and `<name>.lazy_row_step`.
     func stateTensors(names: [String]) -> [String: Tensor] {

@@ -7,5 +7,9 @@ extension LearningRateSchedule {
         case step
         /// ``LearningRateSchedule/linearWarmupDecay(peak:warmupSteps:totalSteps:)``.
         case warmupLinear = "warmup_linear"
+        /// ``LearningRateSchedule/slantedTriangular(peak:totalSteps:cutFraction:ratio:)``.
+        case slantedTriangular = "slanted_triangular"
+        /// ``LearningRateSchedule/oneCycle(peak:totalSteps:warmupFraction:divFactor:finalDivFactor:)``.
+        case oneCycle = "one_cycle"
     }
 }

@@ -14,3 +14,13 @@ func restoredBuffer(_ tensors: [String: Tensor], _ key: String, like parameter: 
     }
     return t
 }
+
+/// A parameter's own step count, saved under `<name>.step` when it differs from the global
+/// `global` (a parameter that sat frozen); absent, the parameter took every step.
+func restoredParameterStep(_ tensors: [String: Tensor], _ name: String, global: Int) throws -> Int {
+    guard let t = tensors[name + ".step"] else { return global }
+    guard t.count == 1, let value = t.storage.first, value >= 0, value <= Float(global), value == value.rounded() else {
+        throw CheckpointError("optimizer state tensor '\(name).step' is not one step count between 0 and \(global)")
+    }
+    return Int(value)
+}

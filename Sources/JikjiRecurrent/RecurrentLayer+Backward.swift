@@ -162,6 +162,9 @@ extension RecurrentLayer {
                 }
             }
         }
+        // A frozen layer (gradual unfreezing) needs only dX and the state gradients: its weight
+        // gradients would be thrown away, so their products are skipped.
+        guard [w.weightIH, w.weightHH, w.biasIH, w.biasHH].contains(where: \.requiresGradient) else { return (dGates, dh, dc) }
         // Weight gradients of all steps at once, split by gate rows between the threads.
         w.weightIH.gradient.storage.withUnsafeMutableBufferPointer { gih in
         w.weightHH.gradient.storage.withUnsafeMutableBufferPointer { ghh in

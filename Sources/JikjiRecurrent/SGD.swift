@@ -23,6 +23,12 @@ public struct SGD: Optimizer, LazyRowUpdating {
     public var nesterov: Bool
     /// Steps taken so far (restored by ``loadState(_:)``).
     public private(set) var stepCount = 0
+    /// Each parameter's learning rate as a multiple of ``learningRate`` (discriminative rates
+    /// per layer group; all 1 by default), in the order of ``parameters``.
+    public var learningRateScales: [Float]
+    /// Steps each parameter has taken (the global count less the steps it sat frozen): its
+    /// momentum buffer starts as its first gradient, as PyTorch's does per parameter.
+    private var parameterSteps: [Int]
     private var buffers: [Tensor?]
     var lazyClock: LazyRowClock
 
@@ -38,6 +44,8 @@ public struct SGD: Optimizer, LazyRowUpdating {
         self.weightDecay = weightDecay
         self.nesterov = nesterov
         self.buffers = Array(repeating: nil, count: parameters.count)
+        self.learningRateScales = Array(repeating: 1, count: parameters.count)
+        self.parameterSteps = Array(repeating: 0, count: parameters.count)
         self.lazyClock = LazyRowClock(ratio: Double(momentum))
     }
 
@@ -46,11 +54,13 @@ public struct SGD: Optimizer, LazyRowUpdating {
 
     /// Updates every trainable parameter once; only the listed rows of those in `sparseRows`.
     public mutating func step(sparseRows: [String: [Int]]) {
-        let first = stepCount == 0
         stepCount += 1
         lazyClock.record(step: stepCount, coefficient: Double(learningRate))
-        let lr = learningRate, mu = momentum, keep = 1 - dampening, wd = weightDecay, nesterov = nesterov
+        let mu = momentum, keep = 1 - dampening, wd = weightDecay, nesterov = nesterov
         for (index, (name, parameter)) in parameters.enumerated() where parameter.requiresGradient {
+            let first = parameterSteps[index] == 0
+            parameterSteps[index] += 1
+            let lr = learningRateScales[index] == 1 ? learningRate : learningRate * learningRateScales[index]
             let ranges = updateRanges(parameter, rows: sparseRows[name])
             if mu != 0 && buffers[index] == nil { buffers[index] = Tensor(shape: parameter.value.shape) }
             parameter.gradient.storage.withUnsafeBufferPointer { g in
@@ -111,7 +121,7 @@ public struct SGD: Optimizer, LazyRowUpdating {
             for row in rows { clocks[row] = Int32(end) }
             return
         }
-        let mu = Double(momentum), scale = nesterov ? mu : 1
+        let mu = Double(momentum), scale = (nesterov ? mu : 1) * Double(learningRateScales[index])
         parameter.value.storage.withUnsafeMutableBufferPointer { p in
             buffers[index]!.storage.withUnsafeMutableBufferPointer { b in
                 for row in rows {
@@ -133,6 +143,7 @@ public struct SGD: Optimizer, LazyRowUpdating {
     public func stateTensors() -> [String: Tensor] {
         var state = ["step": Tensor(shape: [1], values: [Float(stepCount)])]
         for (index, (name, _)) in parameters.enumerated() {
+            if parameterSteps[index] != stepCount { state[name + ".step"] = Tensor(shape: [1], values: [Float(parameterSteps[index])]) }
             if let b = buffers[index] { state[name + ".momentum_buffer"] = b }
         }
         return state.merging(lazyClock.stateTensors(names: parameters.map(\.name))) { a, _ in a }
@@ -144,7 +155,8 @@ public struct SGD: Optimizer, LazyRowUpdating {
         try lazyClock.loadState(tensors, names: parameters.map(\.name))
         for (index, (name, parameter)) in parameters.enumerated() {
             let key = name + ".momentum_buffer"
-            buffers[index] = (momentum != 0 && stepCount > 0)
+            parameterSteps[index] = try restoredParameterStep(tensors, name, global: stepCount)
+            buffers[index] = (momentum != 0 && parameterSteps[index] > 0)
                 ? try restoredBuffer(tensors, key, like: parameter) : nil
         }
     }

@@ -15,6 +15,7 @@ public struct ClassifierTraining: TrainingTask {
     public var namedParameters: [(name: String, parameter: Parameter)] { model.namedParameters }
     public var architectureJSON: String { JikjiTraining.architectureJSON(kind: "classifier", model.configuration) }
     public var embeddingTables: [(name: String, parameter: Parameter)] { model.embeddingTables }
+    public var parameterGroups: [ParameterGroup] { model.parameterGroups }
 
     public mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> TrainingStep {
         var pass = try model.forward(batch, training: true, generator: &generator)

@@ -25,6 +25,7 @@ public struct LanguageModelTraining: TrainingTask {
     public var namedParameters: [(name: String, parameter: Parameter)] { model.namedParameters }
     public var architectureJSON: String { JikjiTraining.architectureJSON(kind: "language_model", model.configuration) }
     public var embeddingTables: [(name: String, parameter: Parameter)] { model.embeddingTables }
+    public var parameterGroups: [ParameterGroup] { model.parameterGroups }
 
     public mutating func startEpoch() { carried = nil }
 

@@ -16,6 +16,7 @@ public struct Seq2SeqTraining: TrainingTask {
     public var namedParameters: [(name: String, parameter: Parameter)] { model.namedParameters }
     public var architectureJSON: String { JikjiTraining.architectureJSON(kind: "seq2seq", model.configuration) }
     public var embeddingTables: [(name: String, parameter: Parameter)] { model.embeddingTables }
+    public var parameterGroups: [ParameterGroup] { model.parameterGroups }
 
     public mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> TrainingStep {
         var pass = try model.forward(batch, training: true, generator: &generator)

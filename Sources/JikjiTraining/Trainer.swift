@@ -100,10 +100,21 @@ public final class Trainer {
     var runningCount = 0
     /// The global gradient norm of the last step that measured it (clipping, or a logged step).
     var lastGradientNorm: Float?
+    /// The task's parameter groups, bottom to top, with their parameters (discriminative rates,
+    /// gradual unfreezing).
+    public let parameterGroups: [ParameterGroup]
+    let groupParameters: [[Parameter]]
+    /// The parameters the task made trainable: unfreezing never touches the others (a frozen
+    /// pretrained embedding, an adaptive softmax's id order).
+    let trainableAtStart: Set<ObjectIdentifier>
+    /// How many groups, from the top, train now (nil: not yet set by ``applyUnfreezing()``).
+    var trainingGroupCount: Int?
 
     /// A trainer of `task` on `data`, drawing dropout masks from `generator` (continue the
     /// generator the model was initialised from, so a seed fixes the whole run).
-    /// - Throws: ``BatchingError`` when the batching options do not fit the training data.
+    /// - Throws: ``BatchingError`` when the batching options do not fit the training data;
+    ///   ``TrainerConfigurationError`` when ``TrainerConfiguration/unfreezeEpochs`` does not fit
+    ///   the model's groups or the run's epochs.
     public init(task: any TrainingTask, data: TrainingData, configuration: TrainerConfiguration, generator: SeededGenerator,
                 recorder: TrainingRecorder = TrainingHistory(), options: Options = Options()) throws {
         self.task = task
@@ -115,7 +126,12 @@ public final class Trainer {
         let o = configuration.optimizer
         // Embedding tables are updated only in the rows a batch used unless asked for dense updates.
         sparseTables = o.embeddingUpdate == .dense ? [] : task.embeddingTables
-        optimizer = o.makeOptimizer(task.namedParameters)
+        parameterGroups = task.parameterGroups
+        let byName = Dictionary(task.namedParameters.map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
+        groupParameters = parameterGroups.map { $0.parameterNames.compactMap { byName[$0] } }
+        trainableAtStart = Set(task.namedParameters.filter(\.parameter.requiresGradient).map { ObjectIdentifier($0.parameter) })
+        try Trainer.checkUnfreezing(configuration, groups: parameterGroups)
+        optimizer = o.makeOptimizer(task.namedParameters, groups: parameterGroups)
         stepsPerEpoch = try Batches(dataset: data.train, split: .train, options: data.batching, epoch: 0).plan.count
         schedule = configuration.schedule.schedule(rate: o.learningRate, totalSteps: configuration.maxSteps ?? stepsPerEpoch * configuration.epochs)
     }
@@ -130,7 +146,7 @@ public final class Trainer {
     public func train() throws -> Outcome {
         let totalSteps = self.totalSteps
         let allParameters = task.namedParameters.map(\.parameter)
-        let frozenParameters = allParameters.filter { !$0.requiresGradient }
+        var frozenParameters = allParameters.filter { !$0.requiresGradient }
         let bar = ProgressBar("train", total: Int64(totalSteps), unit: .count("steps"), enabled: options.progress, plainInterval: 15)
         // Training alternates threaded products with Jikji's own threaded loops: OpenBLAS's idle
         // workers must not spin through the latter (see BLAS.shortenIdleSpin).
@@ -141,6 +157,7 @@ public final class Trainer {
         MatrixProducts.precision = configuration.optimizer.precision
         defer { MatrixProducts.precision = callerPrecision }
         if configuration.optimizer.precision != .fp32 { options.log(MatrixProducts.description) }
+        if configuration.optimizer.layerLearningRateDecay != 1 { options.log(groupRatesDescription()) }
         var epochTimes: [Double] = []
         var stepsThisProcess = 0
         var tokens = 0
@@ -151,6 +168,8 @@ public final class Trainer {
         training: while epoch < configuration.epochs && step < totalSteps {
             let epochStart = Date()
             let startedAtBatch = batchIndex
+            // Every epoch, a resumed one too: the groups training follow from the epoch alone.
+            if applyUnfreezing() { frozenParameters = allParameters.filter { !$0.requiresGradient } }
             if batchIndex == 0 { task.startEpoch() }
             let batches = try Batches(dataset: data.train, split: .train, options: data.batching, epoch: epoch)
             while batchIndex < batches.plan.count {

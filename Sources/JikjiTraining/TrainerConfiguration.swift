@@ -1,3 +1,5 @@
+import Foundation
+import JikjiModels
 import JikjiRecurrent
 
 /// The optimizer a ``Trainer`` builds over the model's parameters.
@@ -37,6 +39,10 @@ public struct OptimizerSettings: Sendable, Equatable {
     /// for the run, restored afterwards): bf16 products with fp32 accumulation, while these
     /// settings' optimizer state and the master weights stay fp32.
     public var precision: MatrixPrecision
+    /// Discriminative fine-tuning (ULMFiT): parameter group `k` of `G` (bottom to top, see
+    /// ``TrainingTask/parameterGroups``) learns at `rate · decay^-(G-1-k)`, the top group at the
+    /// scheduled rate itself. 1 gives every group the same rate.
+    public var layerLearningRateDecay: Double = 1
 
     /// Settings with PyTorch's defaults for Adam at `learningRate`; see each property.
     public init(kind: Kind = .adam, learningRate: Double = 0.001, momentum: Double = 0, beta1: Double = 0.9,
@@ -48,18 +54,33 @@ public struct OptimizerSettings: Sendable, Equatable {
         self.precision = precision
     }
 
-    /// The optimizer over `parameters`.
-    func makeOptimizer(_ parameters: [(name: String, parameter: Parameter)]) -> any Optimizer {
+    /// Each group's learning rate as a multiple of the scheduled (top group's) rate, bottom to top.
+    public func groupRateScales(groupCount: Int) -> [Double] {
+        (0..<groupCount).map { k in layerLearningRateDecay == 1 ? 1 : pow(layerLearningRateDecay, -Double(groupCount - 1 - k)) }
+    }
+
+    /// The optimizer over `parameters`, each at its group's rate (``layerLearningRateDecay``).
+    func makeOptimizer(_ parameters: [(name: String, parameter: Parameter)], groups: [ParameterGroup]) -> any Optimizer {
+        let groupScales = groupRateScales(groupCount: groups.count)
+        var scaleByName: [String: Float] = [:]
+        for (group, scale) in zip(groups, groupScales) {
+            for name in group.parameterNames { scaleByName[name] = Float(scale) }
+        }
+        let scales = parameters.map { scaleByName[$0.name] ?? 1 }
         switch kind {
         case .sgd:
-            return SGD(parameters: parameters, learningRate: Float(learningRate), momentum: Float(momentum),
-                       weightDecay: Float(weightDecay))
-        case .adamw:
-            return Adam.adamW(parameters: parameters, learningRate: Float(learningRate), betas: (Float(beta1), Float(beta2)),
-                              epsilon: Float(epsilon), weightDecay: Float(weightDecay))
-        case .adam:
-            return Adam(parameters: parameters, learningRate: Float(learningRate), betas: (Float(beta1), Float(beta2)),
-                        epsilon: Float(epsilon), weightDecay: Float(weightDecay))
+            var sgd = SGD(parameters: parameters, learningRate: Float(learningRate), momentum: Float(momentum),
+                          weightDecay: Float(weightDecay))
+            sgd.learningRateScales = scales
+            return sgd
+        case .adamw, .adam:
+            var adam = kind == .adamw
+                ? Adam.adamW(parameters: parameters, learningRate: Float(learningRate), betas: (Float(beta1), Float(beta2)),
+                             epsilon: Float(epsilon), weightDecay: Float(weightDecay))
+                : Adam(parameters: parameters, learningRate: Float(learningRate), betas: (Float(beta1), Float(beta2)),
+                       epsilon: Float(epsilon), weightDecay: Float(weightDecay))
+            adam.learningRateScales = scales
+            return adam
         }
     }
 }
@@ -72,6 +93,10 @@ public enum LearningRateScheduleSettings: Sendable, Equatable {
     case stepDecay(every: Int, factor: Double)
     /// Linear warm-up over `warmupSteps`, then linear decay to 0 at the last step.
     case linearWarmupDecay(warmupSteps: Int)
+    /// ULMFiT's slanted triangular rate (``LearningRateSchedule/slantedTriangular(peak:totalSteps:cutFraction:ratio:)``).
+    case slantedTriangular(cutFraction: Double, ratio: Double)
+    /// PyTorch's `OneCycleLR` (``LearningRateSchedule/oneCycle(peak:totalSteps:warmupFraction:divFactor:finalDivFactor:)``).
+    case oneCycle(warmupFraction: Double, divFactor: Double, finalDivFactor: Double)
 
     /// The schedule from `rate` over a run of `totalSteps`.
     func schedule(rate: Double, totalSteps: Int) -> LearningRateSchedule {
@@ -79,6 +104,10 @@ public enum LearningRateScheduleSettings: Sendable, Equatable {
         case .constant: return .constant(Float(rate))
         case let .stepDecay(every, factor): return .stepDecay(initial: Float(rate), every: every, factor: Float(factor))
         case let .linearWarmupDecay(warmup): return .linearWarmupDecay(peak: Float(rate), warmupSteps: warmup, totalSteps: totalSteps)
+        case let .slantedTriangular(cut, ratio):
+            return .slantedTriangular(peak: Float(rate), totalSteps: totalSteps, cutFraction: cut, ratio: ratio)
+        case let .oneCycle(fraction, div, finalDiv):
+            return .oneCycle(peak: Float(rate), totalSteps: totalSteps, warmupFraction: fraction, divFactor: div, finalDivFactor: finalDiv)
         }
     }
 }
@@ -106,6 +135,11 @@ public struct TrainerConfiguration: Sendable, Equatable {
     /// Record the training loss (mean since it was last recorded), learning rate, gradient norm
     /// and, for the metric sinks, tokens per second every N steps (0: the loss only at evaluations).
     public var logEvery: Int = 0
+    /// Gradual unfreezing (ULMFiT), epochs 1-based and ascending: training starts with only the
+    /// top parameter group trainable, and at the start of epoch `unfreezeEpochs[i]` the next
+    /// group down is unfrozen; after the list every group trains. Empty: nothing is frozen.
+    /// At most `groups - 1` epochs (``Trainer/init`` checks).
+    public var unfreezeEpochs: [Int] = []
 
     /// A configuration; see each property.
     public init(epochs: Int = 1, maxSteps: Int? = nil, optimizer: OptimizerSettings = OptimizerSettings(),

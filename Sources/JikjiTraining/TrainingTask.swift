@@ -15,6 +15,10 @@ public protocol TrainingTask {
     /// Embedding tables that may be updated row by row: a table here must receive gradient only
     /// in the rows ``TrainingStep/touchedRows`` lists.
     var embeddingTables: [(name: String, parameter: Parameter)] { get }
+    /// The parameters in groups, bottom to top (embedding, recurrent layers, head or output):
+    /// the units of discriminative learning rates and gradual unfreezing. Every name of
+    /// ``namedParameters`` is in exactly one group.
+    var parameterGroups: [ParameterGroup] { get }
     /// Forward and backward over one batch; gradients are accumulated into the parameters.
     mutating func trainStep(_ batch: Batch, generator: inout SeededGenerator) throws -> TrainingStep
     /// Metrics over batches (no gradients): `loss` plus the task's own.
@@ -29,6 +33,8 @@ public protocol TrainingTask {
 }
 
 extension TrainingTask {
+    /// One group of every parameter, for tasks without layers of their own.
+    public var parameterGroups: [ParameterGroup] { [ParameterGroup(name: "all", parameterNames: namedParameters.map(\.name))] }
     /// Nothing carried across batches.
     public mutating func startEpoch() {}
     /// Nothing carried across batches.

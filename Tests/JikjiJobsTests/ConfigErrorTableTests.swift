@@ -32,7 +32,12 @@ final class ConfigErrorTableTests: XCTestCase {
         let table: [(yaml: String, overrides: [String], kind: ConfigError.Kind, message: String)] = [
             (job + "optim:\n  learning_rate: 0.1\n", [], .unknownKey,
              "job.yaml:9: optim.learning_rate: unknown key; allowed: optimizer, lr, beta1, beta2, eps, weight_decay, "
-             + "clip_norm, schedule, step_size, gamma, warmup_steps, embedding_update, precision"),
+             + "clip_norm, schedule, step_size, gamma, warmup_steps, cut_frac, ratio, pct_start, div_factor, final_div_factor, "
+             + "layer_lr_decay, embedding_update, precision"),
+            (job + "train: {unfreeze: [3, 2]}\n", [], .impossible, "job.yaml:8: train.unfreeze: [3, 2] must be strictly ascending epochs"),
+            (job + "train: {unfreeze: [two]}\n", [], .wrongType, "job.yaml:8: train.unfreeze: 'two' is not an epoch number (1-based)"),
+            (job + "train: {epochs: 2, unfreeze: [2, 3]}\n", [], .impossible, "job.yaml:8: train.unfreeze: epoch 3 is past the run's 2 epochs"),
+            (job + "optim: {layer_lr_decay: 0.5}\n", [], .notAllowed, "job.yaml:8: optim.layer_lr_decay:"),
             (job + "optim: {precision: fp16}\n", [], .notAllowed, "job.yaml:8: optim.precision: 'fp16' is not allowed; allowed: fp32, bf16"),
             (job + "batching:\n  batch_size: [64]\n", [], .wrongType, "job.yaml:9: batching.batch_size: expected an integer in 1...65536, found a list"),
             (job + "batching:\n  batch_size: lots\n", [], .wrongType, "job.yaml:9: batching.batch_size: expected an integer in 1...65536, found 'lots'"),
@@ -42,7 +47,7 @@ final class ConfigErrorTableTests: XCTestCase {
              "job.yaml:7: model.encoder.cell: 'transformer' is not allowed; allowed: rnn, rnn_relu, lstm, gru"),
             (job, ["model.attention=dot"], .unknownKey, "--set: model.attention: unknown key; allowed: kind, embedding, dropout, encoder, pooling, classes"),
             (job + "optim: {optimizer: lion}\n", [], .notAllowed, "job.yaml:8: optim.optimizer: 'lion' is not allowed; allowed: sgd, adam, adamw"),
-            (job + "optim: {schedule: cosine}\n", [], .notAllowed, "job.yaml:8: optim.schedule: 'cosine' is not allowed; allowed: constant, step, warmup_linear"),
+            (job + "optim: {schedule: cosine}\n", [], .notAllowed, "job.yaml:8: optim.schedule: 'cosine' is not allowed; allowed: constant, step, warmup_linear, slanted_triangular, one_cycle"),
             (job + "optim: {embedding_update: rows}\n", [], .notAllowed, "job.yaml:8: optim.embedding_update: 'rows' is not allowed; allowed: dense, sparse, lazy"),
             (job, ["model.pooling=attention"], .notAllowed, "--set: model.pooling: 'attention' is not allowed; allowed: final, mean, max"),
             (job, ["model.kind=transformer"], .notAllowed, "--set: model.kind: 'transformer' is not allowed; allowed: classifier, language_model, seq2seq"),
