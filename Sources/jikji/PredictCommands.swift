@@ -16,7 +16,8 @@ struct Predict: ParsableCommand {
             e.g. `jikji predict 12 13 --ensemble --input corpora/nsmc/ratings_test.txt --text-column document`.
             """)
 
-    @Argument(help: "The run id (see `jikji job list`); several with --ensemble.") var runIDs: [Int]
+    @Argument(help: ArgumentHelp("The run id (see `jikji job list`); several with --ensemble.", valueName: "run-id"))
+    var runIDs: [Int]
     @Flag(help: "Average the class probabilities of every run given (same vocabulary and classes), e.g. a forward and a backward classifier.")
     var ensemble = false
     @Option(help: "Input file, or - for standard input.") var input: String = "-"

@@ -49,7 +49,7 @@ final class ConfigErrorTableTests: XCTestCase {
             (job + "optim: {optimizer: lion}\n", [], .notAllowed, "job.yaml:8: optim.optimizer: 'lion' is not allowed; allowed: sgd, adam, adamw"),
             (job + "optim: {schedule: cosine}\n", [], .notAllowed, "job.yaml:8: optim.schedule: 'cosine' is not allowed; allowed: constant, step, warmup_linear, slanted_triangular, one_cycle"),
             (job + "optim: {embedding_update: rows}\n", [], .notAllowed, "job.yaml:8: optim.embedding_update: 'rows' is not allowed; allowed: dense, sparse, lazy"),
-            (job, ["model.pooling=attention"], .notAllowed, "--set: model.pooling: 'attention' is not allowed; allowed: final, mean, max"),
+            (job, ["model.pooling=sum"], .notAllowed, "--set: model.pooling: 'sum' is not allowed; allowed: final, mean, max, concat, attention"),
             (job, ["model.kind=transformer"], .notAllowed, "--set: model.kind: 'transformer' is not allowed; allowed: classifier, language_model, seq2seq"),
             (job, ["batching.truncate_side=left"], .notAllowed, "--set: batching.truncate_side: 'left' is not allowed; allowed: pre, post"),
             (job, ["batching.pad_side=pre"], .impossible,
