@@ -19,8 +19,9 @@ extension Trainer {
     }
 
     /// Records `train.loss` (when `loss`; the mean since it was last recorded), `train.learning_rate`
-    /// (of the step just done) and `train.grad_norm`, and streams `train.tokens_per_second` of
-    /// `window` to the sinks only (a clock reading no resumed run reproduces).
+    /// (of the step just done; the top parameter group's under `layer_lr_decay`) and
+    /// `train.grad_norm`, and streams `train.tokens_per_second` of `window` to the sinks only (a
+    /// clock reading no resumed run reproduces).
     func logTraining(window: TrainingLogWindow, loss: Bool) throws {
         var values: [String: Double] = ["train.learning_rate": Double(schedule.rate(atStep: step - 1))]
         if loss, runningCount > 0 {

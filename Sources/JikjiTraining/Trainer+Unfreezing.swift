@@ -40,6 +40,8 @@ extension Trainer {
     /// and layers skip its weight gradient. Returns whether anything changed.
     @discardableResult
     func applyUnfreezing() -> Bool {
+        // Without train.unfreeze nothing is touched: parameters keep the flags their task gave them.
+        guard !configuration.unfreezeEpochs.isEmpty else { return false }
         let count = trainingGroups(inEpoch: epoch)
         guard count != trainingGroupCount else { return false }
         trainingGroupCount = count
@@ -49,15 +51,13 @@ extension Trainer {
                 parameter.requiresGradient = index >= boundary
             }
         }
-        if !configuration.unfreezeEpochs.isEmpty {
-            let training = parameterGroups[boundary...].map(\.name).joined(separator: ", ")
-            let frozen = parameterGroups[..<boundary].map(\.name).joined(separator: ", ")
-            options.log("epoch \(epoch + 1): training \(training)" + (frozen.isEmpty ? "; nothing frozen" : "; frozen \(frozen)"))
-        }
+        let training = parameterGroups[boundary...].map(\.name).joined(separator: ", ")
+        let frozen = parameterGroups[..<boundary].map(\.name).joined(separator: ", ")
+        options.log("epoch \(epoch + 1): training \(training)" + (frozen.isEmpty ? "; nothing frozen" : "; frozen \(frozen)"))
         return true
     }
 
-    /// Each group's learning rate at the base rate, for the run log: `embedding 1.48e-04, …`.
+    /// Each group's learning rate at the base rate, for the run log: `embedding 0.000148, …`.
     func groupRatesDescription() -> String {
         let scales = configuration.optimizer.groupRateScales(groupCount: parameterGroups.count)
         let base = configuration.optimizer.learningRate

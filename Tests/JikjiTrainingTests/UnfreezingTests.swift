@@ -39,7 +39,7 @@ final class UnfreezingTests: XCTestCase {
     /// A two-layer classifier (groups embedding, rnn.l0, rnn.l1, head) over four epochs with
     /// ULMFiT's recipe: decay 2.6, slanted triangular rate, one group unfrozen at epochs 2, 3, 4.
     func trainer(_ data: EncodedDataset, checkpoints: String?, history: TrainingHistory = TrainingHistory(), stopAfter: Int? = nil,
-                 optimizer: OptimizerSettings.Kind = .adam, unfreeze: [Int] = [2, 3, 4],
+                 optimizer: OptimizerSettings.Kind = .adam, unfreeze: [Int] = [2, 3, 4], precision: MatrixPrecision = .fp32,
                  log: @escaping (String) -> Void = { _ in }) throws -> Trainer {
         var generator = SeededGenerator(seed: 3)
         let model = try SequenceClassifier(.init(vocabularySize: 12, embeddingSize: 6, cell: .lstm, hiddenSize: 5, layers: 2),
@@ -49,6 +49,7 @@ final class UnfreezingTests: XCTestCase {
         options.log = log
         var settings = OptimizerSettings(kind: optimizer, learningRate: optimizer == .sgd ? 0.5 : 0.02, momentum: optimizer == .sgd ? 0.9 : 0)
         settings.layerLearningRateDecay = 2.6
+        settings.precision = precision
         var configuration = TrainerConfiguration(epochs: 4, optimizer: settings, schedule: .slantedTriangular(cutFraction: 0.1, ratio: 32),
                                                  clipNorm: 1, evaluateEvery: 5, metric: "accuracy", keepLast: 2)
         configuration.unfreezeEpochs = unfreeze
@@ -145,6 +146,40 @@ final class UnfreezingTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// `optim.precision: bf16` with frozen groups (their weight-gradient products skipped):
+    /// frozen weights stay bit-identical, every group moves once unfrozen, and a resumed bf16
+    /// run still ends with the uninterrupted run's weights.
+    func testGradualUnfreezingInBF16KeepsFrozenWeightsAndResumesExactly() throws {
+        let data = try dataset()
+        let snapshots = EpochSnapshots()
+        let whole = try trainer(data, checkpoints: folder.appendingPathComponent("whole").path, unfreeze: [3, 4], precision: .bf16,
+                                log: snapshots.log)
+        snapshots.parameters = whole.task.namedParameters
+        let initial = weights(whole)
+        _ = try whole.train()
+        let final = weights(whole)
+        for group in whole.parameterGroups {
+            for name in group.parameterNames {
+                switch group.name {
+                case "head": XCTAssertNotEqual(snapshots.byEpoch[3]?[name], initial[name], name)
+                case "rnn.l1": XCTAssertEqual(snapshots.byEpoch[3]?[name], initial[name], name)
+                case "rnn.l0": XCTAssertEqual(snapshots.byEpoch[4]?[name], initial[name], name)
+                default: XCTAssertEqual(final[name], initial[name], "\(name) never unfrozen")
+                }
+                if group.name != "embedding" { XCTAssertNotEqual(final[name], initial[name], name) }
+            }
+        }
+        let history = TrainingHistory()
+        let directory = folder.appendingPathComponent("parts").path
+        let first = try trainer(data, checkpoints: directory, history: history, stopAfter: 2 * whole.stepsPerEpoch + 3,
+                                unfreeze: [3, 4], precision: .bf16)
+        XCTAssertEqual(try first.train().status, .interrupted)
+        let second = try trainer(data, checkpoints: directory, history: history, unfreeze: [3, 4], precision: .bf16)
+        try second.restore(try XCTUnwrap(try history.checkpoints().last))
+        _ = try second.train()
+        XCTAssertEqual(weights(second), final)
     }
 
     func testTooManyUnfreezeEpochsNameTheKey() throws {
