@@ -43,7 +43,7 @@ extension JobRunnerTests {
         }
     }
 
-    /// A trained run on a limited set trains on that many examples (the runner's log says so).
+    /// A trained run on a limited set trains on that many examples (the runner's log and the report say so).
     func testTrainLimitRunStatesTheNumberUsed() throws {
         var options = options("limit-run")
         var lines: [String] = []
@@ -52,6 +52,9 @@ extension JobRunnerTests {
         XCTAssertEqual(summary.status, .completed)
         XCTAssertEqual(summary.steps, 2, "32 examples in batches of 16")
         XCTAssertTrue(lines.contains { $0.hasPrefix("data.train_limit 32: training on the first 32 of ") }, "\(lines)")
+        // The report's provenance counts the examples trained on.
+        let html = try String(contentsOfFile: summary.reportPath, encoding: .utf8)
+        XCTAssertTrue(html.contains("(train 32, valid "), "the report states the 32 examples used")
     }
 
     /// A backward classifier reads each document's ids reversed, by the same reversal as a
