@@ -76,6 +76,7 @@ for stage in $stages; do
     scratch)
         # From scratch: the main job's bidirectional LSTM with concat pooling (target >= 0.865).
         run scratch-concat jobs/nsmc-sentiment.yaml --set model.pooling=concat "${classifier_sets[@]}"
+        run scratch-attention jobs/nsmc-sentiment.yaml --set model.pooling=attention "${classifier_sets[@]}"
         ;;
     recipe)
         # The shipped fine-tuned classifier, seed 42: every option of the recipe.
