@@ -12,6 +12,8 @@
 #   JIKJI_ULMFIT_RUNS      folder of runs and results.tsv (default .build/ulmfit-runs)
 #   JIKJI_ULMFIT_STAGES    which stages, in order (default: "lm scratch recipe ablation seeds backward curve")
 #   JIKJI_ULMFIT_SET       extra --set overrides for every classifier run, space-separated
+#   JIKJI_ULMFIT_JOBS      folder of the job files (default jobs; corpora and vocabulary store
+#                          are this checkout's, as the runs folder's datasets expect)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${JIKJI_ULMFIT_RUNS:-.build/ulmfit-runs}"
@@ -22,13 +24,14 @@ if [ -z "${JIKJI_BIN:-}" ]; then
 fi
 mkdir -p "$runs/logs"
 results="$runs/results.tsv"
+jobs="${JIKJI_ULMFIT_JOBS:-jobs}"
 [ -s "$results" ] || printf 'tag\tjob\toverrides\ttest_accuracy\tvalid_metric\twall_s\tcpu_s\tpeak_mib\tstarted\tload\n' >"$results"
 
 have() { cut -f1 "$results" | grep -qx "$1"; }
 
 # run TAG JOB [--set k=v ...]: runs one job unless TAG is already in results.tsv.
 run() {
-    local tag=$1 job=$2; shift 2
+    local tag=$1 job=$jobs/${2#jobs/}; shift 2
     if have "$tag"; then echo "ulmfit: $tag already done (results.tsv)" >&2; return 0; fi
     local started load
     started="$(date -u +%FT%TZ)"; load="$(cut -d' ' -f1 /proc/loadavg)"
