@@ -18,7 +18,11 @@ public enum ProcessMemory {
     /// No effect outside glibc.
     public static func returnLargeBlocksToSystem(threshold: Int = 256 << 10) {
         #if canImport(Glibc)
-        _ = mallopt(M_MMAP_THRESHOLD, Int32(clamping: threshold))
+        // <malloc.h> is not part of the Glibc module: look `mallopt` up (nil handle: the
+        // default search order, RTLD_DEFAULT); M_MMAP_THRESHOLD is -3 there.
+        guard let symbol = dlsym(nil, "mallopt") else { return }
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(-3, Int32(clamping: threshold))
         #endif
     }
 }
