@@ -1,5 +1,10 @@
 // The WordPiece trainer's merge loop: HF's BPE trainer with a continuation prefix, made
 // deterministic. The observable rules (spec §3) are restated here in terms of flat arrays.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Trains a WordPiece vocabulary from word counts, exactly as HF's `WordPieceTrainer` does up
 /// to the numbering of `##x` tokens, which is fixed by ``ContinuationOrder``.
@@ -58,7 +63,7 @@ typealias PackedPair = UInt64
 }
 
 /// One queue entry: a pair, the count it had when pushed, and the words it may occur in
-/// (24 bytes: the queue holds hundreds of thousands).
+/// (24 bytes: the queue holds a million of them on the review corpus).
 struct QueueEntry {
     var count: Int64
     var pair: PackedPair
@@ -66,7 +71,7 @@ struct QueueEntry {
     /// `-1 - positions` (most entries name a single word; they need no list).
     var positions: Int32
     /// Push sequence number: a total, reproducible order for entries of the same pair and count.
-    /// 32 bits; when they run out the queue renumbers its entries (``MergeQueue/renumber()``).
+    /// 32 bits; when they run out every entry is renumbered in order (``MergeQueue/renumber(with:)``).
     var sequence: UInt32
 
     /// Whether `self` is popped before `other`.
@@ -78,49 +83,89 @@ struct QueueEntry {
 }
 
 /// A binary max-heap of queue entries ordered by ``QueueEntry/precedes(_:)``.
-struct MergeQueue {
-    private(set) var entries: [QueueEntry] = []
+///
+/// One `malloc` block grown with `realloc`: for a block this large glibc moves the pages
+/// (`mremap`) rather than copying them, so growing never holds an old and a new buffer at once
+/// (a Swift array's growth does: a quarter of the trainer's peak). A class: it owns the block.
+final class MergeQueue {
+    private var storage: UnsafeMutablePointer<QueueEntry>?
+    private var capacity = 0
+    /// Entries queued.
+    private(set) var count = 0
 
-    var isEmpty: Bool { entries.isEmpty }
-    var count: Int { entries.count }
+    init() {}
 
-    /// Gives the entries the sequence numbers `0..<count` in the order of their old ones and
-    /// returns the next free number. No two entries change places in the order, so the heap
-    /// stays valid and the pops to come are the same.
-    mutating func renumber() -> UInt32 {
-        let order = entries.indices.sorted { entries[$0].sequence < entries[$1].sequence }
-        for (rank, index) in order.enumerated() { entries[index].sequence = UInt32(truncatingIfNeeded: rank) }
-        return UInt32(truncatingIfNeeded: entries.count)
+    deinit { free(storage) }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Bytes of the block.
+    var memoryBytes: Int { capacity * MemoryLayout<QueueEntry>.stride }
+
+    /// The entry ``pop()`` would return.
+    var top: QueueEntry? { count > 0 ? storage?[0] : nil }
+
+    private func grow() {
+        let newCapacity = max(1024, capacity * 2)
+        // Out of memory traps, as a Swift array's growth would.
+        guard let grown = realloc(storage, newCapacity * MemoryLayout<QueueEntry>.stride) else {
+            preconditionFailure("out of memory: the merge queue needs \(newCapacity) entries")
+        }
+        storage = grown.assumingMemoryBound(to: QueueEntry.self)
+        capacity = newCapacity
     }
 
-    mutating func push(_ entry: QueueEntry) {
-        entries.append(entry)
-        var child = entries.count - 1
+    func push(_ entry: QueueEntry) {
+        if count == capacity { grow() }
+        guard let e = storage else { return }
+        var child = count
+        count += 1
+        // Sift up, moving parents down instead of swapping.
         while child > 0 {
             let parent = (child - 1) / 2
-            guard entries[child].precedes(entries[parent]) else { break }
-            entries.swapAt(child, parent)
+            guard entry.precedes(e[parent]) else { break }
+            e[child] = e[parent]
             child = parent
         }
+        e[child] = entry
     }
 
-    mutating func pop() -> QueueEntry? {
-        guard let last = entries.popLast() else { return nil }
-        guard !entries.isEmpty else { return last }
-        let top = entries[0]
-        entries[0] = last
+    func pop() -> QueueEntry? {
+        guard count > 0, let e = storage else { return nil }
+        count -= 1
+        let top = e[0]
+        guard count > 0 else { return top }
+        let last = e[count]
         var parent = 0
-        let n = entries.count
+        let n = count
         while true {
             let left = 2 * parent + 1
             guard left < n else { break }
             var best = left
-            if left + 1 < n && entries[left + 1].precedes(entries[left]) { best = left + 1 }
-            guard entries[best].precedes(entries[parent]) else { break }
-            entries.swapAt(best, parent)
+            if left + 1 < n && e[left + 1].precedes(e[left]) { best = left + 1 }
+            guard e[best].precedes(last) else { break }
+            e[parent] = e[best]
             parent = best
         }
+        e[parent] = last
         return top
+    }
+
+    /// Gives the queued entries and `others` (sequence numbers of entries kept elsewhere) the
+    /// numbers `0..<count + others.count` in the order of their old ones; returns the new
+    /// numbers of `others` and the next free number. No two entries change places in the order,
+    /// so the heap stays valid and the pops to come are the same.
+    func renumber(with others: [UInt32]) -> (others: [UInt32], next: UInt32) {
+        let queued = count, e = storage
+        func old(_ i: Int) -> UInt32 { i < queued ? (e?[i].sequence ?? 0) : others[i - queued] }
+        var order = Array(0..<(queued + others.count))
+        order.sort { old($0) < old($1) }
+        var renumbered = others
+        for (rank, i) in order.enumerated() {
+            let number = UInt32(truncatingIfNeeded: rank)
+            if i < queued { e?[i].sequence = number } else { renumbered[i - queued] = number }
+        }
+        return (renumbered, UInt32(truncatingIfNeeded: order.count))
     }
 }
 
@@ -144,11 +189,19 @@ private struct MergeEngine {
     var pairCounts = PairCountTable()
     /// Word-index lists referenced by queue entries; released when their entry is consumed.
     var positionLists = PositionLists()
-    var queue = MergeQueue()
+    let queue = MergeQueue()
     /// The count a pair needs to be merged: `min_frequency`, and at least 1. An entry below it
-    /// can never be merged (see ``mergeLoop(progress:)``), so none is queued.
+    /// cannot come up before the loop's last phase, so it waits in ``dropped`` until then.
     let threshold: Int64
+
+    /// Whether entries below the threshold go into the queue itself (in the last phase, or
+    /// when no temporary file could be made).
+    var keepsAllEntries: Bool { lastPhase || !dropped.isAvailable }
     var sequence: UInt32 = 0
+    /// Entries below the threshold, until the loop's last phase (``DroppedEntryFile``).
+    let dropped = DroppedEntryFile()
+    /// Whether the last phase has begun: every entry left is below the threshold.
+    var lastPhase = false
     var statistics = TrainingStatistics()
 
     init(options: WordPieceTrainerOptions) {
@@ -209,8 +262,8 @@ private struct MergeEngine {
         }
 
         try splitWords(words, survey: survey, initialIds: initialIds, continuationIds: continuationIds)
-        countInitialPairs()
-        mergeLoop(progress: progress)
+        try countInitialPairs()
+        try mergeLoop(progress: progress)
 
         return TrainedVocabulary(tokens: tokens, options: options, statistics: statistics)
     }
@@ -362,10 +415,26 @@ private struct MergeEngine {
         words.count == 1 ? -1 - words[0] : positionLists.append(words)
     }
 
-    mutating func push(count: Int64, pair: PackedPair, positions: Int32) {
-        if sequence == UInt32.max { sequence = queue.renumber() }
-        queue.push(QueueEntry(count: count, pair: pair, positions: positions, sequence: sequence))
-        sequence += 1
+    mutating func push(count: Int64, pair: PackedPair, positions: Int32) throws {
+        queue.push(QueueEntry(count: count, pair: pair, positions: positions, sequence: try nextSequence()))
+    }
+
+    /// The next push sequence number; when 32 bits run out, every entry (queued or dropped)
+    /// is renumbered first, keeping their order.
+    mutating func nextSequence() throws -> UInt32 {
+        if sequence == UInt32.max {
+            var kept: [(count: Int64, pair: UInt64, sequence: UInt32, words: [Int32])] = []
+            try dropped.drain { kept.append(($0, $1, UInt32(truncatingIfNeeded: $2), $3)) }
+            let renumbered = queue.renumber(with: kept.map(\.sequence))
+            for (entry, number) in zip(kept, renumbered.others) {
+                try entry.words.withUnsafeBufferPointer {
+                    try dropped.append(count: entry.count, pair: entry.pair, sequence: UInt64(number), words: $0)
+                }
+            }
+            sequence = renumbered.next
+        }
+        defer { sequence += 1 }
+        return sequence
     }
 
     /// Counts every adjacent pair (weighted by word counts) and queues one entry per pair that
@@ -374,7 +443,7 @@ private struct MergeEngine {
     /// Two passes over the words: the first counts pairs and the distinct words of each, the
     /// second writes each pair's words straight into a list of that size (one pass that
     /// recorded every (pair, word) first would hold them twice).
-    mutating func countInitialPairs() {
+    mutating func countInitialPairs() throws {
         var changes = MergeChanges()
         for w in 0..<starts.count {
             let start = starts[w], length = Int(lengths[w])
@@ -389,12 +458,14 @@ private struct MergeEngine {
         for (index, pair) in changes.pairs.enumerated() where changes.deltas[index] != 0 {
             pairCounts.add(pair, changes.deltas[index])
         }
-        // Queued pairs in pair order (sequence numbers never depend on hashing); a pair in one
-        // word refers to it inline, the others get a list filled below.
+        // Every pair with a count, in pair order (sequence numbers never depend on hashing); a
+        // pair in one word refers to it inline, the others get a list filled below. Those below
+        // the threshold go to the temporary file once their lists are filled.
         var lists = [Int32](repeating: -1, count: changes.pairs.count)
-        let queued = (0..<changes.pairs.count).filter { changes.deltas[$0] >= threshold }
+        let queued = (0..<changes.pairs.count).filter { changes.deltas[$0] > 0 }
             .sorted { changes.pairs[$0] < changes.pairs[$1] }
         positionLists.reserveCapacity(queued.reduce(0) { $0 + (changes.tallies[$1] > 1 ? Int(changes.tallies[$1]) : 0) })
+        var later: [(index: Int, sequence: UInt32, positions: Int32)] = []
         for index in queued {
             let positions: Int32
             if changes.tallies[index] == 1 {
@@ -403,7 +474,12 @@ private struct MergeEngine {
                 positions = positionLists.allocate(length: Int(changes.tallies[index]))
                 lists[index] = positions
             }
-            push(count: changes.deltas[index], pair: changes.pairs[index], positions: positions)
+            // (Fewer pairs than 2³² here: no renumbering can come between these numbers.)
+            if changes.deltas[index] >= threshold || keepsAllEntries {
+                try push(count: changes.deltas[index], pair: changes.pairs[index], positions: positions)
+            } else {
+                later.append((index, try nextSequence(), positions))
+            }
         }
         var filled = [Int32](repeating: 0, count: changes.pairs.count)
         changes.forgetLastWords()
@@ -419,13 +495,19 @@ private struct MergeEngine {
                 filled[index] += 1
             }
         }
+        for entry in later {
+            try drop(count: changes.deltas[entry.index], pair: changes.pairs[entry.index], sequence: entry.sequence,
+                     positions: entry.positions)
+        }
+        // The dropped lists were most of the buffer: give their room back.
+        positionLists.shrinkToFit()
         statistics.peakPairs = pairCounts.count
         updatePeakMemory()
     }
 
     /// Adds the recorded changes to the pair counts and queues every pair that gained
     /// occurrences (and can still be merged) with the words where it gained them.
-    mutating func apply(_ changes: inout MergeChanges) {
+    mutating func apply(_ changes: inout MergeChanges) throws {
         for (index, pair) in changes.pairs.enumerated() where changes.deltas[index] != 0 {
             pairCounts.add(pair, changes.deltas[index])
         }
@@ -439,15 +521,22 @@ private struct MergeEngine {
             for index in order {
                 let pair = changes.pairs[index]
                 let count = pairCounts[pair]
-                guard count >= threshold else { continue }
-                push(count: count, pair: pair, positions: positionsReference(lists[index]))
+                guard count > 0 else { continue }
+                if count >= threshold || keepsAllEntries {
+                    try push(count: count, pair: pair, positions: positionsReference(lists[index]))
+                } else {
+                    let number = try nextSequence()
+                    try lists[index].withUnsafeBufferPointer {
+                        try dropped.append(count: count, pair: pair, sequence: UInt64(number), words: $0)
+                    }
+                }
             }
         }
         changes.reset()
     }
 
     func estimatedMemory() -> Int {
-        wordTableBytes + pairCounts.memoryBytes + queue.entries.capacity * MemoryLayout<QueueEntry>.stride
+        wordTableBytes + pairCounts.memoryBytes + queue.memoryBytes
             + positionLists.memoryBytes + tokenBytes.reduce(0) { $0 + $1.count + 48 } * 2
     }
 
@@ -457,25 +546,29 @@ private struct MergeEngine {
 
     // MARK: Merge loop
 
-    mutating func mergeLoop(progress: WordPieceTrainer.MergeProgress?) {
+    mutating func mergeLoop(progress: WordPieceTrainer.MergeProgress?) throws {
         let target = options.vocabSize - tokens.count
         var changes = MergeChanges()
         var merges = 0
         while true {
             if tokens.count >= options.vocabSize { statistics.stopReason = .vocabSizeReached; break }
-            guard var top = queue.pop() else {
-                // Every pair is below the threshold (below min_frequency when some count is left).
-                statistics.stopReason = pairCounts.hasPositiveCount ? .belowMinFrequency : .noPairsLeft
-                break
+            if !lastPhase && (queue.top.map { $0.count < threshold } ?? true) {
+                // Every entry left, queued or dropped, is below the threshold: from here on the
+                // queue holds them all, as HF's does (a merged pair keeps its count, so an old
+                // entry of it can be refreshed to that count and merged again).
+                lastPhase = true
+                try dropped.drain { count, pair, sequence, words in
+                    queue.push(QueueEntry(count: count, pair: pair, positions: positionsReference(words),
+                                          sequence: UInt32(truncatingIfNeeded: sequence)))
+                }
             }
+            guard var top = queue.pop() else { statistics.stopReason = .noPairsLeft; break }
             let current = pairCounts[top.pair]
             if top.count != current {
-                if current < threshold {
-                    // It can never be merged: an entry is only ever merged from the top of the
-                    // queue with its current count, and while a pair has a count ≥ threshold some
-                    // entry of it holds at least that count (every gain pushes one), so this one
-                    // would come up only when no count left reaches the threshold (the end).
-                    release(top.positions)
+                if current < threshold && !keepsAllEntries {
+                    // It cannot come up before the last phase (the queue's top holds at least
+                    // the threshold until then): into the file with its refreshed count.
+                    try drop(count: current, pair: top.pair, sequence: top.sequence, positions: top.positions)
                     continue
                 }
                 // Stale: refresh the count and requeue with the same (old) positions.
@@ -503,7 +596,7 @@ private struct MergeEngine {
                 }
             }
             release(top.positions)
-            apply(&changes)
+            try apply(&changes)
             statistics.peakPairs = max(statistics.peakPairs, pairCounts.count)
             if merges & 1023 == 0 {
                 updatePeakMemory()
@@ -513,6 +606,22 @@ private struct MergeEngine {
         statistics.merges = merges
         updatePeakMemory()
         progress?(merges, merges)
+    }
+
+    /// Writes an entry below the threshold to the temporary file and frees its list.
+    mutating func drop(count: Int64, pair: PackedPair, sequence: UInt32, positions: Int32) throws {
+        if positions < 0 {
+            var word = -1 - positions
+            try withUnsafePointer(to: &word) {
+                try dropped.append(count: count, pair: pair, sequence: UInt64(sequence), words: UnsafeBufferPointer(start: $0, count: 1))
+            }
+        } else {
+            var words: [Int32] = []
+            words.reserveCapacity(positionLists.count(of: positions))
+            for k in 0..<positionLists.count(of: positions) { words.append(positionLists[positions, k]) }
+            try words.withUnsafeBufferPointer { try dropped.append(count: count, pair: pair, sequence: UInt64(sequence), words: $0) }
+            positionLists.release(positions)
+        }
     }
 
     /// Frees the list a queue entry referred to (an inline word has none).

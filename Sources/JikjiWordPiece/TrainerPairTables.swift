@@ -58,12 +58,6 @@ struct PairCountTable {
         if count > keys.count / 4 * 3 { grow() }
     }
 
-    /// Whether some pair has a count of at least 1.
-    var hasPositiveCount: Bool {
-        for (index, key) in keys.enumerated() where key != emptyKey && values[index] > 0 { return true }
-        return false
-    }
-
     private mutating func grow() {
         let oldKeys = keys, oldValues = values
         keys = [UInt64](repeating: emptyKey, count: oldKeys.count * 2)

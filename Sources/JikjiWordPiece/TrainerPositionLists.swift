@@ -67,10 +67,23 @@ struct PositionLists {
         freeIds.append(id)
     }
 
-    /// Slides the live lists down over the dead ones, in buffer order, when most of the buffer is
-    /// dead; the capacity is kept (it is the peak anyway), later lists reuse it.
+    /// Compacts the lists and lets the buffer go down to their size (a copy: briefly both).
+    mutating func shrinkToFit() {
+        if dead > 0 { compact() }
+        var copy: [Int32] = []
+        copy.reserveCapacity(storage.count)
+        copy.append(contentsOf: storage)
+        storage = copy
+    }
+
+    /// Compacts when most of the buffer is dead; the capacity is kept (later lists reuse it).
     private mutating func compactIfMostlyDead() {
         guard dead >= 1 << 16, dead * 2 > storage.count else { return }
+        compact()
+    }
+
+    /// Slides the live lists down over the dead ones, in buffer order.
+    private mutating func compact() {
         var live: [Int32] = []
         live.reserveCapacity(starts.count - freeIds.count)
         for id in 0..<lengths.count where lengths[id] > 0 { live.append(Int32(id)) }

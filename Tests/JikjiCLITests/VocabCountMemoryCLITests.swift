@@ -33,7 +33,7 @@ final class VocabCountMemoryCLITests: XCTestCase {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, JikjiCommand.executable.path, &actions, nil, argv, environ)
         guard spawned == 0 else { throw XCTSkip("cannot start \(JikjiCommand.executable.path): errno \(spawned)") }
         var status: Int32 = 0
         var usage = rusage()

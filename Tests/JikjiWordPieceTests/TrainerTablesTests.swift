@@ -71,7 +71,6 @@ final class TrainerTablesTests: XCTestCase {
         var generator = Generator(state: 42)
         var table = PairCountTable()
         var model: [UInt64: Int64] = [:]
-        XCTAssertFalse(table.hasPositiveCount)
         for _ in 0..<300_000 {
             let key = UInt64.random(in: 0..<200_000, using: &generator) << 32 | UInt64.random(in: 0..<3, using: &generator)
             let delta = Int64.random(in: -2...5, using: &generator)
@@ -82,12 +81,6 @@ final class TrainerTablesTests: XCTestCase {
         for (key, value) in model { XCTAssertEqual(table[key], value) }
         XCTAssertEqual(table[UInt64(7) << 40], 0, "an unseen pair counts 0")
         XCTAssertLessThanOrEqual(model.count, table.memoryBytes / 16 / 4 * 3, "at most 3/4 full")
-        XCTAssertTrue(table.hasPositiveCount)
-
-        var zeroed = PairCountTable()
-        zeroed.add(1, 3)
-        zeroed.add(1, -3)
-        XCTAssertFalse(zeroed.hasPositiveCount, "a pair back at 0 has no count left")
     }
 
     /// The first-step tally counts each pair's distinct words (a word counted once however many
@@ -108,30 +101,49 @@ final class TrainerTablesTests: XCTestCase {
         XCTAssertEqual(changes.lastWord(of: ten), -1)
     }
 
-    /// Renumbering the push sequence (what happens when 32 bits run out) keeps the heap and
-    /// the order of every pop, ties of count and pair included.
-    func testRenumberingKeepsThePopOrder() {
-        var generator = Generator(state: 7)
-        var entries: [QueueEntry] = []
-        // Few counts and pairs, so that most order is decided by the sequence; positions tell
-        // the entries apart.
+    /// Shrinking after releases keeps every live list and lets the buffer go down to them.
+    func testShrinkKeepsLiveListsAndGivesRoomBack() {
+        var lists = PositionLists()
+        var kept: [Int32: [Int32]] = [:]
         for index in 0..<2_000 {
-            entries.append(QueueEntry(count: Int64.random(in: 1...5, using: &generator), pair: UInt64.random(in: 0..<4, using: &generator),
-                                      positions: Int32(index), sequence: UInt32.random(in: 1_000_000...UInt32.max - 1, using: &generator)))
+            let words = (0..<50).map { Int32(index * 50 + $0) }
+            let id = lists.append(words)
+            if index % 10 == 0 { kept[id] = words } else { lists.release(id) }
         }
-        var plain = MergeQueue(), renumbered = MergeQueue()
-        for entry in entries { plain.push(entry); renumbered.push(entry) }
-        let next = renumbered.renumber()
-        XCTAssertEqual(next, 2_000)
-        plain.push(QueueEntry(count: 3, pair: 2, positions: 1, sequence: UInt32.max))
-        renumbered.push(QueueEntry(count: 3, pair: 2, positions: 1, sequence: next))
-        var a: [String] = [], b: [String] = []
-        while let x = plain.pop(), let y = renumbered.pop() {
-            a.append("\(x.count) \(x.pair) \(x.positions)")
-            b.append("\(y.count) \(y.pair) \(y.positions)")
+        let before = lists.memoryBytes
+        lists.shrinkToFit()
+        for (id, words) in kept { XCTAssertEqual(contents(lists, id), words) }
+        XCTAssertEqual(lists.liveEntries, 200 * 50)
+        XCTAssertLessThan(lists.memoryBytes, before / 2)
+    }
+
+    /// Entries written to the temporary file come back in order, with their words, and the
+    /// file is empty afterwards.
+    func testDroppedEntriesComeBackInOrder() throws {
+        let file = DroppedEntryFile()
+        try XCTSkipUnless(file.isAvailable, "no temporary file here")
+        let written: [(Int64, UInt64, UInt64, [Int32])] = [(1, 7 << 32 | 9, 0, [5]), (0, 3, 1, [1, 2, 3]), (1, 4, 9, Array(0..<5_000))]
+        for (count, pair, sequence, words) in written {
+            try words.withUnsafeBufferPointer { try file.append(count: count, pair: pair, sequence: sequence, words: $0) }
         }
-        XCTAssertEqual(a.count, 2_001)
-        XCTAssertEqual(a, b)
-        XCTAssertTrue(plain.isEmpty && renumbered.isEmpty)
+        XCTAssertEqual(file.count, 3)
+        var read: [(Int64, UInt64, UInt64, [Int32])] = []
+        try file.drain { read.append(($0, $1, $2, $3)) }
+        XCTAssertEqual(read.count, 3)
+        for (a, b) in zip(read, written) {
+            XCTAssertEqual(a.0, b.0); XCTAssertEqual(a.1, b.1); XCTAssertEqual(a.2, b.2); XCTAssertEqual(a.3, b.3)
+        }
+        XCTAssertEqual(file.count, 0)
+        var again = 0
+        try file.drain { _, _, _, _ in again += 1 }
+        XCTAssertEqual(again, 0)
+        // Written again after a drain: only the new entries come back.
+        try [Int32(42)].withUnsafeBufferPointer { try file.append(count: 2, pair: 1, sequence: 10, words: $0) }
+        try file.drain { _, _, sequence, words in
+            XCTAssertEqual(sequence, 10)
+            XCTAssertEqual(words, [42])
+            again += 1
+        }
+        XCTAssertEqual(again, 1)
     }
 }
