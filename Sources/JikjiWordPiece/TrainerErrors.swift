@@ -12,6 +12,8 @@ public enum WordPieceTrainerError: Error, Equatable, CustomStringConvertible {
     case cleaningFailed(file: String, line: Int, reason: String)
     /// The `vocab.txt` given for the continuation order has no single-character continuation tokens.
     case noContinuationTokens(file: String, prefix: String)
+    /// The temporary file that holds the queue entries below min frequency failed.
+    case temporaryFileFailed(reason: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum WordPieceTrainerError: Error, Equatable, CustomStringConvertible {
             return "\(file):\(line): cleaning pipeline failed: \(reason)"
         case let .noContinuationTokens(file, prefix):
             return "\(file): no single-character '\(prefix)x' tokens to take the continuation order from"
+        case .temporaryFileFailed(let reason):
+            return "\(reason): free space in /tmp (the C library's temporary directory) and train again"
         }
     }
 }

@@ -9,7 +9,8 @@ private let emptyKey = UInt64.max
 }
 
 /// Pair → 64-bit count, open addressing with linear probing. Pairs are never removed (HF keeps
-/// every pair it has seen, with count 0 once gone).
+/// every pair it has seen, with count 0 once gone). The load factor goes up to 3/4: the table is
+/// the trainer's largest, and the multiplicative hash of packed pairs keeps probes short there.
 struct PairCountTable {
     private var keys: [UInt64]
     private var values: [Int64]
@@ -19,7 +20,7 @@ struct PairCountTable {
 
     init(minimumCapacity: Int = 1024) {
         var size = 1024
-        while size < minimumCapacity * 2 { size *= 2 }
+        while size / 4 * 3 < minimumCapacity { size *= 2 }
         keys = [UInt64](repeating: emptyKey, count: size)
         values = [Int64](repeating: 0, count: size)
         shift = UInt64(64 - size.trailingZeroBitCount)
@@ -54,7 +55,7 @@ struct PairCountTable {
         keys[slot] = key
         values[slot] = delta
         count += 1
-        if count * 2 > keys.count { grow() }
+        if count > keys.count / 4 * 3 { grow() }
     }
 
     private mutating func grow() {
@@ -86,6 +87,8 @@ struct MergeChanges {
     private var slotOf: [Int32] = []
     /// The last word recorded for each index (words arrive in ascending order, so this dedupes).
     private var lastWord: [Int32] = []
+    /// Distinct words in which each pair was tallied (``tally(_:_:word:)``).
+    private(set) var tallies: [Int32] = []
     /// (index, word) of each positive change, in arrival order.
     private(set) var freshIndex: [Int32] = []
     private(set) var freshWord: [Int32] = []
@@ -95,7 +98,8 @@ struct MergeChanges {
         shift = UInt64(64 - 10)
     }
 
-    @inline(__always) private mutating func index(of pair: UInt64) -> Int {
+    /// The dense index of `pair`, which is added when new.
+    @inline(__always) mutating func index(of pair: UInt64) -> Int {
         let mask = slots.count - 1
         var slot = slotHash(pair, shift)
         while true {
@@ -108,6 +112,7 @@ struct MergeChanges {
         pairs.append(pair)
         deltas.append(0)
         lastWord.append(-1)
+        tallies.append(0)
         slotOf.append(Int32(slot))
         slots[slot] = Int32(index + 1)
         if pairs.count * 2 > slots.count { grow() }
@@ -142,6 +147,28 @@ struct MergeChanges {
         }
     }
 
+    /// Records that `pair` gained `amount` occurrences in word `word` and counts the distinct
+    /// words it did so in, without listing them (the initial count lists them in a second pass).
+    @inline(__always) mutating func tally(_ pair: UInt64, _ amount: Int64, word: Int32) {
+        let i = index(of: pair)
+        deltas[i] += amount
+        if lastWord[i] != word {
+            lastWord[i] = word
+            tallies[i] += 1
+        }
+    }
+
+    /// The last word recorded for pair index `index` (with a tally of 1, its only word).
+    func lastWord(of index: Int) -> Int32 { lastWord[index] }
+
+    /// Sets the last word recorded for pair index `index`.
+    mutating func markLastWord(of index: Int, _ word: Int32) { lastWord[index] = word }
+
+    /// Forgets which word each pair was last recorded in (to list them again from the start).
+    mutating func forgetLastWords() {
+        for i in lastWord.indices { lastWord[i] = -1 }
+    }
+
     /// Forgets every change, keeping capacity.
     mutating func reset() {
         for slot in slotOf { slots[Int(slot)] = 0 }
@@ -149,6 +176,7 @@ struct MergeChanges {
         deltas.removeAll(keepingCapacity: true)
         slotOf.removeAll(keepingCapacity: true)
         lastWord.removeAll(keepingCapacity: true)
+        tallies.removeAll(keepingCapacity: true)
         freshIndex.removeAll(keepingCapacity: true)
         freshWord.removeAll(keepingCapacity: true)
     }

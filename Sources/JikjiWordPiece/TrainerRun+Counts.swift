@@ -54,19 +54,22 @@ extension WordPieceTrainer {
     /// `min_frequency` and every other option apply to the whole table, so the vocabulary is
     /// the one ``train(files:reading:readProgress:mergeProgress:)`` gives on all the text counted.
     ///
-    /// - Returns: the run (its `files` are the fingerprints of the parts counted) and the count
-    ///   file's header, whose settings say how the text was normalized and cleaned.
+    /// The file is read as a stream, twice (for the alphabet, then to split the words into
+    /// symbols), and never held as a table of words: the memory is the trainer's own tables.
+    ///
+    /// - Returns: the run (its `files` are the fingerprints of the parts counted; its word-count
+    ///   bytes are those of the split words, its counting time 0: the reading is part of the
+    ///   training time) and the count file's header, whose settings say how the text was
+    ///   normalized and cleaned.
     /// - Throws: ``WordCountFileError``, ``TextInputError``, ``WordPieceTrainerError``.
     public func train(countsAt path: String, mergeProgress: MergeProgress? = nil) throws
         -> (run: WordPieceTrainingRun, header: WordCountHeader) {
         let start = Date()
-        let (words, header) = try WordCounts.load(countsAt: path)
-        guard words.distinctCount > 0 else { throw WordPieceTrainerError.emptyCorpus(files: [path]) }
-        let counted = Date()
-        let vocabulary = try train(words: words, progress: mergeProgress)
-        let run = WordPieceTrainingRun(vocabulary: vocabulary, files: header.parts.map(\.file), documents: header.documents,
-                                       wordCountBytes: words.memoryBytes, countingSeconds: counted.timeIntervalSince(start),
-                                       mergingSeconds: Date().timeIntervalSince(counted))
+        let header = try WordCountFileReader(path: path).header
+        let trained = try train(source: CountFileWords(path: path), files: [path], progress: mergeProgress)
+        let run = WordPieceTrainingRun(vocabulary: trained.vocabulary, files: header.parts.map(\.file),
+                                       documents: header.documents, wordCountBytes: trained.wordTableBytes,
+                                       countingSeconds: 0, mergingSeconds: Date().timeIntervalSince(start))
         return (run, header)
     }
 }

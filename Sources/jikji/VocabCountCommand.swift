@@ -42,6 +42,7 @@ struct VocabCount: ParsableCommand {
     }
 
     func run() throws {
+        ProcessMemory.returnLargeBlocksToSystem()
         let shard = try self.shard.map { try InputShard(parsing: $0) }
         let reading = try counting.readingOptions()
         let out = try OutputFile(path: output)

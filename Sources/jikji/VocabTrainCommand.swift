@@ -84,6 +84,7 @@ struct VocabTrain: ParsableCommand {
     }
 
     func run() throws {
+        ProcessMemory.returnLargeBlocksToSystem()
         var options = WordPieceTrainerOptions(
             vocabSize: vocabSize, minFrequency: minFrequency, limitAlphabet: limitAlphabet,
             initialAlphabet: Array(initialAlphabet.unicodeScalars),

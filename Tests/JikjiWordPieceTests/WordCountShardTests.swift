@@ -154,4 +154,38 @@ final class WordCountShardTests: XCTestCase {
                                       into: OutputFile(path: merged))
         XCTAssertEqual(try WordPieceTrainer(options: smallOptions).train(countsAt: merged).run.vocabulary.tokens, reference.tokens)
     }
+
+    /// `min_frequency` applies to the merged counts: a word seen once in each of two shards
+    /// reaches 2 only after the merge and is merged; a word seen once in all the text never
+    /// contributes a merge; each shard trained alone merges neither. The merged counts train the
+    /// vocabulary (tokens, counts, stop reason) of one run over the whole text.
+    func testMinFrequencyAppliesAfterTheMerge() throws {
+        let folder = try TempFolder()
+        let a = folder.url.appendingPathComponent("a.counts").path, b = folder.url.appendingPathComponent("b.counts").path
+        let merged = folder.url.appendingPathComponent("m.counts").path
+        try write([("가나", 1), ("다라", 1), ("마바", 3)], to: a)
+        try write([("가나", 1), ("사아", 1)], to: b)
+        _ = try WordCountMerger.merge(paths: [b, a], into: OutputFile(path: merged))
+        let options = WordPieceTrainerOptions(vocabSize: 100, minFrequency: 2)
+
+        let fromCounts = try WordPieceTrainer(options: options).train(countsAt: merged).run.vocabulary
+        let merges = fromCounts.tokens.filter { $0.kind == .merged }.map(\.text)
+        XCTAssertEqual(merges, ["마바", "가나"], "마바 (3) first, then 가나 (1 + 1), never 다라 or 사아 (1)")
+        XCTAssertEqual(fromCounts.statistics.stopReason, .belowMinFrequency)
+
+        let text = try folder.file("c.txt", text: "가나 다라 마바 마바\n마바 가나 사아\n")
+        let whole = try WordPieceTrainer(options: options)
+            .train(files: [text], reading: CorpusReadingOptions(normalizer: .korean, threads: 1)).vocabulary
+        XCTAssertEqual(fromCounts.tokens, whole.tokens)
+        XCTAssertEqual(fromCounts.statistics.stopReason, whole.statistics.stopReason)
+        XCTAssertEqual(fromCounts.statistics.peakPairs, whole.statistics.peakPairs)
+
+        let alone = try WordPieceTrainer(options: options).train(countsAt: a).run.vocabulary
+        XCTAssertEqual(alone.tokens.filter { $0.kind == .merged }.map(\.text), ["마바"], "가나 is once in shard a")
+        // With min_frequency 1 every pair is merged and the loop runs out of pairs.
+        let all = try WordPieceTrainer(options: WordPieceTrainerOptions(vocabSize: 100, minFrequency: 1))
+            .train(countsAt: merged).run.vocabulary
+        XCTAssertEqual(Set(all.tokens.filter { $0.kind == .merged }.map(\.text)), ["마바", "가나", "다라", "사아"])
+        XCTAssertEqual(all.statistics.stopReason, .noPairsLeft)
+    }
 }
