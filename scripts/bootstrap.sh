@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # openmpi-bin, libopenmpi-dev: data-parallel jobs under mpirun (jikji opens libmpi only then) and their tests.
-needed=(libicu-dev libsqlite3-dev libopenblas-dev python3-venv openmpi-bin libopenmpi-dev)
+# time: GNU time, which measures a child's peak memory for the memory tests and benchmarks.
+needed=(libicu-dev libsqlite3-dev libopenblas-dev python3-venv openmpi-bin libopenmpi-dev time)
 missing=()
 for pkg in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
