@@ -80,6 +80,10 @@ for stage in $stages; do
         # From scratch: the main job's bidirectional LSTM with concat pooling (target >= 0.865).
         run scratch-concat jobs/nsmc-sentiment.yaml --set model.pooling=concat "${classifier_sets[@]}"
         run scratch-attention jobs/nsmc-sentiment.yaml --set model.pooling=attention "${classifier_sets[@]}"
+        # A larger from-scratch model: two 256 layers each way, more dropout, bf16 products.
+        run scratch-attention-large jobs/nsmc-sentiment.yaml --set model.pooling=attention --set model.embedding=256 \
+            --set model.encoder.hidden=256 --set model.encoder.layers=2 --set model.encoder.dropout=0.3 --set model.dropout=0.5 \
+            --set optim.precision=bf16 "${classifier_sets[@]}"
         ;;
     recipe)
         # The shipped fine-tuned classifier, seed 42: every option of the recipe.
@@ -88,9 +92,9 @@ for stage in $stages; do
     ablation)
         # What each piece adds, in ULMFiT's order (the shipped job with pieces taken away).
         plain=(--set model.pooling=final --set optim.layer_lr_decay=1 --set optim.schedule=constant --set 'train.unfreeze=[]')
-        run ablate-pretrain-only jobs/nsmc-sentiment-ulmfit.yaml --set model.encoder.init.from=reviews-lm-pretrain "${plain[@]}" "${classifier_sets[@]}"
         run ablate-lm-finetune jobs/nsmc-sentiment-ulmfit.yaml "${plain[@]}" "${classifier_sets[@]}"
         run ablate-concat jobs/nsmc-sentiment-ulmfit.yaml --set model.pooling=concat --set optim.layer_lr_decay=1 --set optim.schedule=constant --set 'train.unfreeze=[]' "${classifier_sets[@]}"
+        run ablate-pretrain-only jobs/nsmc-sentiment-ulmfit.yaml --set model.encoder.init.from=reviews-lm-pretrain "${plain[@]}" "${classifier_sets[@]}"
         run ablate-discriminative jobs/nsmc-sentiment-ulmfit.yaml --set optim.schedule=constant --set 'train.unfreeze=[]' "${classifier_sets[@]}"
         run ablate-stlr jobs/nsmc-sentiment-ulmfit.yaml --set 'train.unfreeze=[]' "${classifier_sets[@]}"
         ;;
