@@ -10,14 +10,15 @@
 # Environment:
 #   JIKJI_BIN              the jikji binary (default: this checkout's release build, built first)
 #   JIKJI_ULMFIT_RUNS      folder of runs and results.tsv (default .build/ulmfit-runs)
-#   JIKJI_ULMFIT_STAGES    which stages, in order (default: "lm scratch recipe ablation seeds backward curve")
+#   JIKJI_ULMFIT_STAGES    which stages, in order (default: "lm scratch recipe ablation seeds backward
+#                          heldout curve curve-steps")
 #   JIKJI_ULMFIT_SET       extra --set overrides for every classifier run, space-separated
 #   JIKJI_ULMFIT_JOBS      folder of the job files (default jobs; corpora and vocabulary store
 #                          are this checkout's, as the runs folder's datasets expect)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${JIKJI_ULMFIT_RUNS:-.build/ulmfit-runs}"
-stages="${JIKJI_ULMFIT_STAGES:-lm scratch recipe ablation seeds backward curve}"
+stages="${JIKJI_ULMFIT_STAGES:-lm scratch recipe ablation seeds backward heldout curve curve-steps}"
 if [ -z "${JIKJI_BIN:-}" ]; then
     swift build -c release --product jikji >&2
     JIKJI_BIN="$(swift build -c release --show-bin-path)/jikji"
@@ -64,6 +65,62 @@ PY
     tail -1 "$results" >&2
 }
 
+# run_id TAG: the run id a finished TAG's job printed ("run N completed after ...").
+run_id() { sed -n 's/^run \([0-9][0-9]*\) .*/\1/p' "$runs/logs/$1.out" | tail -1; }
+
+# predict TAG INPUT RUN_TAG...: the accuracy of one classifier run (or the --ensemble of several)
+# on a labelled TSV, by `jikji predict`, as a results.tsv row (job column: the runs it used).
+predict() {
+    local tag=$1 input=$2; shift 2
+    if have "$tag"; then echo "ulmfit: $tag already done (results.tsv)" >&2; return 0; fi
+    local ids=() from
+    for from in "$@"; do
+        have "$from" || { echo "ulmfit: $tag needs the run $from first" >&2; return 1; }
+        ids+=("$(run_id "$from")")
+    done
+    local flags=(); [ $# -gt 1 ] && flags=(--ensemble)
+    local started load
+    started="$(date -u +%FT%TZ)"; load="$(cut -d' ' -f1 /proc/loadavg)"
+    echo "ulmfit: $tag: jikji predict ${ids[*]} ${flags[*]} --input $input (start $started, load $load)" >&2
+    if ! /usr/bin/time -v "$JIKJI_BIN" predict "${ids[@]}" "${flags[@]}" --input "$input" --text-column document \
+        --runs "$runs" >/dev/null 2>"$runs/logs/$tag.err"; then
+        echo "ulmfit: $tag failed; see $runs/logs/$tag.err" >&2; tail -5 "$runs/logs/$tag.err" >&2; return 1
+    fi
+    local accuracy wall
+    accuracy="$(sed -n 's/^accuracy \([0-9.]*\) .*/\1/p' "$runs/logs/$tag.err" | tail -1)"
+    wall="$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$runs/logs/$tag.err" | awk -F: '{s=0; for(i=1;i<=NF;i++) s=s*60+$i; printf "%.0f", s}')"
+    printf '%s\t%s\t%s\t%s\t\t%s\t\t\t%s\t%s\n' "$tag" "predict $* ($input)" "runs ${ids[*]}" "$accuracy" "$wall" "$started" "$load" >>"$results"
+    tail -1 "$results" >&2
+}
+
+# The held-out movies: every review of reviews_test.tsv (test-side movies only) with a rating NSMC
+# labels (1-4 negative, 9-10 positive) that is not already a row of ratings_test.txt.
+heldout="$runs/heldout-movies.tsv"
+make_heldout() {
+    [ -s "$heldout" ] && return 0
+    python3 - corpora/nsmc/ratings_test.txt corpora/nsmc/reviews_test.tsv "$heldout" <<'PY'
+import sys
+test_ids = {line.split("\t", 1)[0] for line in open(sys.argv[1], encoding="utf-8")}
+kept = 0
+with open(sys.argv[3] + ".partial", "w", encoding="utf-8") as out:
+    out.write("id\tdocument\tlabel\n")
+    for number, line in enumerate(open(sys.argv[2], encoding="utf-8"), 1):
+        fields = line.rstrip("\n").split("\t")
+        if number == 1 or fields[0] in test_ids:
+            continue
+        if len(fields) != 4:
+            sys.exit(f"{sys.argv[2]}:{number}: expected 4 fields, found {len(fields)}")
+        rating = int(fields[2])
+        if 5 <= rating <= 8:
+            continue
+        out.write(f"{fields[0]}\t{fields[3]}\t{1 if rating >= 9 else 0}\n")
+        kept += 1
+import os
+os.replace(sys.argv[3] + ".partial", sys.argv[3])
+print(f"ulmfit: {kept} held-out reviews in {sys.argv[3]}", file=sys.stderr)
+PY
+}
+
 classifier_sets=()
 for o in ${JIKJI_ULMFIT_SET:-}; do classifier_sets+=(--set "$o"); done
 
@@ -96,7 +153,8 @@ for stage in $stages; do
         run ablate-concat jobs/nsmc-sentiment-ulmfit.yaml --set model.pooling=concat --set optim.layer_lr_decay=1 --set optim.schedule=constant --set 'train.unfreeze=[]' "${classifier_sets[@]}"
         run ablate-pretrain-only jobs/nsmc-sentiment-ulmfit.yaml --set model.encoder.init.from=reviews-lm-pretrain "${plain[@]}" "${classifier_sets[@]}"
         run ablate-discriminative jobs/nsmc-sentiment-ulmfit.yaml --set optim.schedule=constant --set 'train.unfreeze=[]' "${classifier_sets[@]}"
-        run ablate-stlr jobs/nsmc-sentiment-ulmfit.yaml --set 'train.unfreeze=[]' "${classifier_sets[@]}"
+        # + slanted triangular schedule is the shipped job itself (ulmfit-seed42); + gradual unfreezing:
+        run ablate-unfreeze jobs/nsmc-sentiment-ulmfit.yaml --set 'train.unfreeze=[2,3]' "${classifier_sets[@]}"
         ;;
     seeds)
         run ulmfit-seed43 jobs/nsmc-sentiment-ulmfit.yaml --set seed=43 "${classifier_sets[@]}"
@@ -104,6 +162,18 @@ for stage in $stages; do
         ;;
     backward)
         run ulmfit-backward-seed42 jobs/nsmc-sentiment-ulmfit-backward.yaml "${classifier_sets[@]}"
+        run ulmfit-backward-seed43 jobs/nsmc-sentiment-ulmfit-backward.yaml --set seed=43 "${classifier_sets[@]}"
+        run ulmfit-backward-seed44 jobs/nsmc-sentiment-ulmfit-backward.yaml --set seed=44 "${classifier_sets[@]}"
+        # The forward + backward ensemble (ULMFiT's best figures), one per seed pair.
+        for seed in 42 43 44; do
+            predict "ensemble-seed$seed" corpora/nsmc/ratings_test.txt "ulmfit-seed$seed" "ulmfit-backward-seed$seed"
+        done
+        ;;
+    heldout)
+        # The issue: accuracy on held-out movies within a point of the NSMC test figure.
+        make_heldout
+        predict heldout-forward-seed42 "$heldout" ulmfit-seed42
+        have ulmfit-backward-seed42 && predict heldout-ensemble-seed42 "$heldout" ulmfit-seed42 ulmfit-backward-seed42
         ;;
     curve)
         # Labelled reviews used: fine-tuned vs from scratch (the 150k points are the rows above).
@@ -112,7 +182,17 @@ for stage in $stages; do
             run "curve-scratch-$n" jobs/nsmc-sentiment.yaml --set model.pooling=concat --set data.train_limit=$n "${classifier_sets[@]}"
         done
         ;;
-    *) echo "ulmfit: unknown stage '$stage' (lm scratch recipe ablation seeds backward curve)" >&2; exit 2 ;;
+    curve-steps)
+        # The same subsets trained longer (150,000 / n epochs, at most 30: about 2,300 steps at 5,000
+        # and 20,000 labels, as many as the full set's first epoch): with 3 epochs a 5,000-label run
+        # stops after 234 steps, far from converged.
+        for n in 1000 5000 20000; do
+            epochs=$(( 150000 / n )); [ "$epochs" -gt 30 ] && epochs=30
+            run "curve-ulmfit-$n-e$epochs" jobs/nsmc-sentiment-ulmfit.yaml --set data.train_limit=$n --set train.epochs=$epochs "${classifier_sets[@]}"
+            run "curve-scratch-$n-e$epochs" jobs/nsmc-sentiment.yaml --set model.pooling=concat --set data.train_limit=$n --set train.epochs=$epochs "${classifier_sets[@]}"
+        done
+        ;;
+    *) echo "ulmfit: unknown stage '$stage' (lm scratch recipe ablation seeds backward heldout curve curve-steps)" >&2; exit 2 ;;
     esac
 done
 
@@ -124,7 +204,9 @@ print("|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     print(f"| {r['tag']} | `{r['job']}` | {r['overrides'] or '—'} | {r['test_accuracy'] or '—'} | {r['valid_metric']} | "
           f"{int(r['wall_s'])//60} min {int(r['wall_s'])%60} s | {r['cpu_s']} s | {r['peak_mib']} MiB | {r['started']} ({r['load']}) |")
-seeds = [float(r["test_accuracy"]) for r in rows if r["tag"].startswith("ulmfit-seed") and r["test_accuracy"]]
-if seeds:
-    print(f"\nfine-tuned classifier, {len(seeds)} seed(s): mean test accuracy {sum(seeds)/len(seeds):.4f} ({', '.join(f'{s:.4f}' for s in seeds)})")
+for prefix, what in (("ulmfit-seed", "fine-tuned classifier"), ("ulmfit-backward-seed", "backward classifier"),
+                     ("ensemble-seed", "forward + backward ensemble")):
+    seeds = [float(r["test_accuracy"]) for r in rows if r["tag"].startswith(prefix) and r["test_accuracy"]]
+    if seeds:
+        print(f"\n{what}, {len(seeds)} seed(s): mean test accuracy {sum(seeds)/len(seeds):.4f} ({', '.join(f'{s:.4f}' for s in seeds)})")
 PY
