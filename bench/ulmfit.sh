@@ -11,14 +11,14 @@
 #   JIKJI_BIN              the jikji binary (default: this checkout's release build, built first)
 #   JIKJI_ULMFIT_RUNS      folder of runs and results.tsv (default .build/ulmfit-runs)
 #   JIKJI_ULMFIT_STAGES    which stages, in order (default: "lm scratch recipe ablation seeds backward
-#                          heldout curve curve-steps")
+#                          curve curve-steps")
 #   JIKJI_ULMFIT_SET       extra --set overrides for every classifier run, space-separated
 #   JIKJI_ULMFIT_JOBS      folder of the job files (default jobs; corpora and vocabulary store
 #                          are this checkout's, as the runs folder's datasets expect)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${JIKJI_ULMFIT_RUNS:-.build/ulmfit-runs}"
-stages="${JIKJI_ULMFIT_STAGES:-lm scratch recipe ablation seeds backward heldout curve curve-steps}"
+stages="${JIKJI_ULMFIT_STAGES:-lm scratch recipe ablation seeds backward curve curve-steps}"
 if [ -z "${JIKJI_BIN:-}" ]; then
     swift build -c release --product jikji >&2
     JIKJI_BIN="$(swift build -c release --show-bin-path)/jikji"
@@ -93,34 +93,6 @@ predict() {
     tail -1 "$results" >&2
 }
 
-# The held-out movies: every review of reviews_test.tsv (test-side movies only) with a rating NSMC
-# labels (1-4 negative, 9-10 positive) that is not already a row of ratings_test.txt.
-heldout="$runs/heldout-movies.tsv"
-make_heldout() {
-    [ -s "$heldout" ] && return 0
-    python3 - corpora/nsmc/ratings_test.txt corpora/nsmc/reviews_test.tsv "$heldout" <<'PY'
-import sys
-test_ids = {line.split("\t", 1)[0] for line in open(sys.argv[1], encoding="utf-8")}
-kept = 0
-with open(sys.argv[3] + ".partial", "w", encoding="utf-8") as out:
-    out.write("id\tdocument\tlabel\n")
-    for number, line in enumerate(open(sys.argv[2], encoding="utf-8"), 1):
-        fields = line.rstrip("\n").split("\t")
-        if number == 1 or fields[0] in test_ids:
-            continue
-        if len(fields) != 4:
-            sys.exit(f"{sys.argv[2]}:{number}: expected 4 fields, found {len(fields)}")
-        rating = int(fields[2])
-        if 5 <= rating <= 8:
-            continue
-        out.write(f"{fields[0]}\t{fields[3]}\t{1 if rating >= 9 else 0}\n")
-        kept += 1
-import os
-os.replace(sys.argv[3] + ".partial", sys.argv[3])
-print(f"ulmfit: {kept} held-out reviews in {sys.argv[3]}", file=sys.stderr)
-PY
-}
-
 classifier_sets=()
 for o in ${JIKJI_ULMFIT_SET:-}; do classifier_sets+=(--set "$o"); done
 
@@ -169,12 +141,6 @@ for stage in $stages; do
             predict "ensemble-seed$seed" corpora/nsmc/ratings_test.txt "ulmfit-seed$seed" "ulmfit-backward-seed$seed"
         done
         ;;
-    heldout)
-        # The issue: accuracy on held-out movies within a point of the NSMC test figure.
-        make_heldout
-        predict heldout-forward-seed42 "$heldout" ulmfit-seed42
-        have ulmfit-backward-seed42 && predict heldout-ensemble-seed42 "$heldout" ulmfit-seed42 ulmfit-backward-seed42
-        ;;
     curve)
         # Labelled reviews used: fine-tuned vs from scratch (the 150k points are the rows above).
         for n in 1000 5000 20000; do
@@ -192,7 +158,7 @@ for stage in $stages; do
             run "curve-scratch-$n-e$epochs" jobs/nsmc-sentiment.yaml --set model.pooling=concat --set data.train_limit=$n --set train.epochs=$epochs "${classifier_sets[@]}"
         done
         ;;
-    *) echo "ulmfit: unknown stage '$stage' (lm scratch recipe ablation seeds backward heldout curve curve-steps)" >&2; exit 2 ;;
+    *) echo "ulmfit: unknown stage '$stage' (lm scratch recipe ablation seeds backward curve curve-steps)" >&2; exit 2 ;;
     esac
 done
 
